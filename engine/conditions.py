@@ -1,0 +1,295 @@
+"""Resolved conditions: the parsed expression checked against the catalogue, in negation normal form.
+
+Semantics of missing values (documented for authors in docs/RULES.md): a comparison on a missing
+dimension is *unknown*; ``not``, ``and`` and ``or`` follow Kleene's three-valued logic; a rule fires
+only when its condition is *true*. Pushing ``not`` down to the leaves (negation normal form, with
+each comparison replaced by its complement) gives exactly that meaning with two-valued leaves that
+are simply false for a missing value — which is also how durable_rules treats an absent attribute.
+So both matchers evaluate the same :data:`Condition` tree, and the explanation lists its leaves.
+
+``missing(x)`` and ``present(x)`` are the only leaves that can be true for a missing value.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Callable, Mapping, Union
+
+from .expr import And, BandTest, Between, Compare, Expr, Not, Or, Presence
+from .expr.syntax import NEGATED_OP
+from .problems import ERROR, WARNING
+from .suggestions import closest
+
+__all__ = ["Literal", "AllOf", "AnyOf", "Condition", "NEVER", "ResolveIssue", "resolve",
+           "literals", "holds", "intensity", "predicate", "dimensions_of", "is_monotone"]
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "==": operator.eq, "!=": operator.ne,
+}
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A leaf test on one dimension.
+
+    ``op`` is a comparison (``< <= > >= == !=``), ``between``/``not between`` (an interval with
+    ``threshold`` … ``threshold_high`` and inclusivity flags), or ``present``/``missing``.
+    ``band`` is set when the literal came from ``is [not] <band>``. ``adverse`` is the side of the
+    scale this literal points to when that side is the harmful one (``'low'``/``'high'``), else
+    ``None``; ``extreme`` is the scale's end on that side (used to measure intensity).
+    """
+
+    dimension: str
+    op: str
+    threshold: float | None = None
+    threshold_high: float | None = None
+    low_inclusive: bool = True
+    high_inclusive: bool = True
+    band: str | None = None
+    adverse: str | None = None
+    extreme: float = 0.0
+    offset: int = 0
+
+    def holds(self, value: float | None) -> bool:
+        """Whether the test is true for ``value`` (``None`` = missing)."""
+        if self.op == "present":
+            return value is not None
+        if self.op == "missing":
+            return value is None
+        if value is None:
+            return False
+        if self.op in _COMPARE:
+            return _COMPARE[self.op](value, self.threshold)  # type: ignore[arg-type]
+        inside = _inside(value, self)
+        return inside if self.op == "between" else not inside
+
+    def intensity(self, value: float | None) -> float:
+        """How far past its threshold, towards the harmful end, ``value`` lies: 0 … 1."""
+        if self.adverse is None or value is None or self.threshold is None or not self.holds(value):
+            return 0.0
+        span = abs(self.threshold - self.extreme)
+        if span == 0:
+            return 1.0
+        return max(0.0, min(1.0, abs(value - self.threshold) / span))
+
+
+def _inside(value: float, lit: Literal) -> bool:
+    low, high = lit.threshold, lit.threshold_high
+    if low is not None and (value < low or (value == low and not lit.low_inclusive)):
+        return False
+    if high is not None and (value > high or (value == high and not lit.high_inclusive)):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple["Condition", ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple["Condition", ...]
+
+
+Condition = Union[Literal, AllOf, AnyOf]
+NEVER: Condition = AnyOf(())
+"""The condition that is never true (an empty disjunction)."""
+
+
+@dataclass(frozen=True)
+class ResolveIssue:
+    """A problem found while resolving: an offset into the condition text, not yet a file position."""
+
+    offset: int
+    message: str
+    code: str
+    severity: str = ERROR
+    suggestion: str | None = None
+
+
+def resolve(expr: Expr, dimensions: Mapping[str, object]) -> tuple[Condition, list[ResolveIssue]]:
+    """Check names and bands against ``dimensions`` and return the NNF condition and any issues.
+
+    ``dimensions`` maps ids to :class:`engine.model.Dimension` objects.
+    """
+    issues: list[ResolveIssue] = []
+    condition = _nnf(expr, False, dimensions, issues)
+    return _simplify(condition), issues
+
+
+def _dimension(name: str, offset: int, dimensions: Mapping[str, object],
+               issues: list[ResolveIssue]) -> object | None:
+    dim = dimensions.get(name)
+    if dim is None:
+        issues.append(ResolveIssue(offset, f"unknown dimension '{name}'", "unknown-dimension",
+                                   suggestion=closest(name, dimensions)))
+    return dim
+
+
+def _check_range(dim: object, value: float, offset: int, issues: list[ResolveIssue]) -> None:
+    low, high = dim.minimum, dim.maximum  # type: ignore[attr-defined]
+    if not (low <= value <= high):
+        issues.append(ResolveIssue(offset, f"threshold {value:g} is outside the range of "
+                                   f"{dim.id} ({low:g}–{high:g})",  # type: ignore[attr-defined]
+                                   "threshold-out-of-range", WARNING))
+
+
+def _side(op: str, dim: object) -> tuple[str | None, float]:
+    """Which harmful side a one-sided comparison points to, and that side's scale end."""
+    adverse = dim.adverse  # type: ignore[attr-defined]
+    if op in ("<", "<=") and adverse in ("low", "both"):
+        return "low", dim.minimum  # type: ignore[attr-defined]
+    if op in (">", ">=") and adverse in ("high", "both"):
+        return "high", dim.maximum  # type: ignore[attr-defined]
+    return None, 0.0
+
+
+def _compare(name: str, op: str, value: float, dim: object, offset: int, band: str | None = None) -> Literal:
+    side, extreme = _side(op, dim)
+    return Literal(name, op, value, band=band, adverse=side, extreme=extreme, offset=offset)
+
+
+def _interval(name: str, dim: object, low: float | None, low_inc: bool, high: float | None, high_inc: bool,
+              negate: bool, offset: int, band: str | None) -> Condition:
+    """A (possibly half-open) interval test, reduced to a one-sided comparison where it is one."""
+    if low is None and high is None:
+        return NEVER if negate else Literal(name, "present", offset=offset, band=band)
+    if low is None:
+        op = ("<=" if high_inc else "<")
+        return _compare(name, NEGATED_OP[op] if negate else op, high, dim, offset, band)  # type: ignore[arg-type]
+    if high is None:
+        op = (">=" if low_inc else ">")
+        return _compare(name, NEGATED_OP[op] if negate else op, low, dim, offset, band)
+    return Literal(name, "not between" if negate else "between", low, high, low_inc, high_inc,
+                   band=band, offset=offset)
+
+
+def _nnf(expr: Expr, negate: bool, dimensions: Mapping[str, object], issues: list[ResolveIssue]) -> Condition:
+    if isinstance(expr, Not):
+        return _nnf(expr.operand, not negate, dimensions, issues)
+    if isinstance(expr, (And, Or)):
+        parts = tuple(_nnf(item, negate, dimensions, issues) for item in expr.items)
+        conjunction = isinstance(expr, And) != negate
+        return AllOf(parts) if conjunction else AnyOf(parts)
+    if isinstance(expr, Presence):
+        _dimension(expr.dimension, expr.offset, dimensions, issues)
+        present = expr.present != negate
+        return Literal(expr.dimension, "present" if present else "missing", offset=expr.offset)
+    dim = _dimension(expr.dimension, expr.offset, dimensions, issues)
+    if isinstance(expr, Compare):
+        if dim is None:
+            return Literal(expr.dimension, expr.op, expr.value, offset=expr.offset)
+        _check_range(dim, expr.value, expr.value_offset, issues)
+        op = NEGATED_OP[expr.op] if negate else expr.op
+        return _compare(expr.dimension, op, expr.value, dim, expr.offset)
+    if isinstance(expr, Between):
+        if dim is None:
+            return Literal(expr.dimension, "between", expr.low, expr.high, offset=expr.offset)
+        _check_range(dim, expr.low, expr.value_offset, issues)
+        _check_range(dim, expr.high, expr.value_offset, issues)
+        return Literal(expr.dimension, "not between" if negate else "between", expr.low, expr.high,
+                       offset=expr.offset)
+    if isinstance(expr, BandTest):
+        if dim is None:
+            return Literal(expr.dimension, "present", offset=expr.offset)
+        band = dim.band(expr.band)  # type: ignore[attr-defined]
+        if band is None:
+            names = [b.id for b in dim.bands]  # type: ignore[attr-defined]
+            issues.append(ResolveIssue(expr.band_offset, f"'{expr.dimension}' has no band '{expr.band}' "
+                                       f"(bands: {', '.join(names)})", "unknown-band",
+                                       suggestion=closest(expr.band, names)))
+            return Literal(expr.dimension, "present", offset=expr.offset)
+        return _interval(expr.dimension, dim, band.low, band.low_inclusive, band.high, band.high_inclusive,
+                         expr.negated != negate, expr.offset, band.id)
+    raise TypeError(f"not an expression node: {expr!r}")  # pragma: no cover
+
+
+def _simplify(cond: Condition) -> Condition:
+    """Flatten nested AllOf/AnyOf, drop single-item wrappers, fold never-true branches."""
+    if isinstance(cond, Literal):
+        return cond
+    kind = type(cond)
+    items: list[Condition] = []
+    for item in (_simplify(i) for i in cond.items):
+        if isinstance(item, kind):
+            items.extend(item.items)
+        elif item == NEVER:
+            if kind is AllOf:
+                return NEVER
+        else:
+            items.append(item)
+    if len(items) == 1:
+        return items[0]
+    return kind(tuple(items))
+
+
+def literals(cond: Condition) -> tuple[Literal, ...]:
+    """The leaves of a condition, in source order."""
+    if isinstance(cond, Literal):
+        return (cond,)
+    return tuple(lit for item in cond.items for lit in literals(item))
+
+
+def dimensions_of(cond: Condition) -> tuple[str, ...]:
+    """The dimensions a condition looks at, first mention first, each once."""
+    return tuple(dict.fromkeys(lit.dimension for lit in literals(cond)))
+
+
+def holds(cond: Condition, values: Mapping[str, float]) -> bool:
+    """Reference evaluation in plain Python (the explanation and the cross-check use this)."""
+    if isinstance(cond, Literal):
+        return cond.holds(values.get(cond.dimension))
+    if isinstance(cond, AllOf):
+        return all(holds(item, values) for item in cond.items)
+    return any(holds(item, values) for item in cond.items)
+
+
+def intensity(cond: Condition, values: Mapping[str, float]) -> float:
+    """How strongly a true condition holds, 0 … 1.
+
+    Mean over a conjunction, max over the true branches of a disjunction. For conditions whose
+    leaves all point in the harmful direction this never decreases when the profile gets worse,
+    which keeps scores monotone (docs/RANKING.md).
+    """
+    if isinstance(cond, Literal):
+        return cond.intensity(values.get(cond.dimension))
+    if isinstance(cond, AllOf):
+        return sum(intensity(i, values) for i in cond.items) / len(cond.items) if cond.items else 0.0
+    return max((intensity(i, values) for i in cond.items if holds(i, values)), default=0.0)
+
+
+def is_monotone(lit: Literal) -> bool:
+    """Whether a leaf can only become true (never false) as its dimension gets worse."""
+    return lit.adverse is not None
+
+
+def predicate(cond: Condition) -> Callable[[Mapping[str, float]], bool]:
+    """A closure evaluating ``cond`` fast: the plain-Python matcher.
+
+    Same semantics as :func:`holds`, about 3× faster because dispatch happens once, here.
+    """
+    if isinstance(cond, Literal):
+        dim, op = cond.dimension, cond.op
+        if op == "present":
+            return lambda v: v.get(dim) is not None
+        if op == "missing":
+            return lambda v: v.get(dim) is None
+        if op in _COMPARE:
+            fn, t = _COMPARE[op], cond.threshold
+
+            def compare(v: Mapping[str, float]) -> bool:
+                x = v.get(dim)
+                return x is not None and fn(x, t)
+            return compare
+        lit = cond
+
+        def interval(v: Mapping[str, float]) -> bool:
+            return lit.holds(v.get(dim))
+        return interval
+    parts = tuple(predicate(item) for item in cond.items)
+    if isinstance(cond, AllOf):
+        return lambda v: all(p(v) for p in parts)
+    return lambda v: any(p(v) for p in parts)

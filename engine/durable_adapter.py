@@ -1,0 +1,108 @@
+"""The only module that touches durable_rules.
+
+durable_rules' C core is process-global and not thread-safe, never releases the GIL, and its
+``Host`` starts timer threads that crash under load (ENGINEERING.md, durable-rules-facts.md). So we
+drive the C module directly, every call under one process-wide lock, with one fixed sid per shard:
+``assert_fact`` → drain the actions → ``retract_fact``. Threads add no parallelism here; scale with
+processes. Handles are freed with the close sentinel first, because ``delete_state`` on a state
+whose actions never ran frees an uninitialised pointer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Sequence
+
+import durable_rules_engine as _dre
+
+from .durable_compile import CLOSE_FACT, CLOSE_RETRACT, RETRACT_FACT, ShardSpec
+
+__all__ = ["DurableMatcher", "MatchError"]
+
+_LOCK = threading.Lock()
+_NAMES = itertools.count()
+
+
+class MatchError(RuntimeError):
+    """durable_rules failed during an evaluation; the shard involved has been rebuilt."""
+
+
+def _create(spec: ShardSpec) -> int:
+    return _dre.create_ruleset(f"trivsel{next(_NAMES)}", spec.definition)
+
+
+def _drain(handle: int, state: int, names: dict[str, int] | None, fired: set[int]) -> None:
+    result = _dre.start_action_for_state(handle, state)
+    message = result[1] if result else None
+    while message:
+        name = message[2:message.index('"', 2)]
+        if names is not None and name in names:
+            fired.add(names[name])
+        message = _dre.complete_and_start_action(handle, state)
+
+
+def _free(handle: int) -> None:
+    """Release one ruleset handle safely (close sentinel, then state, then ruleset)."""
+    try:
+        code, state = _dre.assert_fact(handle, CLOSE_FACT)
+        if code == 0:
+            _drain(handle, state, None, set())
+        _dre.retract_fact(handle, CLOSE_RETRACT)
+        _dre.delete_state(handle, "0")
+    except _dre.error:
+        pass
+    _dre.delete_ruleset(handle)
+
+
+class DurableMatcher:
+    """Matches profiles against the sharded rulesets of one compiled rule set.
+
+    ``match`` returns the indices of the rules whose condition is true. Instances are cheap to
+    share between threads (every engine call takes the process lock) and must be ``close``\\ d when a
+    rule set is replaced, or the C memory (~1.3 MiB per shard) stays allocated.
+    """
+
+    def __init__(self, shards: Sequence[ShardSpec]) -> None:
+        self._specs = tuple(shards)
+        self._names = [dict(spec.names) for spec in self._specs]
+        with _LOCK:
+            self._handles = [_create(spec) for spec in self._specs]
+        self._closed = False
+
+    @property
+    def shard_count(self) -> int:
+        return len(self._specs)
+
+    def match(self, fact: str) -> set[int]:
+        """Rule indices that fire for ``fact`` (a JSON object from ``serialize_fact``)."""
+        fired: set[int] = set()
+        with _LOCK:
+            if self._closed:
+                raise MatchError("matcher is closed")
+            for i, handle in enumerate(self._handles):
+                try:
+                    code, state = _dre.assert_fact(handle, fact)
+                    if code == 0:
+                        _drain(handle, state, self._names[i], fired)
+                    elif code != 1:
+                        raise _dre.error(f"unexpected assert result {code}")
+                    _dre.retract_fact(handle, RETRACT_FACT)
+                except (_dre.error, MemoryError) as exc:
+                    self._rebuild(i)
+                    raise MatchError(f"matching engine failed in shard {i}: {exc}") from exc
+        return fired
+
+    def _rebuild(self, i: int) -> None:
+        """Replace shard ``i`` by a fresh handle; the old one is abandoned, not freed (it may be corrupt)."""
+        self._handles[i] = _create(self._specs[i])
+
+    def close(self) -> None:
+        with _LOCK:
+            if self._closed:
+                return
+            self._closed = True
+            for handle in self._handles:
+                _free(handle)
+            self._handles = []
+

@@ -1,0 +1,198 @@
+"""Turn resolved conditions into durable_rules ruleset definitions, within the engine's limits.
+
+Pure data transformation, no durable_rules import (that lives in :mod:`engine.durable_adapter`).
+What the limits are and why we shard is in ENGINEERING.md and durable-rules-facts.md:
+
+* a fact may match at most 64 pending alpha branches, an alpha node holds at most 512 children and
+  256 rules on one node crash — so each shard holds at most :data:`CHAIN_BUDGET` condition chains
+  (a rule's chain count is the size of its disjunctive normal form);
+* a rule larger than the budget is split into several durable rules over its DNF terms, and the
+  firings are de-duplicated;
+* every rule starts with ``__e == 1`` (a positive test: a rule made only of ``$nex`` would also
+  match the engine's own state fact), and each shard has a close sentinel so ``delete_state`` never
+  frees an uninitialised context;
+* numbers are written by hand with six decimals: durable's parser rejects ``1e-05`` and
+  ``Infinity``, which ``json.dumps`` produces.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
+
+__all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
+           "serialize_fact", "fnv1a_32", "fact_key_collisions", "CLOSE_FACT", "RETRACT_FACT", "ComplexityError",
+           "format_number"]
+
+CHAIN_BUDGET = 60
+MAX_DNF_TERMS = 4096
+MAX_FACT_PROPERTIES = 240
+RESERVED_KEYS = ("sid", "id", "__e", "__z", "$s")
+FACT_PREFIX = '{"sid":"0","id":"f","__e":1'
+RETRACT_FACT = '{"sid":"0","id":"f"}'
+CLOSE_FACT = '{"sid":"0","id":"z","__z":1}'
+CLOSE_RETRACT = '{"sid":"0","id":"z"}'
+CLOSE_RULE = "~close"
+
+_OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+
+
+class ComplexityError(ValueError):
+    """A condition whose normal form is too large to match safely."""
+
+
+def format_number(value: float) -> str:
+    """The one number format both the fact and the ruleset use (durable parses it reliably)."""
+    return "%.6f" % value
+
+
+def fnv1a_32(text: str) -> int:
+    """durable_rules identifies property names by this hash; equal hashes alias two names."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h ^= byte
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def fact_key_collisions(names: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Names whose hash collides with an earlier name or a reserved key: ``{name: (name, other)}``."""
+    seen = {fnv1a_32(k): k for k in RESERVED_KEYS}
+    out: dict[str, tuple[str, str]] = {}
+    for name in names:
+        h = fnv1a_32(name)
+        if h in seen and seen[h] != name:
+            out[name] = (name, seen[h])
+        seen.setdefault(h, name)
+    return out
+
+
+def chain_count(cond: Condition) -> int:
+    """The number of alpha chains durable builds for ``cond``: its DNF size."""
+    if isinstance(cond, Literal):
+        return 2 if cond.op == "not between" and cond.threshold is not None and cond.threshold_high is not None else 1
+    if isinstance(cond, AllOf):
+        n = 1
+        for item in cond.items:
+            n *= chain_count(item)
+            if n > MAX_DNF_TERMS:
+                return n
+        return n
+    return sum(chain_count(item) for item in cond.items)
+
+
+def _literal(lit: Literal) -> dict:
+    dim = lit.dimension
+    if lit.op == "present":
+        return {"$ex": {dim: 1}}
+    if lit.op == "missing":
+        return {"$nex": {dim: 1}}
+    if lit.op == "==":
+        return {dim: lit.threshold}
+    if lit.op in _OPS:
+        return {_OPS[lit.op]: {dim: lit.threshold}}
+    low = {("$gte" if lit.low_inclusive else "$gt"): {dim: lit.threshold}}
+    high = {("$lte" if lit.high_inclusive else "$lt"): {dim: lit.threshold_high}}
+    if lit.op == "between":
+        return {"$and": [low, high]}
+    outside_low = {("$lt" if lit.low_inclusive else "$lte"): {dim: lit.threshold}}
+    outside_high = {("$gt" if lit.high_inclusive else "$gte"): {dim: lit.threshold_high}}
+    return {"$or": [outside_low, outside_high]}
+
+
+def _expression(cond: Condition) -> dict:
+    if isinstance(cond, Literal):
+        return _literal(cond)
+    key = "$and" if isinstance(cond, AllOf) else "$or"
+    return {key: [_expression(item) for item in cond.items]}
+
+
+def _dnf(cond: Condition) -> list[tuple[Literal, ...]]:
+    """The disjunctive normal form as a list of conjunctions (callers bound its size first)."""
+    if isinstance(cond, Literal):
+        if cond.op == "not between":
+            low = Literal(cond.dimension, "<" if cond.low_inclusive else "<=", cond.threshold)
+            high = Literal(cond.dimension, ">" if cond.high_inclusive else ">=", cond.threshold_high)
+            return [(low,), (high,)]
+        return [(cond,)]
+    if isinstance(cond, AnyOf):
+        return [term for item in cond.items for term in _dnf(item)]
+    terms: list[tuple[Literal, ...]] = [()]
+    for item in cond.items:
+        terms = [a + b for a in terms for b in _dnf(item)]
+    return terms
+
+
+def _rule(expression: dict) -> dict:
+    return {"all": [{"m": {"$and": [{"__e": 1}, expression]}}]}
+
+
+@dataclass(frozen=True)
+class ShardSpec:
+    """One durable ruleset: its JSON definition and which rule index each durable rule name means."""
+
+    definition: str
+    names: Mapping[str, int]
+    chains: int
+
+
+def _pieces(index: int, cond: Condition) -> list[tuple[str, dict, int]]:
+    """The durable rules for one of our rules: one if it fits the budget, else DNF chunks."""
+    chains = chain_count(cond)
+    if chains > MAX_DNF_TERMS:
+        raise ComplexityError(f"condition has more than {MAX_DNF_TERMS} alternatives in normal form")
+    if chains <= CHAIN_BUDGET:
+        return [(f"r{index}", _rule(_expression(cond)), chains)]
+    terms = _dnf(cond)
+    pieces = []
+    for k in range(0, len(terms), CHAIN_BUDGET):
+        chunk = terms[k:k + CHAIN_BUDGET]
+        expression = {"$or": [{"$and": [_literal(lit) for lit in term]} for term in chunk]}
+        pieces.append((f"r{index}.{k // CHAIN_BUDGET}", _rule(expression), len(chunk)))
+    return pieces
+
+
+def plan_shards(conditions: Sequence[Condition], budget: int = CHAIN_BUDGET) -> tuple[ShardSpec, ...]:
+    """Pack the rules into shards of at most ``budget`` chains each (first fit, in rule order)."""
+    pieces = [p for i, cond in enumerate(conditions) if cond != NEVER for p in _pieces(i, cond)]
+    shards: list[list[tuple[str, dict, int]]] = []
+    loads: list[int] = []
+    for piece in pieces:
+        for s, load in enumerate(loads):
+            if load + piece[2] <= budget:
+                shards[s].append(piece)
+                loads[s] += piece[2]
+                break
+        else:
+            shards.append([piece])
+            loads.append(piece[2])
+    specs = []
+    for shard, load in zip(shards, loads):
+        definition = {name: rule for name, rule, _ in shard}
+        definition[CLOSE_RULE] = {"pri": 65535, "all": [{"m": {"__z": 1}}]}
+        names = {name: int(name[1:].split(".")[0]) for name, _, _ in shard}
+        specs.append(ShardSpec(_encode(definition), names, load))
+    return tuple(specs)
+
+
+def _encode(value: object) -> str:
+    """JSON with every float written by :func:`format_number`."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_encode(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format_number(value)
+    return json.dumps(value)
+
+
+def serialize_fact(values: Mapping[str, float]) -> str:
+    """The fact for one profile. Keys are validated dimension ids (no escaping needed), values finite."""
+    return FACT_PREFIX + "".join(f',"{k}":{"%.6f" % v}' for k, v in values.items()) + "}"

@@ -1,0 +1,559 @@
+"""Load and validate a rule-set folder into an immutable :class:`RuleSet`.
+
+Every ``*.yaml`` file under the folder (except ``tests/``) holds one kind of content, named by its
+single top-level key: ``ruleset``, ``dimensions``, ``sources``, ``interventions`` or ``rules``.
+All problems in all files are collected before failing, each with file, line and column, so an
+author fixes everything in one round (see docs/RULES.md). Warnings never stop a load.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .conditions import NEVER, Condition, ResolveIssue, dimensions_of, is_monotone, literals, resolve
+from .durable_compile import fact_key_collisions, MAX_FACT_PROPERTIES
+from .expr import ExpressionError, parse
+from .expr.tokens import KEYWORDS
+from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Intervention,
+                    LowCompetencePolicy, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
+                    RuleSetInfo, Source, Text)
+from .problems import ERROR, WARNING, Position, Problem, RuleSetError
+from .schema import DIMENSION_ID_PATTERN, Reader
+from .suggestions import closest
+from .templates import Template, TemplateError
+from .yaml_source import YamlDocument, YamlNode, parse_yaml
+
+__all__ = ["load_ruleset", "check_ruleset", "rule_files", "KINDS", "TESTS_FOLDER"]
+
+KINDS = ("ruleset", "dimensions", "sources", "interventions", "rules")
+TESTS_FOLDER = "tests"
+MAX_FILES = 500
+GROUPS = ("demand", "resource", "negative_act", "signal")
+UNITS = ("score", "percent")
+ADVERSE = ("high", "low", "both")
+RISKS = ("ok", "watch", "adverse")
+GRADES = ("review", "guideline", "practice", "statistics")
+TIMES = ("weeks", "months", "quarters")
+MAX_WEIGHT = 5.0
+
+
+def rule_files(folder: Path) -> list[Path]:
+    """The YAML files that make up a rule set, in a stable order; ``tests/`` is not part of it."""
+    files = [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
+    files = [p for p in files if p.relative_to(folder).parts[0] != TESTS_FOLDER]
+    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
+@dataclass
+class _Entry:
+    """One item of a list (a dimension, a rule …) with the document it came from."""
+
+    node: YamlNode
+    doc: YamlDocument
+    theme: str
+
+
+@dataclass
+class _Builder:
+    folder: Path
+    today: _dt.date
+    problems: list[Problem] = field(default_factory=list)
+    entries: dict[str, list[_Entry]] = field(default_factory=lambda: {k: [] for k in KINDS})
+
+    @property
+    def reader(self) -> Reader:
+        return Reader(self.problems)
+
+    def display(self, path: Path) -> str:
+        return str(path)
+
+    # --- files -----------------------------------------------------------------------------------
+    def read_files(self) -> str:
+        files = rule_files(self.folder)
+        digest = hashlib.sha256()
+        if len(files) > MAX_FILES:
+            self.problems.append(Problem(Position(str(self.folder)), f"more than {MAX_FILES} rule files",
+                                         "too-many-files"))
+            files = files[:MAX_FILES]
+        for path in files:
+            raw = path.read_bytes()
+            digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0" + raw + b"\0")
+            name = self.display(path)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.problems.append(Problem(Position(name, 1, 1), f"not UTF-8 text ({exc.reason} at byte "
+                                             f"{exc.start})", "encoding"))
+                continue
+            doc, problems = parse_yaml(text, name)
+            self.problems.extend(problems)
+            if doc.root is not None:
+                self.classify(doc, path.stem)
+        return digest.hexdigest()[:16]
+
+    def classify(self, doc: YamlDocument, theme: str) -> None:
+        root = doc.root
+        assert root is not None
+        if not root.is_map or len(root.value) != 1:  # type: ignore[arg-type]
+            self.problems.append(Problem(root.position, "a rule file has exactly one top-level key, one of: "
+                                         + ", ".join(KINDS), "file-kind"))
+            return
+        key, value = next(root.items())
+        kind = str(key.value)
+        if kind not in KINDS:
+            self.problems.append(Problem(key.position, f"unknown top-level key '{kind}'; expected one of: "
+                                         + ", ".join(KINDS), "file-kind", closest(kind, KINDS)))
+            return
+        if kind == "ruleset":
+            self.entries[kind].append(_Entry(value, doc, theme))
+            return
+        for item in self.reader.sequence(value, f"'{kind}'"):
+            self.entries[kind].append(_Entry(item, doc, theme))
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def unique(self, items: Iterable[tuple[str, Position]], what: str) -> None:
+        first: dict[str, Position] = {}
+        for ident, pos in items:
+            if ident in first:
+                self.problems.append(Problem(pos, f"duplicate {what} id '{ident}' (first defined at "
+                                             f"{first[ident]})", "duplicate-id"))
+            else:
+                first[ident] = pos
+
+    def reference(self, node: YamlNode, known: Iterable[str], what: str, code: str) -> str | None:
+        ident = self.reader.string(node, what)
+        if ident is None:
+            return None
+        known = tuple(known)
+        if ident not in known:
+            self.problems.append(Problem(node.position, f"unknown {what} '{ident}'", code, ERROR,
+                                         closest(ident, known)))
+            return None
+        return ident
+
+    def condition(self, node: YamlNode, doc: YamlDocument, dimensions: dict[str, Dimension],
+                  what: str) -> Condition | None:
+        text = self.reader.string(node, what)
+        if text is None:
+            return None
+        try:
+            expr = parse(text)
+        except ExpressionError as exc:
+            self.problems.append(Problem(doc.position_in_scalar(node, exc.offset), f"{what}: {exc.message}",
+                                         "expression-syntax", ERROR, exc.suggestion))
+            return None
+        condition, issues = resolve(expr, dimensions)
+        for issue in issues:
+            self.problems.append(self.located(issue, node, doc))
+        if any(i.severity == ERROR for i in issues):
+            return None
+        if condition == NEVER:
+            self.problems.append(Problem(node.position, f"{what} can never be true", "never-true", WARNING))
+        return condition
+
+    @staticmethod
+    def located(issue: ResolveIssue, node: YamlNode, doc: YamlDocument) -> Problem:
+        return Problem(doc.position_in_scalar(node, issue.offset), issue.message, issue.code, issue.severity,
+                       issue.suggestion)
+
+    # --- sources ----------------------------------------------------------------------------------
+    def build_sources(self) -> dict[str, Source]:
+        sources: dict[str, Source] = {}
+        r = self.reader
+        for entry in self.entries["sources"]:
+            f = r.mapping(entry.node, "a source", ("id", "citation", "grade"), ("url",))
+            if f is None:
+                continue
+            ident = r.identifier(f["id"], "source id") if "id" in f else None
+            citation = r.string(f["citation"], "citation") if "citation" in f else None
+            grade = r.choice(f["grade"], "grade", GRADES) if "grade" in f else None
+            url = r.string(f["url"], "url") if "url" in f else None
+            if ident and citation and grade and ident not in sources:
+                sources[ident] = Source(ident, citation, url, grade, entry.node.position)
+        self.unique(self.ids("sources"), "source")
+        return sources
+
+    def ids(self, kind: str) -> list[tuple[str, Position]]:
+        out = []
+        for entry in self.entries[kind]:
+            node = entry.node.get("id") if entry.node.is_map else None
+            if node is not None and isinstance(node.value, str):
+                out.append((node.value, node.position))
+        return out
+
+    # --- dimensions -------------------------------------------------------------------------------
+    def build_dimensions(self, sources: dict[str, Source]) -> dict[str, Dimension]:
+        dims: dict[str, Dimension] = {}
+        r = self.reader
+        for entry in self.entries["dimensions"]:
+            f = r.mapping(entry.node, "a dimension", ("id", "group", "name", "unit", "range", "adverse", "bands"),
+                          ("description", "reference", "gold_nugget"))
+            if f is None or "id" not in f:
+                continue
+            ident = r.identifier(f["id"], "dimension id", DIMENSION_ID_PATTERN)
+            if ident in KEYWORDS or ident in ("id", "sid"):
+                r.error(f["id"].position, f"'{ident}' is a reserved word and cannot name a dimension", "bad-id")
+                ident = None
+            group = r.choice(f["group"], "group", GROUPS) if "group" in f else None
+            name = r.text(f["name"], "name") if "name" in f else None
+            description = r.text(f["description"], "description") if "description" in f else Text("", "")
+            unit = r.choice(f["unit"], "unit", UNITS) if "unit" in f else None
+            adverse = r.choice(f["adverse"], "adverse", ADVERSE) if "adverse" in f else None
+            gold = r.boolean(f["gold_nugget"], "gold_nugget") if "gold_nugget" in f else False
+            scale = self.scale(f["range"]) if "range" in f else None
+            bands = self.bands(f["bands"], scale) if "bands" in f and scale else None
+            reference = self.dim_reference(f["reference"], scale, sources) if "reference" in f and scale else None
+            if None in (ident, group, name, unit, adverse, scale, bands, gold) or ident in dims:
+                continue
+            if "reference" in f and reference is None:
+                continue
+            dims[ident] = Dimension(ident, group, name, description, unit, scale[0], scale[1], adverse,  # type: ignore
+                                    bands, reference, bool(gold), f["id"].position)
+        self.unique(self.ids("dimensions"), "dimension")
+        for ident, (a, b) in fact_key_collisions(dims).items():
+            self.problems.append(Problem(dims[ident].position, f"dimension ids '{a}' and '{b}' collide in the "
+                                         "matching engine's 32-bit name hash; rename one", "hash-collision"))
+        if len(dims) > MAX_FACT_PROPERTIES:
+            self.problems.append(Problem(Position(str(self.folder)), f"more than {MAX_FACT_PROPERTIES} "
+                                         "dimensions: the matching engine cannot hold them in one fact",
+                                         "too-many-dimensions"))
+        return dims
+
+    def scale(self, node: YamlNode) -> tuple[float, float] | None:
+        items = self.reader.sequence(node, "range")
+        if len(items) != 2:
+            if node.is_seq:
+                self.reader.error(node.position, "range must be [minimum, maximum]", "bad-range")
+            return None
+        low = self.reader.number(items[0], "range minimum")
+        high = self.reader.number(items[1], "range maximum")
+        if low is None or high is None:
+            return None
+        if not low < high:
+            self.reader.error(node.position, "range minimum must be below its maximum", "bad-range")
+            return None
+        return low, high
+
+    def bands(self, node: YamlNode, scale: tuple[float, float]) -> tuple[Band, ...] | None:
+        r = self.reader
+        items = r.sequence(node, "bands", non_empty=True)
+        bands: list[Band] = []
+        ok = bool(items)
+        low: float | None = None
+        low_inclusive = True
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            last = i == len(items) - 1
+            f = r.mapping(item, "a band", ("id", "label", "risk"), ("below", "upto"))
+            if f is None:
+                ok = False
+                continue
+            ident = r.identifier(f["id"], "band id", DIMENSION_ID_PATTERN) if "id" in f else None
+            label = r.text(f["label"], "band label") if "label" in f else None
+            risk = r.choice(f["risk"], "risk", RISKS) if "risk" in f else None
+            if ident in seen:
+                r.error(f["id"].position, f"duplicate band '{ident}'", "duplicate-id")
+                ok = False
+            bounds = [k for k in ("below", "upto") if k in f]
+            high: float | None = None
+            high_inclusive = False
+            if last and bounds:
+                r.error(f[bounds[0]].position, f"the last band runs to the top of the range; remove '{bounds[0]}'",
+                        "bad-band")
+                ok = False
+            elif not last and len(bounds) != 1:
+                r.error(item.position, "every band but the last needs exactly one of 'below' (exclusive) or "
+                        "'upto' (inclusive)", "bad-band")
+                ok = False
+            elif bounds:
+                key = bounds[0]
+                high = r.number(f[key], key, scale[0], scale[1])
+                high = None if high is None else round(high, 6)
+                high_inclusive = key == "upto"
+                if high is not None and low is not None and (high < low or (high == low and not high_inclusive)):
+                    r.error(f[key].position, f"band bounds must rise: {key} {high:g} is not above the previous "
+                            f"band's bound {low:g}", "bad-band")
+                    high = None
+                if high is None:
+                    ok = False
+            if ident is None or label is None or risk is None:
+                ok = False
+                continue
+            seen.add(ident)
+            bands.append(Band(ident, label, risk, low, low_inclusive, high, high_inclusive, item.position))
+            if high is not None:
+                low, low_inclusive = high, not high_inclusive
+        return tuple(bands) if ok else None
+
+    def dim_reference(self, node: YamlNode, scale: tuple[float, float],
+                      sources: dict[str, Source]) -> Reference | None:
+        r = self.reader
+        f = r.mapping(node, "a reference", ("value", "label", "source"))
+        if f is None:
+            return None
+        value = r.number(f["value"], "reference value", scale[0], scale[1]) if "value" in f else None
+        label = r.text(f["label"], "reference label") if "label" in f else None
+        source = self.reference(f["source"], sources, "source", "unknown-source") if "source" in f else None
+        if value is None or label is None or source is None:
+            return None
+        return Reference(value, label, source)
+
+    # --- interventions ----------------------------------------------------------------------------
+    def build_interventions(self, sources: dict[str, Source]) -> dict[str, Intervention]:
+        out: dict[str, Intervention] = {}
+        r = self.reader
+        for entry in self.entries["interventions"]:
+            f = r.mapping(entry.node, "an intervention", ("id", "title", "description", "prevention", "iglo",
+                                                          "effort", "time_to_effect", "plan", "evidence"))
+            if f is None or "id" not in f:
+                continue
+            ident = r.identifier(f["id"], "intervention id")
+            title = r.text(f["title"], "title") if "title" in f else None
+            description = r.text(f["description"], "description") if "description" in f else None
+            prevention = r.choice(f["prevention"], "prevention", PREVENTION_ORDER) if "prevention" in f else None
+            effort = r.choice(f["effort"], "effort", EFFORTS) if "effort" in f else None
+            time = r.choice(f["time_to_effect"], "time_to_effect", TIMES) if "time_to_effect" in f else None
+            iglo = self.iglo(f["iglo"]) if "iglo" in f else None
+            plan = self.plan(f["plan"]) if "plan" in f else None
+            evidence = self.source_list(f["evidence"], sources) if "evidence" in f else None
+            values = (ident, title, description, prevention, effort, time, iglo, plan, evidence)
+            if None in values or ident in out:
+                continue
+            out[ident] = Intervention(ident, title, description, prevention, iglo, effort, time, plan,  # type: ignore
+                                      evidence, f["id"].position)  # type: ignore[arg-type]
+        self.unique(self.ids("interventions"), "intervention")
+        return out
+
+    def iglo(self, node: YamlNode) -> tuple[str, ...] | None:
+        items = self.reader.sequence(node, "iglo", non_empty=True)
+        levels = [self.reader.choice(i, "IGLO level", IGLO_LEVELS) for i in items]
+        if not items or None in levels:
+            return None
+        if len(set(levels)) != len(levels):
+            self.reader.error(node.position, "iglo lists a level twice", "duplicate-id")
+            return None
+        return tuple(sorted(levels, key=IGLO_LEVELS.index))  # type: ignore[arg-type]
+
+    def plan(self, node: YamlNode) -> Plan | None:
+        r = self.reader
+        f = r.mapping(node, "plan", ("goal", "owner", "evaluation", "follow_up_weeks"))
+        if f is None:
+            return None
+        goal = r.text(f["goal"], "plan goal") if "goal" in f else None
+        owner = r.text(f["owner"], "plan owner") if "owner" in f else None
+        evaluation = r.text(f["evaluation"], "plan evaluation") if "evaluation" in f else None
+        weeks = r.integer(f["follow_up_weeks"], "follow_up_weeks", 1, 104) if "follow_up_weeks" in f else None
+        if None in (goal, owner, evaluation, weeks):
+            return None
+        return Plan(goal, owner, evaluation, weeks)  # type: ignore[arg-type]
+
+    def source_list(self, node: YamlNode, sources: dict[str, Source]) -> tuple[str, ...] | None:
+        items = self.reader.sequence(node, "evidence sources", non_empty=True)
+        ids = [self.reference(i, sources, "source", "unknown-source") for i in items]
+        if not items or None in ids:
+            return None
+        return tuple(ids)  # type: ignore[arg-type]
+
+    # --- rules ------------------------------------------------------------------------------------
+    def build_rules(self, dims: dict[str, Dimension], interventions: dict[str, Intervention],
+                    sources: dict[str, Source]) -> tuple[Rule, ...]:
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        r = self.reader
+        for entry in self.entries["rules"]:
+            f = r.mapping(entry.node, "a rule", ("id", "title", "when", "because", "recommend", "evidence"))
+            if f is None or "id" not in f:
+                continue
+            ident = r.identifier(f["id"], "rule id")
+            title = r.text(f["title"], "title") if "title" in f else None
+            condition = self.condition(f["when"], entry.doc, dims, "condition") if "when" in f else None
+            because = r.text(f["because"], "because") if "because" in f else None
+            recommend = self.recommendations(f["recommend"], interventions) if "recommend" in f else None
+            evidence = self.evidence(f["evidence"], sources) if "evidence" in f else None
+            if condition is not None:
+                self.monotonicity(condition, f["when"], entry.doc)
+            rationale = (self.rationale(f["because"], entry.doc, dims, condition)
+                         if because is not None and condition is not None else None)
+            values = (ident, title, condition, because, recommend, evidence, rationale)
+            if None in values or ident in seen:
+                continue
+            seen.add(ident)  # type: ignore[arg-type]
+            rules.append(Rule(ident, len(rules), title, str(f["when"].value), condition, because,  # type: ignore
+                              rationale, recommend, evidence, entry.theme, dimensions_of(condition),  # type: ignore
+                              f["id"].position))
+        self.unique(self.ids("rules"), "rule")
+        return tuple(rules)
+
+    def monotonicity(self, condition: Condition, node: YamlNode, doc: YamlDocument) -> None:
+        for lit in literals(condition):
+            if lit.op in ("present", "missing") or is_monotone(lit):
+                continue
+            self.problems.append(Problem(
+                doc.position_in_scalar(node, lit.offset),
+                f"this test on '{lit.dimension}' can become true when the value gets better; rankings are only "
+                "guaranteed monotone for tests that point in the harmful direction (docs/RANKING.md)",
+                "non-monotone", WARNING))
+
+    def recommendations(self, node: YamlNode, interventions: dict[str, Intervention]) -> tuple[Recommend, ...] | None:
+        r = self.reader
+        items = r.sequence(node, "recommend", non_empty=True)
+        out: list[Recommend] = []
+        ok = bool(items)
+        for item in items:
+            f = r.mapping(item, "a recommendation", ("intervention", "weight"))
+            if f is None:
+                ok = False
+                continue
+            ident = (self.reference(f["intervention"], interventions, "intervention", "unknown-intervention")
+                     if "intervention" in f else None)
+            weight = r.number(f["weight"], "weight", 0, MAX_WEIGHT, exclusive_minimum=True) if "weight" in f else None
+            if ident is None or weight is None:
+                ok = False
+                continue
+            if any(rec.intervention == ident for rec in out):
+                r.error(f["intervention"].position, f"'{ident}' is recommended twice by this rule", "duplicate-id")
+                ok = False
+                continue
+            out.append(Recommend(ident, weight))
+        return tuple(out) if ok else None
+
+    def evidence(self, node: YamlNode, sources: dict[str, Source]) -> Evidence | None:
+        r = self.reader
+        f = r.mapping(node, "evidence", ("sources",), ("review_by",))
+        if f is None:
+            return None
+        ids = self.source_list(f["sources"], sources) if "sources" in f else None
+        review_by = r.date(f["review_by"], "review_by") if "review_by" in f else None
+        if "review_by" in f and review_by is None:
+            return None
+        if review_by is not None and review_by < self.today:
+            r.warning(f["review_by"].position, f"the evidence was due for review on {review_by.isoformat()}",
+                      "review-overdue")
+        return None if ids is None else Evidence(ids, review_by)
+
+    def rationale(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
+                  condition: Condition) -> dict[str, Template] | None:
+        used = set(dimensions_of(condition))
+        out: dict[str, Template] = {}
+        for key, value in node.items():
+            lang = str(key.value)
+            try:
+                template = Template.parse(str(value.value))
+            except TemplateError as exc:
+                self.problems.append(Problem(doc.position_in_scalar(value, exc.offset), exc.message,
+                                             "template-syntax"))
+                return None
+            for ph in template.placeholders:
+                where = doc.position_in_scalar(value, ph.offset)
+                if ph.dimension not in dims:
+                    self.problems.append(Problem(where, f"placeholder names unknown dimension '{ph.dimension}'",
+                                                 "unknown-dimension", ERROR, closest(ph.dimension, dims)))
+                    return None
+                if ph.attribute != "reference" and ph.dimension not in used:
+                    self.problems.append(Problem(where, f"placeholder '{ph.dimension}' is not in the rule's "
+                                                 "condition, so its value may be missing", "placeholder-unused",
+                                                 WARNING))
+                if ph.attribute == "reference" and dims[ph.dimension].reference is None:
+                    self.problems.append(Problem(where, f"'{ph.dimension}' has no reference value",
+                                                 "no-reference"))
+                    return None
+            out[lang] = template
+        return out
+
+    # --- the rule-set header ----------------------------------------------------------------------
+    def build_header(self, dims: dict[str, Dimension], interventions: dict[str, Intervention]
+                     ) -> tuple[str, str, Text, int, RankingPolicy] | None:
+        r = self.reader
+        headers = self.entries["ruleset"]
+        if not headers:
+            self.problems.append(Problem(Position(str(self.folder)), "no 'ruleset:' file found; add "
+                                         "ruleset.yaml with the rule set's id and version", "no-ruleset"))
+            return None
+        for extra in headers[1:]:
+            self.problems.append(Problem(extra.node.position, "a second 'ruleset:' header; keep exactly one",
+                                         "duplicate-id"))
+        entry = headers[0]
+        f = r.mapping(entry.node, "ruleset", ("id", "version", "title"), ("description", "min_group_size", "ranking"))
+        if f is None:
+            return None
+        ident = r.identifier(f["id"], "rule-set id") if "id" in f else None
+        version = r.string(f["version"], "version", 64) if "version" in f else None
+        if "version" in f and f["version"].is_scalar and not isinstance(f["version"].value, str):
+            version = str(f["version"].value)
+        title = r.text(f["title"], "title") if "title" in f else None
+        if "description" in f:
+            r.text(f["description"], "description")
+        min_group = r.integer(f["min_group_size"], "min_group_size", 1, 1000) if "min_group_size" in f else 5
+        ranking = self.ranking(f["ranking"], entry.doc, dims, interventions) if "ranking" in f else RankingPolicy()
+        if None in (ident, version, title, min_group, ranking):
+            return None
+        return ident, version, title, min_group, ranking  # type: ignore[return-value]
+
+    def ranking(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
+                interventions: dict[str, Intervention]) -> RankingPolicy | None:
+        r = self.reader
+        f = r.mapping(node, "ranking", (), ("top", "low_competence"))
+        if f is None:
+            return None
+        top = r.integer(f["top"], "top", 1, 50) if "top" in f else 5
+        policy = None
+        if "low_competence" in f:
+            policy = self.low_competence(f["low_competence"], doc, dims, interventions)
+            if policy is None:
+                return None
+        return None if top is None else RankingPolicy(top, policy)
+
+    def low_competence(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
+                       interventions: dict[str, Intervention]) -> LowCompetencePolicy | None:
+        r = self.reader
+        f = r.mapping(node, "low_competence", ("when", "first", "max_actions", "effort_factor"))
+        if f is None or len(f) < 4:
+            return None
+        condition = self.condition(f["when"], doc, dims, "low_competence condition")
+        first = self.reference(f["first"], interventions, "intervention", "unknown-intervention")
+        max_actions = r.integer(f["max_actions"], "max_actions", 1, 50)
+        factors_node = r.mapping(f["effort_factor"], "effort_factor", EFFORTS)
+        factors = ({k: r.number(v, f"effort_factor {k}", 1.0, 10.0) for k, v in factors_node.items()}
+                   if factors_node else None)
+        if None in (condition, first, max_actions, factors) or None in factors.values() or len(factors) < 3:  # type: ignore
+            return None
+        return LowCompetencePolicy(str(f["when"].value), condition, first, max_actions, factors)  # type: ignore
+
+
+def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[RuleSet | None, tuple[Problem, ...]]:
+    """Validate a folder: the rule set (or ``None`` if there are errors) and every problem found."""
+    root = Path(folder)
+    builder = _Builder(root, today or _dt.date.today())
+    if not root.is_dir():
+        return None, (Problem(Position(str(root)), "rule folder not found", "no-folder"),)
+    fingerprint = builder.read_files()
+    sources = builder.build_sources()
+    dims = builder.build_dimensions(sources)
+    interventions = builder.build_interventions(sources)
+    rules = builder.build_rules(dims, interventions, sources)
+    header = builder.build_header(dims, interventions)
+    recommended = {rec.intervention for rule in rules for rec in rule.recommend}
+    for ident, item in interventions.items():
+        if ident not in recommended:
+            builder.problems.append(Problem(item.position, f"no rule recommends intervention '{ident}'",
+                                            "unused-intervention", WARNING))
+    problems = tuple(sorted(builder.problems, key=lambda p: (p.position, p.code)))
+    if header is None or any(p.is_error for p in problems):
+        return None, problems
+    ident, version, title, min_group, ranking = header
+    ruleset = RuleSet(RuleSetInfo(ident, version, fingerprint), title, min_group, ranking, dims, interventions,
+                      sources, rules, tuple(p for p in problems if not p.is_error), str(root),
+                      _dt.datetime.now(_dt.timezone.utc))
+    return ruleset, problems
+
+
+def load_ruleset(folder: str | Path, today: _dt.date | None = None) -> RuleSet:
+    """Load a rule set, or raise :class:`RuleSetError` listing every problem."""
+    ruleset, problems = check_ruleset(folder, today)
+    if ruleset is None:
+        raise RuleSetError.of(problems)
+    return ruleset

@@ -1,0 +1,229 @@
+"""The rule set as immutable data: catalogues, rules, ranking policy.
+
+Everything here is a frozen dataclass built once by the loader. A :class:`RuleSet` is a snapshot:
+a reload builds a new one and swaps a reference, so a request never sees a half-loaded set.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .conditions import Condition
+from .problems import Position, Problem
+from .templates import Template
+
+__all__ = [
+    "LANGUAGES", "Text", "Band", "Reference", "Dimension", "Source", "Plan", "Intervention",
+    "Recommend", "Evidence", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
+    "RuleSet", "PREVENTION_ORDER", "IGLO_LEVELS", "EFFORTS",
+]
+
+LANGUAGES = ("da", "en")
+PREVENTION_ORDER = ("primary", "secondary", "tertiary")
+IGLO_LEVELS = ("I", "G", "L", "O", "A")
+EFFORTS = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text shown to users, in Danish and English."""
+
+    da: str
+    en: str
+
+    def get(self, language: str) -> str:
+        return self.da if language == "da" else self.en
+
+    def to_dict(self) -> dict[str, str]:
+        return {"da": self.da, "en": self.en}
+
+
+@dataclass(frozen=True)
+class Band:
+    """A named interval of a dimension's scale.
+
+    Bounds are ``None`` at the open ends; ``low_inclusive``/``high_inclusive`` say whether the bound
+    itself belongs to the band. ``risk`` is ``ok``, ``watch`` or ``adverse``.
+    """
+
+    id: str
+    label: Text
+    risk: str
+    low: float | None
+    low_inclusive: bool
+    high: float | None
+    high_inclusive: bool
+    position: Position = field(default=Position(""), compare=False)
+
+    def contains(self, value: float) -> bool:
+        if self.low is not None and (value < self.low or (value == self.low and not self.low_inclusive)):
+            return False
+        if self.high is not None and (value > self.high or (value == self.high and not self.high_inclusive)):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Reference:
+    value: float
+    label: Text
+    source: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One profile dimension: its scale, which direction is harmful, and its bands."""
+
+    id: str
+    group: str
+    name: Text
+    description: Text
+    unit: str
+    minimum: float
+    maximum: float
+    adverse: str
+    bands: tuple[Band, ...]
+    reference: Reference | None = None
+    gold_nugget: bool = False
+    position: Position = field(default=Position(""), compare=False)
+
+    def band_of(self, value: float) -> Band | None:
+        for band in self.bands:
+            if band.contains(value):
+                return band
+        return None
+
+    def band(self, band_id: str) -> Band | None:
+        for band in self.bands:
+            if band.id == band_id:
+                return band
+        return None
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    citation: str
+    url: str | None
+    grade: str
+    position: Position = field(default=Position(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An action-plan template: goal, owner role, evaluation criterion, follow-up interval."""
+
+    goal: Text
+    owner: Text
+    evaluation: Text
+    follow_up_weeks: int
+
+
+@dataclass(frozen=True)
+class Intervention:
+    id: str
+    title: Text
+    description: Text
+    prevention: str
+    iglo: tuple[str, ...]
+    effort: str
+    time_to_effect: str
+    plan: Plan
+    evidence: tuple[str, ...]
+    position: Position = field(default=Position(""), compare=False)
+
+
+@dataclass(frozen=True)
+class Recommend:
+    """A rule's recommendation of one intervention, with its weight (0 < weight ≤ 5)."""
+
+    intervention: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    sources: tuple[str, ...]
+    review_by: _dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: when its condition is true, it recommends interventions and says why."""
+
+    id: str
+    index: int
+    title: Text
+    when: str
+    condition: Condition
+    because: Text
+    rationale: Mapping[str, Template]
+    recommend: tuple[Recommend, ...]
+    evidence: Evidence
+    theme: str
+    dimensions: tuple[str, ...]
+    position: Position = field(default=Position(""), compare=False)
+
+
+@dataclass(frozen=True)
+class LowCompetencePolicy:
+    """When a group's work-environment competence is low: build the process first, keep it simple.
+
+    ``condition`` decides when the policy applies; ``first`` is pinned to rank 1; ``max_actions``
+    caps the list unless the caller asked for a length; ``effort_factor`` multiplies scores by
+    effort (all factors ≥ 1, so a worse profile never lowers a score).
+    """
+
+    when: str
+    condition: Condition
+    first: str
+    max_actions: int
+    effort_factor: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class RankingPolicy:
+    top: int = 5
+    low_competence: LowCompetencePolicy | None = None
+
+
+@dataclass(frozen=True)
+class RuleSetInfo:
+    """What every answer names: which rule set, which version, which exact content."""
+
+    id: str
+    version: str
+    fingerprint: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"id": self.id, "version": self.version, "fingerprint": self.fingerprint}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """An immutable, validated, versioned snapshot of everything under ``rules/``."""
+
+    info: RuleSetInfo
+    title: Text
+    min_group_size: int
+    ranking: RankingPolicy
+    dimensions: Mapping[str, Dimension]
+    interventions: Mapping[str, Intervention]
+    sources: Mapping[str, Source]
+    rules: tuple[Rule, ...]
+    warnings: tuple[Problem, ...] = ()
+    folder: str = ""
+    loaded_at: _dt.datetime | None = None
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None
+
+    @property
+    def used_dimensions(self) -> frozenset[str]:
+        """Dimensions at least one rule looks at."""
+        return frozenset(d for rule in self.rules for d in rule.dimensions)

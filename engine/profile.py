@@ -1,0 +1,238 @@
+"""A department's profile, and the checks it must pass before any rule sees it.
+
+The dimension catalogue is the schema of a profile: unknown ids, non-finite numbers and values
+outside a dimension's range are refused, each named with its field (and a suggestion for a
+misspelled id). A group smaller than the minimum size is refused outright: with few respondents,
+answers can be traced to individuals. Values are rounded to six decimals here, once, so that both
+matchers and the explanation see the very same number.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .model import RuleSet, Text
+from .suggestions import closest
+
+__all__ = ["Department", "Profile", "FieldError", "ProfileError", "Notice", "CheckedProfile", "check_profile",
+           "profile_from_dict", "MIN_RESPONSE_RATE", "SMALL_GROUP"]
+
+MIN_RESPONSE_RATE = 0.5
+SMALL_GROUP = 10
+MAX_ID_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str = ""
+    sector: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a caller sends: who, how many answered, when, and the scores."""
+
+    department: Department
+    respondents: int
+    scores: Mapping[str, float]
+    invited: int | None = None
+    measured_on: _dt.date | None = None
+
+    def with_scores(self, scores: Mapping[str, float]) -> "Profile":
+        return Profile(self.department, self.respondents, MappingProxyType(dict(scores)), self.invited,
+                       self.measured_on)
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One bad field: a dotted path (``scores.influence``), what is wrong, and maybe a suggestion."""
+
+    field: str
+    message: str
+    suggestion: str | None = None
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
+        return f"{self.field}: {self.message}{hint}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"field": self.field, "message": self.message, "suggestion": self.suggestion, "code": self.code}
+
+
+class ProfileError(ValueError):
+    """The profile was refused. ``errors`` names every bad field; ``code`` is ``invalid`` or
+    ``group-too-small`` (which callers map to different status codes)."""
+
+    def __init__(self, errors: list[FieldError] | tuple[FieldError, ...]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("; ".join(str(e) for e in self.errors))
+
+    @property
+    def too_small_only(self) -> bool:
+        return bool(self.errors) and all(e.code == "group-too-small" for e in self.errors)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning for the answer, in both languages."""
+
+    code: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class CheckedProfile:
+    """A profile that passed the checks: rounded values and the warnings it earned."""
+
+    profile: Profile
+    values: Mapping[str, float]
+    notices: tuple[Notice, ...] = field(default_factory=tuple)
+
+
+def _percent(x: float) -> str:
+    return f"{x * 100:.0f}"
+
+
+def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None = None,
+                  today: _dt.date | None = None) -> CheckedProfile:
+    """Validate ``profile`` against the rule set's catalogue, or raise :class:`ProfileError`."""
+    errors: list[FieldError] = []
+    minimum = ruleset.min_group_size if min_group_size is None else min_group_size
+    dept_id = profile.department.id
+    if not isinstance(dept_id, str) or not dept_id.strip():
+        errors.append(FieldError("department.id", "a department id is required", code="required"))
+    elif len(dept_id) > MAX_ID_LENGTH:
+        errors.append(FieldError("department.id", f"longer than {MAX_ID_LENGTH} characters", code="too-long"))
+    for name in ("name", "sector"):
+        if len(getattr(profile.department, name) or "") > MAX_ID_LENGTH:
+            errors.append(FieldError(f"department.{name}", f"longer than {MAX_ID_LENGTH} characters",
+                                     code="too-long"))
+    respondents = profile.respondents
+    if isinstance(respondents, bool) or not isinstance(respondents, int):
+        errors.append(FieldError("respondents", "must be a whole number"))
+    elif respondents < minimum:
+        errors.append(FieldError("respondents", f"{respondents} respondents is below the minimum group size of "
+                                 f"{minimum}; small groups are not evaluated, to protect anonymity",
+                                 code="group-too-small"))
+    invited = profile.invited
+    if invited is not None:
+        if isinstance(invited, bool) or not isinstance(invited, int) or invited < 0:
+            errors.append(FieldError("invited", "must be a whole number of at least 0"))
+        elif isinstance(respondents, int) and invited and respondents > invited:
+            errors.append(FieldError("invited", f"{invited} invited is fewer than {respondents} respondents"))
+    if profile.measured_on is not None and profile.measured_on > (today or _dt.date.today()) + _dt.timedelta(days=1):
+        errors.append(FieldError("measured_on", f"{profile.measured_on.isoformat()} lies in the future"))
+    values: dict[str, float] = {}
+    dims = ruleset.dimensions
+    for key, raw in profile.scores.items():
+        path = f"scores.{key}"
+        dim = dims.get(key) if isinstance(key, str) else None
+        if dim is None:
+            errors.append(FieldError(path, "unknown dimension", closest(str(key), dims), code="unknown"))
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            errors.append(FieldError(path, f"must be a number, not {type(raw).__name__}", code="not-a-number"))
+            continue
+        value = float(raw)
+        if not math.isfinite(value):
+            errors.append(FieldError(path, f"must be a finite number, not {value}", code="not-finite"))
+            continue
+        if not (dim.minimum <= value <= dim.maximum):
+            errors.append(FieldError(path, f"{value:g} is outside the range {dim.minimum:g}–{dim.maximum:g}",
+                                     code="out-of-range"))
+            continue
+        values[key] = round(value, 6)
+    if errors:
+        # The group-size refusal is final and says nothing about the scores (it must not hint at them).
+        small = [e for e in errors if e.code == "group-too-small"]
+        raise ProfileError(small if small else errors)
+    return CheckedProfile(profile, MappingProxyType(values), tuple(_notices(profile)))
+
+
+def _notices(profile: Profile) -> list[Notice]:
+    notices: list[Notice] = []
+    n, invited = profile.respondents, profile.invited
+    if invited:
+        rate = n / invited
+        if rate < MIN_RESPONSE_RATE:
+            notices.append(Notice("low-response-rate", Text(
+                f"Svarprocenten er {_percent(rate)} % ({n} af {invited}); under 50 % er resultatet måske "
+                "ikke dækkende for afdelingen.",
+                f"The response rate is {_percent(rate)} % ({n} of {invited}); below 50 % the results may not "
+                "represent the department.")))
+    if n < SMALL_GROUP:
+        notices.append(Notice("small-group", Text(
+            f"Kun {n} besvarelser: enkelte svar vejer tungt, så tolk resultatet varsomt.",
+            f"Only {n} respondents: single answers weigh heavily, so interpret the results with care.")))
+    if not profile.scores:
+        notices.append(Notice("no-scores", Text("Profilen indeholder ingen målinger.",
+                                                "The profile contains no scores.")))
+    return notices
+
+
+def _date(value: object, errors: list[FieldError]) -> _dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    errors.append(FieldError("measured_on", "must be a date like 2025-05-01"))
+    return None
+
+
+def _count(data: Mapping[str, object], key: str, errors: list[FieldError], required: bool) -> int | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            errors.append(FieldError(key, "is required", code="required"))
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors.append(FieldError(key, "must be a whole number"))
+        return None
+    return value
+
+
+def profile_from_dict(data: object) -> Profile:
+    """Build a profile from the file shape (``department``, ``respondents``, ``invited``,
+    ``measured_on``, ``scores``); structural mistakes raise :class:`ProfileError`."""
+    errors: list[FieldError] = []
+    if not isinstance(data, Mapping):
+        raise ProfileError([FieldError("profile", "must be a mapping with department, respondents and scores")])
+    allowed = ("department", "respondents", "invited", "measured_on", "scores")
+    for key in data:
+        if key not in allowed:
+            errors.append(FieldError(str(key), "unknown field", closest(str(key), allowed), code="unknown"))
+    dept = data.get("department")
+    if isinstance(dept, Mapping):
+        for key in dept:
+            if key not in ("id", "name", "sector"):
+                errors.append(FieldError(f"department.{key}", "unknown field",
+                                         closest(str(key), ("id", "name", "sector")), code="unknown"))
+        department = Department(str(dept.get("id") or ""), str(dept.get("name") or ""), str(dept.get("sector") or ""))
+    else:
+        errors.append(FieldError("department", "must be a mapping with id, name and sector", code="required"))
+        department = Department("")
+    respondents = _count(data, "respondents", errors, required=True)
+    invited = _count(data, "invited", errors, required=False)
+    measured = _date(data.get("measured_on"), errors)
+    scores = data.get("scores", {})
+    if scores is None:
+        scores = {}
+    if not isinstance(scores, Mapping):
+        errors.append(FieldError("scores", "must be a mapping from dimension id to number"))
+        scores = {}
+    if errors:
+        raise ProfileError(errors)
+    return Profile(department, respondents or 0, MappingProxyType(dict(scores)), invited, measured)

@@ -1,0 +1,172 @@
+"""The pipeline: check → facts → match (durable_rules) → rank → explain → Result.
+
+A :class:`Recommender` wraps one immutable :class:`RuleSet` and its compiled matcher. Everything
+that does not depend on the request (shards, per-language plan texts, evidence) is prepared here,
+once, so the per-call path only matches, scores and renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .conditions import predicate
+from .durable_adapter import DurableMatcher
+from .durable_compile import plan_shards, serialize_fact
+from .explain import reason
+from .loader import load_ruleset
+from .model import LANGUAGES, RuleSet, Text
+from .profile import CheckedProfile, Notice, Profile, check_profile
+from .rank import Candidate, order, score
+from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
+
+__all__ = ["Options", "Recommender", "Evaluation"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to answer: list length (``None`` = the rule set's default), language, and detail
+    (``full`` with texts and rationale, or ``ids`` with ids, scores and ranks only)."""
+
+    top: int | None = None
+    language: str = "en"
+    detail: str = DETAIL_FULL
+    min_group_size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
+        if self.detail not in (DETAIL_FULL, DETAIL_IDS):
+            raise ValueError(f"detail must be '{DETAIL_FULL}' or '{DETAIL_IDS}'")
+        if self.top is not None and not (1 <= self.top <= 100):
+            raise ValueError("top must be between 1 and 100")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The language-independent outcome of matching and ranking (what-if and explain reuse it)."""
+
+    checked: CheckedProfile
+    fired: tuple[int, ...]
+    ranked: tuple[Candidate, ...]
+    low_competence: bool
+
+
+class Recommender:
+    """Evaluates profiles against one rule set. Thread-safe; ``close`` frees the matcher."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self._matcher = DurableMatcher(plan_shards([rule.condition for rule in ruleset.rules]))
+        policy = ruleset.ranking.low_competence
+        self._policy = predicate(policy.condition) if policy else None
+        order_of = {d: i for i, d in enumerate(ruleset.dimensions)}
+        self._used = tuple(sorted(ruleset.used_dimensions, key=order_of.__getitem__))
+        self._plans = {(i.id, lang): PlanView(i.plan.goal.get(lang), i.plan.owner.get(lang),
+                                              i.plan.evaluation.get(lang), i.plan.follow_up_weeks)
+                       for i in ruleset.interventions.values() for lang in LANGUAGES}
+        self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
+                                                   ruleset.sources[s].grade) for s in i.evidence)
+                          for i in ruleset.interventions.values()}
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> "Recommender":
+        return cls(load_ruleset(folder))
+
+    @property
+    def shard_count(self) -> int:
+        return self._matcher.shard_count
+
+    def close(self) -> None:
+        self._matcher.close()
+
+    def __enter__(self) -> "Recommender":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the pipeline -----------------------------------------------------------------------------
+    def match(self, values: Mapping[str, float]) -> tuple[int, ...]:
+        """Indices of the rules that fire, as durable_rules decides it."""
+        return tuple(sorted(self._matcher.match(serialize_fact(values))))
+
+    def evaluate(self, profile: Profile, min_group_size: int | None = None) -> Evaluation:
+        checked = check_profile(profile, self.ruleset, min_group_size)
+        values = checked.values
+        fired = self.match(values)
+        low_competence = bool(self._policy and self._policy(values))
+        rules = self.ruleset.rules
+        candidates = score((rules[i] for i in fired), values, self.ruleset, low_competence)
+        ranked = order(candidates, self.ruleset, low_competence)
+        return Evaluation(checked, fired, tuple(ranked), low_competence)
+
+    def top_for(self, evaluation: Evaluation, top: int | None) -> int:
+        policy = self.ruleset.ranking.low_competence
+        if top is not None:
+            return top
+        if evaluation.low_competence and policy is not None:
+            return min(policy.max_actions, self.ruleset.ranking.top)
+        return self.ruleset.ranking.top
+
+    def recommend(self, profile: Profile, options: Options = Options()) -> Result:
+        """Evaluate one profile; raises :class:`engine.profile.ProfileError` for a refused profile."""
+        evaluation = self.evaluate(profile, options.min_group_size)
+        return self.render(evaluation, options)
+
+    def render(self, evaluation: Evaluation, options: Options) -> Result:
+        ruleset = self.ruleset
+        values = evaluation.checked.values
+        lang = options.language
+        chosen = evaluation.ranked[:self.top_for(evaluation, options.top)]
+        full = options.detail == DETAIL_FULL
+        recommendations = tuple(self._recommendation(c, rank, values, lang, full)
+                                for rank, c in enumerate(chosen, start=1))
+        missing = tuple(d for d in self._used if d not in values)
+        fired_set = set(evaluation.fired)
+        unevaluable = ()
+        if missing:
+            gone = set(missing)
+            unevaluable = tuple(r.id for r in ruleset.rules
+                                if r.index not in fired_set and gone.intersection(r.dimensions))
+        warnings = [Warning(n.code, n.text.get(lang)) for n in evaluation.checked.notices]
+        warnings += [Warning(n.code, n.text.get(lang)) for n in self._notices(evaluation, missing, unevaluable)]
+        return Result(evaluation.checked.profile.department.id, lang, recommendations, missing, tuple(warnings),
+                      ruleset.info, tuple(ruleset.rules[i].id for i in evaluation.fired), unevaluable,
+                      len(evaluation.ranked))
+
+    def _recommendation(self, c: Candidate, rank: int, values: Mapping[str, float], lang: str,
+                        full: bool) -> Recommendation:
+        item = self.ruleset.interventions[c.intervention_id]
+        if not full:
+            return Recommendation(item.id, rank, c.score, "", "", item.prevention, item.iglo, item.effort,
+                                  item.time_to_effect, None, (), ())
+        rules = self.ruleset.rules
+        dims = self.ruleset.dimensions
+        because = tuple(reason(rules[i], points, values, dims, lang)
+                        for i, points in sorted(c.contributions, key=lambda x: (-x[1], x[0])))
+        return Recommendation(item.id, rank, c.score, item.title.get(lang), item.description.get(lang),
+                              item.prevention, item.iglo, item.effort, item.time_to_effect,
+                              self._plans[(item.id, lang)], self._evidence[item.id], because)
+
+    def _notices(self, evaluation: Evaluation, missing: tuple[str, ...],
+                 unevaluable: tuple[str, ...]) -> list[Notice]:
+        notices = []
+        if missing:
+            n, m = len(missing), len(unevaluable)
+            notices.append(Notice("missing-dimensions", Text(
+                f"{n} dimension(er) mangler i profilen; {m} regel(ler) kunne derfor ikke vurderes.",
+                f"{n} dimension(s) are missing from the profile, so {m} rule(s) could not be evaluated.")))
+        if evaluation.low_competence:
+            policy = self.ruleset.ranking.low_competence
+            assert policy is not None
+            notices.append(Notice("low-competence", Text(
+                "Arbejdsmiljøkompetencen er lav: byg først processen op, og hold handlingerne få og enkle.",
+                "Work-environment competence is low: build the process first, and keep the actions few "
+                "and simple.")))
+        if not evaluation.ranked:
+            notices.append(Notice("nothing-fired", Text(
+                "Ingen regler gav anledning til en anbefaling for denne profil.",
+                "No rule led to a recommendation for this profile.")))
+        return notices

@@ -1,0 +1,105 @@
+"""Rationale texts with placeholders for the department's actual values.
+
+``{influence}`` inserts the value, ``{influence.band}`` its band label, ``{influence.reference}``
+the dimension's reference value; ``{{`` and ``}}`` are literal braces. Templates are parsed once at
+load time into parts, so rendering per request is a join, not a parse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+__all__ = ["Template", "TemplateError", "Placeholder", "format_number", "ATTRIBUTES"]
+
+ATTRIBUTES = ("value", "band", "reference")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+class TemplateError(ValueError):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    dimension: str
+    attribute: str
+    offset: int
+
+
+def format_number(value: float, language: str) -> str:
+    """At most two decimals, no trailing zeros; Danish uses a decimal comma."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    if text == "-0":
+        text = "0"
+    return text.replace(".", ",") if language == "da" else text
+
+
+_MISSING = {"da": "(mangler)", "en": "(missing)"}
+
+
+@dataclass(frozen=True)
+class Template:
+    parts: tuple[str | Placeholder, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> "Template":
+        parts: list[str | Placeholder] = []
+        last = 0
+        for match in _PLACEHOLDER.finditer(text):
+            parts.append(text[last:match.start()])
+            token = match.group(0)
+            if token in ("{{", "}}"):
+                parts.append(token[0])
+            elif token in ("{", "}"):
+                raise TemplateError(f"unmatched '{token}' (write '{token * 2}' for a literal brace)",
+                                    match.start())
+            else:
+                inner = match.group(1).strip()
+                name, _, attribute = inner.partition(".")
+                attribute = attribute or "value"
+                if not name:
+                    raise TemplateError("empty placeholder '{}'", match.start())
+                if attribute not in ATTRIBUTES:
+                    raise TemplateError(f"'{{{inner}}}': unknown attribute '{attribute}' "
+                                        f"(use {', '.join(ATTRIBUTES[1:])} or none)", match.start())
+                parts.append(Placeholder(name, attribute, match.start() + 1))
+            last = match.end()
+        parts.append(text[last:])
+        merged: list[str | Placeholder] = []
+        for part in parts:
+            if isinstance(part, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += part
+            elif part != "":
+                merged.append(part)
+        return cls(tuple(merged))
+
+    @property
+    def placeholders(self) -> tuple[Placeholder, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Placeholder))
+
+    def render(self, values: Mapping[str, float], dimensions: Mapping[str, object], language: str) -> str:
+        """Fill in the placeholders; a missing value renders as "(missing)"/"(mangler)"."""
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            dim = dimensions.get(part.dimension)
+            if part.attribute == "reference":
+                ref = getattr(dim, "reference", None)
+                out.append(format_number(ref.value, language) if ref else _MISSING[language])
+                continue
+            value = values.get(part.dimension)
+            if value is None or dim is None:
+                out.append(_MISSING[language])
+            elif part.attribute == "band":
+                band = dim.band_of(value)  # type: ignore[attr-defined]
+                out.append(band.label.get(language) if band else "")
+            else:
+                out.append(format_number(value, language))
+        return "".join(out)
