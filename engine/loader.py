@@ -106,7 +106,7 @@ class _Builder:
         kind = str(key.value)
         if kind not in KINDS:
             self.problems.append(Problem(key.position, f"unknown top-level key '{kind}'; expected one of: "
-                                         + ", ".join(KINDS), "file-kind", closest(kind, KINDS)))
+                                         + ", ".join(KINDS), "file-kind", suggestion=closest(kind, KINDS)))
             return
         if kind == "ruleset":
             self.entries[kind].append(_Entry(value, doc, theme))

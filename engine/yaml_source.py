@@ -108,6 +108,21 @@ def _mark_position(file: str, mark: yaml.Mark | None) -> Position:
     return Position(file, mark.line + 1, mark.column + 1)
 
 
+class _AliasFound(Exception):
+    """A node was reached twice: the document uses an alias (reported from the event stream)."""
+
+
+def _alias_problems(text: str, file: str) -> list[Problem]:
+    """Every alias in the document, located (the composed graph only knows where the anchor is)."""
+    problems = []
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            problems.append(Problem(_mark_position(file, event.start_mark),
+                                    f"YAML aliases ('*{event.anchor}') are not allowed in rule files; "
+                                    "write the value out", "yaml-alias"))
+    return problems
+
+
 class _Converter:
     """Turns a composed node graph into YamlNodes, refusing aliases, duplicate keys, deep nests."""
 
@@ -119,9 +134,7 @@ class _Converter:
     def convert(self, node: yaml.Node, depth: int = 0) -> YamlNode | None:
         pos = _mark_position(self.file, node.start_mark)
         if id(node) in self._seen:
-            self.problems.append(Problem(pos, "YAML anchors and aliases are not allowed in rule files; "
-                                         "write the value out", "yaml-alias"))
-            return None
+            raise _AliasFound()
         self._seen.add(id(node))
         if depth > MAX_DEPTH:
             self.problems.append(Problem(pos, f"nesting deeper than {MAX_DEPTH} levels", "yaml-too-deep"))
@@ -191,6 +204,8 @@ def parse_yaml(text: str, file: str) -> tuple[YamlDocument, list[Problem]]:
     converter = _Converter(file)
     try:
         root = converter.convert(nodes[0])
+    except _AliasFound:
+        return YamlDocument(file, lines, None), _alias_problems(text, file)
     except RecursionError:
         return YamlDocument(file, lines, None), [Problem(Position(file, 1, 1),
                                                          "YAML nesting is too deep", "yaml-too-deep")]

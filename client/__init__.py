@@ -1,0 +1,1 @@
+"""The ``trivsel`` command line: quick recommendations and what-if questions at a terminal."""

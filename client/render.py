@@ -1,0 +1,129 @@
+"""Readable terminal output for results and descriptions (``--json`` bypasses this module).
+
+Plain text that reads well in a narrow terminal and in a log: a header naming the department and
+the rule set, one block per recommendation with its reasons and the conditions that held, then
+what was missing and the warnings.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from typing import Iterable
+
+from engine.description import Description
+from engine.result import Recommendation, Result
+from engine.templates import format_number
+
+__all__ = ["render_result", "render_description", "width"]
+
+_WORDS = {
+    "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
+           "evaluate": "Evaluate", "follow": "Follow up after {n} weeks", "missing": "Missing dimensions",
+           "warnings": "Warnings", "none": "No recommendations.", "score": "score", "effort": "effort",
+           "evidence": "Evidence", "dimensions": "Dimensions", "interventions": "Interventions",
+           "bands": "bands", "unevaluable": "rules not evaluable"},
+    "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
+           "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
+           "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "indsats",
+           "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
+           "bands": "bånd", "unevaluable": "regler kunne ikke vurderes"},
+}
+_PREVENTION = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
+               "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
+_EFFORT = {"en": {"low": "low", "medium": "medium", "high": "high"},
+           "da": {"low": "lav", "medium": "middel", "high": "høj"}}
+
+
+def width() -> int:
+    return max(60, min(110, shutil.get_terminal_size((100, 24)).columns))
+
+
+def _wrap(text: str, indent: str, cols: int) -> list[str]:
+    return textwrap.wrap(text, cols, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+
+
+def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
+    w = _WORDS[lang]
+    head = (f"{rec.rank}. {rec.title or rec.intervention_id}  [{rec.intervention_id}]")
+    meta = (f"   {w['score']} {format_number(rec.score, lang)} · {_PREVENTION[lang][rec.prevention]} · "
+            f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}")
+    lines = [head, meta]
+    if rec.description:
+        lines += _wrap(rec.description, "   ", cols)
+    if rec.because:
+        lines.append(f"   {w['why']}:")
+        for reason in rec.because:
+            lines += _wrap(f"• {reason.title} [{reason.rule_id}] (+{format_number(reason.points, lang)})", "     ", cols)
+            lines += _wrap(reason.text, "       ", cols)
+            for cond in reason.conditions:
+                mark = "✓" if cond.holds else "✗"
+                lines += _wrap(f"{mark} {cond.text}", "       ", cols)
+    if rec.plan:
+        p = rec.plan
+        lines.append(f"   {w['plan']}:")
+        lines += _wrap(f"{w['goal']}: {p.goal}", "     ", cols)
+        lines += _wrap(f"{w['owner']}: {p.owner}", "     ", cols)
+        lines += _wrap(f"{w['evaluate']}: {p.evaluation}", "     ", cols)
+        lines.append("     " + w["follow"].format(n=p.follow_up_weeks))
+    if rec.evidence:
+        lines += _wrap(f"{w['evidence']}: " + "; ".join(e.id for e in rec.evidence), "   ", cols)
+    return lines
+
+
+def render_result(result: Result, title: str = "", cols: int | None = None) -> str:
+    """The whole answer as text."""
+    cols = cols or width()
+    lang = result.language
+    w = _WORDS[lang]
+    info = result.ruleset
+    lines = []
+    if title:
+        lines.append(title)
+    lines.append(f"{w['rules']}: {info.id} {info.version} ({info.fingerprint})")
+    lines.append("")
+    if not result.recommendations:
+        lines.append(w["none"])
+    for rec in result.recommendations:
+        lines += _recommendation(rec, lang, cols)
+        lines.append("")
+    if result.missing:
+        lines += _wrap(f"{w['missing']}: {', '.join(result.missing)} ({len(result.unevaluable_rules)} "
+                       f"{w['unevaluable']})", "", cols)
+    if result.warnings:
+        lines.append(f"{w['warnings']}:")
+        for warning in result.warnings:
+            lines += _wrap(f"! {warning.message}", "  ", cols)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _table(rows: Iterable[tuple[str, ...]]) -> list[str]:
+    rows = list(rows)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def render_description(desc: Description, lang: str) -> str:
+    w = _WORDS[lang]
+    lines = [f"{w['rules']}: {desc.info.id} {desc.info.version} ({desc.info.fingerprint})",
+             desc.title.get(lang),
+             f"{desc.rule_count} rules · {len(desc.dimensions)} dimensions · {len(desc.interventions)} interventions"
+             f" · min group {desc.min_group_size} · top {desc.default_top}", "",
+             f"{w['dimensions']}:"]
+    rows = [("id", "name", "group", "range", "adverse", w["bands"])]
+    for d in desc.dimensions:
+        bands = " ".join(f"{b.id}" + (f"<{format_number(b.high, lang)}" if b.high is not None and not b.high_inclusive
+                                      else f"≤{format_number(b.high, lang)}" if b.high is not None else "")
+                         for b in d.bands)
+        rows.append((d.id, d.name.get(lang), d.group, f"{format_number(d.minimum, lang)}–{format_number(d.maximum, lang)}"
+                     + (" %" if d.unit == "percent" else ""), d.adverse, bands))
+    lines += ["  " + line for line in _table(rows)]
+    lines += ["", f"{w['interventions']}:"]
+    rows = [("id", "title", "prevention", "IGLO", "effort")]
+    for i in desc.interventions:
+        rows.append((i.id, i.title.get(lang), _PREVENTION[lang][i.prevention], "/".join(i.iglo),
+                     _EFFORT[lang][i.effort]))
+    lines += ["  " + line for line in _table(rows)]
+    if desc.refused_reload:
+        lines += ["", "Last refused reload:"] + [f"  {p}" for p in desc.refused_reload]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,71 @@
+"""What a rule set offers, for hosts that build forms and texts from it (``describe``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from .model import Dimension, Intervention, RuleSet, RuleSetInfo, Source, Text
+from .problems import Problem
+
+__all__ = ["Description", "describe", "description_to_dict"]
+
+
+@dataclass(frozen=True)
+class Description:
+    info: RuleSetInfo
+    title: Text
+    loaded_at: _dt.datetime | None
+    rule_count: int
+    min_group_size: int
+    default_top: int
+    dimensions: tuple[Dimension, ...]
+    interventions: tuple[Intervention, ...]
+    sources: tuple[Source, ...]
+    refused_reload: tuple[Problem, ...] = ()
+
+
+def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Description:
+    return Description(ruleset.info, ruleset.title, ruleset.loaded_at, len(ruleset.rules), ruleset.min_group_size,
+                       ruleset.ranking.top, tuple(ruleset.dimensions.values()),
+                       tuple(ruleset.interventions.values()), tuple(ruleset.sources.values()), refused_reload)
+
+
+def _dimension(d: Dimension) -> dict[str, object]:
+    return {
+        "id": d.id, "group": d.group, "name": d.name.to_dict(), "description": d.description.to_dict(),
+        "unit": d.unit, "minimum": d.minimum, "maximum": d.maximum, "adverse": d.adverse,
+        "gold_nugget": d.gold_nugget,
+        "bands": [{"id": b.id, "label": b.label.to_dict(), "risk": b.risk, "low": b.low,
+                   "low_inclusive": b.low_inclusive, "high": b.high, "high_inclusive": b.high_inclusive}
+                  for b in d.bands],
+        "reference": None if d.reference is None else {"value": d.reference.value,
+                                                         "label": d.reference.label.to_dict(),
+                                                         "source": d.reference.source},
+    }
+
+
+def _intervention(i: Intervention) -> dict[str, object]:
+    return {
+        "id": i.id, "title": i.title.to_dict(), "description": i.description.to_dict(), "prevention": i.prevention,
+        "iglo": list(i.iglo), "effort": i.effort, "time_to_effect": i.time_to_effect,
+        "plan": {"goal": i.plan.goal.to_dict(), "owner": i.plan.owner.to_dict(),
+                 "evaluation": i.plan.evaluation.to_dict(), "follow_up_weeks": i.plan.follow_up_weeks},
+        "evidence": list(i.evidence),
+    }
+
+
+def description_to_dict(desc: Description) -> dict[str, object]:
+    """The JSON shape of ``trivsel describe --json`` (and of the ``Describe`` RPC's fields)."""
+    return {
+        "ruleset": desc.info.to_dict(),
+        "title": desc.title.to_dict(),
+        "loaded_at": desc.loaded_at.isoformat() if desc.loaded_at else None,
+        "rule_count": desc.rule_count,
+        "min_group_size": desc.min_group_size,
+        "default_top": desc.default_top,
+        "dimensions": [_dimension(d) for d in desc.dimensions],
+        "interventions": [_intervention(i) for i in desc.interventions],
+        "sources": [{"id": s.id, "citation": s.citation, "url": s.url, "grade": s.grade} for s in desc.sources],
+        "refused_reload": [p.to_dict() for p in desc.refused_reload],
+    }

@@ -1,0 +1,83 @@
+"""The ``trivsel`` command as a user runs it: a separate process, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import EXAMPLES, ROOT
+
+
+def trivsel(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "client.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          input=stdin, timeout=60)
+
+
+def test_recommend_prints_a_readable_ranking() -> None:
+    proc = trivsel("recommend", str(EXAMPLES / "production-high-workload.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Produktion, linje 3" in out and "nfa-default" in out
+    assert out.index("[prioritisation]") < out.index("[influence-over-planning]")
+    assert "✓ Influence 28 < 33 (low)" in out
+
+
+def test_recommend_json_and_top() -> None:
+    proc = trivsel("recommend", str(EXAMPLES / "care-unit-emotional-demands.yaml"), "--json", "--top", "3",
+                   "--lang", "da")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert len(data["recommendations"]) == 3 and data["language"] == "da"
+
+
+def test_stdin_profile() -> None:
+    text = (EXAMPLES / "bullying-reports.yaml").read_text(encoding="utf-8")
+    proc = trivsel("recommend", "-", "--json", stdin=text)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["recommendations"][0]["intervention_id"] == \
+        "negative-acts-policy"
+
+
+def test_bad_profile_exits_2_naming_fields() -> None:
+    proc = trivsel("recommend", "-", stdin="department: {id: x}\nrespondents: 10\nscores: {influense: 30, "
+                                           "meaning: 150}\n")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "scores.influense: unknown dimension (did you mean 'influence'?)" in proc.stderr
+    assert "scores.meaning" in proc.stderr
+
+
+def test_small_group_exits_2() -> None:
+    proc = trivsel("recommend", "-", "--json", stdin="department: {id: x}\nrespondents: 3\nscores: {}\n")
+    assert proc.returncode == 2 and "minimum group size" in proc.stderr
+    assert json.loads(proc.stdout)["details"][0]["field"] == "respondents"
+
+
+def test_unreadable_and_invalid_files_exit_2(tmp_path) -> None:
+    assert trivsel("recommend", str(tmp_path / "nope.yaml")).returncode == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scores: [1, 2\n", encoding="utf-8")
+    proc = trivsel("recommend", str(bad))
+    assert proc.returncode == 2 and "bad.yaml:" in proc.stderr
+
+
+def test_broken_rules_exit_2_with_locations(tmp_path, rules_copy) -> None:
+    folder = rules_copy(files={"themes/x.yaml": "rules:\n  - id: x\n    when: influence <\n"})
+    proc = trivsel("recommend", str(EXAMPLES / "production-high-workload.yaml"), "--rules", str(folder))
+    assert proc.returncode == 2
+    assert "x.yaml:3:" in proc.stderr
+
+
+def test_describe_lists_catalogues() -> None:
+    proc = trivsel("describe")
+    assert proc.returncode == 0 and "influence" in proc.stdout and "return-to-work" in proc.stdout
+    data = json.loads(trivsel("describe", "--json").stdout)
+    assert len(data["dimensions"]) == 29 and data["ruleset"]["id"] == "nfa-default"
+
+
+def test_lint_exit_codes(rules_copy) -> None:
+    assert trivsel("lint").returncode == 0
+    folder = rules_copy(files={"themes/x.yaml": "rules:\n  - id: x\n    when: influence <\n"})
+    proc = trivsel("lint", str(folder), "--json")
+    assert proc.returncode == 1
+    problems = json.loads(proc.stdout)["problems"]
+    assert any(p["file"].endswith("x.yaml") and p["line"] == 3 for p in problems)

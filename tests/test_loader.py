@@ -1,0 +1,225 @@
+"""Loading rule folders: the bundled set is complete and clean; broken files give located problems."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import RuleSetError, check_ruleset, load_ruleset
+from engine.model import PREVENTION_ORDER
+
+VOCABULARY = {
+    "demand": ["quantitative_demands", "work_pace", "emotional_demands", "role_conflicts"],
+    "resource": ["influence", "meaning", "predictability", "recognition", "role_clarity", "leadership_quality",
+                 "support_supervisor", "support_colleagues", "sense_of_community", "vertical_trust",
+                 "horizontal_trust", "organisational_justice", "commitment", "psychological_safety",
+                 "work_environment_competence"],
+    "negative_act": ["bullying", "sexual_harassment", "violence", "threats", "conflicts"],
+    "signal": ["stress_prevalence", "sickness_absence_pct", "turnover_pct", "job_satisfaction", "burnout"],
+}
+FIXED_INTERVENTIONS = ["prioritisation", "influence-over-planning", "colleague-support", "available-leadership",
+                       "cross-team-coordination", "psychological-safety", "build-environment-competence",
+                       "negative-acts-policy", "violence-prevention", "recognition-practice", "role-clarity",
+                       "change-communication", "individual-coping-support", "return-to-work"]
+
+
+def test_bundled_rules_load_without_any_problem(ruleset) -> None:
+    _, problems = check_ruleset(ruleset.folder)
+    assert [str(p) for p in problems] == []
+
+
+def test_catalogue_holds_the_public_vocabulary(ruleset) -> None:
+    for group, ids in VOCABULARY.items():
+        for ident in ids:
+            assert ruleset.dimensions[ident].group == group
+    assert len(ruleset.dimensions) == sum(len(v) for v in VOCABULARY.values())
+    assert ruleset.dimensions["stress_prevalence"].reference.value == 17.7
+    assert ruleset.dimensions["quantitative_demands"].adverse == "both"
+
+
+def test_intervention_catalogue_is_complete(ruleset) -> None:
+    assert len(ruleset.interventions) >= 25
+    for ident in FIXED_INTERVENTIONS:
+        assert ident in ruleset.interventions
+    assert ruleset.interventions["individual-coping-support"].prevention == "secondary"
+    assert ruleset.interventions["return-to-work"].prevention == "tertiary"
+    assert {i.prevention for i in ruleset.interventions.values()} == set(PREVENTION_ORDER)
+
+
+def test_rule_set_size_and_coverage(ruleset) -> None:
+    assert len(ruleset.rules) >= 40
+    assert len({r.theme for r in ruleset.rules}) >= 6
+    recommended = {rec.intervention for r in ruleset.rules for rec in r.recommend}
+    assert recommended == set(ruleset.interventions)
+    assert set(ruleset.used_dimensions) == set(ruleset.dimensions)
+
+
+def test_fingerprint_follows_content(rules_copy) -> None:
+    a = load_ruleset(rules_copy())
+    b = load_ruleset(rules_copy(files={"themes/extra.yaml": """
+        rules:
+          - id: extra-rule
+            title: {da: Ekstra, en: Extra}
+            when: influence < 10
+            because: {da: "Meget lav indflydelse ({influence}).", en: "Very low influence ({influence})."}
+            recommend: [{intervention: prioritisation, weight: 1}]
+            evidence: {sources: [seed]}
+        """}))
+    assert a.info.fingerprint != b.info.fingerprint
+    assert len(b.rules) == len(a.rules) + 1
+
+
+def problems_of(folder):
+    _, problems = check_ruleset(folder)
+    return problems
+
+
+def only(problems, code):
+    found = [p for p in problems if p.code == code]
+    assert found, f"no {code} among {[str(p) for p in problems]}"
+    return found[0]
+
+
+BROKEN_RULE = """
+rules:
+  - id: broken-one
+    titel: {da: Brudt, en: Broken}
+    when: influense < 33 and work_pace is hihg
+    because: {da: "Tekst {influence}", en: "Text"}
+    recommend:
+      - {intervention: prioritisaton, weight: 7}
+    evidence: {sources: [seed, nowhere]}
+"""
+
+
+def test_broken_rule_reports_every_problem_with_position(rules_copy) -> None:
+    problems = problems_of(rules_copy(files={"themes/broken.yaml": BROKEN_RULE}))
+    file = "broken.yaml"
+    key = only(problems, "unknown-key")
+    assert key.position.file.endswith(file) and (key.position.line, key.position.column) == (3, 5)
+    assert key.suggestion == "title"
+    dim = only(problems, "unknown-dimension")
+    assert (dim.position.line, dim.position.column) == (4, 11) and dim.suggestion == "influence"
+    band = only(problems, "unknown-band")
+    assert (band.position.line, band.position.column) == (4, 43) and band.suggestion == "high"
+    intervention = only(problems, "unknown-intervention")
+    assert (intervention.position.line, intervention.suggestion) == (7, "prioritisation")
+    weight = only(problems, "out-of-range")
+    assert (weight.position.line, weight.position.column) == (7, 47)
+    source = only(problems, "unknown-source")
+    assert source.position.line == 8
+    assert only(problems, "missing-field").message.endswith("'title'")
+    with pytest.raises(RuleSetError) as info:
+        load_ruleset(rules_copy(files={"themes/broken.yaml": BROKEN_RULE}))
+    assert len(info.value.errors) >= 6
+    assert f"{file}:4:11: error: unknown dimension 'influense' (did you mean 'influence'?)" in str(info.value)
+
+
+def test_expression_syntax_error_points_into_the_file(rules_copy) -> None:
+    folder = rules_copy(files={"themes/syntax.yaml": """
+        rules:
+          - id: syntax
+            title: {da: A, en: A}
+            when: "influence < low"
+            because: {da: A, en: A}
+            recommend: [{intervention: prioritisation, weight: 1}]
+            evidence: {sources: [seed]}
+        """})
+    problem = only(problems_of(folder), "expression-syntax")
+    # "when: " is 4+6 columns in, the quote is one more, 'low' is at offset 12 of the condition.
+    assert (problem.position.line, problem.position.column) == (4, 24)
+    assert "expected a number after '<'" in problem.message
+
+
+def test_block_scalar_condition_positions(rules_copy) -> None:
+    folder = rules_copy(files={"themes/block.yaml": """
+        rules:
+          - id: block
+            title: {da: A, en: A}
+            when: |
+              influence < 33 and
+              meaning is lowest
+            because: {da: A, en: A}
+            recommend: [{intervention: prioritisation, weight: 1}]
+            evidence: {sources: [seed]}
+        """})
+    problem = only(problems_of(folder), "unknown-band")
+    assert (problem.position.line, problem.position.column) == (6, 18)
+
+
+def test_duplicate_ids_across_files(rules_copy) -> None:
+    folder = rules_copy(files={"themes/zz-duplicate.yaml": """
+        rules:
+          - id: high-strain-workload
+            title: {da: A, en: A}
+            when: influence < 20
+            because: {da: A, en: A}
+            recommend: [{intervention: prioritisation, weight: 1}]
+            evidence: {sources: [seed]}
+        """})
+    problem = only(problems_of(folder), "duplicate-id")
+    assert problem.position.file.endswith("zz-duplicate.yaml")
+    assert "first defined at" in problem.message and "demands.yaml" in problem.message
+
+
+def test_missing_translation_and_wrong_types(rules_copy) -> None:
+    folder = rules_copy(files={"themes/texts.yaml": """
+        rules:
+          - id: texts
+            title: {da: Kun dansk}
+            when: influence < 20
+            because: "just one language"
+            recommend: [{intervention: prioritisation, weight: high}]
+            evidence: {sources: [seed], review_by: soon}
+        """})
+    problems = problems_of(folder)
+    assert only(problems, "missing-translation").position.line == 3
+    wrong = [p for p in problems if p.code == "wrong-type"]
+    assert {p.position.line for p in wrong} == {5, 6, 7}
+
+
+def test_yaml_syntax_error_has_position(rules_copy) -> None:
+    folder = rules_copy(files={"themes/bad-yaml.yaml": "rules:\n  - id: x\n    when: [unclosed\n"})
+    problem = only(problems_of(folder), "yaml-syntax")
+    assert problem.position.line >= 3
+
+
+def test_anchors_and_aliases_are_refused(rules_copy) -> None:
+    folder = rules_copy(files={"themes/alias.yaml": """
+        rules:
+          - &one
+            id: alias-a
+            title: {da: A, en: A}
+            when: influence < 20
+            because: {da: A, en: A}
+            recommend: [{intervention: prioritisation, weight: 1}]
+            evidence: {sources: [seed]}
+          - *one
+        """})
+    assert only(problems_of(folder), "yaml-alias").position.line == 9
+
+
+def test_unknown_top_level_key_suggests_the_kind(rules_copy) -> None:
+    folder = rules_copy(files={"themes/kind.yaml": "rule:\n  - id: x\n"})
+    problem = only(problems_of(folder), "file-kind")
+    assert problem.suggestion == "rules"
+
+
+def test_warnings_do_not_stop_a_load(rules_copy) -> None:
+    folder = rules_copy(files={"themes/warn.yaml": """
+        rules:
+          - id: better-is-worse
+            title: {da: A, en: A}
+            when: influence > 60
+            because: {da: A, en: A}
+            recommend: [{intervention: prioritisation, weight: 1}]
+            evidence: {sources: [seed], review_by: 2020-01-01}
+        """})
+    ruleset = load_ruleset(folder)
+    codes = {p.code for p in ruleset.warnings}
+    assert {"non-monotone", "review-overdue"} <= codes
+
+
+def test_missing_ruleset_header(rules_copy, tmp_path) -> None:
+    folder = rules_copy()
+    (folder / "ruleset.yaml").unlink()
+    assert only(problems_of(folder), "no-ruleset")

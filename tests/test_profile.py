@@ -1,0 +1,84 @@
+"""Profile checks: every bad field is named; small groups are refused; warnings are earned."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from types import MappingProxyType
+
+import pytest
+
+from engine import Department, Profile, ProfileError, profile_from_dict
+from engine.profile import check_profile
+
+
+def make(scores=None, respondents=20, invited=None, dept="d1", measured=None) -> Profile:
+    return Profile(Department(dept, "Name"), respondents, MappingProxyType(scores or {}), invited, measured)
+
+
+def errors(ruleset, profile) -> dict[str, object]:
+    with pytest.raises(ProfileError) as info:
+        check_profile(profile, ruleset)
+    return {e.field: e for e in info.value.errors}
+
+
+def test_every_bad_field_is_named_at_once(ruleset) -> None:
+    found = errors(ruleset, make({"influense": 30, "meaning": math.nan, "work_pace": math.inf, "recognition": 130,
+                                  "bullying": -1, "burnout": "high"}, dept=""))
+    assert set(found) == {"department.id", "scores.influense", "scores.meaning", "scores.work_pace",
+                          "scores.recognition", "scores.bullying", "scores.burnout"}
+    assert found["scores.influense"].suggestion == "influence"
+    assert found["scores.meaning"].code == "not-finite"
+    assert found["scores.recognition"].code == "out-of-range"
+    assert found["scores.burnout"].code == "not-a-number"
+
+
+def test_small_groups_are_refused_without_looking_at_scores(ruleset) -> None:
+    found = errors(ruleset, make({"influence": 1000}, respondents=4))
+    assert list(found) == ["respondents"]
+    assert found["respondents"].code == "group-too-small"
+    check_profile(make({"influence": 20}, respondents=5), ruleset)  # the minimum itself is fine
+
+
+def test_minimum_group_size_is_configurable(ruleset) -> None:
+    with pytest.raises(ProfileError):
+        check_profile(make(respondents=7), ruleset, min_group_size=8)
+
+
+def test_respondents_cannot_exceed_invited(ruleset) -> None:
+    assert "invited" in errors(ruleset, make(respondents=20, invited=10))
+
+
+def test_measurement_in_the_future_is_refused(ruleset) -> None:
+    assert "measured_on" in errors(ruleset, make(measured=dt.date.today() + dt.timedelta(days=30)))
+
+
+def test_values_are_rounded_once(ruleset) -> None:
+    checked = check_profile(make({"influence": 32.99999999}), ruleset)
+    assert checked.values["influence"] == 33.0
+
+
+@pytest.mark.parametrize("respondents, invited, codes", [
+    (20, 30, set()),
+    (12, 30, {"low-response-rate"}),
+    (6, 8, {"small-group"}),
+    (6, 20, {"small-group", "low-response-rate"}),
+])
+def test_warnings(ruleset, respondents: int, invited: int, codes: set[str]) -> None:
+    checked = check_profile(make({"influence": 40}, respondents, invited), ruleset)
+    assert {n.code for n in checked.notices} == codes
+
+
+def test_file_shape_is_parsed() -> None:
+    p = profile_from_dict({"department": {"id": "x", "name": "X", "sector": "care"}, "respondents": 9,
+                           "invited": 10, "measured_on": "2025-05-01", "scores": {"influence": 40}})
+    assert (p.department.sector, p.respondents, p.invited, p.measured_on) == ("care", 9, 10, dt.date(2025, 5, 1))
+
+
+def test_file_shape_errors_are_named() -> None:
+    with pytest.raises(ProfileError) as info:
+        profile_from_dict({"departement": {}, "respondents": "many", "score": {}, "measured_on": "May"})
+    fields = {e.field: e for e in info.value.errors}
+    assert fields["departement"].suggestion == "department"
+    assert fields["score"].suggestion == "scores"
+    assert {"respondents", "measured_on", "department"} <= set(fields)

@@ -1,0 +1,114 @@
+"""Whole answers for the example profiles: what they recommend, why, and what they contain."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Options, ProfileError
+from engine.result import DETAIL_IDS
+
+from .conftest import EXAMPLES
+from client.profiles import read_profile
+
+
+def recommend(recommender, name: str, **options):
+    return recommender.recommend(read_profile(str(EXAMPLES / name)), Options(**options))
+
+
+def test_high_strain_example_puts_workload_and_influence_first(recommender) -> None:
+    result = recommend(recommender, "production-high-workload.yaml")
+    top3 = result.ids[:3]
+    assert "prioritisation" in top3 and "influence-over-planning" in top3
+    for rec in result.recommendations[:3]:
+        if rec.intervention_id in ("prioritisation", "influence-over-planning"):
+            texts = " ".join(reason.text for reason in rec.because)
+            assert "78" in texts and "28" in texts  # quantitative_demands and influence, from the profile
+            conditions = {(c.dimension, c.op, c.threshold, c.actual, c.holds) for r in rec.because
+                          for c in r.conditions}
+            assert ("influence", "<", 33.0, 28.0, True) in conditions
+
+
+def test_answer_contains_everything_promised(recommender) -> None:
+    result = recommend(recommender, "care-unit-emotional-demands.yaml")
+    assert 1 <= len(result.recommendations) <= 5
+    assert result.ruleset.id == "nfa-default" and len(result.ruleset.fingerprint) == 16
+    for rank, rec in enumerate(result.recommendations, start=1):
+        assert rec.rank == rank and rec.score > 0
+        assert rec.title and rec.description and rec.prevention in ("primary", "secondary", "tertiary")
+        assert rec.iglo and rec.effort and rec.plan.goal and rec.plan.owner and rec.plan.evaluation
+        assert rec.plan.follow_up_weeks > 0 and rec.evidence
+        assert rec.because and all(r.conditions and r.text and r.rule_id in result.fired_rules for r in rec.because)
+        assert sum(r.points for r in rec.because) == pytest.approx(rec.score, abs=1e-4)
+    scores = [r.score for r in result.recommendations]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_negative_acts_lead_when_bullying_is_reported(recommender) -> None:
+    result = recommend(recommender, "bullying-reports.yaml")
+    assert result.ids[0] == "negative-acts-policy"
+    assert "sexual-harassment-prevention" in result.ids
+
+
+def test_care_unit_gets_violence_prevention(recommender) -> None:
+    assert "violence-prevention" in recommend(recommender, "care-unit-emotional-demands.yaml").ids[:3]
+
+
+def test_poor_collaboration_gets_cross_team_coordination(recommender) -> None:
+    assert "cross-team-coordination" in recommend(recommender, "poor-collaboration.yaml").ids
+
+
+def test_healthy_department_gets_nothing(recommender) -> None:
+    result = recommend(recommender, "healthy-department.yaml")
+    assert result.recommendations == () and result.fired_rules == () and result.missing == ()
+    assert [w.code for w in result.warnings] == ["nothing-fired"]
+
+
+def test_partial_profile_names_what_is_missing(recommender) -> None:
+    result = recommend(recommender, "partial-profile.yaml")
+    profile = read_profile(str(EXAMPLES / "partial-profile.yaml"))
+    assert set(result.missing) == set(recommender.ruleset.dimensions) - set(profile.scores)
+    assert result.unevaluable_rules
+    assert "missing-dimensions" in {w.code for w in result.warnings}
+
+
+def test_high_absence_includes_tertiary_and_secondary_after_primary(recommender) -> None:
+    result = recommend(recommender, "high-absence.yaml", top=10)
+    levels = [r.prevention for r in result.recommendations]
+    assert levels[0] == "primary" and "tertiary" in levels
+
+
+def test_danish_and_english_texts_differ(recommender) -> None:
+    da = recommend(recommender, "production-high-workload.yaml", language="da")
+    en = recommend(recommender, "production-high-workload.yaml", language="en")
+    assert da.ids == en.ids
+    assert da.recommendations[0].title != en.recommendations[0].title
+    assert da.recommendations[0].because[0].text != en.recommendations[0].because[0].text
+    assert "Indflydelse 28 < 33" in {c.text.split(" (")[0] for r in da.recommendations[1].because
+                                     for c in r.conditions}
+
+
+def test_ids_only_detail_skips_texts(recommender) -> None:
+    full = recommend(recommender, "production-high-workload.yaml")
+    ids = recommend(recommender, "production-high-workload.yaml", detail=DETAIL_IDS)
+    assert ids.ids == full.ids and [r.score for r in ids.recommendations] == [r.score for r in full.recommendations]
+    assert all(r.because == () and r.title == "" for r in ids.recommendations)
+
+
+def test_json_field_names_are_the_contract(recommender) -> None:
+    data = recommend(recommender, "production-high-workload.yaml").to_dict()
+    assert {"recommendations", "missing", "warnings", "ruleset"} <= set(data)
+    assert set(data["ruleset"]) == {"id", "version", "fingerprint"}
+    rec = data["recommendations"][0]
+    assert {"intervention_id", "rank", "score", "title", "description", "prevention", "iglo", "effort", "plan",
+            "evidence", "because"} <= set(rec)
+    reason = rec["because"][0]
+    assert {"rule_id", "text", "conditions"} <= set(reason)
+    assert {"dimension", "op", "threshold", "actual", "holds"} <= set(reason["conditions"][0])
+
+
+def test_refused_profile_changes_nothing(recommender) -> None:
+    before = recommend(recommender, "production-high-workload.yaml").to_dict()
+    profile = read_profile(str(EXAMPLES / "production-high-workload.yaml")).with_scores({"influence": -5})
+    with pytest.raises(ProfileError):
+        recommender.recommend(profile)
+    assert recommend(recommender, "production-high-workload.yaml").to_dict() == before
