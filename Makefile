@@ -20,7 +20,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m bench.engine_bench
+	$(BIN)/python -m bench
 
 lint: $(STAMP)
 	$(BIN)/trivsel lint rules

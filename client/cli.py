@@ -17,7 +17,7 @@ from engine.description import description_to_dict
 from .backend import Backend, EmbeddedBackend
 from .paths import default_rules_folder
 from .profiles import InputError, read_profile
-from .render import render_description, render_result
+from .render import profile_heading, render_description, render_result
 
 __all__ = ["main", "build_parser"]
 
@@ -83,11 +83,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
-        d = profile.department
-        respondents = f"{profile.respondents}" + (f"/{profile.invited}" if profile.invited else "")
-        title = f"{d.name or d.id} ({d.id}) · {respondents} respondents" + (
-            f" · {profile.measured_on.isoformat()}" if profile.measured_on else "")
-        sys.stdout.write(render_result(result, title))
+        sys.stdout.write(render_result(result, profile_heading(profile, args.lang)))
     return EXIT_OK
 
 

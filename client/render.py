@@ -11,23 +11,26 @@ import shutil
 import textwrap
 from typing import Iterable
 
+from engine import Profile
 from engine.description import Description
 from engine.result import Recommendation, Result
 from engine.templates import format_number
 
-__all__ = ["render_result", "render_description", "width"]
+__all__ = ["render_result", "render_description", "profile_heading", "width"]
 
 _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
            "evaluate": "Evaluate", "follow": "Follow up after {n} weeks", "missing": "Missing dimensions",
            "warnings": "Warnings", "none": "No recommendations.", "score": "score", "effort": "effort",
            "evidence": "Evidence", "dimensions": "Dimensions", "interventions": "Interventions",
-           "bands": "bands", "unevaluable": "rules not evaluable"},
+           "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
+           "intervention": "Intervention", "level": "Prevention"},
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
            "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "indsats",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
-           "bands": "bånd", "unevaluable": "regler kunne ikke vurderes"},
+           "bands": "bånd", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
+           "intervention": "Indsats", "level": "Forebyggelse"},
 }
 _PREVENTION = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
                "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
@@ -71,8 +74,28 @@ def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
     return lines
 
 
+def profile_heading(profile: Profile, lang: str) -> str:
+    """``Produktion, linje 3 (prod-3) · 24/30 respondents · 2025-05-01``."""
+    d = profile.department
+    count = f"{profile.respondents}" + (f"/{profile.invited}" if profile.invited else "")
+    parts = [f"{d.name} ({d.id})" if d.name else d.id, f"{count} {_WORDS[lang]['respondents']}"]
+    if profile.measured_on:
+        parts.append(profile.measured_on.isoformat())
+    return " · ".join(parts)
+
+
+def _summary(result: Result) -> list[str]:
+    lang = result.language
+    w = _WORDS[lang]
+    rows = [("#", w["intervention"], w["score"].capitalize(), w["level"], "IGLO", w["effort"].capitalize())]
+    for rec in result.recommendations:
+        rows.append((str(rec.rank), rec.title or rec.intervention_id, format_number(rec.score, lang),
+                     _PREVENTION[lang][rec.prevention], "/".join(rec.iglo), _EFFORT[lang][rec.effort]))
+    return _table(rows)
+
+
 def render_result(result: Result, title: str = "", cols: int | None = None) -> str:
-    """The whole answer as text."""
+    """The whole answer as text: a summary table, then each recommendation with its reasons."""
     cols = cols or width()
     lang = result.language
     w = _WORDS[lang]
@@ -84,6 +107,8 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
     lines.append("")
     if not result.recommendations:
         lines.append(w["none"])
+    else:
+        lines += _summary(result) + [""]
     for rec in result.recommendations:
         lines += _recommendation(rec, lang, cols)
         lines.append("")

@@ -22,7 +22,7 @@ from .problems import ERROR, WARNING
 from .suggestions import closest
 
 __all__ = ["Literal", "AllOf", "AnyOf", "Condition", "NEVER", "ResolveIssue", "resolve",
-           "literals", "holds", "intensity", "predicate", "dimensions_of", "is_monotone"]
+           "literals", "holds", "intensity", "predicate", "dimensions_of", "is_monotone", "intensity_function"]
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -293,3 +293,68 @@ def predicate(cond: Condition) -> Callable[[Mapping[str, float]], bool]:
     if isinstance(cond, AllOf):
         return lambda v: all(p(v) for p in parts)
     return lambda v: any(p(v) for p in parts)
+
+
+def intensity_function(cond: Condition) -> Callable[[Mapping[str, float]], float]:
+    """:func:`intensity` compiled into closures once per rule (ranking calls it per fired rule).
+
+    A leaf's intensity is its distance past the threshold towards the harmful end, over the
+    distance from threshold to that end; a value on or before the threshold gives 0 whether or
+    not the bound is inclusive, so no separate "holds" test is needed for leaves.
+    """
+    if isinstance(cond, Literal):
+        lit, dim = cond, cond.dimension
+        if lit.adverse is None or lit.threshold is None:
+            return lambda v: 0.0
+        span = abs(lit.threshold - lit.extreme)
+        threshold = lit.threshold
+        if span == 0:
+            return lambda v: 1.0 if lit.holds(v.get(dim)) else 0.0
+        sign = -1.0 if lit.adverse == "low" else 1.0
+
+        def leaf(v: Mapping[str, float]) -> float:
+            x = v.get(dim)
+            if x is None:
+                return 0.0
+            d = sign * (x - threshold) / span
+            return 0.0 if d <= 0.0 else (1.0 if d >= 1.0 else d)
+        return leaf
+    if isinstance(cond, AllOf) and all(isinstance(item, Literal) for item in cond.items):
+        return _conjunction_intensity(cond.items)  # type: ignore[arg-type]
+    parts = tuple(intensity_function(item) for item in cond.items)
+    if isinstance(cond, AllOf):
+        n = float(len(parts) or 1)
+
+        def mean(v: Mapping[str, float]) -> float:
+            total = 0.0
+            for p in parts:
+                total += p(v)
+            return total / n
+        return mean
+    tests = tuple(zip(parts, (predicate(item) for item in cond.items)))
+    return lambda v: max((p(v) for p, t in tests if t(v)), default=0.0)
+
+
+def _conjunction_intensity(items: tuple[Literal, ...]) -> Callable[[Mapping[str, float]], float]:
+    """The common case, a conjunction of leaves, as one loop over plain tuples (no nested calls)."""
+    n = float(len(items))
+    leaves = []
+    for lit in items:
+        if lit.adverse is None or lit.threshold is None:
+            continue
+        span = abs(lit.threshold - lit.extreme)
+        if span == 0:
+            return lambda v, parts=tuple(intensity_function(i) for i in items): sum(p(v) for p in parts) / n
+        leaves.append((lit.dimension, lit.threshold, -1.0 / span if lit.adverse == "low" else 1.0 / span))
+    table = tuple(leaves)
+
+    def mean(v: Mapping[str, float]) -> float:
+        total = 0.0
+        for dim, threshold, scale in table:
+            x = v.get(dim)
+            if x is not None:
+                d = (x - threshold) * scale
+                if d > 0.0:
+                    total += d if d < 1.0 else 1.0
+        return total / n
+    return mean

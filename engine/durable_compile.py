@@ -12,7 +12,9 @@ What the limits are and why we shard is in ENGINEERING.md and durable-rules-fact
   match the engine's own state fact), and each shard has a close sentinel so ``delete_state`` never
   frees an uninitialised context;
 * numbers are written by hand with six decimals: durable's parser rejects ``1e-05`` and
-  ``Infinity``, which ``json.dumps`` produces.
+  ``Infinity``, which ``json.dumps`` produces;
+* dimensions travel under short property names (``v0``, ``v1`` …, see :func:`short_keys`): the
+  engine copies the whole fact into every action message, so a shorter fact is a faster match.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
 
 __all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
            "serialize_fact", "fnv1a_32", "fact_key_collisions", "CLOSE_FACT", "RETRACT_FACT", "ComplexityError",
-           "format_number"]
+           "format_number", "short_keys"]
 
 CHAIN_BUDGET = 60
 MAX_DNF_TERMS = 4096
@@ -70,6 +72,15 @@ def fact_key_collisions(names: Iterable[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
+def short_keys(dimensions: Sequence[str]) -> dict[str, str]:
+    """A short, collision-free durable property name for each dimension id."""
+    keys = {dim: f"v{i}" for i, dim in enumerate(dimensions)}
+    clashes = fact_key_collisions(keys.values())
+    if clashes:  # pragma: no cover - v0…v239 are checked by a test
+        raise ValueError(f"fact keys collide: {clashes}")
+    return keys
+
+
 def chain_count(cond: Condition) -> int:
     """The number of alpha chains durable builds for ``cond``: its DNF size."""
     if isinstance(cond, Literal):
@@ -84,8 +95,8 @@ def chain_count(cond: Condition) -> int:
     return sum(chain_count(item) for item in cond.items)
 
 
-def _literal(lit: Literal) -> dict:
-    dim = lit.dimension
+def _literal(lit: Literal, keys: Mapping[str, str]) -> dict:
+    dim = keys.get(lit.dimension, lit.dimension)
     if lit.op == "present":
         return {"$ex": {dim: 1}}
     if lit.op == "missing":
@@ -103,11 +114,11 @@ def _literal(lit: Literal) -> dict:
     return {"$or": [outside_low, outside_high]}
 
 
-def _expression(cond: Condition) -> dict:
+def _expression(cond: Condition, keys: Mapping[str, str]) -> dict:
     if isinstance(cond, Literal):
-        return _literal(cond)
+        return _literal(cond, keys)
     key = "$and" if isinstance(cond, AllOf) else "$or"
-    return {key: [_expression(item) for item in cond.items]}
+    return {key: [_expression(item, keys) for item in cond.items]}
 
 
 def _dnf(cond: Condition) -> list[tuple[Literal, ...]]:
@@ -139,25 +150,30 @@ class ShardSpec:
     chains: int
 
 
-def _pieces(index: int, cond: Condition) -> list[tuple[str, dict, int]]:
+def _pieces(index: int, cond: Condition, keys: Mapping[str, str]) -> list[tuple[str, dict, int]]:
     """The durable rules for one of our rules: one if it fits the budget, else DNF chunks."""
     chains = chain_count(cond)
     if chains > MAX_DNF_TERMS:
         raise ComplexityError(f"condition has more than {MAX_DNF_TERMS} alternatives in normal form")
     if chains <= CHAIN_BUDGET:
-        return [(f"r{index}", _rule(_expression(cond)), chains)]
+        return [(f"r{index}", _rule(_expression(cond, keys)), chains)]
     terms = _dnf(cond)
     pieces = []
     for k in range(0, len(terms), CHAIN_BUDGET):
         chunk = terms[k:k + CHAIN_BUDGET]
-        expression = {"$or": [{"$and": [_literal(lit) for lit in term]} for term in chunk]}
+        expression = {"$or": [{"$and": [_literal(lit, keys) for lit in term]} for term in chunk]}
         pieces.append((f"r{index}.{k // CHAIN_BUDGET}", _rule(expression), len(chunk)))
     return pieces
 
 
-def plan_shards(conditions: Sequence[Condition], budget: int = CHAIN_BUDGET) -> tuple[ShardSpec, ...]:
-    """Pack the rules into shards of at most ``budget`` chains each (first fit, in rule order)."""
-    pieces = [p for i, cond in enumerate(conditions) if cond != NEVER for p in _pieces(i, cond)]
+def plan_shards(conditions: Sequence[Condition], keys: Mapping[str, str] | None = None,
+                budget: int = CHAIN_BUDGET) -> tuple[ShardSpec, ...]:
+    """Pack the rules into shards of at most ``budget`` chains each (first fit, in rule order).
+
+    ``keys`` maps dimension ids to the property names used in the fact (:func:`short_keys`).
+    """
+    keys = keys or {}
+    pieces = [p for i, cond in enumerate(conditions) if cond != NEVER for p in _pieces(i, cond, keys)]
     shards: list[list[tuple[str, dict, int]]] = []
     loads: list[int] = []
     for piece in pieces:
@@ -193,6 +209,9 @@ def _encode(value: object) -> str:
     return json.dumps(value)
 
 
-def serialize_fact(values: Mapping[str, float]) -> str:
-    """The fact for one profile. Keys are validated dimension ids (no escaping needed), values finite."""
-    return FACT_PREFIX + "".join(f',"{k}":{"%.6f" % v}' for k, v in values.items()) + "}"
+def serialize_fact(values: Mapping[str, float], keys: Mapping[str, str] | None = None) -> str:
+    """The fact for one profile. Keys are validated dimension ids or their short names (no escaping
+    needed); values are finite (checked before)."""
+    if keys is None:
+        return FACT_PREFIX + "".join(f',"{k}":{"%.6f" % v}' for k, v in values.items()) + "}"
+    return FACT_PREFIX + "".join(f',"{keys[k]}":{"%.6f" % v}' for k, v in values.items()) + "}"

@@ -1,19 +1,21 @@
 """Rationale in words and numbers: every condition of a rule with the department's actual value.
 
 The explanation evaluates the same resolved condition tree the matcher was compiled from, leaf by
-leaf, so "influence 28 < 33" is exactly the test that made the rule fire.
+leaf, so "influence 28 < 33" is exactly the test that made the rule fire. The fixed parts of each
+sentence ("Influence ", " < 33 (low)") are built once per rule and language at load time
+(:class:`RuleExplainer`); per request only the values are formatted, each once (:class:`Numbers`).
 """
 
 from __future__ import annotations
 
 from typing import Mapping
 
-from .conditions import Literal, literals
-from .model import Dimension, Rule
+from .conditions import AllOf, Literal, literals
+from .model import LANGUAGES, Dimension, Rule
 from .result import ConditionResult, Reason
 from .templates import format_number
 
-__all__ = ["describe_literal", "explain_conditions", "reason"]
+__all__ = ["describe_literal", "Numbers", "RuleExplainer"]
 
 _WORDS = {
     "between": {"en": "is between {lo} and {hi}", "da": "ligger mellem {lo} og {hi}"},
@@ -21,42 +23,97 @@ _WORDS = {
     "present": {"en": "is present", "da": "er målt"},
     "missing": {"en": "is missing", "da": "mangler"},
 }
-_MISSING = {"en": "(missing)", "da": "(mangler)"}
+MISSING = {"en": "(missing)", "da": "(mangler)"}
+
+
+def _pieces(lit: Literal, dimension: Dimension | None, language: str) -> tuple[str, str]:
+    """The text before and after the actual value: ``("Influence ", " < 33 (low)")``."""
+    name = dimension.name.get(language) if dimension else lit.dimension
+    if lit.op in ("present", "missing"):
+        return f"{name} {_WORDS[lit.op][language]}", ""
+    if lit.op in _WORDS:
+        words = _WORDS[lit.op][language].format(lo=format_number(lit.threshold or 0, language),
+                                                hi=format_number(lit.threshold_high or 0, language))
+        suffix = f" {words}"
+    else:
+        suffix = f" {lit.op} {format_number(lit.threshold or 0, language)}"
+    if lit.band and dimension is not None:
+        band = dimension.band(lit.band)
+        if band is not None:
+            suffix += f" ({band.label.get(language)})"
+    return f"{name} ", suffix
+
+
+class Numbers:
+    """One answer's values formatted for one language, each at most once; and each rule's
+    explanation built at most once, though a rule may stand under several recommendations."""
+
+    __slots__ = ("values", "language", "_cache", "explained")
+
+    def __init__(self, values: Mapping[str, float], language: str) -> None:
+        self.values = values
+        self.language = language
+        self._cache: dict[str, str] = {}
+        self.explained: dict[int, tuple[str, str, tuple[ConditionResult, ...]]] = {}
+
+    def text(self, dimension: str) -> str:
+        cached = self._cache.get(dimension)
+        if cached is None:
+            value = self.values.get(dimension)
+            cached = self._cache[dimension] = (MISSING[self.language] if value is None
+                                               else format_number(value, self.language))
+        return cached
 
 
 def describe_literal(lit: Literal, value: float | None, dimension: Dimension | None, language: str) -> str:
     """``Influence 28 < 33 (low)``; ``Work pace 50 is between 40 and 60``; ``Bullying is missing``."""
-    name = dimension.name.get(language) if dimension else lit.dimension
-    actual = _MISSING[language] if value is None else format_number(value, language)
+    prefix, suffix = _pieces(lit, dimension, language)
     if lit.op in ("present", "missing"):
-        return f"{name} {_WORDS[lit.op][language]}"
-    if lit.op in _WORDS:
-        words = _WORDS[lit.op][language].format(lo=format_number(lit.threshold or 0, language),
-                                                hi=format_number(lit.threshold_high or 0, language))
-        text = f"{name} {actual} {words}"
-    else:
-        text = f"{name} {actual} {lit.op} {format_number(lit.threshold or 0, language)}"
-    if lit.band and dimension is not None:
-        band = dimension.band(lit.band)
-        if band is not None:
-            text += f" ({band.label.get(language)})"
-    return text
+        return prefix
+    actual = MISSING[language] if value is None else format_number(value, language)
+    return prefix + actual + suffix
 
 
-def explain_conditions(rule: Rule, values: Mapping[str, float], dimensions: Mapping[str, Dimension],
-                       language: str) -> tuple[ConditionResult, ...]:
-    out = []
-    for lit in literals(rule.condition):
-        value = values.get(lit.dimension)
-        out.append(ConditionResult(lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, value,
-                                   lit.holds(value),
-                                   describe_literal(lit, value, dimensions.get(lit.dimension), language)))
-    return tuple(out)
+class RuleExplainer:
+    """A rule's explanation, prepared at load time for both languages.
 
+    Each leaf is kept, per language, as a plain tuple — (dimension, op, threshold, threshold_high,
+    band, test, prefix, suffix, shows_value) — because an answer explains every condition of every
+    contributing rule and this loop is the hottest part of rendering.
+    """
 
-def reason(rule: Rule, points: float, values: Mapping[str, float], dimensions: Mapping[str, Dimension],
-           language: str) -> Reason:
-    """One fired rule as it appears under a recommendation."""
-    text = rule.rationale[language].render(values, dimensions, language)
-    return Reason(rule.id, rule.title.get(language), text, explain_conditions(rule, values, dimensions, language),
-                  points)
+    def __init__(self, rule: Rule, dimensions: Mapping[str, Dimension]) -> None:
+        self.rule = rule
+        self._dimensions = dimensions
+        self._titles = {lang: rule.title.get(lang) for lang in LANGUAGES}
+        # In a rule that is one test or an 'and' of tests, every test holds once the rule fired.
+        self._conjunction = isinstance(rule.condition, Literal) or (
+            isinstance(rule.condition, AllOf) and all(isinstance(i, Literal) for i in rule.condition.items))
+        leaves = literals(rule.condition)
+        self._leaves = {lang: tuple((lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, lit.holds)
+                                    + _pieces(lit, dimensions.get(lit.dimension), lang)
+                                    + (lit.op not in ("present", "missing"),)
+                                    for lit in leaves)
+                        for lang in LANGUAGES}
+
+    def conditions(self, numbers: Numbers, fired: bool = False) -> tuple[ConditionResult, ...]:
+        """The rule's tests with this answer's values. With ``fired`` (the caller knows the rule
+        fired) the tests of a plain conjunction all hold, and are not evaluated again."""
+        values, text_of = numbers.values, numbers.text
+        known = fired and self._conjunction
+        out = []
+        for dim, op, threshold, high, band, test, prefix, suffix, shows_value in self._leaves[numbers.language]:
+            value = values.get(dim)
+            out.append(ConditionResult(dim, op, threshold, high, band, value, True if known else test(value),
+                                       prefix + text_of(dim) + suffix if shows_value else prefix))
+        return tuple(out)
+
+    def reason(self, points: float, numbers: Numbers) -> Reason:
+        """The rule as it appears under a recommendation it contributed ``points`` to."""
+        rule = self.rule
+        done = numbers.explained.get(rule.index)
+        if done is None:
+            lang = numbers.language
+            text = rule.rationale[lang].render(numbers.values, self._dimensions, lang, numbers.text)
+            done = numbers.explained[rule.index] = (self._titles[lang], text, self.conditions(numbers, fired=True))
+        return Reason(rule.id, done[0], done[1], done[2], points)

@@ -88,7 +88,10 @@ class Notice:
 
 @dataclass(frozen=True)
 class CheckedProfile:
-    """A profile that passed the checks: rounded values and the warnings it earned."""
+    """A profile that passed the checks: rounded values and the warnings it earned.
+
+    ``values`` is a plain dict for speed (every rule reads it); nothing writes to it after the check.
+    """
 
     profile: Profile
     values: Mapping[str, float]
@@ -152,7 +155,7 @@ def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None
         # The group-size refusal is final and says nothing about the scores (it must not hint at them).
         small = [e for e in errors if e.code == "group-too-small"]
         raise ProfileError(small if small else errors)
-    return CheckedProfile(profile, MappingProxyType(values), tuple(_notices(profile)))
+    return CheckedProfile(profile, values, tuple(_notices(profile)))
 
 
 def _notices(profile: Profile) -> list[Notice]:

@@ -13,46 +13,81 @@ score(i) = Σ over fired rules r recommending i of  weight(r, i) × (1 + intensi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
-from .conditions import intensity
-from .model import PREVENTION_ORDER, Rule, RuleSet
+from .conditions import intensity_function
+from .model import PREVENTION_ORDER, RuleSet
 
-__all__ = ["Candidate", "score", "order", "SCORE_DECIMALS"]
+__all__ = ["Candidate", "Scores", "Scorer", "order", "SCORE_DECIMALS"]
 
 SCORE_DECIMALS = 6
+_LEVEL = {level: i for i, level in enumerate(PREVENTION_ORDER)}
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """An intervention some fired rule recommends, its score, and each rule's share of it."""
+class Candidate(NamedTuple):
+    """An intervention some fired rule recommends, and its score (rounded to six decimals, so that
+    equal sums compare equal)."""
 
     intervention_id: str
     score: float
-    contributions: tuple[tuple[int, float], ...]
 
 
-def score(fired: Iterable[Rule], values: Mapping[str, float], ruleset: RuleSet,
-          low_competence: bool) -> dict[str, Candidate]:
-    """Score every intervention recommended by a fired rule (rules in rule-set order)."""
-    totals: dict[str, float] = {}
-    shares: dict[str, list[tuple[int, float]]] = {}
-    for rule in fired:
-        strength = 1.0 + intensity(rule.condition, values)
-        for rec in rule.recommend:
-            points = rec.weight * strength
-            totals[rec.intervention] = totals.get(rec.intervention, 0.0) + points
-            shares.setdefault(rec.intervention, []).append((rule.index, points))
-    policy = ruleset.ranking.low_competence
-    out: dict[str, Candidate] = {}
-    for ident, total in totals.items():
-        factor = 1.0
-        if low_competence and policy is not None:
-            factor = policy.effort_factor.get(ruleset.interventions[ident].effort, 1.0)
-        out[ident] = Candidate(ident, round(total * factor, SCORE_DECIMALS),
-                               tuple((i, round(p * factor, SCORE_DECIMALS)) for i, p in shares[ident]))
-    return out
+class Scores(NamedTuple):
+    """Every candidate's score, plus each fired rule's strength (1 + intensity), from which the
+    share of any one intervention can be recomputed without keeping all shares."""
+
+    candidates: dict[str, Candidate]
+    strengths: dict[int, float]
+    low_competence: bool
+
+
+class Scorer:
+    """The scoring model compiled for one rule set.
+
+    Per rule: its intensity function and its (intervention, weight) pairs; per intervention: the
+    rules that recommend it. The per-request loop touches only tuples, floats and dicts, and only
+    the interventions that make the list get their per-rule shares worked out.
+    """
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self._rules = tuple((intensity_function(rule.condition),
+                             tuple((rec.intervention, rec.weight) for rec in rule.recommend))
+                            for rule in ruleset.rules)
+        recommenders: dict[str, list[tuple[int, float]]] = {}
+        for rule in ruleset.rules:
+            for rec in rule.recommend:
+                recommenders.setdefault(rec.intervention, []).append((rule.index, rec.weight))
+        self._recommenders = {k: tuple(v) for k, v in recommenders.items()}
+        self._effort = {i.id: i.effort for i in ruleset.interventions.values()}
+        self._policy = ruleset.ranking.low_competence
+
+    def _factor(self, ident: str, low_competence: bool) -> float:
+        policy = self._policy
+        return policy.effort_factor.get(self._effort[ident], 1.0) if low_competence and policy else 1.0
+
+    def score(self, fired: Iterable[int], values: Mapping[str, float], low_competence: bool) -> Scores:
+        """Score every intervention recommended by the fired rules (indices in rule-set order)."""
+        totals: dict[str, float] = {}
+        strengths: dict[int, float] = {}
+        rules = self._rules
+        total_of = totals.get
+        for index in fired:
+            strength_of, recommends = rules[index]
+            strength = strengths[index] = 1.0 + strength_of(values)
+            for ident, weight in recommends:
+                totals[ident] = total_of(ident, 0.0) + weight * strength
+        candidates = {ident: Candidate(ident, round(total * self._factor(ident, low_competence), SCORE_DECIMALS))
+                      for ident, total in totals.items()}
+        return Scores(candidates, strengths, low_competence)
+
+    def contributions(self, ident: str, scores: Scores) -> list[tuple[int, float]]:
+        """(rule index, points) for each fired rule behind ``ident``, largest share first."""
+        factor = self._factor(ident, scores.low_competence)
+        strengths = scores.strengths
+        shares = [(index, weight * strengths[index] * factor)
+                  for index, weight in self._recommenders.get(ident, ()) if index in strengths]
+        shares.sort(key=lambda share: (-share[1], share[0]))
+        return shares
 
 
 def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence: bool) -> list[Candidate]:
@@ -60,7 +95,7 @@ def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence:
     interventions = ruleset.interventions
 
     def key(c: Candidate) -> tuple[float, int, str]:
-        return (-c.score, PREVENTION_ORDER.index(interventions[c.intervention_id].prevention), c.intervention_id)
+        return (-c.score, _LEVEL[interventions[c.intervention_id].prevention], c.intervention_id)
 
     ranked = sorted(candidates.values(), key=key)
     if ranked and interventions[ranked[0].intervention_id].prevention != "primary":

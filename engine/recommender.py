@@ -13,12 +13,12 @@ from typing import Mapping
 
 from .conditions import predicate
 from .durable_adapter import DurableMatcher
-from .durable_compile import plan_shards, serialize_fact
-from .explain import reason
+from .durable_compile import plan_shards, serialize_fact, short_keys
+from .explain import Numbers, RuleExplainer
 from .loader import load_ruleset
 from .model import LANGUAGES, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, check_profile
-from .rank import Candidate, order, score
+from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
 
 __all__ = ["Options", "Recommender", "Evaluation"]
@@ -51,6 +51,7 @@ class Evaluation:
     fired: tuple[int, ...]
     ranked: tuple[Candidate, ...]
     low_competence: bool
+    scores: Scores
 
 
 class Recommender:
@@ -58,7 +59,8 @@ class Recommender:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self._matcher = DurableMatcher(plan_shards([rule.condition for rule in ruleset.rules]))
+        self._keys = short_keys(list(ruleset.dimensions))
+        self._matcher = DurableMatcher(plan_shards([rule.condition for rule in ruleset.rules], self._keys))
         policy = ruleset.ranking.low_competence
         self._policy = predicate(policy.condition) if policy else None
         order_of = {d: i for i, d in enumerate(ruleset.dimensions)}
@@ -66,6 +68,14 @@ class Recommender:
         self._plans = {(i.id, lang): PlanView(i.plan.goal.get(lang), i.plan.owner.get(lang),
                                               i.plan.evaluation.get(lang), i.plan.follow_up_weeks)
                        for i in ruleset.interventions.values() for lang in LANGUAGES}
+        by_dimension: dict[str, list[int]] = {}
+        for rule in ruleset.rules:
+            for dim in rule.dimensions:
+                by_dimension.setdefault(dim, []).append(rule.index)
+        self._rules_on = {d: frozenset(ix) for d, ix in by_dimension.items()}
+        self._scorer = Scorer(ruleset)
+        self._rule_ids = tuple(rule.id for rule in ruleset.rules)
+        self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions) for rule in ruleset.rules)
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
                                                    ruleset.sources[s].grade) for s in i.evidence)
                           for i in ruleset.interventions.values()}
@@ -90,17 +100,16 @@ class Recommender:
     # --- the pipeline -----------------------------------------------------------------------------
     def match(self, values: Mapping[str, float]) -> tuple[int, ...]:
         """Indices of the rules that fire, as durable_rules decides it."""
-        return tuple(sorted(self._matcher.match(serialize_fact(values))))
+        return tuple(sorted(self._matcher.match(serialize_fact(values, self._keys))))
 
     def evaluate(self, profile: Profile, min_group_size: int | None = None) -> Evaluation:
         checked = check_profile(profile, self.ruleset, min_group_size)
         values = checked.values
         fired = self.match(values)
         low_competence = bool(self._policy and self._policy(values))
-        rules = self.ruleset.rules
-        candidates = score((rules[i] for i in fired), values, self.ruleset, low_competence)
-        ranked = order(candidates, self.ruleset, low_competence)
-        return Evaluation(checked, fired, tuple(ranked), low_competence)
+        scores = self._scorer.score(fired, values, low_competence)
+        ranked = order(scores.candidates, self.ruleset, low_competence)
+        return Evaluation(checked, fired, tuple(ranked), low_competence, scores)
 
     def top_for(self, evaluation: Evaluation, top: int | None) -> int:
         policy = self.ruleset.ranking.low_competence
@@ -120,32 +129,30 @@ class Recommender:
         values = evaluation.checked.values
         lang = options.language
         chosen = evaluation.ranked[:self.top_for(evaluation, options.top)]
-        full = options.detail == DETAIL_FULL
-        recommendations = tuple(self._recommendation(c, rank, values, lang, full)
+        numbers = Numbers(values, lang) if options.detail == DETAIL_FULL else None
+        recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers)
                                 for rank, c in enumerate(chosen, start=1))
         missing = tuple(d for d in self._used if d not in values)
-        fired_set = set(evaluation.fired)
-        unevaluable = ()
+        unevaluable: tuple[str, ...] = ()
         if missing:
-            gone = set(missing)
-            unevaluable = tuple(r.id for r in ruleset.rules
-                                if r.index not in fired_set and gone.intersection(r.dimensions))
+            affected = frozenset().union(*(self._rules_on[d] for d in missing)).difference(evaluation.fired)
+            unevaluable = tuple(map(self._rule_ids.__getitem__, sorted(affected)))
         warnings = [Warning(n.code, n.text.get(lang)) for n in evaluation.checked.notices]
         warnings += [Warning(n.code, n.text.get(lang)) for n in self._notices(evaluation, missing, unevaluable)]
         return Result(evaluation.checked.profile.department.id, lang, recommendations, missing, tuple(warnings),
-                      ruleset.info, tuple(ruleset.rules[i].id for i in evaluation.fired), unevaluable,
+                      ruleset.info, tuple(map(self._rule_ids.__getitem__, evaluation.fired)), unevaluable,
                       len(evaluation.ranked))
 
-    def _recommendation(self, c: Candidate, rank: int, values: Mapping[str, float], lang: str,
-                        full: bool) -> Recommendation:
+    def _recommendation(self, c: Candidate, rank: int, scores: Scores, numbers: Numbers | None) -> Recommendation:
+        """One entry of the list; ``numbers`` is None for the ids-only detail level."""
         item = self.ruleset.interventions[c.intervention_id]
-        if not full:
+        if numbers is None:
             return Recommendation(item.id, rank, c.score, "", "", item.prevention, item.iglo, item.effort,
                                   item.time_to_effect, None, (), ())
-        rules = self.ruleset.rules
-        dims = self.ruleset.dimensions
-        because = tuple(reason(rules[i], points, values, dims, lang)
-                        for i, points in sorted(c.contributions, key=lambda x: (-x[1], x[0])))
+        lang = numbers.language
+        explainers = self._explainers
+        because = tuple(explainers[i].reason(points, numbers)
+                        for i, points in self._scorer.contributions(item.id, scores))
         return Recommendation(item.id, rank, c.score, item.title.get(lang), item.description.get(lang),
                               item.prevention, item.iglo, item.effort, item.time_to_effect,
                               self._plans[(item.id, lang)], self._evidence[item.id], because)

@@ -1,11 +1,16 @@
-"""The answer: ranked recommendations with their rationale, plus what the caller must know.
+r"""The answer: ranked recommendations with their rationale, plus what the caller must know.
 
 Field names are part of the contract: the CLI's ``--json`` and the gRPC API use the same names.
+
+The parts of an answer are ``NamedTuple``\ s rather than frozen dataclasses: one answer holds
+hundreds of them (every condition of every contributing rule), and a NamedTuple is built about four
+times faster (0.28 µs against 1.08 µs for eight fields, measured here) while being just as
+immutable. ``Result.to_dict`` gives the JSON shape.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 from .model import RuleSetInfo
 
@@ -16,8 +21,7 @@ DETAIL_FULL = "full"
 DETAIL_IDS = "ids"
 
 
-@dataclass(frozen=True)
-class ConditionResult:
+class ConditionResult(NamedTuple):
     """One leaf test of a rule with the department's value: ``influence 28 < 33``.
 
     ``op`` is ``< <= > >= == !=``, ``between``/``not between`` (``threshold`` … ``threshold_high``),
@@ -34,8 +38,7 @@ class ConditionResult:
     text: str
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """A rule that contributed to a recommendation, and how much."""
 
     rule_id: str
@@ -45,24 +48,21 @@ class Reason:
     points: float
 
 
-@dataclass(frozen=True)
-class PlanView:
+class PlanView(NamedTuple):
     goal: str
     owner: str
     evaluation: str
     follow_up_weeks: int
 
 
-@dataclass(frozen=True)
-class EvidenceView:
+class EvidenceView(NamedTuple):
     id: str
     citation: str
     url: str | None
     grade: str
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     intervention_id: str
     rank: int
     score: float
@@ -77,14 +77,12 @@ class Recommendation:
     because: tuple[Reason, ...]
 
 
-@dataclass(frozen=True)
-class Warning:
+class Warning(NamedTuple):
     code: str
     message: str
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """Everything one evaluation returns."""
 
     department_id: str
@@ -98,9 +96,19 @@ class Result:
     candidates: int
 
     def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        return data
+        """Plain dicts, lists and scalars, ready for ``json.dumps``."""
+        return _plain(self)  # type: ignore[return-value]
 
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(r.intervention_id for r in self.recommendations)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, RuleSetInfo):
+        return value.to_dict()
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}  # type: ignore[attr-defined]
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
 __all__ = ["Template", "TemplateError", "Placeholder", "format_number", "ATTRIBUTES"]
 
@@ -82,8 +82,12 @@ class Template:
     def placeholders(self) -> tuple[Placeholder, ...]:
         return tuple(p for p in self.parts if isinstance(p, Placeholder))
 
-    def render(self, values: Mapping[str, float], dimensions: Mapping[str, object], language: str) -> str:
-        """Fill in the placeholders; a missing value renders as "(missing)"/"(mangler)"."""
+    def render(self, values: Mapping[str, float], dimensions: Mapping[str, object], language: str,
+               number: Callable[[str], str] | None = None) -> str:
+        """Fill in the placeholders; a missing value renders as "(missing)"/"(mangler)".
+
+        ``number`` formats a dimension's value (callers pass a per-request cache).
+        """
         out: list[str] = []
         for part in self.parts:
             if isinstance(part, str):
@@ -101,5 +105,5 @@ class Template:
                 band = dim.band_of(value)  # type: ignore[attr-defined]
                 out.append(band.label.get(language) if band else "")
             else:
-                out.append(format_number(value, language))
+                out.append(number(part.dimension) if number else format_number(value, language))
         return "".join(out)

@@ -13,7 +13,8 @@ import sys
 import pytest
 
 from engine.conditions import AllOf, AnyOf, Literal
-from engine.durable_compile import CHAIN_BUDGET, chain_count, plan_shards, serialize_fact
+from engine.durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, chain_count, fact_key_collisions,
+                                    plan_shards, serialize_fact, short_keys)
 
 from .conftest import ROOT, RULES
 
@@ -63,3 +64,9 @@ def test_a_rule_larger_than_a_shard_is_split() -> None:
 @pytest.mark.parametrize("value, text", [(1e-05, "0.000010"), (1e16, "10000000000000000.000000"), (28, "28.000000")])
 def test_facts_never_use_exponents(value: float, text: str) -> None:
     assert serialize_fact({"x": value}).endswith(f'"x":{text}}}')
+
+
+def test_short_fact_keys_never_collide() -> None:
+    keys = short_keys([f"dim{i}" for i in range(MAX_FACT_PROPERTIES)])
+    assert fact_key_collisions(keys.values()) == {}
+    assert serialize_fact({"dim3": 1.5}, keys).endswith('"v3":1.500000}')

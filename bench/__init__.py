@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): numbers and ratios printed, never asserted in tests."""
