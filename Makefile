@@ -1,20 +1,36 @@
-# Every target creates the virtual environment and installs what it needs, so each works on a
-# fresh machine that has only Python 3.11 and make.
+# Every target creates the virtual environment, generates the gRPC code and installs what it needs,
+# so each works on a fresh machine that has only Python 3.11 and make.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+TOOLS  := $(VENV)/.tools
 STAMP  := $(VENV)/.installed
+PROTOS := $(wildcard proto/trivsel/v1/*.proto)
+GEN    := trivsel/v1/recommender_pb2.py
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint proto clean
 
-$(STAMP): pyproject.toml
+$(TOOLS):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,bench]'
-	touch $(STAMP)
+	$(BIN)/pip install --quiet 'grpcio-tools>=1.60' 'googleapis-common-protos>=1.60'
+	touch $@
+
+# Python code for the .proto files, into the trivsel/ package (not committed).
+$(GEN): $(PROTOS) | $(TOOLS)
+	$(BIN)/python -m grpc_tools.protoc -Iproto \
+	  -I"$$($(BIN)/python -c 'import os, google.rpc.status_pb2 as m; print(os.path.dirname(os.path.dirname(os.path.dirname(m.__file__))))')" \
+	  --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
+	touch trivsel/__init__.py trivsel/v1/__init__.py
+
+proto: $(GEN)
+
+$(STAMP): pyproject.toml $(GEN)
+	$(BIN)/pip install --quiet -e '.[dev,test,bench]'
+	touch $@
 
 run: $(STAMP)
-	$(BIN)/trivsel recommend examples/production-high-workload.yaml
+	$(BIN)/python server.py --address 127.0.0.1:50051 --rules rules
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -26,4 +42,4 @@ lint: $(STAMP)
 	$(BIN)/trivsel lint rules
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel

@@ -1,22 +1,25 @@
 """The CLI's back ends behind one interface, so every command prints the same either way.
 
-``EmbeddedBackend`` runs the engine in this process (works offline). A remote back end talking to
-a server over gRPC implements the same methods and returns the same engine dataclasses.
+``EmbeddedBackend`` runs the engine in this process (works offline); ``client.remote.RemoteBackend``
+talks to a server over gRPC and returns the very same engine types.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Sequence
 
 from engine import Options, Profile, Recommender, Result, load_ruleset
 from engine.description import Description, describe
+from engine.whatif import Change, WhatIfResult
 
 __all__ = ["Backend", "EmbeddedBackend"]
 
 
 class Backend(Protocol):
     def recommend(self, profile: Profile, options: Options) -> Result: ...
+
+    def whatif(self, profile: Profile, changes: Sequence[Change], options: Options) -> WhatIfResult: ...
 
     def describe(self) -> Description: ...
 
@@ -31,6 +34,9 @@ class EmbeddedBackend:
 
     def recommend(self, profile: Profile, options: Options) -> Result:
         return self._recommender.recommend(profile, options)
+
+    def whatif(self, profile: Profile, changes: Sequence[Change], options: Options) -> WhatIfResult:
+        return self._recommender.whatif(profile, changes, options)
 
     def describe(self) -> Description:
         return describe(self._recommender.ruleset)

@@ -1,27 +1,36 @@
-"""``trivsel``: recommendations, descriptions and rule checks from the terminal.
+"""``trivsel``: recommendations, what-if questions, descriptions and rule checks from the terminal.
+
+Every command that queries works embedded (the engine in this process, offline) or against a
+server (``--server HOST:PORT``), and prints the same either way.
 
 Exit codes: 0 success; 1 a check found problems (``lint``); 2 bad input — an unreadable or
-invalid profile, a broken rule set, bad arguments — with the message on standard error.
+invalid profile, a broken rule set, bad arguments — with the message on standard error; 3 the
+server could not be reached or failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from dataclasses import asdict
+from pathlib import Path
 from typing import Callable, Sequence
 
 from engine import Options, ProfileError, RuleSetError, check_ruleset
 from engine.description import description_to_dict
+from engine.whatif import parse_change
 
 from .backend import Backend, EmbeddedBackend
 from .paths import default_rules_folder
 from .profiles import InputError, read_profile
-from .render import profile_heading, render_description, render_result
+from .remote import RemoteBackend, ServerError
+from .render import profile_heading, render_description, render_result, render_whatif
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT, EXIT_SERVER = 0, 1, 2, 3
 
 
 class UsageError(Exception):
@@ -32,6 +41,20 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", metavar="DIR", help="rules folder (default: $TRIVSEL_RULES or the bundled rules)")
     p.add_argument("--lang", choices=("da", "en"), default="en", help="language of texts (default: en)")
     p.add_argument("--json", action="store_true", help="print JSON for scripts")
+    _add_server_options(p)
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("server (instead of the embedded engine)")
+    g.add_argument("--server", metavar="HOST:PORT", default=os.environ.get("TRIVSEL_SERVER"),
+                   help="ask a Trivsel server (default: $TRIVSEL_SERVER; none = embedded engine)")
+    g.add_argument("--tls", action="store_true", help="use TLS with the system's root certificates")
+    g.add_argument("--ca", metavar="FILE", help="CA certificate to verify the server (implies --tls)")
+    g.add_argument("--cert", metavar="FILE", help="client certificate for mutual TLS")
+    g.add_argument("--key", metavar="FILE", help="client private key for mutual TLS")
+    g.add_argument("--token", default=os.environ.get("TRIVSEL_ADMIN_TOKEN"),
+                   help="admin bearer token (default: $TRIVSEL_ADMIN_TOKEN)")
+    g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="deadline per call (default 30)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,9 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(handler=cmd_recommend)
 
+    p = sub.add_parser("whatif", help="how the ranking changes if some scores change")
+    p.add_argument("profile", help="profile file (YAML or JSON), or - for standard input")
+    p.add_argument("--set", dest="changes", action="append", default=[], metavar="CHANGE", required=True,
+                   help="influence=60, work_pace-=10 or bullying+=2; repeat for several")
+    p.add_argument("--top", type=int, metavar="N", help="how many interventions (default 5)")
+    _add_engine_options(p)
+    p.set_defaults(handler=cmd_whatif)
+
     p = sub.add_parser("describe", help="the rule set's dimensions and interventions")
     _add_engine_options(p)
     p.set_defaults(handler=cmd_describe)
+
+    p = sub.add_parser("serve", help="run the gRPC server (see: trivsel serve --help)", add_help=False)
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("reload", help="ask a server to reload its rules folder (admin)")
+    _add_server_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_reload)
 
     p = sub.add_parser("lint", help="check a rules folder and list every problem")
     p.add_argument("folder", nargs="?", help="rules folder (default: the bundled rules)")
@@ -57,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _backend(args: argparse.Namespace) -> Backend:
+    if getattr(args, "server", None):
+        path = lambda v: Path(v) if v else None  # noqa: E731
+        return RemoteBackend(args.server, ca=path(args.ca), cert=path(args.cert), key=path(args.key), tls=args.tls,
+                             token=args.token, timeout=args.timeout)
     return EmbeddedBackend(args.rules or default_rules_folder())
 
 
@@ -85,6 +129,56 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_result(result, profile_heading(profile, args.lang)))
     return EXIT_OK
+
+
+def cmd_whatif(args: argparse.Namespace) -> int:
+    options = _options(args)
+    changes = [parse_change(text) for text in args.changes]
+    profile = read_profile(args.profile)
+    backend = _backend(args)
+    try:
+        result = backend.whatif(profile, changes, options)
+    finally:
+        backend.close()
+    if args.json:
+        _print_json({"baseline": result.baseline.to_dict(), "changed": result.changed.to_dict(),
+                     "differences": [asdict(d) for d in result.differences],
+                     "changed_scores": dict(sorted(result.changed_scores.items()))})
+    else:
+        sys.stdout.write(render_whatif(result, changes, profile_heading(profile, args.lang)))
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import server
+
+    return server.main(args.args)
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    if not args.server:
+        raise UsageError("reload needs --server HOST:PORT")
+    from trivsel.v1 import recommender_pb2 as pb
+
+    path = lambda v: Path(v) if v else None  # noqa: E731
+    backend = RemoteBackend(args.server, ca=path(args.ca), cert=path(args.cert), key=path(args.key), tls=args.tls,
+                            token=args.token, timeout=args.timeout)
+    try:
+        response = backend.reload()
+    finally:
+        backend.close()
+    outcome = pb.ReloadOutcome.Name(response.outcome).removeprefix("RELOAD_OUTCOME_").lower()
+    problems = [f"{p.file}:{p.line}:{p.column}: {p.severity}: {p.message}" +
+                (f" (did you mean '{p.suggestion}'?)" if p.suggestion else "") for p in response.problems]
+    if args.json:
+        _print_json({"outcome": outcome, "ruleset": {"id": response.ruleset.id, "version": response.ruleset.version,
+                                                     "fingerprint": response.ruleset.fingerprint},
+                     "problems": problems})
+    else:
+        for line in problems:
+            print(line)
+        print(f"{outcome}: {response.ruleset.id} {response.ruleset.version} ({response.ruleset.fingerprint})")
+    return EXIT_PROBLEMS if outcome == "refused" else EXIT_OK
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
@@ -137,6 +231,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), args, [p.to_dict() for p in exc.errors])
     except (InputError, UsageError, ValueError) as exc:
         return _fail(str(exc), args)
+    except ServerError as exc:
+        print(f"trivsel: {exc}", file=sys.stderr)
+        return EXIT_SERVER
     except BrokenPipeError:
         return EXIT_OK
 

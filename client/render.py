@@ -13,10 +13,11 @@ from typing import Iterable
 
 from engine import Profile
 from engine.description import Description
+from engine.whatif import Change, WhatIfResult
 from engine.result import Recommendation, Result
 from engine.templates import format_number
 
-__all__ = ["render_result", "render_description", "profile_heading", "width"]
+__all__ = ["render_result", "render_description", "render_whatif", "profile_heading", "width"]
 
 _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
@@ -43,7 +44,8 @@ def width() -> int:
 
 
 def _wrap(text: str, indent: str, cols: int) -> list[str]:
-    return textwrap.wrap(text, cols, initial_indent=indent, subsequent_indent=indent) or [indent.rstrip()]
+    return textwrap.wrap(text, cols, initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False) or [indent.rstrip()]
 
 
 def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
@@ -152,3 +154,47 @@ def render_description(desc: Description, lang: str) -> str:
     if desc.refused_reload:
         lines += ["", "Last refused reload:"] + [f"  {p}" for p in desc.refused_reload]
     return "\n".join(lines) + "\n"
+
+
+_MOVES = {
+    "en": {"entered": "entered", "left": "left", "up": "moved up", "down": "moved down", "same": "unchanged",
+           "baseline": "As measured", "changed": "With the changes", "whatif": "What if", "started": "rules started",
+           "stopped": "rules stopped", "differences": "Differences"},
+    "da": {"entered": "kom ind", "left": "faldt ud", "up": "rykkede op", "down": "rykkede ned", "same": "uændret",
+           "baseline": "Som målt", "changed": "Med ændringerne", "whatif": "Hvad nu hvis", "started": "regler udløst",
+           "stopped": "regler ikke længere udløst", "differences": "Forskelle"},
+}
+
+
+def render_whatif(w: WhatIfResult, changes: list[Change], title: str = "") -> str:
+    """Both rankings side by side, then what entered, left or moved and the rules responsible."""
+    lang = w.baseline.language
+    m = _MOVES[lang]
+    lines = [title] if title else []
+    lines.append(f"{m['whatif']}: " + ", ".join(str(c) for c in changes))
+    lines.append(f"{_WORDS[lang]['rules']}: {w.baseline.ruleset.id} {w.baseline.ruleset.version} "
+                 f"({w.baseline.ruleset.fingerprint})")
+    lines.append("")
+    before, after = w.baseline.recommendations, w.changed.recommendations
+    rows = [("#", m["baseline"], _WORDS[lang]["score"].capitalize(), m["changed"], _WORDS[lang]["score"].capitalize())]
+    for i in range(max(len(before), len(after))):
+        b = before[i] if i < len(before) else None
+        a = after[i] if i < len(after) else None
+        rows.append((str(i + 1), b.intervention_id if b else "", format_number(b.score, lang) if b else "",
+                     a.intervention_id if a else "", format_number(a.score, lang) if a else ""))
+    lines += _table(rows) + ["", f"{m['differences']}:"]
+    for d in w.differences:
+        if d.movement == "entered":
+            where = f"→ {d.changed_rank}"
+        elif d.movement == "left":
+            where = f"{d.baseline_rank} →"
+        else:
+            where = f"{d.baseline_rank} → {d.changed_rank}"
+        text = (f"{d.intervention_id}: {m[d.movement]} ({where}; {format_number(d.baseline_score, lang)} → "
+                f"{format_number(d.changed_score, lang)})")
+        lines.append("  " + text)
+        if d.rules_started:
+            lines += _wrap(f"+ {m['started']}: {', '.join(d.rules_started)}", "      ", width())
+        if d.rules_stopped:
+            lines += _wrap(f"- {m['stopped']}: {', '.join(d.rules_stopped)}", "      ", width())
+    return "\n".join(lines).rstrip() + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .conditions import predicate
 from .durable_adapter import DurableMatcher
@@ -20,6 +20,7 @@ from .model import LANGUAGES, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, check_profile
 from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
+from .whatif import Change, WhatIfResult, apply_changes, compare
 
 __all__ = ["Options", "Recommender", "Evaluation"]
 
@@ -123,6 +124,15 @@ class Recommender:
         """Evaluate one profile; raises :class:`engine.profile.ProfileError` for a refused profile."""
         evaluation = self.evaluate(profile, options.min_group_size)
         return self.render(evaluation, options)
+
+    def whatif(self, profile: Profile, changes: Sequence[Change], options: Options = Options()) -> WhatIfResult:
+        """Both answers — as measured and with ``changes`` — and what moved, with the rules why."""
+        changed_profile = apply_changes(profile, changes, self.ruleset)
+        before = self.evaluate(profile, options.min_group_size)
+        after = self.evaluate(changed_profile, options.min_group_size)
+        return compare(self.render(before, options), self.render(after, options), self.ruleset,
+                       {c.intervention_id: c.score for c in before.ranked},
+                       {c.intervention_id: c.score for c in after.ranked}, after.checked.values)
 
     def render(self, evaluation: Evaluation, options: Options) -> Result:
         ruleset = self.ruleset

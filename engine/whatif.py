@@ -1,0 +1,126 @@
+"""What-if: apply changes to a profile and compare the two rankings.
+
+The answer says, for every intervention in either list, whether it entered, left, moved up or
+down, or kept its place — and which rules recommending it started or stopped firing, which is
+the "why" of the move.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from .model import RuleSet
+from .profile import FieldError, Profile, ProfileError
+from .result import Result
+
+__all__ = ["Change", "RankChange", "WhatIfResult", "apply_changes", "compare", "parse_change",
+           "ENTERED", "LEFT", "UP", "DOWN", "SAME"]
+
+ENTERED, LEFT, UP, DOWN, SAME = "entered", "left", "up", "down", "same"
+
+
+@dataclass(frozen=True)
+class Change:
+    """Set ``dimension`` to ``value``, or (``relative``) add ``value`` to it."""
+
+    dimension: str
+    value: float
+    relative: bool = False
+
+    def __str__(self) -> str:
+        if not self.relative:
+            return f"{self.dimension}={self.value:g}"
+        return f"{self.dimension}{'+=' if self.value >= 0 else '-='}{abs(self.value):g}"
+
+
+def parse_change(text: str) -> Change:
+    """``influence=60``, ``work_pace-=10``, ``bullying+=2`` (the CLI's ``--set``)."""
+    for op in ("+=", "-=", "="):
+        name, sep, number = text.partition(op)
+        if sep:
+            try:
+                value = float(number)
+            except ValueError:
+                raise ValueError(f"'{text}': '{number}' is not a number") from None
+            if op == "-=":
+                value = -value
+            return Change(name.strip(), value, relative=op != "=")
+    raise ValueError(f"'{text}': write DIMENSION=VALUE, DIMENSION+=DELTA or DIMENSION-=DELTA")
+
+
+def apply_changes(profile: Profile, changes: Sequence[Change], ruleset: RuleSet) -> Profile:
+    """The profile with the changes applied in order; bad changes raise :class:`ProfileError`."""
+    from .suggestions import closest
+
+    scores = dict(profile.scores)
+    errors: list[FieldError] = []
+    for i, change in enumerate(changes):
+        path = f"changes[{i}]"
+        dim = ruleset.dimensions.get(change.dimension)
+        if dim is None:
+            errors.append(FieldError(f"{path}.dimension", f"unknown dimension '{change.dimension}'",
+                                     closest(change.dimension, ruleset.dimensions), code="unknown"))
+            continue
+        if not math.isfinite(change.value):
+            errors.append(FieldError(path, "must be a finite number", code="not-finite"))
+            continue
+        if change.relative:
+            current = scores.get(change.dimension)
+            if current is None:
+                errors.append(FieldError(path, f"'{change.dimension}' is missing from the profile; "
+                                         "set it instead of adding to it", code="missing"))
+                continue
+            new = current + change.value
+        else:
+            new = change.value
+        if not (dim.minimum <= new <= dim.maximum):
+            errors.append(FieldError(path, f"{change} gives {new:g}, outside the range "
+                                     f"{dim.minimum:g}–{dim.maximum:g}", code="out-of-range"))
+            continue
+        scores[change.dimension] = new
+    if errors:
+        raise ProfileError(errors)
+    return profile.with_scores(scores)
+
+
+@dataclass(frozen=True)
+class RankChange:
+    """One intervention's difference between the two answers (rank 0 = not in that list)."""
+
+    intervention_id: str
+    movement: str
+    baseline_rank: int
+    changed_rank: int
+    baseline_score: float
+    changed_score: float
+    rules_started: tuple[str, ...]
+    rules_stopped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WhatIfResult:
+    baseline: Result
+    changed: Result
+    differences: tuple[RankChange, ...]
+    changed_scores: Mapping[str, float]
+
+
+def compare(baseline: Result, changed: Result, ruleset: RuleSet, baseline_scores: Mapping[str, float],
+            changed_scores: Mapping[str, float], changed_values: Mapping[str, float]) -> WhatIfResult:
+    """Diff two answers. ``*_scores`` hold every candidate's score (not only the listed ones)."""
+    before = {r.intervention_id: r.rank for r in baseline.recommendations}
+    after = {r.intervention_id: r.rank for r in changed.recommendations}
+    fired_before, fired_after = set(baseline.fired_rules), set(changed.fired_rules)
+    started, stopped = fired_after - fired_before, fired_before - fired_after
+    order = list(before) + [i for i in after if i not in before]
+    differences = []
+    for ident in order:
+        old, new = before.get(ident, 0), after.get(ident, 0)
+        movement = ENTERED if not old else LEFT if not new else UP if new < old else DOWN if new > old else SAME
+        recommending = [r for r in ruleset.rules if any(rec.intervention == ident for rec in r.recommend)]
+        differences.append(RankChange(
+            ident, movement, old, new, baseline_scores.get(ident, 0.0), changed_scores.get(ident, 0.0),
+            tuple(r.id for r in recommending if r.id in started), tuple(r.id for r in recommending if r.id in stopped)))
+    return WhatIfResult(baseline, changed, tuple(differences), dict(changed_values))

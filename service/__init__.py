@@ -1,0 +1,1 @@
+"""The gRPC plug-in service around the engine: API adapter, reload, process model."""

@@ -1,0 +1,95 @@
+"""Server settings from command-line flags, each with an environment variable as its default."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from client.paths import default_rules_folder
+
+__all__ = ["ServerConfig", "parse_config", "build_parser"]
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    address: str = "127.0.0.1:50051"
+    rules: Path = Path("rules")
+    workers: int = 1
+    threads: int = 8
+    log_format: str = "console"
+    log_level: str = "info"
+    min_group_size: int | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    client_ca: Path | None = None
+    admin_token: str | None = None
+    max_batch: int = 10_000
+    max_message_mb: int = 64
+    grace_seconds: float = 10.0
+    watch_seconds: float = 1.0
+
+    @property
+    def host(self) -> str:
+        return self.address.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.address.rsplit(":", 1)[1])
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+
+def _env(env: Mapping[str, str], name: str, default: object) -> object:
+    return env.get(f"TRIVSEL_{name}", default)
+
+
+def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+    env = os.environ if env is None else env
+    p = argparse.ArgumentParser(prog="trivsel serve", description="Serve Trivsel over gRPC. Every flag can also be "
+                                "set by the environment variable TRIVSEL_<FLAG> (e.g. TRIVSEL_WORKERS=4).")
+    p.add_argument("--address", default=_env(env, "ADDRESS", "127.0.0.1:50051"),
+                   help="host:port to listen on; port 0 picks a free port (default 127.0.0.1:50051)")
+    p.add_argument("--rules", default=_env(env, "RULES", str(default_rules_folder())), help="rules folder")
+    p.add_argument("--workers", type=int, default=int(_env(env, "WORKERS", os.cpu_count() or 1)),  # type: ignore
+                   help="worker processes sharing the port (default: one per core)")
+    p.add_argument("--threads", type=int, default=int(_env(env, "THREADS", 8)),  # type: ignore[arg-type]
+                   help="request threads per worker (default 8)")
+    p.add_argument("--log-format", choices=("console", "json"), default=_env(env, "LOG_FORMAT", "console"))
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=_env(env, "LOG_LEVEL", "info"))
+    p.add_argument("--min-group-size", type=int, default=_env(env, "MIN_GROUP_SIZE", None),
+                   help="refuse departments with fewer respondents (default: the rule set's, 5)")
+    p.add_argument("--tls-cert", default=_env(env, "TLS_CERT", None), help="server certificate (PEM)")
+    p.add_argument("--tls-key", default=_env(env, "TLS_KEY", None), help="server private key (PEM)")
+    p.add_argument("--client-ca", default=_env(env, "CLIENT_CA", None),
+                   help="CA for client certificates: enables mutual TLS")
+    p.add_argument("--admin-token", default=_env(env, "ADMIN_TOKEN", None),
+                   help="bearer token required by Reload (prefer the environment variable)")
+    p.add_argument("--max-batch", type=int, default=int(_env(env, "MAX_BATCH", 10_000)))  # type: ignore[arg-type]
+    p.add_argument("--max-message-mb", type=int, default=int(_env(env, "MAX_MESSAGE_MB", 64)))  # type: ignore
+    p.add_argument("--grace-seconds", type=float, default=float(_env(env, "GRACE_SECONDS", 10)))  # type: ignore
+    p.add_argument("--watch-seconds", type=float, default=float(_env(env, "WATCH_SECONDS", 1.0)),  # type: ignore
+                   help="poll the rules folder this often (0: do not watch)")
+    return p
+
+
+def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:
+    parser = build_parser(env)
+    a = parser.parse_args(argv)
+    if a.workers < 1 or a.threads < 1:
+        parser.error("--workers and --threads must be at least 1")
+    if bool(a.tls_cert) != bool(a.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    if a.client_ca and not a.tls_cert:
+        parser.error("--client-ca needs --tls-cert and --tls-key")
+    if ":" not in a.address:
+        parser.error("--address must be host:port")
+    path = lambda v: Path(v) if v else None  # noqa: E731
+    return ServerConfig(a.address, Path(a.rules), a.workers, a.threads, a.log_format, a.log_level,
+                        int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),
+                        path(a.tls_key), path(a.client_ca), a.admin_token or None, a.max_batch, a.max_message_mb,
+                        a.grace_seconds, a.watch_seconds)

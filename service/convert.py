@@ -1,0 +1,308 @@
+"""Engine types ⇄ protobuf messages, both ways.
+
+The server turns engine answers into messages; the CLI's remote back end turns messages back into
+the very same engine types, so ``trivsel … --server`` prints exactly what embedded mode prints.
+Field names match the engine's (``docs``: the JSON of ``--json``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from types import MappingProxyType
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from engine.description import Description
+from engine.model import (Band, Dimension, Intervention, Plan, Reference, RuleSetInfo, Source, Text)
+from engine.problems import Position, Problem
+from engine.profile import Department, FieldError, Profile, ProfileError
+from engine.result import (ConditionResult, EvidenceView, PlanView, Reason, Recommendation, Result, Warning)
+from engine.whatif import Change, RankChange, WhatIfResult
+from trivsel.v1 import recommender_pb2 as pb
+
+__all__ = ["AnswerEncoder", "profile_from_proto", "profile_to_proto", "result_to_proto", "result_from_proto", "ruleset_info_to_proto",
+           "description_to_proto", "description_from_proto", "problem_to_proto", "problem_from_proto",
+           "changes_from_proto", "changes_to_proto", "whatif_to_proto", "whatif_from_proto", "field_path",
+           "PREVENTION", "EFFORT", "IGLO", "MOVEMENT"]
+
+PREVENTION = {"primary": pb.PREVENTION_PRIMARY, "secondary": pb.PREVENTION_SECONDARY,
+              "tertiary": pb.PREVENTION_TERTIARY}
+EFFORT = {"low": pb.EFFORT_LOW, "medium": pb.EFFORT_MEDIUM, "high": pb.EFFORT_HIGH}
+IGLO = {"I": pb.IGLO_LEVEL_INDIVIDUAL, "G": pb.IGLO_LEVEL_GROUP, "L": pb.IGLO_LEVEL_LEADERSHIP,
+        "O": pb.IGLO_LEVEL_ORGANISATION, "A": pb.IGLO_LEVEL_WORK_ENVIRONMENT_ORGANISATION}
+MOVEMENT = {"entered": pb.MOVEMENT_ENTERED, "left": pb.MOVEMENT_LEFT, "up": pb.MOVEMENT_UP,
+            "down": pb.MOVEMENT_DOWN, "same": pb.MOVEMENT_SAME}
+_PREVENTION_BACK = {v: k for k, v in PREVENTION.items()}
+_EFFORT_BACK = {v: k for k, v in EFFORT.items()}
+_IGLO_BACK = {v: k for k, v in IGLO.items()}
+_MOVEMENT_BACK = {v: k for k, v in MOVEMENT.items()}
+_IGLO_TUPLES: dict[tuple[str, ...], list[int]] = {}
+
+
+# --- profiles ----------------------------------------------------------------------------------------
+def field_path(engine_field: str, prefix: str = "profile") -> str:
+    """The request field an engine field name refers to: ``department.id`` → ``profile.department_id``."""
+    if engine_field.startswith("department."):
+        return f"{prefix}.department_{engine_field.split('.', 1)[1]}"
+    if engine_field.startswith("changes["):
+        return engine_field
+    return f"{prefix}.{engine_field}"
+
+
+def profile_from_proto(msg: pb.Profile) -> Profile:
+    """An engine profile; an unparsable date raises :class:`ProfileError` (``measured_on``)."""
+    measured = None
+    if msg.measured_on:
+        try:
+            measured = _dt.date.fromisoformat(msg.measured_on)
+        except ValueError:
+            raise ProfileError([FieldError("measured_on", f"'{msg.measured_on[:40]}' is not a date like 2025-05-01")])
+    return Profile(Department(msg.department_id, msg.department_name, msg.sector), msg.respondents,
+                   MappingProxyType(dict(msg.scores)), msg.invited or None, measured)
+
+
+def profile_to_proto(profile: Profile) -> pb.Profile:
+    d = profile.department
+    return pb.Profile(department_id=d.id, department_name=d.name, sector=d.sector, respondents=profile.respondents,
+                      invited=profile.invited or 0,
+                      measured_on=profile.measured_on.isoformat() if profile.measured_on else "",
+                      scores=dict(profile.scores))
+
+
+# --- answers -----------------------------------------------------------------------------------------
+def ruleset_info_to_proto(info: RuleSetInfo) -> pb.RuleSetInfo:
+    return pb.RuleSetInfo(id=info.id, version=info.version, fingerprint=info.fingerprint)
+
+
+def _iglo(levels: tuple[str, ...]) -> list[int]:
+    cached = _IGLO_TUPLES.get(levels)
+    if cached is None:
+        cached = _IGLO_TUPLES[levels] = [IGLO[level] for level in levels]
+    return cached
+
+
+def _condition(c: ConditionResult) -> pb.Condition:
+    return pb.Condition(dimension=c.dimension, op=c.op, threshold=c.threshold, threshold_high=c.threshold_high,
+                        band=c.band or "", actual=c.actual, holds=c.holds, text=c.text)
+
+
+def _reason(r: Reason, cache: dict[int, list[pb.Condition]]) -> pb.Reason:
+    conditions = cache.get(id(r.conditions))
+    if conditions is None:
+        conditions = cache[id(r.conditions)] = [_condition(c) for c in r.conditions]
+    return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text, conditions=conditions, points=r.points)
+
+
+def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -> pb.Recommendation:
+    if rec.plan is None:
+        return pb.Recommendation(intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score,
+                                 prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
+                                 effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect)
+    p = rec.plan
+    return pb.Recommendation(
+        intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score, title=rec.title,
+        description=rec.description, prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
+        effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
+        plan=pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks),
+        evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade) for e in rec.evidence],
+        because=[_reason(r, cache) for r in rec.because])
+
+
+def result_to_proto(result: Result, encoder: "AnswerEncoder | None" = None) -> pb.RecommendResponse:
+    """The message for an answer. An :class:`AnswerEncoder` (one per rule-set snapshot) makes it
+    several times faster by reusing each intervention's fixed fields."""
+    if encoder is not None:
+        return encoder.response(result)
+    cache: dict[int, list[pb.Condition]] = {}
+    return pb.RecommendResponse(
+        recommendations=[_recommendation(r, cache) for r in result.recommendations],
+        missing=result.missing, warnings=[pb.Warning(code=w.code, message=w.message) for w in result.warnings],
+        ruleset=ruleset_info_to_proto(result.ruleset), department_id=result.department_id,
+        language=result.language, fired_rules=result.fired_rules, unevaluable_rules=result.unevaluable_rules,
+        candidates=result.candidates)
+
+
+class AnswerEncoder:
+    """Builds response messages for one rule-set snapshot, caching what never changes.
+
+    An intervention's title, description, levels, plan and evidence are the same in every answer
+    in a given language, so they are serialised once and merged into each new message
+    (``MergeFromString`` of ~1.5 KB costs ~1.3 µs; building the same fields costs ~6 µs).
+    """
+
+    def __init__(self) -> None:
+        self._static: dict[tuple[str, str, bool], bytes] = {}
+
+    def _fixed(self, rec: Recommendation, language: str) -> bytes:
+        key = (rec.intervention_id, language, rec.plan is not None)
+        data = self._static.get(key)
+        if data is None:
+            msg = pb.Recommendation(prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
+                                    effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect)
+            if rec.plan is not None:
+                p = rec.plan
+                msg.title, msg.description = rec.title, rec.description
+                msg.plan.CopyFrom(pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation,
+                                          follow_up_weeks=p.follow_up_weeks))
+                msg.evidence.extend(pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade)
+                                    for e in rec.evidence)
+            data = self._static[key] = msg.SerializeToString()
+        return data
+
+    def response(self, result: Result) -> pb.RecommendResponse:
+        cache: dict[int, list[pb.Condition]] = {}
+        recommendations = []
+        for rec in result.recommendations:
+            msg = pb.Recommendation(intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score,
+                                    because=[_reason(r, cache) for r in rec.because])
+            msg.MergeFromString(self._fixed(rec, result.language))
+            recommendations.append(msg)
+        return pb.RecommendResponse(
+            recommendations=recommendations, missing=result.missing,
+            warnings=[pb.Warning(code=w.code, message=w.message) for w in result.warnings],
+            ruleset=ruleset_info_to_proto(result.ruleset), department_id=result.department_id,
+            language=result.language, fired_rules=result.fired_rules, unevaluable_rules=result.unevaluable_rules,
+            candidates=result.candidates)
+
+
+def _optional(msg: object, name: str) -> float | None:
+    return getattr(msg, name) if msg.HasField(name) else None  # type: ignore[attr-defined]
+
+
+def result_from_proto(msg: pb.RecommendResponse) -> Result:
+    recommendations = []
+    for r in msg.recommendations:
+        plan = (PlanView(r.plan.goal, r.plan.owner, r.plan.evaluation, r.plan.follow_up_weeks)
+                if r.HasField("plan") else None)
+        because = tuple(
+            Reason(b.rule_id, b.title, b.text, tuple(
+                ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
+                                c.band or None, _optional(c, "actual"), c.holds, c.text) for c in b.conditions),
+                b.points)
+            for b in r.because)
+        recommendations.append(Recommendation(
+            r.intervention_id, r.rank, r.score, r.title, r.description, _PREVENTION_BACK[r.prevention],
+            tuple(_IGLO_BACK[i] for i in r.iglo), _EFFORT_BACK[r.effort], r.time_to_effect, plan,
+            tuple(EvidenceView(e.id, e.citation, e.url or None, e.grade) for e in r.evidence), because))
+    return Result(msg.department_id, msg.language, tuple(recommendations), tuple(msg.missing),
+                  tuple(Warning(w.code, w.message) for w in msg.warnings),
+                  RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint),
+                  tuple(msg.fired_rules), tuple(msg.unevaluable_rules), msg.candidates)
+
+
+# --- what-if -----------------------------------------------------------------------------------------
+def changes_from_proto(changes: list[pb.Change]) -> list[Change]:
+    out = []
+    for i, c in enumerate(changes):
+        kind = c.WhichOneof("change")
+        if kind is None:
+            raise ProfileError([FieldError(f"changes[{i}]", "set either set_to or add", code="required")])
+        out.append(Change(c.dimension, c.set_to if kind == "set_to" else c.add, relative=kind == "add"))
+    return out
+
+
+def changes_to_proto(changes: list[Change]) -> list[pb.Change]:
+    return [pb.Change(dimension=c.dimension, add=c.value) if c.relative else pb.Change(dimension=c.dimension,
+                                                                                        set_to=c.value)
+            for c in changes]
+
+
+def whatif_to_proto(w: WhatIfResult) -> pb.WhatIfResponse:
+    return pb.WhatIfResponse(
+        baseline=result_to_proto(w.baseline), changed=result_to_proto(w.changed),
+        differences=[pb.RankChange(intervention_id=d.intervention_id, movement=MOVEMENT[d.movement],
+                                   baseline_rank=d.baseline_rank, changed_rank=d.changed_rank,
+                                   baseline_score=d.baseline_score, changed_score=d.changed_score,
+                                   rules_started=d.rules_started, rules_stopped=d.rules_stopped)
+                     for d in w.differences],
+        changed_scores=dict(w.changed_scores))
+
+
+def whatif_from_proto(msg: pb.WhatIfResponse) -> WhatIfResult:
+    return WhatIfResult(result_from_proto(msg.baseline), result_from_proto(msg.changed), tuple(
+        RankChange(d.intervention_id, _MOVEMENT_BACK[d.movement], d.baseline_rank, d.changed_rank, d.baseline_score,
+                   d.changed_score, tuple(d.rules_started), tuple(d.rules_stopped)) for d in msg.differences),
+        dict(msg.changed_scores))
+
+
+# --- descriptions and problems -----------------------------------------------------------------------
+def _text(t: Text) -> pb.LocalizedText:
+    return pb.LocalizedText(da=t.da, en=t.en)
+
+
+def _text_back(t: pb.LocalizedText) -> Text:
+    return Text(t.da, t.en)
+
+
+def problem_to_proto(p: Problem) -> pb.Problem:
+    return pb.Problem(file=p.position.file, line=p.position.line, column=p.position.column, severity=p.severity,
+                      code=p.code, message=p.message, suggestion=p.suggestion or "")
+
+
+def problem_from_proto(p: pb.Problem) -> Problem:
+    return Problem(Position(p.file, p.line, p.column), p.message, p.code, p.severity, p.suggestion or None)
+
+
+def _timestamp(when: _dt.datetime | None) -> Timestamp | None:
+    if when is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(when.astimezone(_dt.timezone.utc).replace(tzinfo=None))
+    return ts
+
+
+def _dimension(d: Dimension) -> pb.Dimension:
+    return pb.Dimension(
+        id=d.id, group=d.group, name=_text(d.name), description=_text(d.description), unit=d.unit,
+        minimum=d.minimum, maximum=d.maximum, adverse=d.adverse, gold_nugget=d.gold_nugget,
+        bands=[pb.Band(id=b.id, label=_text(b.label), risk=b.risk, low=b.low, low_inclusive=b.low_inclusive,
+                       high=b.high, high_inclusive=b.high_inclusive) for b in d.bands],
+        reference=(pb.Reference(value=d.reference.value, label=_text(d.reference.label), source=d.reference.source)
+                   if d.reference else None))
+
+
+def _dimension_back(d: pb.Dimension) -> Dimension:
+    bands = tuple(Band(b.id, _text_back(b.label), b.risk, _optional(b, "low"), b.low_inclusive, _optional(b, "high"),
+                       b.high_inclusive) for b in d.bands)
+    reference = (Reference(d.reference.value, _text_back(d.reference.label), d.reference.source)
+                 if d.HasField("reference") else None)
+    return Dimension(d.id, d.group, _text_back(d.name), _text_back(d.description), d.unit, d.minimum, d.maximum,
+                     d.adverse, bands, reference, d.gold_nugget)
+
+
+def _intervention(i: Intervention) -> pb.Intervention:
+    return pb.Intervention(
+        id=i.id, title=_text(i.title), description=_text(i.description), prevention=PREVENTION[i.prevention],
+        iglo=_iglo(i.iglo), effort=EFFORT[i.effort], time_to_effect=i.time_to_effect, evidence=i.evidence,
+        plan=pb.PlanTemplate(goal=_text(i.plan.goal), owner=_text(i.plan.owner), evaluation=_text(i.plan.evaluation),
+                             follow_up_weeks=i.plan.follow_up_weeks))
+
+
+def _intervention_back(i: pb.Intervention) -> Intervention:
+    plan = Plan(_text_back(i.plan.goal), _text_back(i.plan.owner), _text_back(i.plan.evaluation),
+                i.plan.follow_up_weeks)
+    return Intervention(i.id, _text_back(i.title), _text_back(i.description), _PREVENTION_BACK[i.prevention],
+                        tuple(_IGLO_BACK[x] for x in i.iglo), _EFFORT_BACK[i.effort], i.time_to_effect, plan,
+                        tuple(i.evidence))
+
+
+def description_to_proto(desc: Description, service_version: str, max_batch: int,
+                         refused_at: _dt.datetime | None = None) -> pb.DescribeResponse:
+    return pb.DescribeResponse(
+        service="trivsel", service_version=service_version, api_version="v1",
+        ruleset=ruleset_info_to_proto(desc.info), title=_text(desc.title), loaded_at=_timestamp(desc.loaded_at),
+        rule_count=desc.rule_count, min_group_size=desc.min_group_size, default_top=desc.default_top,
+        max_batch=max_batch, dimensions=[_dimension(d) for d in desc.dimensions],
+        interventions=[_intervention(i) for i in desc.interventions],
+        sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade) for s in desc.sources],
+        refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at))
+
+
+def description_from_proto(msg: pb.DescribeResponse) -> Description:
+    loaded = (msg.loaded_at.ToDatetime().replace(tzinfo=_dt.timezone.utc) if msg.HasField("loaded_at") else None)
+    return Description(
+        RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint), _text_back(msg.title), loaded,
+        msg.rule_count, msg.min_group_size, msg.default_top, tuple(_dimension_back(d) for d in msg.dimensions),
+        tuple(_intervention_back(i) for i in msg.interventions),
+        tuple(Source(s.id, s.citation, s.url or None, s.grade) for s in msg.sources),
+        tuple(problem_from_proto(p) for p in msg.refused_reload))

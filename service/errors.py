@@ -1,0 +1,75 @@
+"""Rich gRPC errors: a status code plus google.rpc details that name each bad field.
+
+A caller's code can read ``google.rpc.BadRequest.field_violations`` to highlight the fields in a
+form; the message repeats them for people reading logs.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from engine.profile import FieldError, ProfileError
+
+from .convert import field_path
+
+__all__ = ["RpcError", "bad_request", "profile_error", "status_message", "abort", "GRPC_TO_RPC_CODE"]
+
+GRPC_TO_RPC_CODE = {code: getattr(code_pb2, code.name) for code in grpc.StatusCode}
+
+
+class RpcError(Exception):
+    """Raised inside a handler to end the call with this status (the decorator aborts with it)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, details: Iterable[object] = ()) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = tuple(details)
+
+    def to_status(self) -> status_pb2.Status:
+        return status_message(self.code, self.message, self.details)
+
+
+def status_message(code: grpc.StatusCode, message: str, details: Iterable[object] = ()) -> status_pb2.Status:
+    """A google.rpc.Status with packed details (also used per item in a batch)."""
+    packed = []
+    for detail in details:
+        any_msg = any_pb2.Any()
+        any_msg.Pack(detail)  # type: ignore[arg-type]
+        packed.append(any_msg)
+    return status_pb2.Status(code=GRPC_TO_RPC_CODE[code], message=message, details=packed)
+
+
+def _violation(error: FieldError, prefix: str) -> error_details_pb2.BadRequest.FieldViolation:
+    hint = f" (did you mean '{error.suggestion}'?)" if error.suggestion else ""
+    return error_details_pb2.BadRequest.FieldViolation(field=field_path(error.field, prefix),
+                                                       description=f"{error.message}{hint}")
+
+
+def bad_request(message: str, violations: Iterable[tuple[str, str]]) -> RpcError:
+    """INVALID_ARGUMENT naming fields directly: ``[("profiles", "batch of 20000 exceeds 10000")]``."""
+    detail = error_details_pb2.BadRequest(field_violations=[
+        error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations])
+    return RpcError(grpc.StatusCode.INVALID_ARGUMENT, message, [detail])
+
+
+def profile_error(exc: ProfileError, prefix: str = "profile") -> RpcError:
+    """INVALID_ARGUMENT naming every bad field, or FAILED_PRECONDITION for a group below the minimum."""
+    if exc.too_small_only:
+        detail = error_details_pb2.PreconditionFailure(violations=[
+            error_details_pb2.PreconditionFailure.Violation(type="MIN_GROUP_SIZE", subject=f"{prefix}.respondents",
+                                                            description=e.message) for e in exc.errors])
+        return RpcError(grpc.StatusCode.FAILED_PRECONDITION, exc.errors[0].message, [detail])
+    violations = [_violation(e, prefix) for e in exc.errors]
+    detail = error_details_pb2.BadRequest(field_violations=violations)
+    text = "; ".join(f"{v.field}: {v.description}" for v in violations)
+    return RpcError(grpc.StatusCode.INVALID_ARGUMENT, f"invalid {prefix}: {text}", [detail])
+
+
+def abort(context: grpc.ServicerContext, error: RpcError) -> None:
+    context.abort_with_status(rpc_status.to_status(error.to_status()))

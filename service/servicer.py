@@ -1,0 +1,226 @@
+"""The Recommender service: proto in, engine call, proto out, with status codes and one log line.
+
+Every method runs through :func:`rpc`, which gives the call a request id (the caller's
+``x-request-id`` or a new one, returned in the response metadata), times it, turns engine errors
+into statuses with field-level details, and logs method, status, latency and rule-set version —
+never the profile.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import time
+import uuid
+from typing import Any, Callable
+
+import grpc
+import structlog
+
+from engine import Options, ProfileError
+from engine.description import describe
+from engine.result import DETAIL_FULL, DETAIL_IDS
+
+from . import convert
+from .errors import RpcError, abort, bad_request, profile_error
+from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder
+from trivsel.v1 import recommender_pb2 as pb
+from trivsel.v1 import recommender_pb2_grpc as pb_grpc
+
+__all__ = ["RecommenderService", "SERVICE_VERSION"]
+
+SERVICE_VERSION = "0.1.0"
+REQUEST_ID = "x-request-id"
+MAX_TOP = 100
+_DETAIL = {pb.DETAIL_UNSPECIFIED: DETAIL_FULL, pb.DETAIL_FULL: DETAIL_FULL, pb.DETAIL_IDS: DETAIL_IDS}
+_OUTCOME = {LOADED: pb.RELOAD_OUTCOME_LOADED, UNCHANGED: pb.RELOAD_OUTCOME_UNCHANGED,
+            REFUSED: pb.RELOAD_OUTCOME_REFUSED}
+_LOOPBACK = ("ipv4:127.", "ipv6:[::1]", "unix:")
+
+log = structlog.get_logger("trivsel.rpc")
+
+
+def _request_id(context: grpc.ServicerContext) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID and value and len(value) <= 128:
+            return value
+    return uuid.uuid4().hex
+
+
+def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Request id, timing, error mapping and the call's log line around a handler."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def handler(self: "RecommenderService", request: Any, context: grpc.ServicerContext) -> Any:
+            start = time.perf_counter()
+            rid = _request_id(context)
+            context.send_initial_metadata(((REQUEST_ID, rid),))
+            log.debug("rpc.begin", method=method, request_id=rid)
+            fields: dict[str, object] = {}
+            error: RpcError | None = None
+            try:
+                remaining = context.time_remaining()
+                if remaining is not None and remaining <= 0:
+                    raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the call started")
+                response = fn(self, request, context, fields)
+            except RpcError as exc:
+                error = exc
+            except ProfileError as exc:
+                error = profile_error(exc)
+            except Exception:  # noqa: BLE001 - a bug must not kill the worker; the caller gets INTERNAL
+                log.exception("rpc.crash", method=method, request_id=rid)
+                error = RpcError(grpc.StatusCode.INTERNAL, f"internal error (request id {rid})")
+            status = "OK" if error is None else error.code.name
+            log.info("rpc", method=method, status=status, latency_ms=round((time.perf_counter() - start) * 1000, 3),
+                     request_id=rid, **fields)
+            if error is not None:
+                abort(context, error)
+            return response
+
+        return handler
+
+    return wrap
+
+
+class RecommenderService(pb_grpc.RecommenderServicer):
+    """The API over one :class:`RuleSetHolder`."""
+
+    def __init__(self, holder: RuleSetHolder, max_batch: int = 10_000, min_group_size: int | None = None,
+                 admin_token: str | None = None, on_reloaded: Callable[[], None] | None = None) -> None:
+        self.holder = holder
+        self.max_batch = max_batch
+        self.min_group_size = min_group_size
+        self.admin_token = admin_token
+        self.on_reloaded = on_reloaded
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def _options(self, top: int, language: str, detail: int) -> Options:
+        problems = []
+        if top < 0 or top > MAX_TOP:
+            problems.append(("top", f"must be between 0 (the default) and {MAX_TOP}, not {top}"))
+        if language not in ("", "da", "en"):
+            problems.append(("language", f"must be 'da' or 'en', not '{language[:20]}'"))
+        if detail not in _DETAIL:
+            problems.append(("detail", f"unknown detail level {detail}"))
+        if problems:
+            raise bad_request("invalid request: " + "; ".join(f"{f}: {d}" for f, d in problems), problems)
+        return Options(top=top or None, language=language or "en", detail=_DETAIL[detail],
+                       min_group_size=self.min_group_size)
+
+    @staticmethod
+    def _check_deadline(context: grpc.ServicerContext) -> None:
+        remaining = context.time_remaining()
+        if (remaining is not None and remaining <= 0) or not context.is_active():
+            raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the answer was ready")
+
+    @staticmethod
+    def _unavailable() -> RpcError:
+        return RpcError(grpc.StatusCode.UNAVAILABLE, "no rule set is loaded; see Describe for the problems")
+
+    # --- the API ----------------------------------------------------------------------------------
+    @rpc("Recommend")
+    def Recommend(self, request: pb.RecommendRequest, context: grpc.ServicerContext,
+                  fields: dict) -> pb.RecommendResponse:
+        options = self._options(request.top, request.language, request.detail)
+        with self.holder.lease() as snapshot:
+            if snapshot is None:
+                raise self._unavailable()
+            fields["ruleset"] = snapshot.info.version
+            fields["department"] = request.profile.department_id[:64]
+            result = snapshot.recommender.recommend(convert.profile_from_proto(request.profile), options)
+            fields["recommended"] = len(result.recommendations)
+            return snapshot.encoder.response(result)
+
+    @rpc("RecommendBatch")
+    def RecommendBatch(self, request: pb.RecommendBatchRequest, context: grpc.ServicerContext,
+                       fields: dict) -> pb.RecommendBatchResponse:
+        count = len(request.profiles)
+        fields["profiles"] = count
+        if count > self.max_batch:
+            raise bad_request(f"a batch holds at most {self.max_batch} profiles, not {count}; split it",
+                              [("profiles", f"{count} profiles exceed the limit of {self.max_batch}")])
+        options = self._options(request.top, request.language, request.detail)
+        refused = 0
+        with self.holder.lease() as snapshot:
+            if snapshot is None:
+                raise self._unavailable()
+            fields["ruleset"] = snapshot.info.version
+            recommend, encode = snapshot.recommender.recommend, snapshot.encoder.response
+            items = []
+            for i, message in enumerate(request.profiles):
+                if i % 64 == 0:
+                    self._check_deadline(context)
+                try:
+                    result = encode(recommend(convert.profile_from_proto(message), options))
+                    items.append(pb.BatchItem(index=i, department_id=message.department_id, result=result))
+                except ProfileError as exc:
+                    refused += 1
+                    status = profile_error(exc, f"profiles[{i}]").to_status()
+                    items.append(pb.BatchItem(index=i, department_id=message.department_id, error=status))
+            fields["refused"] = refused
+            return pb.RecommendBatchResponse(items=items, ruleset=convert.ruleset_info_to_proto(snapshot.info))
+
+    @rpc("WhatIf")
+    def WhatIf(self, request: pb.WhatIfRequest, context: grpc.ServicerContext, fields: dict) -> pb.WhatIfResponse:
+        options = self._options(request.top, request.language, pb.DETAIL_FULL)
+        if len(request.changes) > 1000:
+            raise bad_request("too many changes", [("changes", f"{len(request.changes)} changes; at most 1000")])
+        with self.holder.lease() as snapshot:
+            if snapshot is None:
+                raise self._unavailable()
+            fields["ruleset"] = snapshot.info.version
+            fields["changes"] = len(request.changes)
+            profile = convert.profile_from_proto(request.profile)
+            changes = convert.changes_from_proto(list(request.changes))
+            return convert.whatif_to_proto(snapshot.recommender.whatif(profile, changes, options))
+
+    @rpc("Describe")
+    def Describe(self, request: pb.DescribeRequest, context: grpc.ServicerContext, fields: dict) -> pb.DescribeResponse:
+        with self.holder.lease() as snapshot:
+            refused_at = self.holder.refused_at
+            if snapshot is None:
+                return pb.DescribeResponse(
+                    service="trivsel", service_version=SERVICE_VERSION, api_version="v1", max_batch=self.max_batch,
+                    refused_reload=[convert.problem_to_proto(p) for p in self.holder.refused if p.is_error])
+            fields["ruleset"] = snapshot.info.version
+            ruleset = snapshot.recommender.ruleset
+            refused = tuple(p for p in self.holder.refused if p.is_error)
+            return convert.description_to_proto(describe(ruleset, refused), SERVICE_VERSION, self.max_batch,
+                                                refused_at)
+
+    @rpc("Reload")
+    def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext, fields: dict) -> pb.ReloadResponse:
+        self._authorise_admin(context)
+        outcome = self.holder.reload()
+        fields["outcome"] = outcome.outcome
+        fields["errors"] = sum(1 for p in outcome.problems if p.is_error)
+        if outcome.outcome == REFUSED:
+            for problem in outcome.problems:
+                if problem.is_error:
+                    log.warning("reload.problem", problem=str(problem))
+        if outcome.outcome == LOADED and self.on_reloaded:
+            self.on_reloaded()
+        snapshot = outcome.snapshot
+        if snapshot is not None:
+            fields["ruleset"] = snapshot.info.version
+        return pb.ReloadResponse(
+            outcome=_OUTCOME[outcome.outcome],
+            ruleset=convert.ruleset_info_to_proto(snapshot.info) if snapshot else None,
+            problems=[convert.problem_to_proto(p) for p in outcome.problems])
+
+    def _authorise_admin(self, context: grpc.ServicerContext) -> None:
+        """A configured bearer token is required; without one, only local callers may reload."""
+        if self.admin_token:
+            sent = ""
+            for key, value in context.invocation_metadata() or ():
+                if key == "authorization" and value.startswith("Bearer "):
+                    sent = value[len("Bearer "):]
+            if not sent:
+                raise RpcError(grpc.StatusCode.UNAUTHENTICATED, "Reload needs 'authorization: Bearer <token>'")
+            if not hmac.compare_digest(sent.encode(), self.admin_token.encode()):
+                raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "the admin token is wrong")
+            return
+        if not context.peer().startswith(_LOOPBACK):
+            raise RpcError(grpc.StatusCode.PERMISSION_DENIED,
+                           "Reload from another host needs an admin token (--admin-token)")

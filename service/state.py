@@ -1,0 +1,117 @@
+"""The serving rule set: one immutable snapshot at a time, swapped atomically on reload.
+
+A request takes a lease on the current snapshot and finishes on it, even if a reload swaps in a
+new one meanwhile. The old snapshot's matcher (C memory in durable_rules) is freed when its last
+lease ends. A reload builds and validates the new rule set completely before the swap; a broken
+rule set never replaces a working one — its problems are kept for ``Describe``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from engine import Recommender, check_ruleset
+from engine.problems import Problem
+
+from .convert import AnswerEncoder
+
+__all__ = ["Snapshot", "RuleSetHolder", "ReloadOutcome", "LOADED", "UNCHANGED", "REFUSED"]
+
+LOADED, UNCHANGED, REFUSED = "loaded", "unchanged", "refused"
+
+
+@dataclass
+class Snapshot:
+    """A loaded rule set with its recommender and response encoder, and how many calls use it."""
+
+    recommender: Recommender
+    encoder: AnswerEncoder = field(default_factory=AnswerEncoder)
+    leases: int = 0
+    retired: bool = False
+
+    @property
+    def info(self):  # noqa: ANN201 - RuleSetInfo
+        return self.recommender.ruleset.info
+
+
+@dataclass(frozen=True)
+class ReloadOutcome:
+    outcome: str
+    problems: tuple[Problem, ...]
+    snapshot: Snapshot | None
+
+
+class RuleSetHolder:
+    """Holds the serving snapshot; ``lease()`` for requests, ``reload()`` for changes."""
+
+    def __init__(self, folder: str | Path, on_change: Callable[[bool], None] | None = None) -> None:
+        self.folder = Path(folder)
+        self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._current: Snapshot | None = None
+        self._on_change = on_change
+        self.refused: tuple[Problem, ...] = ()
+        self.refused_at: _dt.datetime | None = None
+
+    @property
+    def current(self) -> Snapshot | None:
+        return self._current
+
+    @contextmanager
+    def lease(self) -> Iterator[Snapshot | None]:
+        """The current snapshot, kept alive until the block ends (None if nothing is loaded)."""
+        with self._lock:
+            snapshot = self._current
+            if snapshot is not None:
+                snapshot.leases += 1
+        try:
+            yield snapshot
+        finally:
+            if snapshot is not None:
+                with self._lock:
+                    snapshot.leases -= 1
+                    free = snapshot.retired and snapshot.leases == 0
+                if free:
+                    snapshot.recommender.close()
+
+    def reload(self) -> ReloadOutcome:
+        """Validate and load the folder; swap only if it is valid and different."""
+        with self._reload_lock:
+            ruleset, problems = check_ruleset(self.folder)
+            if ruleset is None:
+                self.refused = problems
+                self.refused_at = _dt.datetime.now(_dt.timezone.utc)
+                return ReloadOutcome(REFUSED, problems, self._current)
+            current = self._current
+            if current is not None and current.info.fingerprint == ruleset.info.fingerprint:
+                self.refused, self.refused_at = (), None
+                return ReloadOutcome(UNCHANGED, problems, current)
+            snapshot = Snapshot(Recommender(ruleset))
+            with self._lock:
+                old, self._current = self._current, snapshot
+                free = False
+                if old is not None:
+                    old.retired = True
+                    free = old.leases == 0
+            if free and old is not None:
+                old.recommender.close()
+            self.refused, self.refused_at = (), None
+            if self._on_change:
+                self._on_change(True)
+            return ReloadOutcome(LOADED, problems, snapshot)
+
+    def close(self) -> None:
+        with self._lock:
+            snapshot, self._current = self._current, None
+            if snapshot is not None:
+                snapshot.retired = True
+                free = snapshot.leases == 0
+            else:
+                free = False
+        if free and snapshot is not None:
+            snapshot.recommender.close()

@@ -1,0 +1,112 @@
+"""One worker process: a gRPC server with its own engine, sharing the port with its siblings.
+
+durable_rules never releases the GIL, so threads add no parallelism: the supervisor starts one
+worker per core, each binding the same port with SO_REUSEPORT, and the kernel spreads connections
+over them. SIGTERM stops accepting, lets calls in flight finish (grace period) and exits 0;
+SIGHUP reloads the rules folder.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import threading
+from concurrent import futures
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from .config import ServerConfig
+from .logs import configure_logging
+from .servicer import RecommenderService
+from .state import LOADED, REFUSED, RuleSetHolder
+from trivsel.v1 import recommender_pb2 as pb
+from trivsel.v1 import recommender_pb2_grpc as pb_grpc
+
+__all__ = ["run_worker", "server_options", "SERVICE_NAME"]
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Recommender"].full_name
+
+
+def server_options(config: ServerConfig) -> list[tuple[str, int]]:
+    size = config.max_message_mb * 1024 * 1024
+    return [("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", size),
+            ("grpc.max_send_message_length", size), ("grpc.max_concurrent_streams", 256)]
+
+
+def _credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
+    if not config.tls:
+        return None
+    key = config.tls_key.read_bytes()  # type: ignore[union-attr]
+    cert = config.tls_cert.read_bytes()  # type: ignore[union-attr]
+    ca = config.client_ca.read_bytes() if config.client_ca else None
+    return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
+
+
+def run_worker(config: ServerConfig, port: int, index: int) -> int:
+    """Serve until SIGTERM; returns the exit code."""
+    log = configure_logging(config.log_format, config.log_level, worker=index, pid=os.getpid())
+    health_servicer = health.HealthServicer()
+
+    def set_health(serving: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", SERVICE_NAME):
+            health_servicer.set(name, status)
+
+    holder = RuleSetHolder(config.rules)
+
+    def reload(reason: str) -> None:
+        outcome = holder.reload()
+        current = holder.current
+        fields = {"reason": reason, "outcome": outcome.outcome}
+        if current is not None:
+            fields.update(ruleset=current.info.id, version=current.info.version, fingerprint=current.info.fingerprint)
+        if outcome.outcome == REFUSED:
+            log.warning("reload.refused", errors=sum(1 for p in outcome.problems if p.is_error), **fields)
+            for problem in outcome.problems:
+                if problem.is_error:
+                    log.warning("reload.problem", problem=str(problem))
+        else:
+            log.info("reload", **fields)
+        set_health(current is not None)
+
+    def tell_siblings() -> None:
+        parent = os.getppid()
+        if parent > 1:
+            os.kill(parent, signal.SIGUSR1)
+
+    reload("start")
+    gc.collect()
+    gc.freeze()  # the rule set lives as long as the process: keep it out of the collector's young generations
+    service = RecommenderService(holder, config.max_batch, config.min_group_size, config.admin_token,
+                                 on_reloaded=tell_siblings)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads), options=server_options(config))
+    pb_grpc.add_RecommenderServicer_to_server(service, server)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    target = f"{config.host}:{port}" if ":" not in config.host else f"[{config.host}]:{port}"
+    credentials = _credentials(config)
+    bound = server.add_secure_port(target, credentials) if credentials else server.add_insecure_port(target)
+    if bound == 0:
+        log.error("bind.failed", address=target)
+        return 3
+    server.start()
+    log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None)
+
+    stop = threading.Event()
+    reload_wanted = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
+    while not stop.is_set():
+        if reload_wanted.wait(0.2):
+            reload_wanted.clear()
+            reload("signal")
+    log.info("worker.stopping", grace_seconds=config.grace_seconds)
+    set_health(False)
+    server.stop(config.grace_seconds).wait()
+    holder.close()
+    log.info("worker.stopped")
+    return 0

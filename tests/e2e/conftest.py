@@ -1,0 +1,16 @@
+"""Fixtures for end-to-end tests: a running server on the bundled rules, shared per module."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from ..conftest import RULES
+from .harness import ServerProcess
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with ServerProcess(RULES, workers=1, log_dir=tmp_path_factory.mktemp("logs")) as running:
+        yield running

@@ -1,0 +1,192 @@
+"""Each RPC and each error case, against a real server process over the network."""
+
+from __future__ import annotations
+
+import math
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from client.profiles import read_profile
+from engine import Options, Recommender
+from service.convert import profile_to_proto, result_from_proto
+from trivsel.v1 import recommender_pb2 as pb
+
+from ..conftest import EXAMPLES, RULES
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    with Recommender.from_folder(RULES) as rec:
+        yield rec
+
+
+def example(name: str) -> pb.Profile:
+    return profile_to_proto(read_profile(str(EXAMPLES / name)))
+
+
+def violations(exc: grpc.RpcError) -> dict[str, str]:
+    status = rpc_status.from_call(exc)
+    out = {}
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            out.update({v.field: v.description for v in bad.field_violations})
+    return out
+
+
+def test_recommend_matches_the_embedded_engine(server, embedded) -> None:
+    stub = server.stub()
+    for name in ("production-high-workload.yaml", "care-unit-emotional-demands.yaml", "partial-profile.yaml"):
+        for language in ("da", "en"):
+            response, call = stub.Recommend.with_call(pb.RecommendRequest(profile=example(name), language=language))
+            expected = embedded.recommend(read_profile(str(EXAMPLES / name)), Options(language=language))
+            assert result_from_proto(response) == expected
+    metadata = dict(call.initial_metadata())
+    assert len(metadata["x-request-id"]) == 32
+    assert response.ruleset.fingerprint == embedded.ruleset.info.fingerprint
+
+
+def test_request_id_is_echoed(server) -> None:
+    _, call = server.stub().Recommend.with_call(pb.RecommendRequest(profile=example("partial-profile.yaml")),
+                                                metadata=(("x-request-id", "abc-123"),))
+    assert dict(call.initial_metadata())["x-request-id"] == "abc-123"
+    assert '"request_id": "abc-123"' in server.logs()
+
+
+def test_ids_only_detail(server) -> None:
+    response = server.stub().Recommend(pb.RecommendRequest(profile=example("production-high-workload.yaml"),
+                                                           detail=pb.DETAIL_IDS, top=3))
+    assert [r.rank for r in response.recommendations] == [1, 2, 3]
+    assert all(not r.because and not r.title and r.prevention == pb.PREVENTION_PRIMARY
+               for r in response.recommendations)
+
+
+def test_bad_profile_names_every_field(server) -> None:
+    profile = pb.Profile(department_id="", respondents=20,
+                         scores={"influnce": 20, "meaning": math.nan, "work_pace": math.inf, "recognition": 140})
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().Recommend(pb.RecommendRequest(profile=profile))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = violations(info.value)
+    assert set(fields) == {"profile.department_id", "profile.scores.influnce", "profile.scores.meaning",
+                           "profile.scores.work_pace", "profile.scores.recognition"}
+    assert "did you mean 'influence'" in fields["profile.scores.influnce"]
+    assert "finite" in fields["profile.scores.meaning"] and "outside the range" in fields["profile.scores.recognition"]
+
+
+def test_small_group_is_a_failed_precondition(server) -> None:
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().Recommend(pb.RecommendRequest(profile=pb.Profile(department_id="x", respondents=3,
+                                                                       scores={"influence": 10})))
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    status = rpc_status.from_call(info.value)
+    failure = error_details_pb2.PreconditionFailure()
+    status.details[0].Unpack(failure)
+    assert failure.violations[0].subject == "profile.respondents"
+
+
+@pytest.mark.parametrize("request_fields, field", [({"top": 500}, "top"), ({"language": "fr"}, "language"),
+                                                   ({"detail": 7}, "detail")])
+def test_bad_options(server, request_fields: dict, field: str) -> None:
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().Recommend(pb.RecommendRequest(profile=example("partial-profile.yaml"), **request_fields))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in violations(info.value)
+
+
+def test_bad_date(server) -> None:
+    profile = example("partial-profile.yaml")
+    profile.measured_on = "last spring"
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().Recommend(pb.RecommendRequest(profile=profile))
+    assert "profile.measured_on" in violations(info.value)
+
+
+def test_batch_answers_in_order_and_isolates_bad_profiles(server, embedded) -> None:
+    good = [example(n) for n in ("production-high-workload.yaml", "bullying-reports.yaml")]
+    bad = pb.Profile(department_id="bad", respondents=20, scores={"influence": 999})
+    small = pb.Profile(department_id="small", respondents=2)
+    response = server.stub().RecommendBatch(pb.RecommendBatchRequest(profiles=[good[0], bad, small, good[1]]))
+    kinds = [item.WhichOneof("outcome") for item in response.items]
+    assert kinds == ["result", "error", "error", "result"]
+    assert [item.index for item in response.items] == [0, 1, 2, 3]
+    assert response.items[1].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert "profiles[1].scores.influence" in response.items[1].error.message
+    assert response.items[2].error.code == grpc.StatusCode.FAILED_PRECONDITION.value[0]
+    expected = embedded.recommend(read_profile(str(EXAMPLES / "bullying-reports.yaml")))
+    assert result_from_proto(response.items[3].result) == expected
+
+
+def test_batch_limit(server) -> None:
+    profiles = [pb.Profile(department_id=str(i), respondents=10) for i in range(10_001)]
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().RecommendBatch(pb.RecommendBatchRequest(profiles=profiles))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "profiles" in violations(info.value)
+
+
+def test_message_size_limit(server) -> None:
+    profiles = [pb.Profile(department_id="x" * 100_000, respondents=10) for _ in range(700)]  # ~70 MB
+    channel = server.channel(options=[("grpc.max_send_message_length", 200 * 1024 * 1024)])
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub(channel).RecommendBatch(pb.RecommendBatchRequest(profiles=profiles))
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert server.health() == 1  # SERVING
+
+
+def test_deadline_is_honoured(server) -> None:
+    profile = example("care-unit-emotional-demands.yaml")
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().RecommendBatch(pb.RecommendBatchRequest(profiles=[profile] * 5000), timeout=0.05)
+    assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert server.stub().Recommend(pb.RecommendRequest(profile=profile), timeout=5).recommendations
+
+
+def test_whatif(server) -> None:
+    request = pb.WhatIfRequest(profile=example("production-high-workload.yaml"),
+                               changes=[pb.Change(dimension="influence", set_to=60),
+                                        pb.Change(dimension="work_pace", add=-20)])
+    response = server.stub().WhatIf(request)
+    moves = {d.intervention_id: d for d in response.differences}
+    assert moves["influence-over-planning"].movement == pb.MOVEMENT_LEFT
+    assert "low-influence" in moves["influence-over-planning"].rules_stopped
+    assert response.changed_scores["work_pace"] == 61
+    assert response.baseline.recommendations[0].intervention_id == "prioritisation"
+
+
+def test_whatif_bad_change(server) -> None:
+    request = pb.WhatIfRequest(profile=example("production-high-workload.yaml"),
+                               changes=[pb.Change(dimension="influense", set_to=60),
+                                        pb.Change(dimension="work_pace", add=50)])
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().WhatIf(request)
+    fields = violations(info.value)
+    assert "did you mean 'influence'" in fields["changes[0].dimension"]
+    assert "outside the range" in fields["changes[1]"]
+
+
+def test_describe(server, embedded) -> None:
+    response = server.stub().Describe(pb.DescribeRequest())
+    assert response.api_version == "v1" and response.ruleset.fingerprint == embedded.ruleset.info.fingerprint
+    assert len(response.dimensions) == 29 and len(response.interventions) == len(embedded.ruleset.interventions)
+    influence = next(d for d in response.dimensions if d.id == "influence")
+    assert influence.name.da == "Indflydelse" and influence.bands[0].high == 33 and not influence.bands[0].high_inclusive
+    assert response.rule_count == len(embedded.ruleset.rules) and response.max_batch == 10_000
+    assert response.HasField("loaded_at") and not response.refused_reload
+
+
+def test_reload_unchanged(server) -> None:
+    response = server.stub().Reload(pb.ReloadRequest())
+    assert response.outcome == pb.RELOAD_OUTCOME_UNCHANGED
+
+
+def test_logs_carry_no_profile_values(server) -> None:
+    profile = pb.Profile(department_id="secret-dept", respondents=11, scores={"bullying": 37.123457,
+                                                                               "influence": 12.345679})
+    server.stub().Recommend(pb.RecommendRequest(profile=profile))
+    logs = server.logs()
+    assert '"method": "Recommend"' in logs
+    assert "37.123457" not in logs and "12.345679" not in logs

@@ -1,0 +1,59 @@
+"""``trivsel … --server`` prints exactly what the embedded engine prints."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from ..conftest import EXAMPLES
+from ..test_cli import trivsel
+
+
+@pytest.mark.parametrize("args", [
+    ["recommend", str(EXAMPLES / "production-high-workload.yaml")],
+    ["recommend", str(EXAMPLES / "care-unit-emotional-demands.yaml"), "--lang", "da", "--top", "3"],
+    ["recommend", str(EXAMPLES / "partial-profile.yaml"), "--json"],
+    ["recommend", str(EXAMPLES / "low-competence.yaml"), "--json", "--lang", "da"],
+    ["whatif", str(EXAMPLES / "production-high-workload.yaml"), "--set", "influence=60", "--set", "work_pace-=20"],
+    ["whatif", str(EXAMPLES / "bullying-reports.yaml"), "--set", "bullying=0", "--json"],
+    ["describe"],
+    ["describe", "--json", "--lang", "da"],
+])
+def test_same_output_embedded_and_remote(server, args: list[str]) -> None:
+    embedded = trivsel(*args)
+    remote = trivsel(*args, "--server", server.address)
+    assert embedded.returncode == 0, embedded.stderr
+    assert remote.returncode == 0, remote.stderr
+    if args[0] == "describe" and "--json" in args:  # the load time differs between the two processes
+        import json
+        a, b = json.loads(embedded.stdout), json.loads(remote.stdout)
+        a.pop("loaded_at"), b.pop("loaded_at")
+        assert a == b
+    else:
+        assert remote.stdout == embedded.stdout
+
+
+def test_same_refusal_embedded_and_remote(server) -> None:
+    stdin = "department: {id: x}\nrespondents: 10\nscores: {influense: 30, meaning: 150}\n"
+    embedded = trivsel("recommend", "-", stdin=stdin)
+    remote = trivsel("recommend", "-", "--server", server.address, stdin=stdin)
+    assert embedded.returncode == remote.returncode == 2
+    assert sorted(remote.stderr.splitlines()) == sorted(embedded.stderr.splitlines())
+    small = "department: {id: x}\nrespondents: 2\nscores: {}\n"
+    assert trivsel("recommend", "-", "--server", server.address, stdin=small).stderr == \
+        trivsel("recommend", "-", stdin=small).stderr
+
+
+def test_unreachable_server_exits_3() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = trivsel("recommend", str(EXAMPLES / "partial-profile.yaml"), "--server", f"127.0.0.1:{port}",
+                   "--timeout", "2")
+    assert proc.returncode == 3 and "UNAVAILABLE" in proc.stderr
+
+
+def test_reload_command(server) -> None:
+    proc = trivsel("reload", "--server", server.address)
+    assert proc.returncode == 0 and proc.stdout.startswith("unchanged: nfa-default")

@@ -1,0 +1,158 @@
+"""Starting broken, getting fixed, several workers agreeing, a worker dying, reflection, and a
+client built from nothing but the .proto files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
+
+from trivsel.v1 import recommender_pb2 as pb
+
+from ..conftest import EXAMPLES, RULES
+from .harness import NOT_SERVING, ROOT, SERVING, ServerProcess
+
+PROFILE = pb.Profile(department_id="d", respondents=12, scores={"influence": 20, "quantitative_demands": 80})
+
+
+def broken_copy(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    (rules / "themes" / "broken.yaml").write_text("rules:\n  - id: broken\n    when: influence < low\n", "utf-8")
+    return rules
+
+
+def test_health_follows_the_rule_set(tmp_path: Path) -> None:
+    rules = broken_copy(tmp_path)
+    with ServerProcess(rules, workers=1, log_dir=tmp_path, wait=False) as server:
+        server.wait_health(NOT_SERVING)
+        with pytest.raises(grpc.RpcError) as info:
+            server.stub().Recommend(pb.RecommendRequest(profile=PROFILE))
+        assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+        described = server.stub().Describe(pb.DescribeRequest())
+        problem = next(p for p in described.refused_reload if p.code == "expression-syntax")
+        assert problem.file.endswith("broken.yaml") and (problem.line, problem.column) == (3, 23)
+        assert "expected a number" in problem.message
+        (rules / "themes" / "broken.yaml").unlink()
+        server.wait_health(SERVING)
+        assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE)).recommendations
+        assert not server.stub().Describe(pb.DescribeRequest()).refused_reload
+        server.signal(signal.SIGTERM)
+        assert server.proc.wait(20) == 0
+
+
+def test_workers_converge_on_one_version_after_reload(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    with ServerProcess(rules, workers=2, log_dir=tmp_path, extra=["--watch-seconds", "0"]) as server:
+        before = server.stub().Describe(pb.DescribeRequest()).ruleset.fingerprint
+        text = (rules / "ruleset.yaml").read_text(encoding="utf-8")
+        (rules / "ruleset.yaml").write_text(text.replace('version: "2026.11.1"', 'version: "2026.11.2"'), "utf-8")
+        response = server.stub().Reload(pb.ReloadRequest())  # reaches one worker, which tells the others
+        assert response.outcome == pb.RELOAD_OUTCOME_LOADED and response.ruleset.version == "2026.11.2"
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            versions = {server.stub().Describe(pb.DescribeRequest()).ruleset.version for _ in range(12)}
+            on_new = {e["pid"] for e in server.events("reload") if e["version"] == "2026.11.2"}
+            if versions == {"2026.11.2"} and len(on_new) == 2:
+                break
+            time.sleep(0.2)
+        assert versions == {"2026.11.2"}
+        assert len(on_new) == 2  # both workers report the new version
+        assert before != response.ruleset.fingerprint
+
+
+def test_reload_refused_keeps_serving_and_reports(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    with ServerProcess(rules, workers=1, log_dir=tmp_path, extra=["--watch-seconds", "0"]) as server:
+        (rules / "themes" / "broken.yaml").write_text("rules:\n  - id: broken\n    when: influense < 3\n", "utf-8")
+        response = server.stub().Reload(pb.ReloadRequest())
+        assert response.outcome == pb.RELOAD_OUTCOME_REFUSED
+        problem = next(p for p in response.problems if p.code == "unknown-dimension")
+        assert problem.severity == "error" and problem.suggestion == "influence" and problem.line == 3
+        assert server.health() == SERVING
+        assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE)).recommendations
+        assert "broken.yaml:3:11: error: unknown dimension 'influense'" in server.logs()
+
+
+def test_reload_needs_the_admin_token_when_one_is_set(tmp_path: Path) -> None:
+    with ServerProcess(RULES, workers=1, log_dir=tmp_path, env={"TRIVSEL_ADMIN_TOKEN": "s3cret-token"}) as server:
+        stub = server.stub()
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Reload(pb.ReloadRequest())
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Reload(pb.ReloadRequest(), metadata=(("authorization", "Bearer wrong"),))
+        assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        ok = stub.Reload(pb.ReloadRequest(), metadata=(("authorization", "Bearer s3cret-token"),))
+        assert ok.outcome == pb.RELOAD_OUTCOME_UNCHANGED
+        assert "s3cret-token" not in server.logs() and "wrong" not in server.logs()
+
+
+def test_a_dead_worker_is_replaced(tmp_path: Path) -> None:
+    with ServerProcess(RULES, workers=2, log_dir=tmp_path) as server:
+        pids = [e["worker_pid"] for e in server.events("worker.spawned")]
+        assert len(pids) == 2
+        os.kill(pids[0], signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(server.events("worker.spawned")) < 3:
+            time.sleep(0.1)
+        assert server.events("worker.died")[0]["exitcode"] == -signal.SIGKILL
+        new_pid = server.events("worker.spawned")[-1]["worker_pid"]
+        assert new_pid not in pids
+        time.sleep(1.5)
+        for _ in range(10):  # fresh connections land on both workers
+            assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE), timeout=10).recommendations
+
+
+def test_reflection_lists_the_services(server) -> None:
+    database = ProtoReflectionDescriptorDatabase(server.channel())
+    services = set(database.get_services())
+    assert {"trivsel.v1.Recommender", "grpc.health.v1.Health"} <= services
+    descriptor = database.FindFileContainingSymbol("trivsel.v1.Recommender")
+    assert descriptor.package == "trivsel.v1"
+
+
+PROTO_ONLY_CLIENT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import grpc
+from trivsel.v1 import recommender_pb2 as pb, recommender_pb2_grpc as stubs
+assert pb.__file__.startswith(sys.argv[1]), pb.__file__
+channel = grpc.insecure_channel(sys.argv[2])
+response = stubs.RecommenderStub(channel).Recommend(pb.RecommendRequest(
+    profile=pb.Profile(department_id="prod-3", respondents=24, invited=30,
+                       scores={"quantitative_demands": 78, "work_pace": 81, "influence": 28}), top=3))
+ours = [m for m in sys.modules if m.split(".")[0] in ("engine", "client", "service", "server")]
+print(json.dumps({"ids": [r.intervention_id for r in response.recommendations], "ours": ours,
+                  "because": response.recommendations[0].because[0].conditions[0].text}))
+"""
+
+
+def test_a_client_built_only_from_the_proto_files(server, tmp_path: Path) -> None:
+    import google.rpc.status_pb2 as status
+
+    out = tmp_path / "generated"
+    out.mkdir()
+    googleapis = Path(status.__file__).parents[2]
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{ROOT / 'proto'}", f"-I{googleapis}",
+                    f"--python_out={out}", f"--grpc_python_out={out}",
+                    str(ROOT / "proto" / "trivsel" / "v1" / "recommender.proto")], check=True)
+    proc = subprocess.run([sys.executable, "-c", PROTO_ONLY_CLIENT, str(out), server.address], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["ours"] == []
+    assert {"prioritisation", "influence-over-planning"} <= set(data["ids"])
+    assert re.search(r"\d", data["because"])
