@@ -27,7 +27,7 @@ from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
 
 __all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
            "serialize_fact", "fnv1a_32", "fact_key_collisions", "CLOSE_FACT", "RETRACT_FACT", "ComplexityError",
-           "format_number", "short_keys"]
+           "format_number", "short_keys", "FactWriter"]
 
 CHAIN_BUDGET = 60
 MAX_DNF_TERMS = 4096
@@ -209,9 +209,31 @@ def _encode(value: object) -> str:
     return json.dumps(value)
 
 
+class FactWriter:
+    """:func:`serialize_fact` with short keys, as one ``%`` format per profile.
+
+    Profiles from one survey usually carry the same dimensions in the same order, so the format
+    string for a given key order is built once and kept (at most 1,024 of them).
+    """
+
+    def __init__(self, keys: Mapping[str, str]) -> None:
+        self._keys = keys
+        self._templates: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, values: Mapping[str, float]) -> str:
+        names = tuple(values)
+        template = self._templates.get(names)
+        if template is None:
+            if len(self._templates) >= 1024:
+                self._templates.clear()
+            template = FACT_PREFIX + "".join([f',"{self._keys[k]}":%.6f' for k in names]) + "}"
+            self._templates[names] = template
+        return template % tuple(values.values())
+
+
 def serialize_fact(values: Mapping[str, float], keys: Mapping[str, str] | None = None) -> str:
     """The fact for one profile. Keys are validated dimension ids or their short names (no escaping
     needed); values are finite (checked before)."""
     if keys is None:
-        return FACT_PREFIX + "".join(f',"{k}":{"%.6f" % v}' for k, v in values.items()) + "}"
-    return FACT_PREFIX + "".join(f',"{keys[k]}":{"%.6f" % v}' for k, v in values.items()) + "}"
+        return FACT_PREFIX + "".join([f',"{k}":{v:.6f}' for k, v in values.items()]) + "}"
+    return FACT_PREFIX + "".join([f',"{keys[k]}":{v:.6f}' for k, v in values.items()]) + "}"

@@ -87,7 +87,7 @@ class RuleExplainer:
         self._dimensions = dimensions
         self._titles = {lang: rule.title.get(lang) for lang in LANGUAGES}
         # In a rule that is one test or an 'and' of tests, every test holds once the rule fired.
-        self._conjunction = isinstance(rule.condition, Literal) or (
+        self.conjunction = isinstance(rule.condition, Literal) or (
             isinstance(rule.condition, AllOf) and all(isinstance(i, Literal) for i in rule.condition.items))
         leaves = literals(rule.condition)
         self._leaves = {lang: tuple((lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, lit.holds)
@@ -100,7 +100,7 @@ class RuleExplainer:
         """The rule's tests with this answer's values. With ``fired`` (the caller knows the rule
         fired) the tests of a plain conjunction all hold, and are not evaluated again."""
         values, text_of = numbers.values, numbers.text
-        known = fired and self._conjunction
+        known = fired and self.conjunction
         out = []
         for dim, op, threshold, high, band, test, prefix, suffix, shows_value in self._leaves[numbers.language]:
             value = values.get(dim)
@@ -108,12 +108,23 @@ class RuleExplainer:
                                        prefix + text_of(dim) + suffix if shows_value else prefix))
         return tuple(out)
 
+    def leaves(self, language: str) -> tuple[tuple, ...]:
+        """The prepared leaves for ``language`` (see the class docstring), for other renderers."""
+        return self._leaves[language]
+
+    def title(self, language: str) -> str:
+        return self._titles[language]
+
+    def text(self, numbers: Numbers) -> str:
+        """The rationale with this answer's values filled in."""
+        lang = numbers.language
+        return self.rule.rationale[lang].render(numbers.values, self._dimensions, lang, numbers.text)
+
     def reason(self, points: float, numbers: Numbers) -> Reason:
         """The rule as it appears under a recommendation it contributed ``points`` to."""
         rule = self.rule
         done = numbers.explained.get(rule.index)
         if done is None:
-            lang = numbers.language
-            text = rule.rationale[lang].render(numbers.values, self._dimensions, lang, numbers.text)
-            done = numbers.explained[rule.index] = (self._titles[lang], text, self.conditions(numbers, fired=True))
+            done = numbers.explained[rule.index] = (self._titles[numbers.language], self.text(numbers),
+                                                    self.conditions(numbers, fired=True))
         return Reason(rule.id, done[0], done[1], done[2], points)

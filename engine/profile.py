@@ -19,6 +19,7 @@ from .model import RuleSet, Text
 from .suggestions import closest
 
 __all__ = ["Department", "Profile", "FieldError", "ProfileError", "Notice", "CheckedProfile", "check_profile",
+           "ProfileChecker",
            "profile_from_dict", "MIN_RESPONSE_RATE", "SMALL_GROUP"]
 
 MIN_RESPONSE_RATE = 0.5
@@ -102,6 +103,41 @@ def _percent(x: float) -> str:
     return f"{x * 100:.0f}"
 
 
+class ProfileChecker:
+    """:func:`check_profile` for one rule set, with the catalogue's ranges looked up once.
+
+    A valid profile takes the fast path: one loop over its scores with plain comparisons (NaN,
+    infinities, unknown ids and wrong types all fail them). Any doubt falls back to the full check,
+    which names every bad field.
+    """
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self._ranges = {d.id: (d.minimum, d.maximum) for d in ruleset.dimensions.values()}
+
+    def check(self, profile: Profile, min_group_size: int | None = None,
+              today: _dt.date | None = None) -> CheckedProfile:
+        minimum = self.ruleset.min_group_size if min_group_size is None else min_group_size
+        respondents, dept = profile.respondents, profile.department
+        if (respondents.__class__ is int and respondents >= minimum and dept.id.__class__ is str
+                and 0 < len(dept.id) <= MAX_ID_LENGTH and dept.id.strip() and len(dept.name) <= MAX_ID_LENGTH
+                and len(dept.sector) <= MAX_ID_LENGTH
+                and (profile.measured_on is None
+                     or profile.measured_on <= (today or _dt.date.today()) + _dt.timedelta(days=1))
+                and (profile.invited is None or (profile.invited.__class__ is int and respondents <= profile.invited))):
+            values: dict[str, float] = {}
+            ranges = self._ranges
+            for key, raw in profile.scores.items():
+                bounds = ranges.get(key)
+                kind = raw.__class__
+                if bounds is None or (kind is not float and kind is not int) or not bounds[0] <= raw <= bounds[1]:
+                    break  # unknown id, wrong type, out of range, NaN (fails every comparison): the full check
+                values[key] = (raw if raw.is_integer() else round(raw, 6)) if kind is float else float(raw)
+            else:
+                return CheckedProfile(profile, values, tuple(_notices(profile)))
+        return check_profile(profile, self.ruleset, min_group_size, today)
+
+
 def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None = None,
                   today: _dt.date | None = None) -> CheckedProfile:
     """Validate ``profile`` against the rule set's catalogue, or raise :class:`ProfileError`."""
@@ -150,7 +186,7 @@ def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None
             errors.append(FieldError(path, f"{value:g} is outside the range {dim.minimum:g}–{dim.maximum:g}",
                                      code="out-of-range"))
             continue
-        values[key] = round(value, 6)
+        values[key] = value if value.is_integer() else round(value, 6)
     if errors:
         # The group-size refusal is final and says nothing about the scores (it must not hint at them).
         small = [e for e in errors if e.code == "group-too-small"]

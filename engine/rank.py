@@ -24,6 +24,11 @@ SCORE_DECIMALS = 6
 _LEVEL = {level: i for i, level in enumerate(PREVENTION_ORDER)}
 
 
+def _quantise(score: float) -> float:
+    """Six decimals (scores are ≥ 0); cheaper than ``round`` and just as deterministic."""
+    return int(score * 1e6 + 0.5) / 1e6
+
+
 class Candidate(NamedTuple):
     """An intervention some fired rule recommends, and its score (rounded to six decimals, so that
     equal sums compare equal)."""
@@ -76,8 +81,11 @@ class Scorer:
             strength = strengths[index] = 1.0 + strength_of(values)
             for ident, weight in recommends:
                 totals[ident] = total_of(ident, 0.0) + weight * strength
-        candidates = {ident: Candidate(ident, round(total * self._factor(ident, low_competence), SCORE_DECIMALS))
-                      for ident, total in totals.items()}
+        if low_competence and self._policy is not None:
+            candidates = {ident: Candidate(ident, _quantise(total * self._factor(ident, True)))
+                          for ident, total in totals.items()}
+        else:  # the common case, inlined: this runs for every candidate of every answer
+            candidates = {ident: Candidate(ident, int(total * 1e6 + 0.5) / 1e6) for ident, total in totals.items()}
         return Scores(candidates, strengths, low_competence)
 
     def contributions(self, ident: str, scores: Scores) -> list[tuple[int, float]]:

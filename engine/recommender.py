@@ -13,11 +13,11 @@ from typing import Mapping, Sequence
 
 from .conditions import predicate
 from .durable_adapter import DurableMatcher
-from .durable_compile import plan_shards, serialize_fact, short_keys
+from .durable_compile import FactWriter, plan_shards, short_keys
 from .explain import Numbers, RuleExplainer
 from .loader import load_ruleset
 from .model import LANGUAGES, RuleSet, Text
-from .profile import CheckedProfile, Notice, Profile, check_profile
+from .profile import CheckedProfile, Notice, Profile, ProfileChecker
 from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
 from .whatif import Change, WhatIfResult, apply_changes, compare
@@ -60,8 +60,9 @@ class Recommender:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self._keys = short_keys(list(ruleset.dimensions))
-        self._matcher = DurableMatcher(plan_shards([rule.condition for rule in ruleset.rules], self._keys))
+        keys = short_keys(list(ruleset.dimensions))
+        self._fact = FactWriter(keys)
+        self._matcher = DurableMatcher(plan_shards([rule.condition for rule in ruleset.rules], keys))
         policy = ruleset.ranking.low_competence
         self._policy = predicate(policy.condition) if policy else None
         order_of = {d: i for i, d in enumerate(ruleset.dimensions)}
@@ -74,7 +75,9 @@ class Recommender:
             for dim in rule.dimensions:
                 by_dimension.setdefault(dim, []).append(rule.index)
         self._rules_on = {d: frozenset(ix) for d, ix in by_dimension.items()}
+        self._gap_cache: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
         self._scorer = Scorer(ruleset)
+        self._checker = ProfileChecker(ruleset)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
         self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions) for rule in ruleset.rules)
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
@@ -101,10 +104,10 @@ class Recommender:
     # --- the pipeline -----------------------------------------------------------------------------
     def match(self, values: Mapping[str, float]) -> tuple[int, ...]:
         """Indices of the rules that fire, as durable_rules decides it."""
-        return tuple(sorted(self._matcher.match(serialize_fact(values, self._keys))))
+        return tuple(sorted(self._matcher.match(self._fact(values))))
 
     def evaluate(self, profile: Profile, min_group_size: int | None = None) -> Evaluation:
-        checked = check_profile(profile, self.ruleset, min_group_size)
+        checked = self._checker.check(profile, min_group_size)
         values = checked.values
         fired = self.match(values)
         low_competence = bool(self._policy and self._policy(values))
@@ -135,23 +138,44 @@ class Recommender:
                        {c.intervention_id: c.score for c in after.ranked}, after.checked.values)
 
     def render(self, evaluation: Evaluation, options: Options) -> Result:
-        ruleset = self.ruleset
-        values = evaluation.checked.values
+        """The answer for an evaluation, in the requested language and detail."""
         lang = options.language
-        chosen = evaluation.ranked[:self.top_for(evaluation, options.top)]
-        numbers = Numbers(values, lang) if options.detail == DETAIL_FULL else None
+        numbers = Numbers(evaluation.checked.values, lang) if options.detail == DETAIL_FULL else None
         recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers)
-                                for rank, c in enumerate(chosen, start=1))
-        missing = tuple(d for d in self._used if d not in values)
+                                for rank, c in enumerate(self.chosen(evaluation, options.top), start=1))
+        missing, unevaluable, warnings = self.summary(evaluation, lang)
+        fired = self.rule_ids(evaluation.fired)
+        if options.detail == DETAIL_IDS:  # ids, scores and ranks: no rule lists either
+            fired, unevaluable = (), ()
+        return Result(evaluation.checked.profile.department.id, lang, recommendations, missing, warnings,
+                      self.ruleset.info, fired, unevaluable, len(evaluation.ranked))
+
+    # --- the parts of an answer, also used by renderers outside the engine (service/wire.py) -------
+    def chosen(self, evaluation: Evaluation, top: int | None) -> tuple[Candidate, ...]:
+        """The candidates that make the list."""
+        return evaluation.ranked[:self.top_for(evaluation, top)]
+
+    def rule_ids(self, indices: Sequence[int]) -> tuple[str, ...]:
+        return tuple(map(self._rule_ids.__getitem__, indices))
+
+    def contributions(self, intervention_id: str, evaluation: Evaluation) -> list[tuple[int, float]]:
+        """(rule index, points) behind one intervention, largest share first."""
+        return self._scorer.contributions(intervention_id, evaluation.scores)
+
+    def explainer(self, rule_index: int) -> RuleExplainer:
+        return self._explainers[rule_index]
+
+    def summary(self, evaluation: Evaluation, language: str
+                ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]:
+        """Missing dimensions, rules that could not be evaluated because of them, and the warnings."""
+        missing, affected = self._gaps(tuple(evaluation.checked.values))
         unevaluable: tuple[str, ...] = ()
-        if missing:
-            affected = frozenset().union(*(self._rules_on[d] for d in missing)).difference(evaluation.fired)
-            unevaluable = tuple(map(self._rule_ids.__getitem__, sorted(affected)))
-        warnings = [Warning(n.code, n.text.get(lang)) for n in evaluation.checked.notices]
-        warnings += [Warning(n.code, n.text.get(lang)) for n in self._notices(evaluation, missing, unevaluable)]
-        return Result(evaluation.checked.profile.department.id, lang, recommendations, missing, tuple(warnings),
-                      ruleset.info, tuple(map(self._rule_ids.__getitem__, evaluation.fired)), unevaluable,
-                      len(evaluation.ranked))
+        if affected:
+            fired = evaluation.fired
+            unevaluable = self.rule_ids([i for i in affected if i not in fired] if fired else affected)
+        warnings = [Warning(n.code, n.text.get(language)) for n in evaluation.checked.notices]
+        warnings += [Warning(n.code, n.text.get(language)) for n in self._notices(evaluation, missing, unevaluable)]
+        return missing, unevaluable, tuple(warnings)
 
     def _recommendation(self, c: Candidate, rank: int, scores: Scores, numbers: Numbers | None) -> Recommendation:
         """One entry of the list; ``numbers`` is None for the ids-only detail level."""
@@ -161,11 +185,23 @@ class Recommender:
                                   item.time_to_effect, None, (), ())
         lang = numbers.language
         explainers = self._explainers
-        because = tuple(explainers[i].reason(points, numbers)
-                        for i, points in self._scorer.contributions(item.id, scores))
+        because = tuple(explainers[i].reason(points, numbers) for i, points in self._scorer.contributions(item.id, scores))
         return Recommendation(item.id, rank, c.score, item.title.get(lang), item.description.get(lang),
                               item.prevention, item.iglo, item.effort, item.time_to_effect,
                               self._plans[(item.id, lang)], self._evidence[item.id], because)
+
+    def _gaps(self, present: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The used dimensions missing from a profile with these keys, and the rules that look at
+        them (sorted). Profiles of one survey share their keys, so this is kept per key tuple."""
+        gaps = self._gap_cache.get(present)
+        if gaps is None:
+            have = set(present)
+            missing = tuple(d for d in self._used if d not in have)
+            affected = tuple(sorted(frozenset().union(*(self._rules_on[d] for d in missing)))) if missing else ()
+            if len(self._gap_cache) >= 1024:
+                self._gap_cache.clear()
+            gaps = self._gap_cache[present] = (missing, affected)
+        return gaps
 
     def _notices(self, evaluation: Evaluation, missing: tuple[str, ...],
                  unevaluable: tuple[str, ...]) -> list[Notice]:

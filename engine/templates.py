@@ -8,7 +8,7 @@ load time into parts, so rendering per request is a join, not a parse.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 __all__ = ["Template", "TemplateError", "Placeholder", "format_number", "ATTRIBUTES"]
@@ -45,6 +45,14 @@ _MISSING = {"da": "(mangler)", "en": "(missing)"}
 @dataclass(frozen=True)
 class Template:
     parts: tuple[str | Placeholder, ...]
+    plain: str | None = field(init=False, default=None, compare=False)
+    """The text itself when it has no placeholders (rendering is then free)."""
+
+    def __post_init__(self) -> None:
+        if not self.parts:
+            object.__setattr__(self, "plain", "")
+        elif len(self.parts) == 1 and isinstance(self.parts[0], str):
+            object.__setattr__(self, "plain", self.parts[0])
 
     @classmethod
     def parse(cls, text: str) -> "Template":
@@ -88,10 +96,15 @@ class Template:
 
         ``number`` formats a dimension's value (callers pass a per-request cache).
         """
+        if self.plain is not None:
+            return self.plain
         out: list[str] = []
         for part in self.parts:
-            if isinstance(part, str):
-                out.append(part)
+            if part.__class__ is str:
+                out.append(part)  # type: ignore[arg-type]
+                continue
+            if part.attribute == "value" and number is not None:  # type: ignore[union-attr]
+                out.append(number(part.dimension))  # type: ignore[union-attr]
                 continue
             dim = dimensions.get(part.dimension)
             if part.attribute == "reference":

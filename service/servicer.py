@@ -1,7 +1,7 @@
 """The Recommender service: proto in, engine call, proto out, with status codes and one log line.
 
 Every method runs through :func:`rpc`, which gives the call a request id (the caller's
-``x-request-id`` or a new one, returned in the response metadata), times it, turns engine errors
+``x-request-id`` or a new one, returned in the response's trailing metadata), times it, turns engine errors
 into statuses with field-level details, and logs method, status, latency and rule-set version —
 never the profile.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import itertools
 import time
 import uuid
 from typing import Any, Callable
@@ -21,13 +22,13 @@ from engine import Options, ProfileError
 from engine.description import describe
 from engine.result import DETAIL_FULL, DETAIL_IDS
 
-from . import convert
+from . import convert, wire
 from .errors import RpcError, abort, bad_request, profile_error
 from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
-__all__ = ["RecommenderService", "SERVICE_VERSION"]
+__all__ = ["RecommenderService", "SERVICE_VERSION", "generic_handler"]
 
 SERVICE_VERSION = "0.1.0"
 REQUEST_ID = "x-request-id"
@@ -40,11 +41,19 @@ _LOOPBACK = ("ipv4:127.", "ipv6:[::1]", "unix:")
 log = structlog.get_logger("trivsel.rpc")
 
 
-def _request_id(context: grpc.ServicerContext) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == REQUEST_ID and value and len(value) <= 128:
-            return value
-    return uuid.uuid4().hex
+class RequestIds:
+    """The caller's ``x-request-id``, or a new one: a random per-service prefix and a counter
+    (unique, and far cheaper than a uuid per call)."""
+
+    def __init__(self) -> None:
+        self._prefix = uuid.uuid4().hex[:12]
+        self._counter = itertools.count(1)
+
+    def __call__(self, context: grpc.ServicerContext) -> str:
+        for key, value in context.invocation_metadata() or ():
+            if key == REQUEST_ID and value and len(value) <= 128:
+                return value
+        return f"{self._prefix}{next(self._counter):08x}"
 
 
 def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -54,8 +63,8 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         @functools.wraps(fn)
         def handler(self: "RecommenderService", request: Any, context: grpc.ServicerContext) -> Any:
             start = time.perf_counter()
-            rid = _request_id(context)
-            context.send_initial_metadata(((REQUEST_ID, rid),))
+            rid = self.request_ids(context)
+            context.set_trailing_metadata(((REQUEST_ID, rid),))  # sent with the status: no extra round of I/O
             log.debug("rpc.begin", method=method, request_id=rid)
             fields: dict[str, object] = {}
             error: RpcError | None = None
@@ -93,6 +102,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         self.min_group_size = min_group_size
         self.admin_token = admin_token
         self.on_reloaded = on_reloaded
+        self.request_ids = RequestIds()
 
     # --- helpers ----------------------------------------------------------------------------------
     def _options(self, top: int, language: str, detail: int) -> Options:
@@ -120,21 +130,21 @@ class RecommenderService(pb_grpc.RecommenderServicer):
 
     # --- the API ----------------------------------------------------------------------------------
     @rpc("Recommend")
-    def Recommend(self, request: pb.RecommendRequest, context: grpc.ServicerContext,
-                  fields: dict) -> pb.RecommendResponse:
+    def Recommend(self, request: pb.RecommendRequest, context: grpc.ServicerContext, fields: dict) -> bytes:
+        """A serialized RecommendResponse (see service/wire.py for why bytes)."""
         options = self._options(request.top, request.language, request.detail)
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
             fields["ruleset"] = snapshot.info.version
             fields["department"] = request.profile.department_id[:64]
-            result = snapshot.recommender.recommend(convert.profile_from_proto(request.profile), options)
-            fields["recommended"] = len(result.recommendations)
-            return snapshot.encoder.response(result)
+            evaluation = snapshot.recommender.evaluate(convert.profile_from_proto(request.profile),
+                                                       options.min_group_size)
+            return snapshot.renderer.response(evaluation, options)
 
     @rpc("RecommendBatch")
-    def RecommendBatch(self, request: pb.RecommendBatchRequest, context: grpc.ServicerContext,
-                       fields: dict) -> pb.RecommendBatchResponse:
+    def RecommendBatch(self, request: pb.RecommendBatchRequest, context: grpc.ServicerContext, fields: dict) -> bytes:
+        """A serialized RecommendBatchResponse: one item per profile, in order."""
         count = len(request.profiles)
         fields["profiles"] = count
         if count > self.max_batch:
@@ -146,20 +156,21 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             if snapshot is None:
                 raise self._unavailable()
             fields["ruleset"] = snapshot.info.version
-            recommend, encode = snapshot.recommender.recommend, snapshot.encoder.response
+            evaluate, render = snapshot.recommender.evaluate, snapshot.renderer.response
+            profile_from_proto, minimum = convert.profile_from_proto, options.min_group_size
             items = []
             for i, message in enumerate(request.profiles):
                 if i % 64 == 0:
                     self._check_deadline(context)
                 try:
-                    result = encode(recommend(convert.profile_from_proto(message), options))
-                    items.append(pb.BatchItem(index=i, department_id=message.department_id, result=result))
+                    answer = render(evaluate(profile_from_proto(message), minimum), options)
+                    items.append(wire.batch_item(i, message.department_id, answer))
                 except ProfileError as exc:
                     refused += 1
                     status = profile_error(exc, f"profiles[{i}]").to_status()
-                    items.append(pb.BatchItem(index=i, department_id=message.department_id, error=status))
+                    items.append(wire.batch_item(i, message.department_id, error=status))
             fields["refused"] = refused
-            return pb.RecommendBatchResponse(items=items, ruleset=convert.ruleset_info_to_proto(snapshot.info))
+            return wire.batch(items, snapshot.renderer.ruleset_bytes)
 
     @rpc("WhatIf")
     def WhatIf(self, request: pb.WhatIfRequest, context: grpc.ServicerContext, fields: dict) -> pb.WhatIfResponse:
@@ -224,3 +235,19 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         if not context.peer().startswith(_LOOPBACK):
             raise RpcError(grpc.StatusCode.PERMISSION_DENIED,
                            "Reload from another host needs an admin token (--admin-token)")
+
+
+def _serialize(message: Any) -> bytes:
+    """Hot-path handlers return wire bytes already; the others return messages."""
+    return message if message.__class__ is bytes else message.SerializeToString()
+
+
+def generic_handler(service: RecommenderService) -> grpc.GenericRpcHandler:
+    """The service's methods, registered with a serializer that passes pre-encoded bytes through."""
+    descriptor = pb.DESCRIPTOR.services_by_name["Recommender"]
+    methods = {
+        method.name: grpc.unary_unary_rpc_method_handler(
+            getattr(service, method.name), request_deserializer=getattr(pb, method.input_type.name).FromString,
+            response_serializer=_serialize)
+        for method in descriptor.methods}
+    return grpc.method_handlers_generic_handler(descriptor.full_name, methods)

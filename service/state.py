@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from engine import Recommender, check_ruleset
 from engine.problems import Problem
 
-from .convert import AnswerEncoder
+from .wire import WireRenderer
 
 __all__ = ["Snapshot", "RuleSetHolder", "ReloadOutcome", "LOADED", "UNCHANGED", "REFUSED"]
 
@@ -27,12 +27,16 @@ LOADED, UNCHANGED, REFUSED = "loaded", "unchanged", "refused"
 
 @dataclass
 class Snapshot:
-    """A loaded rule set with its recommender and response encoder, and how many calls use it."""
+    """A loaded rule set with its recommender and wire renderer, and how many calls use it."""
 
     recommender: Recommender
-    encoder: AnswerEncoder = field(default_factory=AnswerEncoder)
+    renderer: WireRenderer
     leases: int = 0
     retired: bool = False
+
+    @classmethod
+    def of(cls, recommender: Recommender) -> "Snapshot":
+        return cls(recommender, WireRenderer(recommender))
 
     @property
     def info(self):  # noqa: ANN201 - RuleSetInfo
@@ -91,7 +95,7 @@ class RuleSetHolder:
             if current is not None and current.info.fingerprint == ruleset.info.fingerprint:
                 self.refused, self.refused_at = (), None
                 return ReloadOutcome(UNCHANGED, problems, current)
-            snapshot = Snapshot(Recommender(ruleset))
+            snapshot = Snapshot.of(Recommender(ruleset))
             with self._lock:
                 old, self._current = self._current, snapshot
                 free = False

@@ -20,10 +20,9 @@ from grpc_reflection.v1alpha import reflection
 
 from .config import ServerConfig
 from .logs import configure_logging
-from .servicer import RecommenderService
+from .servicer import RecommenderService, generic_handler
 from .state import LOADED, REFUSED, RuleSetHolder
 from trivsel.v1 import recommender_pb2 as pb
-from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
 __all__ = ["run_worker", "server_options", "SERVICE_NAME"]
 
@@ -83,7 +82,7 @@ def run_worker(config: ServerConfig, port: int, index: int) -> int:
     service = RecommenderService(holder, config.max_batch, config.min_group_size, config.admin_token,
                                  on_reloaded=tell_siblings)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads), options=server_options(config))
-    pb_grpc.add_RecommenderServicer_to_server(service, server)
+    server.add_generic_rpc_handlers((generic_handler(service),))
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
     target = f"{config.host}:{port}" if ":" not in config.host else f"[{config.host}]:{port}"

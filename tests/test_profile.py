@@ -22,6 +22,14 @@ def errors(ruleset, profile) -> dict[str, object]:
     return {e.field: e for e in info.value.errors}
 
 
+def test_the_fast_path_refuses_what_the_full_check_refuses(recommender) -> None:
+    for scores in ({"burnout": "high"}, {"burnout": True}, {"influence": math.nan}, {"influence": -0.5},
+                   {"nope": 3}, {"influence": math.inf}):
+        with pytest.raises(ProfileError):
+            recommender.evaluate(make(scores))
+    assert recommender.evaluate(make({"influence": 28.1234567})).checked.values["influence"] == 28.123457
+
+
 def test_every_bad_field_is_named_at_once(ruleset) -> None:
     found = errors(ruleset, make({"influense": 30, "meaning": math.nan, "work_pace": math.inf, "recognition": 130,
                                   "bullying": -1, "burnout": "high"}, dept=""))

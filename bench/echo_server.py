@@ -1,0 +1,78 @@
+"""The transport ceiling: a bare gRPC server that answers Trivsel's methods with canned bytes.
+
+Same server set-up as a Trivsel worker (sync server, 8 threads, one process), same request
+bytes in, same response bytes out — but no engine. ``python -m bench.echo_server PORT_FILE``.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent import futures
+from pathlib import Path
+
+import grpc
+
+from engine import Options, Recommender
+from client.profiles import read_profile
+from service.convert import AnswerEncoder, profile_to_proto
+from trivsel.v1 import recommender_pb2 as pb
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def canned() -> dict[str, bytes]:
+    """Real answers, computed once: the echo server sends exactly these bytes."""
+    with Recommender.from_folder(RULES) as rec:
+        encoder = AnswerEncoder()
+        profile = read_profile(str(EXAMPLES / "production-high-workload.yaml"))
+        return {"Recommend": encoder.response(rec.recommend(profile, Options())).SerializeToString(),
+                "ids": encoder.response(rec.recommend(profile, Options(detail="ids"))).SerializeToString()}
+
+
+def main() -> int:
+    answers = canned()
+    identity = lambda b: b  # noqa: E731
+
+    def unary(name: str):  # noqa: ANN202
+        data = answers.get(name, b"")
+        return grpc.unary_unary_rpc_method_handler(lambda request, context: data, request_deserializer=identity,
+                                                   response_serializer=identity)
+
+    items = {detail: pb.BatchItem(result=pb.RecommendResponse.FromString(answers[key])).SerializeToString()
+             for detail, key in ((pb.DETAIL_FULL, "Recommend"), (pb.DETAIL_IDS, "ids"))}
+
+    def batch_handler(request: bytes, context: grpc.ServicerContext) -> bytes:
+        # Echo: one canned answer per profile, of the detail asked for (parsing the request is part
+        # of any server's work, so the echo parses it too).
+        parsed = pb.RecommendBatchRequest.FromString(request)
+        item = items[parsed.detail or pb.DETAIL_FULL]
+        return b"".join([b"\x0a" + _varint(len(item)) + item for _ in range(len(parsed.profiles))])
+
+    handlers = {"Recommend": unary("Recommend"),
+                "RecommendBatch": grpc.unary_unary_rpc_method_handler(batch_handler, request_deserializer=identity,
+                                                                      response_serializer=identity)}
+    server = grpc.server(futures.ThreadPoolExecutor(8), options=[("grpc.max_receive_message_length", 256 << 20),
+                                                                 ("grpc.max_send_message_length", 256 << 20)])
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler("trivsel.v1.Recommender", handlers),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    print(f"echo: serving on 127.0.0.1:{port}", flush=True)
+    server.wait_for_termination()
+    return 0
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""A load generator in its own process, so the client never competes with itself for the GIL
+of the process under test: ``python -m bench.load ADDRESS KIND THREADS SECONDS`` prints JSON."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import grpc
+
+from client.profiles import read_profile
+from service.convert import profile_to_proto
+from trivsel.v1 import recommender_pb2 as pb
+from trivsel.v1 import recommender_pb2_grpc as pb_grpc
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+OPTIONS = [("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20)]
+
+
+def request_for(kind: str) -> tuple[str, object]:
+    if kind == "unary":
+        profile = profile_to_proto(read_profile(str(EXAMPLES / "production-high-workload.yaml")))
+        return "Recommend", pb.RecommendRequest(profile=profile)
+    detail = pb.DETAIL_IDS if kind == "batch-ids" else pb.DETAIL_FULL
+    examples = [profile_to_proto(read_profile(str(p))) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    return "RecommendBatch", pb.RecommendBatchRequest(profiles=[examples[i % len(examples)] for i in range(100)],
+                                                      detail=detail)
+
+
+def main() -> int:
+    address, kind, threads, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    method, request = request_for(kind)
+    per_call = len(request.profiles) if method == "RecommendBatch" else 1  # type: ignore[attr-defined]
+    channels = [grpc.insecure_channel(address, options=OPTIONS) for _ in range(max(1, threads // 4))]
+    stop = threading.Event()
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    errors = [0] * threads
+    warm_until = time.perf_counter() + 0.5
+
+    def run(i: int) -> None:
+        call = getattr(pb_grpc.RecommenderStub(channels[i % len(channels)]), method)
+        mine = latencies[i]
+        while not stop.is_set():
+            start = time.perf_counter()
+            try:
+                call(request, timeout=30)
+            except grpc.RpcError:
+                errors[i] += 1
+                continue
+            if start > warm_until:
+                mine.append(time.perf_counter() - start)
+
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    time.sleep(0.5 + seconds)
+    stop.set()
+    for w in workers:
+        w.join()
+    samples = sorted(x for part in latencies for x in part)
+    calls = len(samples)
+    print(json.dumps({"calls_per_s": calls / seconds, "items_per_s": calls * per_call / seconds,
+                      "p50_ms": 1000 * samples[calls // 2] if calls else None,
+                      "p99_ms": 1000 * samples[min(calls - 1, int(calls * 0.99))] if calls else None,
+                      "errors": sum(errors), "mean_ms": 1000 * statistics.fmean(samples) if calls else None}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
