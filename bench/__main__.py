@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import sys
 
-from . import engine_bench
+from . import engine_bench, grpc_bench
 
 
 def main() -> int:
-    return engine_bench.main(sys.argv[1:])
+    """``python -m bench [engine|grpc]``: both sections by default."""
+    sections = sys.argv[1:] or ["engine", "grpc"]
+    for section in sections:
+        if section == "engine":
+            engine_bench.main([])
+        elif section == "grpc":
+            grpc_bench.main([])
+        else:
+            print(f"unknown section {section!r}; use engine or grpc", file=sys.stderr)
+            return 2
+        print()
+    return 0
 
 
 if __name__ == "__main__":

@@ -84,6 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER)
     p.set_defaults(handler=cmd_serve)
 
+    p = sub.add_parser("call", help="call any method of a server through reflection (like grpcurl)")
+    p.add_argument("method", nargs="?", help="SERVICE/METHOD, e.g. trivsel.v1.Recommender/Recommend; "
+                   "omit to list the methods")
+    p.add_argument("request", nargs="?", default="{}", help="the request as JSON, or - for standard input")
+    _add_server_options(p)
+    p.set_defaults(handler=cmd_call)
+
+    p = sub.add_parser("health", help="exit 0 if a server is SERVING (for container health checks)")
+    _add_server_options(p)
+    p.set_defaults(handler=cmd_health)
+
     p = sub.add_parser("reload", help="ask a server to reload its rules folder (admin)")
     _add_server_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -153,6 +164,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import server
 
     return server.main(args.args)
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    import grpc
+
+    from .reflection_call import call, list_methods
+
+    if not args.server:
+        raise UsageError("call needs --server HOST:PORT")
+    backend = _backend(args)  # for the channel and its credentials
+    channel = backend._channel  # type: ignore[attr-defined]
+    try:
+        if not args.method:
+            print("\n".join(list_methods(channel)))
+            return EXIT_OK
+        text = sys.stdin.read() if args.request == "-" else args.request
+        metadata = (("authorization", f"Bearer {args.token}"),) if args.token else ()
+        print(call(channel, args.method, text, metadata, args.timeout))
+    except grpc.RpcError as exc:
+        raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
+    finally:
+        backend.close()
+    return EXIT_OK
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    if not args.server:
+        raise UsageError("health needs --server HOST:PORT")
+    backend = _backend(args)
+    try:
+        stub = health_pb2_grpc.HealthStub(backend._channel)  # type: ignore[attr-defined]
+        status = stub.Check(health_pb2.HealthCheckRequest(service="trivsel.v1.Recommender"), timeout=args.timeout).status
+    except grpc.RpcError as exc:
+        raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
+    finally:
+        backend.close()
+    name = health_pb2.HealthCheckResponse.ServingStatus.Name(status)
+    print(name)
+    return EXIT_OK if status == health_pb2.HealthCheckResponse.SERVING else EXIT_PROBLEMS
 
 
 def cmd_reload(args: argparse.Namespace) -> int:

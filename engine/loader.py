@@ -42,9 +42,19 @@ MAX_WEIGHT = 5.0
 
 
 def rule_files(folder: Path) -> list[Path]:
-    """The YAML files that make up a rule set, in a stable order; ``tests/`` is not part of it."""
-    files = [p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
-    files = [p for p in files if p.relative_to(folder).parts[0] != TESTS_FOLDER]
+    """The YAML files that make up a rule set, in a stable order.
+
+    ``tests/`` is not part of it, and neither is anything hidden (a name starting with '.'):
+    Kubernetes mounts a ConfigMap as symlinks into ``..data/`` and a timestamped twin, which would
+    otherwise be read twice.
+    """
+    files = []
+    for path in folder.rglob("*"):
+        parts = path.relative_to(folder).parts
+        if path.suffix not in (".yaml", ".yml") or parts[0] == TESTS_FOLDER or any(p.startswith(".") for p in parts):
+            continue
+        if path.is_file():
+            files.append(path)
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 

@@ -223,3 +223,13 @@ def test_missing_ruleset_header(rules_copy, tmp_path) -> None:
     folder = rules_copy()
     (folder / "ruleset.yaml").unlink()
     assert only(problems_of(folder), "no-ruleset")
+
+
+def test_hidden_folders_and_tests_are_not_rules(rules_copy) -> None:
+    folder = rules_copy()
+    (folder / "..data").mkdir()
+    (folder / "..data" / "ruleset.yaml").write_text((folder / "ruleset.yaml").read_text("utf-8"), "utf-8")
+    (folder / "tests").mkdir()
+    (folder / "tests" / "case.yaml").write_text("cases: []\n", "utf-8")
+    _, problems = check_ruleset(folder)
+    assert [p for p in problems if p.is_error] == []

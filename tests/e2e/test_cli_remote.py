@@ -57,3 +57,23 @@ def test_unreachable_server_exits_3() -> None:
 def test_reload_command(server) -> None:
     proc = trivsel("reload", "--server", server.address)
     assert proc.returncode == 0 and proc.stdout.startswith("unchanged: nfa-default")
+
+
+def test_call_through_reflection(server) -> None:
+    listed = trivsel("call", "--server", server.address)
+    assert "trivsel.v1.Recommender/Recommend" in listed.stdout.splitlines()
+    request = ('{"profile": {"departmentId": "prod-3", "respondents": 24, '
+               '"scores": {"quantitative_demands": 78, "work_pace": 81, "influence": 28}}, "top": 3}')
+    proc = trivsel("call", "trivsel.v1.Recommender/Recommend", request, "--server", server.address)
+    assert proc.returncode == 0, proc.stderr
+    import json
+    answer = json.loads(proc.stdout)
+    assert [r["interventionId"] for r in answer["recommendations"]][:2] == ["prioritisation", "influence-over-planning"]
+    bad = trivsel("call", "trivsel.v1.Recommender/Recommend", '{"profile": {"respondents": 2}}', "--server",
+                  server.address)
+    assert bad.returncode == 3 and "FAILED_PRECONDITION" in bad.stderr
+
+
+def test_health_command(server) -> None:
+    proc = trivsel("health", "--server", server.address)
+    assert proc.returncode == 0 and proc.stdout.strip() == "SERVING"
