@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from .analysis import always_true, satisfiable
 from .conditions import NEVER, Condition, ResolveIssue, dimensions_of, is_monotone, literals, resolve
 from .durable_compile import fact_key_collisions, MAX_FACT_PROPERTIES
 from .expr import ExpressionError, parse
@@ -161,8 +162,13 @@ class _Builder:
             self.problems.append(self.located(issue, node, doc))
         if any(i.severity == ERROR for i in issues):
             return None
-        if condition == NEVER:
-            self.problems.append(Problem(node.position, f"{what} can never be true", "never-true", WARNING))
+        if condition == NEVER or satisfiable(condition, dimensions) is False:
+            self.problems.append(Problem(doc.position_in_scalar(node, 0), f"{what} can never be true: no values "
+                                         "satisfy all of its tests", "never-true", WARNING))
+        elif always_true(condition, dimensions):
+            self.problems.append(Problem(doc.position_in_scalar(node, 0), f"{what} is true for every value of "
+                                         f"{', '.join(dimensions_of(condition))}: it fires whenever measured",
+                                         "always-true", WARNING))
         return condition
 
     @staticmethod

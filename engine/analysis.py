@@ -1,0 +1,181 @@
+"""Static reasoning about conditions: can a condition ever be true, is it always true, and what is
+the smallest change to one dimension that would make a rule fire.
+
+A condition in negation normal form is a disjunction of conjunctions (its DNF terms). A term is
+satisfiable when, for each dimension it mentions, the tests leave a non-empty part of the
+dimension's range (intervals intersected, excluded points removed, presence consistent). That is
+exact for our literals, so "never true" is a proof, not a guess. "Always true" asks the same of the
+negated condition, with every mentioned dimension present: a rule such as ``influence >= 0`` fires
+for every profile that measures influence, which is almost always a mistake.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping
+
+from .conditions import AllOf, AnyOf, Condition, Literal, holds, literals
+from .durable_compile import _dnf, chain_count
+from .expr.syntax import NEGATED_OP
+from .model import Dimension
+
+__all__ = ["satisfiable", "always_true", "negate", "Change", "smallest_change", "ANALYSIS_LIMIT"]
+
+ANALYSIS_LIMIT = 512  # DNF terms; larger conditions are not analysed (the loader caps them anyway)
+_STEP = 1e-6          # the values' precision (six decimals)
+
+
+def negate(cond: Condition) -> Condition:
+    """The condition that holds exactly when ``cond`` does not, for present values."""
+    if isinstance(cond, Literal):
+        if cond.op in NEGATED_OP:
+            return Literal(cond.dimension, NEGATED_OP[cond.op], cond.threshold, offset=cond.offset)
+        flipped = {"between": "not between", "not between": "between", "present": "missing", "missing": "present"}
+        return Literal(cond.dimension, flipped[cond.op], cond.threshold, cond.threshold_high, cond.low_inclusive,
+                       cond.high_inclusive, cond.band, offset=cond.offset)
+    items = tuple(negate(item) for item in cond.items)
+    return AnyOf(items) if isinstance(cond, AllOf) else AllOf(items)
+
+
+@dataclass
+class _Domain:
+    low: float
+    low_in: bool
+    high: float
+    high_in: bool
+    excluded: set[float]
+    present: bool = False
+    missing: bool = False
+
+    def cut_low(self, value: float, inclusive: bool) -> None:
+        if value > self.low or (value == self.low and not inclusive):
+            self.low, self.low_in = value, inclusive
+
+    def cut_high(self, value: float, inclusive: bool) -> None:
+        if value < self.high or (value == self.high and not inclusive):
+            self.high, self.high_in = value, inclusive
+
+    def empty(self) -> bool:
+        if self.missing and self.present:
+            return True
+        if self.missing:
+            return False
+        if self.low > self.high or (self.low == self.high and not (self.low_in and self.high_in)):
+            return True
+        if self.low == self.high:
+            return self.low in self.excluded
+        return False
+
+
+def _term_satisfiable(term: tuple[Literal, ...], dims: Mapping[str, Dimension],
+                      force_present: frozenset[str] = frozenset()) -> bool:
+    domains: dict[str, _Domain] = {}
+    for lit in term:
+        dim = dims.get(lit.dimension)
+        if dim is None:
+            return True  # unknown dimensions are reported elsewhere; do not claim anything
+        d = domains.get(lit.dimension)
+        if d is None:
+            d = domains[lit.dimension] = _Domain(dim.minimum, True, dim.maximum, True, set(),
+                                                 present=lit.dimension in force_present)
+        if lit.op == "missing":
+            d.missing = True
+            continue
+        d.present = True
+        t = lit.threshold
+        if lit.op == "<":
+            d.cut_high(t, False)
+        elif lit.op == "<=":
+            d.cut_high(t, True)
+        elif lit.op == ">":
+            d.cut_low(t, False)
+        elif lit.op == ">=":
+            d.cut_low(t, True)
+        elif lit.op == "==":
+            d.cut_low(t, True)
+            d.cut_high(t, True)
+        elif lit.op == "!=":
+            d.excluded.add(t)
+        elif lit.op == "between":
+            if t is not None:
+                d.cut_low(t, lit.low_inclusive)
+            if lit.threshold_high is not None:
+                d.cut_high(lit.threshold_high, lit.high_inclusive)
+    return not any(d.empty() for d in domains.values())
+
+
+def satisfiable(cond: Condition, dims: Mapping[str, Dimension]) -> bool | None:
+    """True/False when decided; None when the condition is too large to analyse."""
+    if chain_count(cond) > ANALYSIS_LIMIT:
+        return None
+    return any(_term_satisfiable(term, dims) for term in _dnf(cond))
+
+
+def always_true(cond: Condition, dims: Mapping[str, Dimension]) -> bool | None:
+    """Whether ``cond`` holds for every profile that has all the dimensions it mentions."""
+    negated = negate(cond)
+    if chain_count(negated) > ANALYSIS_LIMIT:
+        return None
+    present = frozenset(lit.dimension for lit in literals(cond) if lit.op != "missing")
+    if any(lit.op == "missing" for lit in literals(cond)):
+        return False
+    return not any(_term_satisfiable(term, dims, present) for term in _dnf(negated))
+
+
+@dataclass(frozen=True)
+class Change:
+    """Setting ``dimension`` from ``current`` (None = missing) to ``value`` makes the rule fire."""
+
+    dimension: str
+    current: float | None
+    value: float
+
+    @property
+    def delta(self) -> float:
+        return math.inf if self.current is None else abs(self.value - self.current)
+
+
+def _candidates(cond: Condition, dimension: str, dim: Dimension, current: float | None) -> list[float]:
+    """Values worth trying: each threshold on ``dimension``, just past it, and whole numbers near it."""
+    points: set[float] = {dim.minimum, dim.maximum}
+    for lit in literals(cond):
+        if lit.dimension != dimension:
+            continue
+        for t in (lit.threshold, lit.threshold_high):
+            if t is None:
+                continue
+            points.update({t, round(t - _STEP, 6), round(t + _STEP, 6), math.floor(t), math.ceil(t),
+                           math.floor(t) - 1, math.ceil(t) + 1, round(t - 0.1, 6), round(t + 0.1, 6)})
+    if current is not None:
+        points.add(current)
+    return sorted(p for p in points if dim.minimum <= p <= dim.maximum)
+
+
+def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[str, Dimension]) -> list[Change]:
+    """For each dimension of a rule that does not hold, the nearest value that would make the whole
+    condition hold with everything else unchanged; closest first. Empty if no single dimension can.
+
+    Among equally near values a whole number is preferred (a consultant reads "influence 28 → 32"
+    more easily than "→ 32.999999"), then a value with fewer decimals.
+    """
+    out: list[Change] = []
+    for dimension in dict.fromkeys(lit.dimension for lit in literals(cond)):
+        dim = dims.get(dimension)
+        if dim is None:
+            continue
+        current = values.get(dimension)
+        trial = dict(values)
+        best: tuple[float, int, float] | None = None
+        for value in _candidates(cond, dimension, dim, current):
+            trial[dimension] = value
+            if value == current or not holds(cond, trial):
+                continue
+            distance = abs(value - current) if current is not None else 0.0
+            rank = (round(distance, 6), 0 if float(value).is_integer() else len(repr(value)), value)
+            if best is None or rank < best:
+                best = rank
+        if best is not None:
+            out.append(Change(dimension, current, best[2]))
+    return sorted(out, key=lambda c: (c.delta, c.dimension))
+
