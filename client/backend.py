@@ -11,7 +11,9 @@ from typing import Protocol, Sequence
 
 from engine import Options, Profile, Recommender, Result, load_ruleset
 from engine.description import Description, describe
+from engine.suggestions import closest
 from engine.whatif import Change, WhatIfResult
+from engine.why import InterventionWhy, RuleWhy, explain_intervention, explain_rule
 
 __all__ = ["Backend", "EmbeddedBackend"]
 
@@ -20,6 +22,11 @@ class Backend(Protocol):
     def recommend(self, profile: Profile, options: Options) -> Result: ...
 
     def whatif(self, profile: Profile, changes: Sequence[Change], options: Options) -> WhatIfResult: ...
+
+    def explain_rule(self, profile: Profile, rule_id: str, language: str) -> RuleWhy: ...
+
+    def explain_intervention(self, profile: Profile, intervention_id: str, language: str,
+                             top: int | None) -> InterventionWhy: ...
 
     def describe(self) -> Description: ...
 
@@ -37,6 +44,21 @@ class EmbeddedBackend:
 
     def whatif(self, profile: Profile, changes: Sequence[Change], options: Options) -> WhatIfResult:
         return self._recommender.whatif(profile, changes, options)
+
+    def explain_rule(self, profile: Profile, rule_id: str, language: str) -> RuleWhy:
+        ruleset = self._recommender.ruleset
+        if ruleset.rule(rule_id) is None:
+            hint = closest(rule_id, [r.id for r in ruleset.rules])
+            raise ValueError(f"unknown rule '{rule_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+        return explain_rule(self._recommender, profile, rule_id, language)
+
+    def explain_intervention(self, profile: Profile, intervention_id: str, language: str,
+                             top: int | None) -> InterventionWhy:
+        ruleset = self._recommender.ruleset
+        if intervention_id not in ruleset.interventions:
+            hint = closest(intervention_id, ruleset.interventions)
+            raise ValueError(f"unknown intervention '{intervention_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+        return explain_intervention(self._recommender, profile, intervention_id, language, top)
 
     def describe(self) -> Description:
         return describe(self._recommender.ruleset)

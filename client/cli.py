@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
-from engine import Options, ProfileError, RuleSetError, check_ruleset
+from engine import Options, ProfileError, Recommender, RuleSetError, check_ruleset
 from engine.description import description_to_dict
 from engine.whatif import parse_change
 
@@ -26,7 +26,7 @@ from .backend import Backend, EmbeddedBackend
 from .paths import default_rules_folder
 from .profiles import InputError, read_profile
 from .remote import RemoteBackend, ServerError
-from .render import profile_heading, render_description, render_result, render_whatif
+from .render import profile_heading, render_description, render_result, render_whatif, render_why
 
 __all__ = ["main", "build_parser"]
 
@@ -76,9 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(handler=cmd_whatif)
 
+    p = sub.add_parser("explain", help="why a rule did or did not fire, or why an intervention is where it is")
+    p.add_argument("profile", help="profile file (YAML or JSON), or - for standard input")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--rule", metavar="ID", help="explain one rule")
+    target.add_argument("--intervention", metavar="ID", help="explain one intervention and every rule behind it")
+    p.add_argument("--top", type=int, metavar="N", help="list length the intervention is judged against")
+    _add_engine_options(p)
+    p.set_defaults(handler=cmd_explain)
+
     p = sub.add_parser("describe", help="the rule set's dimensions and interventions")
     _add_engine_options(p)
     p.set_defaults(handler=cmd_describe)
+
+    p = sub.add_parser("test", help="run the rule tests in YAML (rules/tests/) and report coverage")
+    p.add_argument("folder", nargs="?", help="rules folder (default: the bundled rules); tests in its tests/")
+    p.add_argument("--tests", metavar="DIR", help="test folder (default: FOLDER/tests)")
+    p.add_argument("--run", metavar="PATTERN", help="only cases whose name matches (regular expression or glob)")
+    p.add_argument("--coverage", action="store_true", help="list rules never fired, interventions never "
+                   "recommended and the bands each dimension's tests used")
+    p.add_argument("--min-coverage", type=float, metavar="P", help="fail if fewer than P %% of the rules fired")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_test)
 
     p = sub.add_parser("serve", help="run the gRPC server (see: trivsel serve --help)", add_help=False)
     p.add_argument("args", nargs=argparse.REMAINDER)
@@ -157,6 +176,51 @@ def cmd_whatif(args: argparse.Namespace) -> int:
                      "changed_scores": dict(sorted(result.changed_scores.items()))})
     else:
         sys.stdout.write(render_whatif(result, changes, profile_heading(profile, args.lang)))
+    return EXIT_OK
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from engine import load_ruleset
+    from engine.rule_tests import coverage, load_cases, run_cases
+
+    from .render import render_test_report
+
+    folder = Path(args.folder) if args.folder else default_rules_folder()
+    tests = Path(args.tests) if args.tests else folder / "tests"
+    ruleset = load_ruleset(folder)
+    cases, problems = load_cases(tests, ruleset)
+    with Recommender(ruleset) as recommender:
+        results = run_cases(recommender, cases, args.run)
+    cov = coverage(results, ruleset) if (args.coverage or args.min_coverage is not None) else None
+    failed = sum(1 for r in results if not r.passed)
+    below = cov is not None and args.min_coverage is not None and cov.rule_percent < args.min_coverage
+    if args.json:
+        _print_json({"passed": len(results) - failed, "failed": failed, "problems": [p.to_dict() for p in problems],
+                     "cases": [r.to_dict() for r in results], "coverage": cov.to_dict() if cov else None,
+                     "min_coverage": args.min_coverage, "ok": not (failed or problems or below)})
+    else:
+        sys.stdout.write(render_test_report(results, problems, cov, args.min_coverage))
+    if not cases and not problems:
+        print(f"trivsel: no test cases found in {tests}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_PROBLEMS if failed or any(p.is_error for p in problems) or below else EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    options = _options(args)
+    profile = read_profile(args.profile)
+    backend = _backend(args)
+    try:
+        if args.rule:
+            why = backend.explain_rule(profile, args.rule, options.language)
+        else:
+            why = backend.explain_intervention(profile, args.intervention, options.language, options.top)
+    finally:
+        backend.close()
+    if args.json:
+        _print_json(asdict(why))
+    else:
+        sys.stdout.write(render_why(why, args.lang, profile_heading(profile, args.lang)))
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from engine.description import Description
 from engine.profile import FieldError
 from engine.result import DETAIL_IDS, Result
 from engine.whatif import Change, WhatIfResult
+from engine.why import InterventionWhy, RuleWhy
 from service import convert
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
@@ -52,6 +53,8 @@ def _translate(exc: grpc.RpcError) -> Exception:
                 bad = error_details_pb2.BadRequest()
                 detail.Unpack(bad)
                 for v in bad.field_violations:
+                    if v.field in ("rule_id", "intervention_id", "target"):
+                        return ValueError(exc.details() + (f" ({v.description.split('(', 1)[1]}" if "(" in v.description else ""))  # type: ignore[attr-defined]
                     match = _SUGGESTION.match(v.description)
                     message, suggestion = (match.group(1), match.group(2)) if match else (v.description, None)
                     errors.append(FieldError(_engine_field(v.field), message, suggestion))
@@ -98,6 +101,16 @@ class RemoteBackend:
         request = pb.WhatIfRequest(profile=convert.profile_to_proto(profile), top=options.top or 0,
                                    language=options.language, changes=convert.changes_to_proto(list(changes)))
         return convert.whatif_from_proto(self._call("WhatIf", request))  # type: ignore[arg-type]
+
+    def explain_rule(self, profile: Profile, rule_id: str, language: str) -> RuleWhy:
+        request = pb.ExplainRequest(profile=convert.profile_to_proto(profile), rule_id=rule_id, language=language)
+        return convert.why_from_proto(self._call("Explain", request))  # type: ignore[return-value,arg-type]
+
+    def explain_intervention(self, profile: Profile, intervention_id: str, language: str,
+                             top: int | None) -> InterventionWhy:
+        request = pb.ExplainRequest(profile=convert.profile_to_proto(profile), intervention_id=intervention_id,
+                                    language=language, top=top or 0)
+        return convert.why_from_proto(self._call("Explain", request))  # type: ignore[return-value,arg-type]
 
     def describe(self) -> Description:
         return convert.description_from_proto(self._call("Describe", pb.DescribeRequest()))  # type: ignore[arg-type]

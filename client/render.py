@@ -17,7 +17,8 @@ from engine.whatif import Change, WhatIfResult
 from engine.result import Recommendation, Result
 from engine.templates import format_number
 
-__all__ = ["render_result", "render_description", "render_whatif", "profile_heading", "width"]
+__all__ = ["render_result", "render_description", "render_whatif", "render_test_report", "render_why",
+           "profile_heading", "width"]
 
 _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
@@ -198,3 +199,91 @@ def render_whatif(w: WhatIfResult, changes: list[Change], title: str = "") -> st
         if d.rules_stopped:
             lines += _wrap(f"- {m['stopped']}: {', '.join(d.rules_stopped)}", "      ", width())
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_test_report(results: list, problems: list, cov: object | None, min_coverage: float | None) -> str:
+    """Pass/fail per case grouped by file, every failure with the answer, then coverage."""
+    lines: list[str] = []
+    for problem in problems:
+        lines.append(str(problem))
+    current = None
+    for res in results:
+        if res.case.file != current:
+            current = res.case.file
+            lines.append(current)
+        mark = "✓" if res.passed else "✗"
+        lines.append(f"  {mark} {res.case.name}" + ("" if res.passed else f"  (line {res.case.position.line})"))
+        for failure in res.failures:
+            lines += ["      " + part for part in failure.splitlines()]
+    failed = sum(1 for r in results if not r.passed)
+    lines.append(f"{len(results) - failed} passed, {failed} failed" + (f", {len(problems)} problem(s) in the test "
+                                                                       "files" if problems else ""))
+    if cov is not None:
+        total = len(cov.rules_fired) + len(cov.rules_never_fired)  # type: ignore[attr-defined]
+        lines.append(f"Coverage: {len(cov.rules_fired)}/{total} rules fired ({cov.rule_percent:.1f} %)"  # type: ignore
+                     + (f"; minimum {min_coverage:g} % {'met' if cov.rule_percent >= min_coverage else 'NOT met'}"  # type: ignore
+                        if min_coverage is not None else ""))
+        never = cov.rules_never_fired  # type: ignore[attr-defined]
+        lines += _wrap("Rules never fired: " + (", ".join(never) if never else "none"), "  ", width())
+        unused = cov.interventions_never_recommended  # type: ignore[attr-defined]
+        lines += _wrap("Interventions never recommended: " + (", ".join(unused) if unused else "none"), "  ", width())
+        lines.append("  Bands exercised per dimension:")
+        for dim, (seen, unseen) in cov.bands.items():  # type: ignore[attr-defined]
+            text = f"{dim}: {', '.join(seen) or '-'}" + (f"  (never: {', '.join(unseen)})" if unseen else "")
+            lines += _wrap(text, "    ", width())
+    return "\n".join(lines) + "\n"
+
+
+_WHY = {
+    "en": {"fired": "fired", "not": "did not fire", "change": "Smallest change that would make it fire",
+           "or": "or", "none": "no change to a single dimension makes it fire", "missing": "missing",
+           "rank": "rank {rank} of {n} candidates (score {score}); the list shows {top}",
+           "unranked": "not recommended: no rule that recommends it fired",
+           "rules": "Rules that can recommend it", "listed": "in the list", "outside": "outside the list",
+           "rule": "Rule", "intervention": "Intervention"},
+    "da": {"fired": "udløst", "not": "ikke udløst", "change": "Mindste ændring der ville udløse den",
+           "or": "eller", "none": "ingen ændring af én dimension udløser den", "missing": "mangler",
+           "rank": "nr. {rank} af {n} kandidater (score {score}); listen viser {top}",
+           "unranked": "ikke anbefalet: ingen regel der anbefaler den, blev udløst",
+           "rules": "Regler der kan anbefale den", "listed": "på listen", "outside": "uden for listen",
+           "rule": "Regel", "intervention": "Indsats"},
+}
+
+
+def _rule_lines(w, lang: str, indent: str) -> list[str]:  # noqa: ANN001 - engine.why.RuleWhy
+    t = _WHY[lang]
+    mark = "✓" if w.fired else "✗"
+    head = f"{mark} {w.title} [{w.rule_id}]: {t['fired'] if w.fired else t['not']}"
+    if w.fired and w.points:
+        head += f" (+{format_number(w.points, lang)})"
+    lines = _wrap(head, indent, width())
+    lines += _wrap(w.text, indent + "    ", width())
+    for cond in w.conditions:
+        lines += _wrap(f"{'✓' if cond.holds else '✗'} {cond.text}", indent + "    ", width())
+    if not w.fired:
+        if w.change_texts:
+            lines += _wrap(f"→ {t['change']}: " + f" {t['or']} ".join(w.change_texts), indent + "    ", width())
+        else:
+            lines += _wrap(f"→ {t['none']}", indent + "    ", width())
+    return lines
+
+
+def render_why(why, lang: str, title: str = "") -> str:  # noqa: ANN001 - RuleWhy | InterventionWhy
+    """A rule's conditions and smallest change, or an intervention's place and every rule behind it."""
+    t = _WHY[lang]
+    lines = [title] if title else []
+    if hasattr(why, "rules"):
+        lines.append(f"{t['intervention']}: {why.title} [{why.intervention_id}]")
+        if why.rank:
+            where = t["listed"] if why.listed else t["outside"]
+            lines.append("  " + t["rank"].format(rank=why.rank, n=why.candidates, score=format_number(why.score, lang),
+                                                  top=why.top) + f" — {where}")
+        else:
+            lines.append("  " + t["unranked"])
+        lines.append(f"{t['rules']} ({len(why.rules)}):")
+        for w in why.rules:
+            lines += _rule_lines(w, lang, "  ")
+    else:
+        lines.append(f"{t['rule']}:")
+        lines += _rule_lines(why, lang, "  ")
+    return "\n".join(lines) + "\n"

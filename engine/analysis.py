@@ -152,6 +152,22 @@ def _candidates(cond: Condition, dimension: str, dim: Dimension, current: float 
     return sorted(p for p in points if dim.minimum <= p <= dim.maximum)
 
 
+def _anchor(dim: Dimension) -> float:
+    """For a missing value, measure "nearest" from the middle of the scale."""
+    return (dim.minimum + dim.maximum) / 2
+
+
+def _nicest(working: list[tuple[float, float]]) -> float:
+    """The nearest working value, but a whole number (or two decimals) if one is almost as near:
+    "influence 41 → 32" reads better than "→ 32.999999", which also prints as a misleading 33."""
+    nearest = min(working)[0]
+    for allowance, precision in ((1.0, 0), (0.01, 2)):
+        nice = [(d, v) for d, v in working if round(v, precision) == v and d <= nearest + allowance]
+        if nice:
+            return min(nice)[1]
+    return min(working)[1]
+
+
 def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[str, Dimension]) -> list[Change]:
     """For each dimension of a rule that does not hold, the nearest value that would make the whole
     condition hold with everything else unchanged; closest first. Empty if no single dimension can.
@@ -166,16 +182,12 @@ def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[
             continue
         current = values.get(dimension)
         trial = dict(values)
-        best: tuple[float, int, float] | None = None
+        working = []
         for value in _candidates(cond, dimension, dim, current):
             trial[dimension] = value
-            if value == current or not holds(cond, trial):
-                continue
-            distance = abs(value - current) if current is not None else 0.0
-            rank = (round(distance, 6), 0 if float(value).is_integer() else len(repr(value)), value)
-            if best is None or rank < best:
-                best = rank
-        if best is not None:
-            out.append(Change(dimension, current, best[2]))
+            if value != current and holds(cond, trial):
+                working.append((abs(value - current) if current is not None else abs(value - _anchor(dim)), value))
+        if working:
+            out.append(Change(dimension, current, _nicest(working)))
     return sorted(out, key=lambda c: (c.delta, c.dimension))
 

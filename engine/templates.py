@@ -39,7 +39,7 @@ def format_number(value: float, language: str) -> str:
     return text.replace(".", ",") if language == "da" else text
 
 
-_MISSING = {"da": "(mangler)", "en": "(missing)"}
+_MISSING = {"da": "mangler", "en": "missing"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Template:
 
     def render(self, values: Mapping[str, float], dimensions: Mapping[str, object], language: str,
                number: Callable[[str], str] | None = None) -> str:
-        """Fill in the placeholders; a missing value renders as "(missing)"/"(mangler)".
+        """Fill in the placeholders; a missing value renders as "missing"/"mangler".
 
         ``number`` formats a dimension's value (callers pass a per-request cache).
         """
@@ -104,7 +104,8 @@ class Template:
                 out.append(part)  # type: ignore[arg-type]
                 continue
             if part.attribute == "value" and number is not None:  # type: ignore[union-attr]
-                out.append(number(part.dimension))  # type: ignore[union-attr]
+                present = values.get(part.dimension) is not None  # type: ignore[union-attr]
+                out.append(number(part.dimension) if present else _MISSING[language])  # type: ignore[union-attr]
                 continue
             dim = dimensions.get(part.dimension)
             if part.attribute == "reference":

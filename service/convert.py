@@ -17,13 +17,16 @@ from engine.model import (Band, Dimension, Intervention, Plan, Reference, RuleSe
 from engine.problems import Position, Problem
 from engine.profile import Department, FieldError, Profile, ProfileError
 from engine.result import (ConditionResult, EvidenceView, PlanView, Reason, Recommendation, Result, Warning)
+from engine.analysis import Change as SuggestedChange
 from engine.whatif import Change, RankChange, WhatIfResult
+from engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 
 __all__ = ["AnswerEncoder", "profile_from_proto", "profile_to_proto", "result_to_proto", "result_from_proto", "ruleset_info_to_proto",
            "description_to_proto", "description_from_proto", "problem_to_proto", "problem_from_proto",
            "changes_from_proto", "changes_to_proto", "whatif_to_proto", "whatif_from_proto", "field_path",
-           "PREVENTION", "EFFORT", "IGLO", "MOVEMENT"]
+           "PREVENTION", "EFFORT", "IGLO", "MOVEMENT", "rule_why_to_proto", "intervention_why_to_proto",
+           "why_from_proto"]
 
 PREVENTION = {"primary": pb.PREVENTION_PRIMARY, "secondary": pb.PREVENTION_SECONDARY,
               "tertiary": pb.PREVENTION_TERTIARY}
@@ -306,3 +309,41 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
         tuple(_intervention_back(i) for i in msg.interventions),
         tuple(Source(s.id, s.citation, s.url or None, s.grade) for s in msg.sources),
         tuple(problem_from_proto(p) for p in msg.refused_reload))
+
+
+# --- explanations -----------------------------------------------------------------------------------
+def _rule_why_to_proto(w: RuleWhy) -> pb.RuleExplanation:
+    return pb.RuleExplanation(
+        rule_id=w.rule_id, title=w.title, fired=w.fired, text=w.text, conditions=[_condition(c) for c in w.conditions],
+        changes=[pb.SuggestedChange(dimension=c.dimension, current=c.current, value=c.value, text=t)
+                 for c, t in zip(w.changes, w.change_texts)],
+        missing=w.missing, points=w.points)
+
+
+def _rule_why_back(m: pb.RuleExplanation) -> RuleWhy:
+    conditions = tuple(ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
+                                       c.band or None, _optional(c, "actual"), c.holds, c.text) for c in m.conditions)
+    changes = tuple(SuggestedChange(c.dimension, _optional(c, "current"), c.value) for c in m.changes)
+    return RuleWhy(m.rule_id, m.title, m.fired, m.text, conditions, changes, tuple(c.text for c in m.changes),
+                   tuple(m.missing), m.points)
+
+
+def rule_why_to_proto(w: RuleWhy, info: RuleSetInfo) -> pb.ExplainResponse:
+    return pb.ExplainResponse(ruleset=ruleset_info_to_proto(info), rules=[_rule_why_to_proto(w)])
+
+
+def intervention_why_to_proto(w: InterventionWhy) -> pb.ExplainResponse:
+    return pb.ExplainResponse(
+        ruleset=ruleset_info_to_proto(w.ruleset),
+        intervention=pb.InterventionExplanation(intervention_id=w.intervention_id, title=w.title, rank=w.rank,
+                                                listed=w.listed, score=w.score, candidates=w.candidates, top=w.top),
+        rules=[_rule_why_to_proto(r) for r in w.rules])
+
+
+def why_from_proto(msg: pb.ExplainResponse) -> RuleWhy | InterventionWhy:
+    rules = tuple(_rule_why_back(r) for r in msg.rules)
+    if not msg.HasField("intervention"):
+        return rules[0]
+    i = msg.intervention
+    return InterventionWhy(i.intervention_id, i.title, i.rank, i.listed, i.score, i.candidates, i.top, rules,
+                           RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint))

@@ -20,6 +20,8 @@ import structlog
 
 from engine import Options, ProfileError
 from engine.description import describe
+from engine.suggestions import closest
+from engine.why import explain_intervention, explain_rule
 from engine.result import DETAIL_FULL, DETAIL_IDS
 
 from . import convert, wire
@@ -185,6 +187,34 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             profile = convert.profile_from_proto(request.profile)
             changes = convert.changes_from_proto(list(request.changes))
             return convert.whatif_to_proto(snapshot.recommender.whatif(profile, changes, options))
+
+    @rpc("Explain")
+    def Explain(self, request: pb.ExplainRequest, context: grpc.ServicerContext, fields: dict) -> pb.ExplainResponse:
+        options = self._options(request.top, request.language, pb.DETAIL_FULL)
+        target = request.WhichOneof("target")
+        if target is None:
+            raise bad_request("say what to explain", [("target", "set rule_id or intervention_id")])
+        with self.holder.lease() as snapshot:
+            if snapshot is None:
+                raise self._unavailable()
+            fields["ruleset"] = snapshot.info.version
+            ruleset = snapshot.recommender.ruleset
+            profile = convert.profile_from_proto(request.profile)
+            if target == "rule_id":
+                if ruleset.rule(request.rule_id) is None:
+                    hint = closest(request.rule_id, [r.id for r in ruleset.rules])
+                    raise bad_request(f"unknown rule '{request.rule_id[:80]}'",
+                                      [("rule_id", "unknown rule" + (f" (did you mean '{hint}'?)" if hint else ""))])
+                why = explain_rule(snapshot.recommender, profile, request.rule_id, options.language)
+                return convert.rule_why_to_proto(why, snapshot.info)
+            if request.intervention_id not in ruleset.interventions:
+                hint = closest(request.intervention_id, ruleset.interventions)
+                raise bad_request(f"unknown intervention '{request.intervention_id[:80]}'",
+                                  [("intervention_id", "unknown intervention" +
+                                    (f" (did you mean '{hint}'?)" if hint else ""))])
+            why = explain_intervention(snapshot.recommender, profile, request.intervention_id, options.language,
+                                       options.top)
+            return convert.intervention_why_to_proto(why)
 
     @rpc("Describe")
     def Describe(self, request: pb.DescribeRequest, context: grpc.ServicerContext, fields: dict) -> pb.DescribeResponse:

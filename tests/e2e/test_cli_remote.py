@@ -77,3 +77,18 @@ def test_call_through_reflection(server) -> None:
 def test_health_command(server) -> None:
     proc = trivsel("health", "--server", server.address)
     assert proc.returncode == 0 and proc.stdout.strip() == "SERVING"
+
+
+@pytest.mark.parametrize("target", [["--rule", "high-strain-workload"], ["--rule", "bullying-any", "--lang", "da"],
+                                    ["--intervention", "prioritisation"], ["--intervention", "return-to-work", "--json"]])
+def test_explain_same_embedded_and_remote(server, target: list[str]) -> None:
+    args = ["explain", str(EXAMPLES / "care-unit-emotional-demands.yaml"), *target]
+    embedded, remote = trivsel(*args), trivsel(*args, "--server", server.address)
+    assert embedded.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == embedded.stdout
+
+
+def test_explain_unknown_rule_remote(server) -> None:
+    proc = trivsel("explain", str(EXAMPLES / "partial-profile.yaml"), "--rule", "low-influense", "--server",
+                   server.address)
+    assert proc.returncode == 2 and "did you mean 'low-influence'" in proc.stderr

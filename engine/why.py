@@ -1,0 +1,101 @@
+"""Why did — or didn't — a rule fire, and why is an intervention where it is in the list?
+
+For a rule: every condition with the department's value and whether it held, and for a rule that
+did not fire, the smallest change to one dimension that would make it fire (engine.analysis).
+For an intervention: its place in the list (or why it is not there), and the same story for every
+rule that can recommend it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .analysis import Change, smallest_change
+from .explain import Numbers
+from .model import RuleSetInfo
+from .profile import Profile
+from .result import ConditionResult
+from .templates import format_number
+
+__all__ = ["RuleWhy", "InterventionWhy", "explain_rule", "explain_intervention", "describe_change"]
+
+
+@dataclass(frozen=True)
+class RuleWhy:
+    rule_id: str
+    title: str
+    fired: bool
+    text: str
+    conditions: tuple[ConditionResult, ...]
+    changes: tuple[Change, ...]
+    change_texts: tuple[str, ...]
+    missing: tuple[str, ...]
+    points: float = 0.0
+
+
+@dataclass(frozen=True)
+class InterventionWhy:
+    intervention_id: str
+    title: str
+    rank: int          # 0 = not a candidate (no rule recommending it fired)
+    listed: bool       # within the answer's top
+    score: float
+    candidates: int
+    top: int
+    rules: tuple[RuleWhy, ...]
+    ruleset: RuleSetInfo
+
+
+def describe_change(change: Change, recommender, language: str) -> str:  # noqa: ANN001 - Recommender
+    """``influence 28 → 34 (medium)`` / ``influence (missing) → 32 (low)``."""
+    dim = recommender.ruleset.dimensions[change.dimension]
+    name = dim.name.get(language)
+    band = dim.band_of(change.value)
+    before = format_number(change.current, language) if change.current is not None else \
+        ("(mangler)" if language == "da" else "(missing)")
+    after = format_number(change.value, language) + (f" ({band.label.get(language)})" if band else "")
+    return f"{name} {before} → {after}"
+
+
+def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers,  # noqa: ANN001
+              points: float = 0.0) -> RuleWhy:
+    explainer = recommender.explainer(index)
+    rule = explainer.rule
+    was_fired = index in fired
+    changes = () if was_fired else tuple(smallest_change(rule.condition, values, recommender.ruleset.dimensions))
+    missing = tuple(d for d in rule.dimensions if d not in values)
+    texts = tuple(describe_change(c, recommender, numbers.language) for c in changes)
+    return RuleWhy(rule.id, explainer.title(numbers.language), was_fired, explainer.text(numbers),
+                   explainer.conditions(numbers), changes, texts, missing, points)
+
+
+def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "en") -> RuleWhy:  # noqa: ANN001
+    """Why ``rule_id`` did or did not fire for ``profile``."""
+    rule = recommender.ruleset.rule(rule_id)
+    if rule is None:
+        raise KeyError(rule_id)
+    evaluation = recommender.evaluate(profile)
+    values = evaluation.checked.values
+    return _rule_why(recommender, rule.index, values, set(evaluation.fired), Numbers(values, language))
+
+
+def explain_intervention(recommender, profile: Profile, intervention_id: str, language: str = "en",  # noqa: ANN001
+                         top: int | None = None) -> InterventionWhy:
+    """Where ``intervention_id`` stands for ``profile``, and every rule that can recommend it."""
+    item = recommender.ruleset.interventions.get(intervention_id)
+    if item is None:
+        raise KeyError(intervention_id)
+    evaluation = recommender.evaluate(profile)
+    values = evaluation.checked.values
+    numbers = Numbers(values, language)
+    fired = set(evaluation.fired)
+    ranks = {c.intervention_id: i + 1 for i, c in enumerate(evaluation.ranked)}
+    shown = len(recommender.chosen(evaluation, top))
+    shares = dict(recommender.contributions(intervention_id, evaluation))
+    rules = [r for r in recommender.ruleset.rules if any(rec.intervention == intervention_id for rec in r.recommend)]
+    whys = [_rule_why(recommender, r.index, values, fired, numbers, shares.get(r.index, 0.0)) for r in rules]
+    whys.sort(key=lambda w: (not w.fired, -w.points, min((c.delta for c in w.changes), default=float("inf"))))
+    rank = ranks.get(intervention_id, 0)
+    score = next((c.score for c in evaluation.ranked if c.intervention_id == intervention_id), 0.0)
+    return InterventionWhy(intervention_id, item.title.get(language), rank, 0 < rank <= shown, score,
+                           len(evaluation.ranked), shown, tuple(whys), recommender.ruleset.info)
