@@ -85,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(handler=cmd_explain)
 
+    p = sub.add_parser("diff-rules", help="how a rule change would change the answers for a set of profiles")
+    p.add_argument("old", help="the rules folder as it is")
+    p.add_argument("new", help="the rules folder as it would be")
+    p.add_argument("--profiles", required=True, metavar="DIR", help="folder of profile files (YAML or JSON)")
+    p.add_argument("--top", type=int, metavar="N", help="list length (default: the rule sets')")
+    p.add_argument("--lang", choices=("da", "en"), default="en")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_diff_rules)
+
     p = sub.add_parser("describe", help="the rule set's dimensions and interventions")
     _add_engine_options(p)
     p.set_defaults(handler=cmd_describe)
@@ -221,6 +230,27 @@ def cmd_explain(args: argparse.Namespace) -> int:
         _print_json(asdict(why))
     else:
         sys.stdout.write(render_why(why, args.lang, profile_heading(profile, args.lang)))
+    return EXIT_OK
+
+
+def cmd_diff_rules(args: argparse.Namespace) -> int:
+    from engine import load_ruleset
+    from engine.impact import preview
+
+    from .render import render_impact
+
+    options = _options(args)
+    folder = Path(args.profiles)
+    files = sorted(p for p in folder.glob("*") if p.suffix in (".yaml", ".yml", ".json")) if folder.is_dir() else []
+    if not files:
+        raise UsageError(f"no profile files (*.yaml, *.json) in {folder}")
+    profiles = [(path.name, read_profile(str(path))) for path in files]
+    with Recommender(load_ruleset(args.old)) as old, Recommender(load_ruleset(args.new)) as new:
+        impact = preview(old, new, profiles, options)
+    if args.json:
+        _print_json(asdict(impact))
+    else:
+        sys.stdout.write(render_impact(impact, args.lang))
     return EXIT_OK
 
 

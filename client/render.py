@@ -17,7 +17,7 @@ from engine.whatif import Change, WhatIfResult
 from engine.result import Recommendation, Result
 from engine.templates import format_number
 
-__all__ = ["render_result", "render_description", "render_whatif", "render_test_report", "render_why",
+__all__ = ["render_result", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
            "profile_heading", "width"]
 
 _WORDS = {
@@ -286,4 +286,49 @@ def render_why(why, lang: str, title: str = "") -> str:  # noqa: ANN001 - RuleWh
     else:
         lines.append(f"{t['rule']}:")
         lines += _rule_lines(why, lang, "  ")
+    return "\n".join(lines) + "\n"
+
+
+def _move(d, lang: str) -> str:  # noqa: ANN001 - RankChange
+    m = _MOVES[lang]
+    if d.movement == "entered":
+        text = f"+ {d.intervention_id}: {m['entered']} (→ {d.changed_rank})"
+    elif d.movement == "left":
+        text = f"- {d.intervention_id}: {m['left']} ({d.baseline_rank} →)"
+    else:
+        arrow = "↑" if d.movement == "up" else "↓"
+        text = f"{arrow} {d.intervention_id}: {m[d.movement]} ({d.baseline_rank} → {d.changed_rank})"
+    rules = []
+    if d.rules_started:
+        rules.append(f"{m['started']}: {', '.join(d.rules_started)}")
+    if d.rules_stopped:
+        rules.append(f"{m['stopped']}: {', '.join(d.rules_stopped)}")
+    return text + (f" [{'; '.join(rules)}]" if rules else "")
+
+
+def render_impact(impact, lang: str) -> str:  # noqa: ANN001 - engine.impact.Impact
+    """Per profile what entered, left or moved, then the totals."""
+    c = impact.counts
+    lines = [f"{impact.new.id} {impact.new.version} ({impact.new.fingerprint}) against "
+             f"{impact.old.id} {impact.old.version} ({impact.old.fingerprint}), {c['profiles']} profiles", ""]
+    for p in impact.profiles:
+        if p.old_error or p.new_error:
+            lines.append(f"{p.name} ({p.department_id}): refused — old: {p.old_error or 'ok'}; new: {p.new_error or 'ok'}")
+            continue
+        moves = [d for d in p.differences if d.movement != "same"]
+        if not moves:
+            lines.append(f"{p.name} ({p.department_id}): {'uændret' if lang == 'da' else 'unchanged'}")
+            continue
+        lines.append(f"{p.name} ({p.department_id}):")
+        for d in moves:
+            lines += _wrap(_move(d, lang), "    ", width())
+    lines += ["", f"{c['changed']} of {c['profiles']} profiles changed: {c['entered']} entered, {c['left']} left, "
+                  f"{c['up']} moved up, {c['down']} moved down" + (f", {c['refused']} refused" if c["refused"] else "")]
+    for ident, moves in sorted(impact.by_intervention.items()):
+        lines.append(f"  {ident}: " + ", ".join(f"{k} {v}" for k, v in sorted(moves.items())))
+    if impact.rules_started or impact.rules_stopped:
+        lines += _wrap("Rules firing for more profiles: " + (", ".join(f"{r} ({n})" for r, n in
+                                                                        impact.rules_started.items()) or "none"), "", width())
+        lines += _wrap("Rules firing for fewer profiles: " + (", ".join(f"{r} ({n})" for r, n in
+                                                                         impact.rules_stopped.items()) or "none"), "", width())
     return "\n".join(lines) + "\n"

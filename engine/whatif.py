@@ -15,7 +15,8 @@ from .model import RuleSet
 from .profile import FieldError, Profile, ProfileError
 from .result import Result
 
-__all__ = ["Change", "RankChange", "WhatIfResult", "apply_changes", "compare", "parse_change",
+__all__ = ["Change", "RankChange", "WhatIfResult", "apply_changes", "compare", "parse_change", "diff_rankings",
+           "recommenders_of",
            "ENTERED", "LEFT", "UP", "DOWN", "SAME"]
 
 ENTERED, LEFT, UP, DOWN, SAME = "entered", "left", "up", "down", "same"
@@ -107,20 +108,38 @@ class WhatIfResult:
     changed_scores: Mapping[str, float]
 
 
-def compare(baseline: Result, changed: Result, ruleset: RuleSet, baseline_scores: Mapping[str, float],
-            changed_scores: Mapping[str, float], changed_values: Mapping[str, float]) -> WhatIfResult:
-    """Diff two answers. ``*_scores`` hold every candidate's score (not only the listed ones)."""
+def diff_rankings(baseline: Result, changed: Result, recommenders: Mapping[str, set[str]],
+                  baseline_scores: Mapping[str, float], changed_scores: Mapping[str, float]) -> tuple[RankChange, ...]:
+    """Every intervention in either answer: how it moved, and which of the rules that recommend it
+    (``recommenders``: intervention → rule ids, from either rule set) started or stopped firing."""
     before = {r.intervention_id: r.rank for r in baseline.recommendations}
     after = {r.intervention_id: r.rank for r in changed.recommendations}
     fired_before, fired_after = set(baseline.fired_rules), set(changed.fired_rules)
-    started, stopped = fired_after - fired_before, fired_before - fired_after
-    order = list(before) + [i for i in after if i not in before]
+    started = [r for r in changed.fired_rules if r not in fired_before]
+    stopped = [r for r in baseline.fired_rules if r not in fired_after]
     differences = []
-    for ident in order:
+    for ident in list(before) + [i for i in after if i not in before]:
         old, new = before.get(ident, 0), after.get(ident, 0)
         movement = ENTERED if not old else LEFT if not new else UP if new < old else DOWN if new > old else SAME
-        recommending = [r for r in ruleset.rules if any(rec.intervention == ident for rec in r.recommend)]
-        differences.append(RankChange(
-            ident, movement, old, new, baseline_scores.get(ident, 0.0), changed_scores.get(ident, 0.0),
-            tuple(r.id for r in recommending if r.id in started), tuple(r.id for r in recommending if r.id in stopped)))
-    return WhatIfResult(baseline, changed, tuple(differences), dict(changed_values))
+        mine = recommenders.get(ident, set())
+        differences.append(RankChange(ident, movement, old, new, baseline_scores.get(ident, 0.0),
+                                      changed_scores.get(ident, 0.0), tuple(r for r in started if r in mine),
+                                      tuple(r for r in stopped if r in mine)))
+    return tuple(differences)
+
+
+def recommenders_of(*rulesets: RuleSet) -> dict[str, set[str]]:
+    """Intervention id → the ids of the rules (in any of ``rulesets``) that recommend it."""
+    out: dict[str, set[str]] = {}
+    for ruleset in rulesets:
+        for rule in ruleset.rules:
+            for rec in rule.recommend:
+                out.setdefault(rec.intervention, set()).add(rule.id)
+    return out
+
+
+def compare(baseline: Result, changed: Result, ruleset: RuleSet, baseline_scores: Mapping[str, float],
+            changed_scores: Mapping[str, float], changed_values: Mapping[str, float]) -> WhatIfResult:
+    """Diff two answers. ``*_scores`` hold every candidate's score (not only the listed ones)."""
+    differences = diff_rankings(baseline, changed, recommenders_of(ruleset), baseline_scores, changed_scores)
+    return WhatIfResult(baseline, changed, differences, dict(changed_values))
