@@ -1,0 +1,76 @@
+"""Follow-up: compare two measurements of one department (step 4 of the systematic approach:
+follow up and adjust).
+
+Which dimensions changed band and in which direction; which risk constellations (fired rules)
+were resolved, persist or are new; which interventions are no longer triggered. It works on two
+answers and the dimension catalogue, so it gives the same report embedded and against a server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .model import Dimension
+from .profile import Profile
+from .result import Result
+
+__all__ = ["BandChange", "FollowUp", "compare_measurements", "RISK_ORDER"]
+
+RISK_ORDER = {"ok": 0, "watch": 1, "adverse": 2}
+
+
+@dataclass(frozen=True)
+class BandChange:
+    dimension: str
+    before: float | None
+    after: float | None
+    before_band: str | None
+    after_band: str | None
+    direction: str  # better | worse | changed | measured | dropped
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    department_id: str
+    before_date: str
+    after_date: str
+    band_changes: tuple[BandChange, ...]
+    resolved: tuple[str, ...]
+    persisting: tuple[str, ...]
+    new: tuple[str, ...]
+    no_longer_triggered: tuple[str, ...]
+    still_recommended: tuple[str, ...]
+    newly_recommended: tuple[str, ...]
+
+
+def _direction(dim: Dimension, before_band, after_band) -> str:  # noqa: ANN001 - Band | None
+    a, b = RISK_ORDER[before_band.risk], RISK_ORDER[after_band.risk]
+    return "better" if b < a else "worse" if b > a else "changed"
+
+
+def compare_measurements(before: Profile, after: Profile, before_result: Result, after_result: Result,
+                         dimensions: Mapping[str, Dimension]) -> FollowUp:
+    """The follow-up report. The results should list every candidate (a large ``top``)."""
+    changes = []
+    for ident, dim in dimensions.items():
+        x, y = before.scores.get(ident), after.scores.get(ident)
+        if x is None and y is None:
+            continue
+        bx = dim.band_of(x) if x is not None else None
+        by = dim.band_of(y) if y is not None else None
+        if x is None:
+            changes.append(BandChange(ident, None, y, None, by.id if by else None, "measured"))
+        elif y is None:
+            changes.append(BandChange(ident, x, None, bx.id if bx else None, None, "dropped"))
+        elif bx is not None and by is not None and bx.id != by.id:
+            changes.append(BandChange(ident, x, y, bx.id, by.id, _direction(dim, bx, by)))
+    fired_before, fired_after = before_result.fired_rules, after_result.fired_rules
+    rec_before, rec_after = before_result.ids, after_result.ids
+    return FollowUp(
+        before.department.id, before.measured_on.isoformat() if before.measured_on else "",
+        after.measured_on.isoformat() if after.measured_on else "", tuple(changes),
+        tuple(r for r in fired_before if r not in fired_after), tuple(r for r in fired_before if r in fired_after),
+        tuple(r for r in fired_after if r not in fired_before),
+        tuple(i for i in rec_before if i not in rec_after), tuple(i for i in rec_before if i in rec_after),
+        tuple(i for i in rec_after if i not in rec_before))

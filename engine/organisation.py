@@ -1,0 +1,120 @@
+"""The organisation view: many departments at once, and what they have in common.
+
+Each department is evaluated on its own (departments below the minimum group size are listed as
+refused and never evaluated). Then: how many departments need each intervention (it is in their
+list); interventions needed in at least a given share of the evaluated departments (default 30 %)
+are raised to organisation level (IGLO O) — a problem that many departments share is usually a
+matter of how the organisation works, not of one team; and a departments × dimensions table of
+bands for the heat map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .model import RuleSetInfo, Text
+from .profile import FieldError, Profile, ProfileError
+from .recommender import Options, Recommender
+from .result import Result
+
+__all__ = ["DepartmentOutcome", "Need", "OrgResult", "analyse", "DEFAULT_SHARE"]
+
+DEFAULT_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class DepartmentOutcome:
+    department_id: str
+    name: str
+    respondents: int
+    result: Result | None
+    refused: str | None = None
+    errors: tuple[FieldError, ...] = ()
+    bands: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Need:
+    intervention_id: str
+    title: str
+    departments: int
+    share: float
+    escalated: bool
+    reason: str
+    department_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OrgResult:
+    ruleset: RuleSetInfo
+    language: str
+    escalation_share: float
+    departments: tuple[DepartmentOutcome, ...]
+    needs: tuple[Need, ...]
+
+    @property
+    def evaluated(self) -> tuple[DepartmentOutcome, ...]:
+        return tuple(d for d in self.departments if d.result is not None)
+
+    @property
+    def refused(self) -> tuple[DepartmentOutcome, ...]:
+        return tuple(d for d in self.departments if d.refused is not None)
+
+    @property
+    def invalid(self) -> tuple[DepartmentOutcome, ...]:
+        return tuple(d for d in self.departments if d.errors)
+
+    @property
+    def escalated(self) -> tuple[Need, ...]:
+        return tuple(n for n in self.needs if n.escalated)
+
+
+def _reason(count: int, total: int, share: float, threshold: float, language: str) -> Text:
+    pct, limit = round(share * 100), round(threshold * 100)
+    return Text(
+        f"Behov i {count} af {total} afdelinger ({pct} %), mindst {limit} %: løft indsatsen til organisationsniveau "
+        "(IGLO: O), for et fælles problem hører sjældent hjemme i én afdeling.",
+        f"Needed in {count} of {total} departments ({pct} %), at least {limit} %: raise it to organisation level "
+        "(IGLO: O), since a shared problem rarely belongs to one department.")
+
+
+def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Options = Options(),
+            escalation_share: float = DEFAULT_SHARE) -> OrgResult:
+    """Evaluate every department and summarise."""
+    if not 0 < escalation_share <= 1:
+        raise ValueError("the escalation share must be above 0 and at most 1")
+    dims = recommender.ruleset.dimensions
+    outcomes = []
+    for profile in profiles:
+        d = profile.department
+        try:
+            result = recommender.recommend(profile, options)
+        except ProfileError as exc:
+            if exc.too_small_only:
+                outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, None, exc.errors[0].message))
+            else:
+                outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, None, errors=exc.errors))
+            continue
+        bands = []
+        for ident, value in profile.scores.items():
+            band = dims[ident].band_of(float(value))
+            if band is not None:
+                bands.append((ident, band.id))
+        outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result, bands=tuple(bands)))
+    evaluated = [o for o in outcomes if o.result is not None]
+    counts: dict[str, list[str]] = {}
+    for outcome in evaluated:
+        for ident in outcome.result.ids:  # type: ignore[union-attr]
+            counts.setdefault(ident, []).append(outcome.department_id)
+    total = len(evaluated)
+    needs = []
+    for ident, departments in counts.items():
+        share = len(departments) / total
+        escalated = share >= escalation_share - 1e-12
+        reason = _reason(len(departments), total, share, escalation_share, options.language).get(options.language) \
+            if escalated else ""
+        needs.append(Need(ident, recommender.ruleset.interventions[ident].title.get(options.language), len(departments),
+                          share, escalated, reason, tuple(departments)))
+    needs.sort(key=lambda n: (-n.departments, n.intervention_id))
+    return OrgResult(recommender.ruleset.info, options.language, escalation_share, tuple(outcomes), tuple(needs))

@@ -1,0 +1,39 @@
+"""The bundled rule tests pass and fire every bundled rule (``make test`` runs them at 100 %)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from .conftest import RULES
+from .test_cli import trivsel
+
+
+def test_bundled_rule_tests_pass_with_full_rule_coverage() -> None:
+    proc = trivsel("test", "--coverage", "--min-coverage", "100", "--json")
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0, [c for c in data["cases"] if not c["passed"]]
+    assert data["failed"] == 0 and data["passed"] >= 100 and data["problems"] == []
+    assert data["coverage"]["rule_percent"] == 100.0
+    assert data["coverage"]["interventions_never_recommended"] == []
+
+
+def test_a_failing_case_is_reported_with_the_answer(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    (rules / "tests").mkdir()
+    (rules / "tests" / "wrong.yaml").write_text(
+        "tests:\n  - name: bullying is not first\n    profile: {scores: {bullying: 12}}\n"
+        "    expect:\n      top_is: prioritisation\n      fires: [bullying-any, low-influense]\n", encoding="utf-8")
+    proc = trivsel("test", str(rules))
+    assert proc.returncode == 1
+    assert "wrong.yaml:6:" in proc.stdout and "did you mean 'low-influence'" in proc.stdout
+    (rules / "tests" / "wrong.yaml").write_text(
+        "tests:\n  - name: bullying is not first\n    profile: {scores: {bullying: 12}}\n"
+        "    expect:\n      top_is: prioritisation\n", encoding="utf-8")
+    proc = trivsel("test", str(rules), "--coverage", "--min-coverage", "50")
+    assert proc.returncode == 1
+    assert "✗ bullying is not first" in proc.stdout
+    assert "top_is: expected prioritisation at rank 1, got negative-acts-policy" in proc.stdout
+    assert "answer: 1. negative-acts-policy" in proc.stdout
+    assert "minimum 50 % NOT met" in proc.stdout
