@@ -11,6 +11,8 @@ from typing import Protocol, Sequence
 
 from engine import Options, Profile, Recommender, Result, load_ruleset
 from engine.description import Description, describe
+from engine.levers import LeverReport, levers
+from engine.organisation import OrgResult, analyse
 from engine.suggestions import closest
 from engine.whatif import Change, WhatIfResult
 from engine.why import InterventionWhy, RuleWhy, explain_intervention, explain_rule
@@ -27,6 +29,10 @@ class Backend(Protocol):
 
     def explain_intervention(self, profile: Profile, intervention_id: str, language: str,
                              top: int | None) -> InterventionWhy: ...
+
+    def levers(self, profile: Profile, options: Options, pairs: bool = True) -> LeverReport: ...
+
+    def analyse(self, profiles: Sequence[Profile], options: Options, share: float) -> OrgResult: ...
 
     def describe(self) -> Description: ...
 
@@ -59,6 +65,12 @@ class EmbeddedBackend:
             hint = closest(intervention_id, ruleset.interventions)
             raise ValueError(f"unknown intervention '{intervention_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
         return explain_intervention(self._recommender, profile, intervention_id, language, top)
+
+    def levers(self, profile: Profile, options: Options, pairs: bool = True) -> LeverReport:
+        return levers(self._recommender, profile, options, pairs)
+
+    def analyse(self, profiles: Sequence[Profile], options: Options, share: float) -> OrgResult:
+        return analyse(self._recommender, profiles, options, share)
 
     def describe(self) -> Description:
         return describe(self._recommender.ruleset)

@@ -26,7 +26,8 @@ from .backend import Backend, EmbeddedBackend
 from .paths import default_rules_folder
 from .profiles import InputError, read_profile
 from .remote import RemoteBackend, ServerError
-from .render import profile_heading, render_description, render_result, render_whatif, render_why
+from .render import (profile_heading, render_description, render_followup, render_levers, render_org, render_result,
+                     render_whatif, render_why)
 
 __all__ = ["main", "build_parser"]
 
@@ -75,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, metavar="N", help="how many interventions (default 5)")
     _add_engine_options(p)
     p.set_defaults(handler=cmd_whatif)
+
+    p = sub.add_parser("levers", help="which single improvement would help most (next better band per dimension)")
+    p.add_argument("profile", help="profile file (YAML or JSON), or - for standard input")
+    p.add_argument("--top", type=int, metavar="N", help="list length (default 5)")
+    p.add_argument("--all", action="store_true", help="also list changes that would change nothing")
+    p.add_argument("--no-pairs", action="store_true", help="do not look for the best pair")
+    _add_engine_options(p)
+    p.set_defaults(handler=cmd_levers)
+
+    p = sub.add_parser("org", help="many departments: each one's answer, shared needs, escalations, bands")
+    p.add_argument("input", help="a folder of profiles, a YAML/JSON file with a list, or a CSV file")
+    p.add_argument("--share", type=float, default=0.3, metavar="S",
+                   help="raise interventions needed in at least this share of departments (default 0.3)")
+    p.add_argument("--top", type=int, metavar="N", help="list length per department (default 5)")
+    _add_engine_options(p)
+    p.set_defaults(handler=cmd_org)
+
+    p = sub.add_parser("followup", help="compare two measurements of one department")
+    p.add_argument("before", help="the earlier profile")
+    p.add_argument("after", help="the later profile")
+    _add_engine_options(p)
+    p.set_defaults(handler=cmd_followup)
 
     p = sub.add_parser("explain", help="why a rule did or did not fire, or why an intervention is where it is")
     p.add_argument("profile", help="profile file (YAML or JSON), or - for standard input")
@@ -213,6 +236,60 @@ def cmd_test(args: argparse.Namespace) -> int:
         print(f"trivsel: no test cases found in {tests}", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_PROBLEMS if failed or any(p.is_error for p in problems) or below else EXIT_OK
+
+
+def cmd_levers(args: argparse.Namespace) -> int:
+    options = _options(args)
+    profile = read_profile(args.profile)
+    backend = _backend(args)
+    try:
+        report = backend.levers(profile, options, pairs=not args.no_pairs)
+        description = backend.describe()
+    finally:
+        backend.close()
+    if args.json:
+        _print_json(asdict(report))
+    else:
+        sys.stdout.write(render_levers(report, description, args.lang, profile_heading(profile, args.lang), args.all))
+    return EXIT_OK
+
+
+def cmd_org(args: argparse.Namespace) -> int:
+    from .org_input import read_departments
+
+    options = _options(args)
+    if not 0 < args.share <= 1:
+        raise UsageError("--share must be above 0 and at most 1")
+    profiles = read_departments(args.input)
+    backend = _backend(args)
+    try:
+        org = backend.analyse(profiles, options, args.share)
+    finally:
+        backend.close()
+    if args.json:
+        _print_json(asdict(org))
+    else:
+        sys.stdout.write(render_org(org))
+    return EXIT_OK
+
+
+def cmd_followup(args: argparse.Namespace) -> int:
+    from engine.followup import compare_measurements
+
+    before, after = read_profile(args.before), read_profile(args.after)
+    options = Options(top=100, language=args.lang)
+    backend = _backend(args)
+    try:
+        first, second = backend.recommend(before, options), backend.recommend(after, options)
+        dimensions = {d.id: d for d in backend.describe().dimensions}
+    finally:
+        backend.close()
+    report = compare_measurements(before, after, first, second, dimensions)
+    if args.json:
+        _print_json(asdict(report))
+    else:
+        sys.stdout.write(render_followup(report, dimensions, args.lang, before.department.id != after.department.id))
+    return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:

@@ -7,62 +7,45 @@ embedded mode.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Sequence
 
 import grpc
-from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from engine import Options, Profile, ProfileError
 from engine.description import Description
-from engine.profile import FieldError
 from engine.result import DETAIL_IDS, Result
 from engine.whatif import Change, WhatIfResult
+from engine.levers import LeverReport
+from engine.organisation import OrgResult
 from engine.why import InterventionWhy, RuleWhy
 from service import convert
+from service.errors import field_errors
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
 __all__ = ["RemoteBackend", "ServerError"]
 
-_SUGGESTION = re.compile(r"^(.*) \(did you mean '([^']*)'\?\)$", re.S)
 _DETAIL = {"full": pb.DETAIL_FULL, DETAIL_IDS: pb.DETAIL_IDS}
+
+
+_OPTIONS = [("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20)]
 
 
 class ServerError(RuntimeError):
     """The server could not be reached or failed (not the caller's input)."""
 
 
-def _engine_field(path: str) -> str:
-    """``profile.department_id`` → ``department.id``; ``profile.scores.x`` → ``scores.x``."""
-    path = path.removeprefix("profile.")
-    if path.startswith("department_"):
-        return "department." + path[len("department_"):]
-    return path
-
-
 def _translate(exc: grpc.RpcError) -> Exception:
     code = exc.code()  # type: ignore[attr-defined]
     status = rpc_status.from_call(exc)  # type: ignore[arg-type]
     if code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION) and status is not None:
-        errors = []
-        for detail in status.details:
-            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad = error_details_pb2.BadRequest()
-                detail.Unpack(bad)
-                for v in bad.field_violations:
-                    if v.field in ("rule_id", "intervention_id", "target"):
-                        return ValueError(exc.details() + (f" ({v.description.split('(', 1)[1]}" if "(" in v.description else ""))  # type: ignore[attr-defined]
-                    match = _SUGGESTION.match(v.description)
-                    message, suggestion = (match.group(1), match.group(2)) if match else (v.description, None)
-                    errors.append(FieldError(_engine_field(v.field), message, suggestion))
-            elif detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
-                failure = error_details_pb2.PreconditionFailure()
-                detail.Unpack(failure)
-                errors += [FieldError(_engine_field(v.subject), v.description, code="group-too-small")
-                           for v in failure.violations]
+        errors = field_errors(status)
+        targets = [e for e in errors if e.field in ("rule_id", "intervention_id", "target")]
+        if targets:  # an unknown rule or intervention id: word it as embedded mode does
+            hint = f" (did you mean '{targets[0].suggestion}'?)" if targets[0].suggestion else ""
+            return ValueError(exc.details() + hint)  # type: ignore[attr-defined]
         if errors:
             return ProfileError(errors)
         return ValueError(exc.details())  # type: ignore[attr-defined]
@@ -79,9 +62,9 @@ class RemoteBackend:
                 root_certificates=ca.read_bytes() if ca else None,
                 private_key=key.read_bytes() if key else None,
                 certificate_chain=cert.read_bytes() if cert else None)
-            self._channel = grpc.secure_channel(address, credentials)
+            self._channel = grpc.secure_channel(address, credentials, options=_OPTIONS)
         else:
-            self._channel = grpc.insecure_channel(address)
+            self._channel = grpc.insecure_channel(address, options=_OPTIONS)
         self._stub = pb_grpc.RecommenderStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._timeout = timeout
@@ -111,6 +94,16 @@ class RemoteBackend:
         request = pb.ExplainRequest(profile=convert.profile_to_proto(profile), intervention_id=intervention_id,
                                     language=language, top=top or 0)
         return convert.why_from_proto(self._call("Explain", request))  # type: ignore[return-value,arg-type]
+
+    def levers(self, profile: Profile, options: Options, pairs: bool = True) -> LeverReport:
+        request = pb.LeversRequest(profile=convert.profile_to_proto(profile), top=options.top or 0,
+                                   language=options.language, pairs=pairs)
+        return convert.levers_from_proto(self._call("Levers", request))  # type: ignore[arg-type]
+
+    def analyse(self, profiles: Sequence[Profile], options: Options, share: float) -> OrgResult:
+        request = pb.AnalyseOrganisationRequest(profiles=[convert.profile_to_proto(p) for p in profiles],
+                                                escalation_share=share, top=options.top or 0, language=options.language)
+        return convert.org_from_proto(self._call("AnalyseOrganisation", request), field_errors)  # type: ignore
 
     def describe(self) -> Description:
         return convert.description_from_proto(self._call("Describe", pb.DescribeRequest()))  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from engine.result import Recommendation, Result
 from engine.templates import format_number
 
 __all__ = ["render_result", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
+           "render_levers", "render_org", "render_followup",
            "profile_heading", "width"]
 
 _WORDS = {
@@ -331,4 +332,142 @@ def render_impact(impact, lang: str) -> str:  # noqa: ANN001 - engine.impact.Imp
                                                                         impact.rules_started.items()) or "none"), "", width())
         lines += _wrap("Rules firing for fewer profiles: " + (", ".join(f"{r} ({n})" for r, n in
                                                                          impact.rules_stopped.items()) or "none"), "", width())
+    return "\n".join(lines) + "\n"
+
+
+_LEVER = {
+    "en": {"risk": "Total risk", "list": "the list", "title": "Levers, largest effect first",
+           "none": "No dimension is outside its best band.", "stops": "rules that stop firing",
+           "needed": "{n} of {m} no longer needed", "pair": "Best pair", "and": "and",
+           "idle": "{n} other change(s) would change nothing (--all lists them)."},
+    "da": {"risk": "Samlet risiko", "list": "listen", "title": "Håndtag, størst effekt først",
+           "none": "Ingen dimension ligger uden for sit bedste niveau.", "stops": "regler der ikke længere udløses",
+           "needed": "{n} af {m} ikke længere nødvendige", "pair": "Bedste par", "and": "og",
+           "idle": "{n} andre ændringer ville ikke ændre noget (--all viser dem)."},
+}
+
+
+def _lever_change(lever, dims, lang: str) -> str:  # noqa: ANN001
+    parts = []
+    for ident, current, target, b0, b1 in zip(lever.dimensions, lever.currents, lever.targets, lever.from_bands,
+                                              lever.to_bands):
+        dim = dims[ident]
+        label = lambda b: (dim.band(b).label.get(lang) if dim.band(b) else b)  # noqa: E731
+        parts.append(f"{dim.name.get(lang)} {format_number(current, lang)} → {format_number(target, lang)} "
+                     f"({label(b0)} → {label(b1)})")
+    return f" {_LEVER[lang]['and']} ".join(parts)
+
+
+def _lever_effect(lever, lang: str, listed: int) -> str:  # noqa: ANN001
+    t = _LEVER[lang]
+    pct = f" (−{lever.share * 100:.0f} %)" if lever.risk_before else ""
+    text = f"{t['risk']} {format_number(lever.risk_before, lang)} → {format_number(lever.risk_after, lang)}{pct}"
+    if lever.no_longer_needed:
+        text += "; " + t["needed"].format(n=len(lever.no_longer_needed), m=listed) + ": " + \
+            ", ".join(lever.no_longer_needed)
+    return text
+
+
+def render_levers(report, description, lang: str, title: str = "", show_all: bool = False) -> str:  # noqa: ANN001
+    """Single-dimension improvements, largest risk reduction first, and the best pair."""
+    t = _LEVER[lang]
+    dims = {d.id: d for d in description.dimensions}
+    lines = [title] if title else []
+    lines.append(f"{t['risk']} {format_number(report.risk, lang)}; {t['list']}: {', '.join(report.listed) or '-'}")
+    useful = [x for x in report.levers if x.reduction > 0 or x.no_longer_needed]
+    shown = report.levers if show_all else useful
+    if not report.levers:
+        lines.append(t["none"])
+    else:
+        lines.append(f"{t['title']}:")
+    for n, lever in enumerate(shown, start=1):
+        lines += _wrap(f"{n}. {_lever_change(lever, dims, lang)}", "  ", width())
+        lines += _wrap(_lever_effect(lever, lang, len(report.listed)), "     ", width())
+        if lever.rules_stopped:
+            lines += _wrap(f"{t['stops']}: {', '.join(lever.rules_stopped)}", "     ", width())
+    if not show_all and len(report.levers) > len(useful):
+        lines.append(t["idle"].format(n=len(report.levers) - len(useful)))
+    if report.best_pair is not None:
+        lines += _wrap(f"{t['pair']}: {_lever_change(report.best_pair, dims, lang)}", "", width())
+        lines += _wrap(_lever_effect(report.best_pair, lang, len(report.listed)), "  ", width())
+    return "\n".join(lines) + "\n"
+
+
+_ORG = {
+    "en": {"head": "{n} departments: {e} evaluated, {r} refused, {i} invalid", "raised": "Raised to organisation level",
+           "needs": "Needs", "departments": "Departments", "refused": "Refused (not evaluated)",
+           "invalid": "Invalid profiles", "adverse": "adverse bands", "none": "none", "share": "share"},
+    "da": {"head": "{n} afdelinger: {e} vurderet, {r} afvist, {i} ugyldige", "raised": "Løftet til organisationsniveau",
+           "needs": "Behov", "departments": "Afdelinger", "refused": "Afvist (ikke vurderet)",
+           "invalid": "Ugyldige profiler", "adverse": "kritiske niveauer", "none": "ingen", "share": "andel"},
+}
+
+
+def render_org(org) -> str:  # noqa: ANN001 - engine.organisation.OrgResult
+    """The organisation view as text: escalations, needs, each department, refusals."""
+    lang = org.language
+    t = _ORG[lang]
+    info = org.ruleset
+    lines = [f"{_WORDS[lang]['rules']}: {info.id} {info.version} ({info.fingerprint})",
+             t["head"].format(n=len(org.departments), e=len(org.evaluated), r=len(org.refused), i=len(org.invalid)), ""]
+    lines.append(f"{t['raised']} (≥ {org.escalation_share * 100:.0f} %):")
+    for need in org.escalated or ():
+        lines += _wrap(f"• {need.title} [{need.intervention_id}]: {need.reason}", "  ", width())
+    if not org.escalated:
+        lines.append(f"  {t['none']}")
+    lines += ["", f"{t['needs']}:"]
+    rows = [(_WORDS[lang]["intervention"], t["departments"], t["share"])]
+    rows += [(n.intervention_id, str(n.departments), f"{n.share * 100:.0f} %") for n in org.needs]
+    lines += ["  " + line for line in _table(rows)]
+    lines += ["", f"{t['departments']}:"]
+    for d in org.evaluated:
+        top = ", ".join(d.result.ids[:3]) or "-"
+        lines += _wrap(f"{d.department_id} {d.name}: {top}", "  ", width())
+    if org.refused:
+        lines += ["", f"{t['refused']}:"] + [f"  {d.department_id} {d.name}: {d.refused}" for d in org.refused]
+    if org.invalid:
+        lines += ["", f"{t['invalid']}:"]
+        for d in org.invalid:
+            lines += _wrap(f"{d.department_id}: " + "; ".join(str(e) for e in d.errors), "  ", width())
+    return "\n".join(lines) + "\n"
+
+
+_FOLLOW = {
+    "en": {"title": "Follow-up for {d}: {a} → {b}", "bands": "Bands that changed", "resolved": "Resolved",
+           "persisting": "Persisting", "new": "New", "gone": "Interventions no longer triggered",
+           "still": "Still recommended", "added": "Newly recommended", "none": "none",
+           "better": "better", "worse": "worse", "changed": "changed", "measured": "now measured",
+           "dropped": "no longer measured", "rules": "risk constellations (rules)",
+           "other": "note: the two profiles are for different departments"},
+    "da": {"title": "Opfølgning for {d}: {a} → {b}", "bands": "Niveauer der har ændret sig", "resolved": "Løst",
+           "persisting": "Vedvarende", "new": "Nye", "gone": "Indsatser der ikke længere udløses",
+           "still": "Stadig anbefalet", "added": "Nyt anbefalet", "none": "ingen",
+           "better": "bedre", "worse": "værre", "changed": "ændret", "measured": "nu målt",
+           "dropped": "ikke længere målt", "rules": "risikokonstellationer (regler)",
+           "other": "bemærk: de to profiler er for forskellige afdelinger"},
+}
+
+
+def render_followup(report, dimensions, lang: str, other_department: bool = False) -> str:  # noqa: ANN001
+    """What changed between two measurements of one department."""
+    t = _FOLLOW[lang]
+    lines = [t["title"].format(d=report.department_id, a=report.before_date or "?", b=report.after_date or "?")]
+    if other_department:
+        lines.append("! " + t["other"])
+    lines.append(f"{t['bands']}:")
+    marks = {"better": "↑", "worse": "↓", "changed": "↔", "measured": "+", "dropped": "-"}
+    for c in report.band_changes:
+        dim = dimensions[c.dimension]
+        label = lambda b: dim.band(b).label.get(lang) if b and dim.band(b) else "-"  # noqa: E731
+        value = lambda v: format_number(v, lang) if v is not None else "-"  # noqa: E731
+        lines.append(f"  {marks[c.direction]} {dim.name.get(lang)} {value(c.before)} ({label(c.before_band)}) → "
+                     f"{value(c.after)} ({label(c.after_band)}): {t[c.direction]}")
+    if not report.band_changes:
+        lines.append(f"  {t['none']}")
+    lines.append(f"{t['rules'].capitalize()}:")
+    for key, items in (("resolved", report.resolved), ("persisting", report.persisting), ("new", report.new)):
+        lines += _wrap(f"{t[key]}: {', '.join(items) or t['none']}", "  ", width())
+    for key, items in (("gone", report.no_longer_triggered), ("still", report.still_recommended),
+                       ("added", report.newly_recommended)):
+        lines += _wrap(f"{t[key]}: {', '.join(items) or t['none']}", "", width())
     return "\n".join(lines) + "\n"

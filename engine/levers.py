@@ -83,10 +83,10 @@ def _entry_value(band: Band, dim: Dimension, current: float) -> float:
     """The value just inside ``band`` on ``current``'s side, on the scale's natural grid: whole
     points for 0–100 scores, tenths for percentages (absence 7.2 % → 5.9 %, not 5.999999)."""
     step = 1.0 if dim.unit == "score" else 0.1
-    if band.low is not None and current < band.low:  # moving up into the band
+    if band.low is not None and (current < band.low or (current == band.low and not band.low_inclusive)):  # up
         value = math.ceil((band.low if band.low_inclusive else band.low + step) / step - 1e-9) * step
         exact = band.low if band.low_inclusive else band.low + 1e-6
-    elif band.high is not None and current > band.high:  # moving down into the band
+    elif band.high is not None and (current > band.high or (current == band.high and not band.high_inclusive)):
         value = math.floor((band.high if band.high_inclusive else band.high - step) / step + 1e-9) * step
         exact = band.high if band.high_inclusive else band.high - 1e-6
     else:
@@ -115,7 +115,7 @@ def _effect(recommender: Recommender, profile: Profile, base: Evaluation, listed
     remaining = {c.intervention_id for c in after.ranked}
     gone = tuple(i for i in listed if i not in remaining)
     stopped = recommender.rule_ids([i for i in base.fired if i not in set(after.fired)])
-    return Lever(tuple(c[0] for c in changes), tuple(profile.scores[c[0]] for c in changes),
+    return Lever(tuple(c[0] for c in changes), tuple(float(profile.scores[c[0]]) for c in changes),
                  tuple(c[1] for c in changes), tuple(c[2].id for c in changes), tuple(c[3].id for c in changes),
                  total_risk(base), total_risk(after), gone, len(listed) - len(gone), stopped)
 

@@ -73,9 +73,9 @@ class OrgResult:
 def _reason(count: int, total: int, share: float, threshold: float, language: str) -> Text:
     pct, limit = round(share * 100), round(threshold * 100)
     return Text(
-        f"Behov i {count} af {total} afdelinger ({pct} %), mindst {limit} %: løft indsatsen til organisationsniveau "
+        f"Behov i {count} af {total} afdelinger ({pct}\u00a0%), mindst {limit}\u00a0%: løft indsatsen til organisationsniveau "
         "(IGLO: O), for et fælles problem hører sjældent hjemme i én afdeling.",
-        f"Needed in {count} of {total} departments ({pct} %), at least {limit} %: raise it to organisation level "
+        f"Needed in {count} of {total} departments ({pct}\u00a0%), at least {limit}\u00a0%: raise it to organisation level "
         "(IGLO: O), since a shared problem rarely belongs to one department.")
 
 
@@ -97,8 +97,9 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
                 outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, None, errors=exc.errors))
             continue
         bands = []
-        for ident, value in profile.scores.items():
-            band = dims[ident].band_of(float(value))
+        for ident, dim in dims.items():  # catalogue order, whatever order the profile came in
+            value = profile.scores.get(ident)
+            band = dim.band_of(float(value)) if value is not None else None
             if band is not None:
                 bands.append((ident, band.id))
         outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result, bands=tuple(bands)))

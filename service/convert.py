@@ -19,6 +19,8 @@ from engine.profile import Department, FieldError, Profile, ProfileError
 from engine.result import (ConditionResult, EvidenceView, PlanView, Reason, Recommendation, Result, Warning)
 from engine.analysis import Change as SuggestedChange
 from engine.whatif import Change, RankChange, WhatIfResult
+from engine.levers import Lever, LeverReport
+from engine.organisation import DepartmentOutcome, Need, OrgResult
 from engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 
@@ -26,7 +28,7 @@ __all__ = ["AnswerEncoder", "profile_from_proto", "profile_to_proto", "result_to
            "description_to_proto", "description_from_proto", "problem_to_proto", "problem_from_proto",
            "changes_from_proto", "changes_to_proto", "whatif_to_proto", "whatif_from_proto", "field_path",
            "PREVENTION", "EFFORT", "IGLO", "MOVEMENT", "rule_why_to_proto", "intervention_why_to_proto",
-           "why_from_proto"]
+           "why_from_proto", "levers_to_proto", "levers_from_proto", "org_to_proto", "org_from_proto"]
 
 PREVENTION = {"primary": pb.PREVENTION_PRIMARY, "secondary": pb.PREVENTION_SECONDARY,
               "tertiary": pb.PREVENTION_TERTIARY}
@@ -347,3 +349,62 @@ def why_from_proto(msg: pb.ExplainResponse) -> RuleWhy | InterventionWhy:
     i = msg.intervention
     return InterventionWhy(i.intervention_id, i.title, i.rank, i.listed, i.score, i.candidates, i.top, rules,
                            RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint))
+
+
+# --- levers and the organisation view ---------------------------------------------------------------
+def _lever_to_proto(lever: Lever) -> pb.Lever:
+    return pb.Lever(dimensions=lever.dimensions, currents=lever.currents, targets=lever.targets,
+                    from_bands=lever.from_bands, to_bands=lever.to_bands, risk_before=lever.risk_before,
+                    risk_after=lever.risk_after, no_longer_needed=lever.no_longer_needed,
+                    still_listed=lever.still_listed, rules_stopped=lever.rules_stopped)
+
+
+def _lever_back(m: pb.Lever) -> Lever:
+    return Lever(tuple(m.dimensions), tuple(m.currents), tuple(m.targets), tuple(m.from_bands), tuple(m.to_bands),
+                 m.risk_before, m.risk_after, tuple(m.no_longer_needed), m.still_listed, tuple(m.rules_stopped))
+
+
+def levers_to_proto(report: LeverReport, info: RuleSetInfo) -> pb.LeversResponse:
+    return pb.LeversResponse(ruleset=ruleset_info_to_proto(info), department_id=report.department_id, risk=report.risk,
+                             listed=report.listed, levers=[_lever_to_proto(x) for x in report.levers],
+                             best_pair=_lever_to_proto(report.best_pair) if report.best_pair else None)
+
+
+def levers_from_proto(m: pb.LeversResponse) -> LeverReport:
+    return LeverReport(m.department_id, m.risk, tuple(m.listed), tuple(_lever_back(x) for x in m.levers),
+                       _lever_back(m.best_pair) if m.HasField("best_pair") else None)
+
+
+def org_to_proto(org: OrgResult, error_status) -> pb.AnalyseOrganisationResponse:  # noqa: ANN001 - callable
+    departments = []
+    for d in org.departments:
+        item = pb.DepartmentResult(department_id=d.department_id, department_name=d.name, respondents=d.respondents,
+                                   bands=[pb.DimensionBand(dimension=k, band=v) for k, v in d.bands])
+        if d.result is not None:
+            item.result.CopyFrom(result_to_proto(d.result))
+        elif d.refused is not None:
+            item.refused = d.refused
+        else:
+            item.error.CopyFrom(error_status(d.errors))
+        departments.append(item)
+    return pb.AnalyseOrganisationResponse(
+        ruleset=ruleset_info_to_proto(org.ruleset), language=org.language, escalation_share=org.escalation_share,
+        departments=departments,
+        needs=[pb.InterventionNeed(intervention_id=n.intervention_id, title=n.title, departments=n.departments,
+                                   share=n.share, escalated=n.escalated, reason=n.reason,
+                                   department_ids=n.department_ids) for n in org.needs])
+
+
+def org_from_proto(m: pb.AnalyseOrganisationResponse, field_errors) -> OrgResult:  # noqa: ANN001 - callable
+    departments = []
+    for d in m.departments:
+        kind = d.WhichOneof("outcome")
+        result = result_from_proto(d.result) if kind == "result" else None
+        refused = d.refused if kind == "refused" else None
+        errors = tuple(field_errors(d.error)) if kind == "error" else ()
+        departments.append(DepartmentOutcome(d.department_id, d.department_name, d.respondents, result, refused, errors,
+                                             tuple((b.dimension, b.band) for b in d.bands)))
+    return OrgResult(RuleSetInfo(m.ruleset.id, m.ruleset.version, m.ruleset.fingerprint), m.language,
+                     m.escalation_share, tuple(departments),
+                     tuple(Need(n.intervention_id, n.title, n.departments, n.share, n.escalated, n.reason,
+                                tuple(n.department_ids)) for n in m.needs))

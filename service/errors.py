@@ -17,7 +17,8 @@ from engine.profile import FieldError, ProfileError
 
 from .convert import field_path
 
-__all__ = ["RpcError", "bad_request", "profile_error", "status_message", "abort", "GRPC_TO_RPC_CODE"]
+__all__ = ["RpcError", "bad_request", "profile_error", "status_message", "abort", "field_errors", "engine_field",
+           "GRPC_TO_RPC_CODE"]
 
 GRPC_TO_RPC_CODE = {code: getattr(code_pb2, code.name) for code in grpc.StatusCode}
 
@@ -69,6 +70,35 @@ def profile_error(exc: ProfileError, prefix: str = "profile") -> RpcError:
     detail = error_details_pb2.BadRequest(field_violations=violations)
     text = "; ".join(f"{v.field}: {v.description}" for v in violations)
     return RpcError(grpc.StatusCode.INVALID_ARGUMENT, f"invalid {prefix}: {text}", [detail])
+
+
+def field_errors(status: status_pb2.Status) -> list[FieldError]:
+    """The engine's field errors back from a status's BadRequest / PreconditionFailure details."""
+    import re
+
+    suggestion = re.compile(r"^(.*) \(did you mean '([^']*)'\?\)$", re.S)
+    out: list[FieldError] = []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            for v in bad.field_violations:
+                match = suggestion.match(v.description)
+                message, hint = (match.group(1), match.group(2)) if match else (v.description, None)
+                out.append(FieldError(engine_field(v.field), message, hint))
+        elif detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
+            failure = error_details_pb2.PreconditionFailure()
+            detail.Unpack(failure)
+            out += [FieldError(engine_field(v.subject), v.description, code="group-too-small") for v in failure.violations]
+    return out
+
+
+def engine_field(path: str) -> str:
+    """``profile.department_id`` → ``department.id``; ``profile.scores.x`` → ``scores.x``."""
+    path = path.removeprefix("profile.")
+    if path.startswith("department_"):
+        return "department." + path[len("department_"):]
+    return path
 
 
 def abort(context: grpc.ServicerContext, error: RpcError) -> None:

@@ -21,6 +21,8 @@ import structlog
 from engine import Options, ProfileError
 from engine.description import describe
 from engine.suggestions import closest
+from engine.levers import levers
+from engine.organisation import DEFAULT_SHARE, analyse
 from engine.why import explain_intervention, explain_rule
 from engine.result import DETAIL_FULL, DETAIL_IDS
 
@@ -215,6 +217,46 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             why = explain_intervention(snapshot.recommender, profile, request.intervention_id, options.language,
                                        options.top)
             return convert.intervention_why_to_proto(why)
+
+    @rpc("Levers")
+    def Levers(self, request: pb.LeversRequest, context: grpc.ServicerContext, fields: dict) -> pb.LeversResponse:
+        options = self._options(request.top, request.language, pb.DETAIL_FULL)
+        with self.holder.lease() as snapshot:
+            if snapshot is None:
+                raise self._unavailable()
+            fields["ruleset"] = snapshot.info.version
+            report = levers(snapshot.recommender, convert.profile_from_proto(request.profile), options, request.pairs)
+            return convert.levers_to_proto(report, snapshot.info)
+
+    @rpc("AnalyseOrganisation")
+    def AnalyseOrganisation(self, request: pb.AnalyseOrganisationRequest, context: grpc.ServicerContext,
+                            fields: dict) -> pb.AnalyseOrganisationResponse:
+        count = len(request.profiles)
+        fields["profiles"] = count
+        if count > self.max_batch:
+            raise bad_request(f"at most {self.max_batch} departments per call, not {count}",
+                              [("profiles", f"{count} departments exceed the limit of {self.max_batch}")])
+        share = request.escalation_share or DEFAULT_SHARE
+        if not 0 < share <= 1:
+            raise bad_request("invalid escalation share", [("escalation_share", "must be above 0 and at most 1")])
+        options = self._options(request.top, request.language, pb.DETAIL_FULL)
+        profiles = []
+        for i, message in enumerate(request.profiles):
+            try:
+                profiles.append(convert.profile_from_proto(message))
+            except ProfileError as exc:
+                raise profile_error(exc, f"profiles[{i}]") from None
+        with self.holder.lease() as snapshot:
+            if snapshot is None:
+                raise self._unavailable()
+            fields["ruleset"] = snapshot.info.version
+            org = analyse(snapshot.recommender, profiles, options, share)
+            self._check_deadline(context)
+
+            def status(errors):  # noqa: ANN001, ANN202
+                return profile_error(ProfileError(errors), "profile").to_status()
+
+            return convert.org_to_proto(org, status)
 
     @rpc("Describe")
     def Describe(self, request: pb.DescribeRequest, context: grpc.ServicerContext, fields: dict) -> pb.DescribeResponse:

@@ -92,3 +92,25 @@ def test_explain_unknown_rule_remote(server) -> None:
     proc = trivsel("explain", str(EXAMPLES / "partial-profile.yaml"), "--rule", "low-influense", "--server",
                    server.address)
     assert proc.returncode == 2 and "did you mean 'low-influence'" in proc.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["levers", str(EXAMPLES / "production-high-workload.yaml")],
+    ["levers", str(EXAMPLES / "high-absence.yaml"), "--lang", "da", "--all", "--json"],
+    ["org", str(EXAMPLES / "organisation" / "departments.csv")],
+    ["org", str(EXAMPLES / "organisation" / "departments.csv"), "--json", "--lang", "da", "--share", "0.5"],
+    ["followup", str(EXAMPLES / "production-high-workload.yaml"),
+     str(EXAMPLES / "followup" / "production-high-workload-2025-11.yaml")],
+])
+def test_issue5_commands_same_embedded_and_remote(server, args: list[str]) -> None:
+    embedded, remote = trivsel(*args), trivsel(*args, "--server", server.address)
+    assert embedded.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == embedded.stdout
+
+
+def test_org_invalid_department_remote(server, tmp_path) -> None:
+    csv = tmp_path / "org.csv"
+    csv.write_text("department_id,respondents,influence\na,10,20\nb,10,250\nc,2,40\n", encoding="utf-8")
+    embedded, remote = trivsel("org", str(csv)), trivsel("org", str(csv), "--server", server.address)
+    assert remote.stdout == embedded.stdout
+    assert "b: scores.influence: 250 is outside the range 0–100" in remote.stdout

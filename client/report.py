@@ -1,0 +1,882 @@
+"""Printable reports: one department's profile and action plan, or the organisation overview.
+
+A work-environment report is read on paper and in meetings, mailed on and archived with the
+workplace assessment, often by people with no access to Trivsel. So the HTML report is one
+self-contained page: inline CSS with print rules, charts as inline SVG, no scripts, and no external
+resources at all (no stylesheets, images or web fonts). It opens offline, prints the same
+everywhere, and never tells a third-party server that somebody is reading a department's results.
+Evidence sources are plain ``<a href>`` links; nothing is fetched. The Markdown variant carries
+the same content, with tables instead of charts, for wikis and e-mail.
+
+Every label is in the answer's language (Danish or English) and numbers use
+:func:`engine.templates.format_number` (a decimal comma in Danish). The charts carry their numbers
+as data attributes (``data-value``, ``data-band``, ``data-cx`` …) so tests can check the geometry
+against the profile without rasterising anything.
+
+Departments refused for having too few respondents are listed by name with the reason only: no
+score or band of theirs appears anywhere in the organisation report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import math
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
+
+from engine.description import Description
+from engine.levers import Lever, LeverReport
+from engine.model import Band, Dimension
+from engine.organisation import DepartmentOutcome, OrgResult
+from engine.profile import Profile
+from engine.result import Recommendation, Result
+from engine.templates import format_number
+
+__all__ = ["render_profile_report", "render_org_report", "FORMATS"]
+
+FORMATS = ("html", "md")
+
+_WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": MappingProxyType({
+        "title": "Psychosocial work environment report", "org_title": "Organisation report: psychosocial work "
+        "environment", "department": "Department", "respondents": "Respondents",
+        "respondents_of": "{n} of {m} invited (response rate {p} %)", "measured": "Measured on",
+        "not_given": "not given", "rules": "Rule set", "fingerprint": "fingerprint", "warnings": "Warnings",
+        "profile": "The profile", "resource": "Resources", "demand": "Demands", "negative_act": "Negative acts",
+        "signal": "Signs of stress",
+        "radar_caption": "Resources on a scale from 0 to the maximum; the rings are the band bounds and ★ marks "
+                         "the six gold nuggets.",
+        "radar_few": "Fewer than three resources were measured, so the chart cannot form a web.",
+        "radar_label": "Radar chart of the resources of {name}",
+        "bars_label": "Bar chart: {group}",
+        "bars_caption": "Scale from 0 to each dimension's maximum; thin vertical lines are band bounds, the colour "
+                        "shows the band's risk. ★ marks a gold nugget.",
+        "none_measured": "None measured.", "ok": "fine", "watch": "watch", "adverse": "at risk",
+        "plan": "Action plan", "intervention": "Intervention", "goal": "Goal", "owner": "Owner",
+        "deadline": "Follow up by", "evaluate": "Evaluation", "weeks": "{n} weeks",
+        "plan_caption": "The follow-up date is the measurement date plus the intervention's follow-up interval.",
+        "plan_caption_today": "No measurement date was given, so follow-up dates count from {date}.",
+        "none": "No recommendations.", "why": "Rationale", "points": "points", "levers": "Levers",
+        "levers_intro": "Which single improvement helps most: each dimension moved to its next better band.",
+        "change": "Change", "effect": "Effect", "risk_falls": "total risk −{p} %",
+        "no_longer": "{n} of {m} recommendations no longer needed", "best_pair": "Best pair",
+        "no_levers": "No single change lowers the risk.", "sources": "Sources", "link": "link",
+        "dimension": "Dimension", "group": "Group", "value": "Value", "band": "Band", "assessment": "Assessment",
+        "gold": "★ = gold nugget", "departments": "Departments", "evaluated": "evaluated",
+        "refused": "refused (too few respondents)", "invalid": "invalid",
+        "escalation": "Raised to organisation level when needed in at least",
+        "escalated": "Raised to organisation level", "no_escalated": "No intervention reaches the threshold.",
+        "needed_in": "Needed in", "needs": "Needs across departments", "share": "Share",
+        "heatmap": "Bands by department",
+        "heat_caption": "Each cell is the department's band on that dimension, coloured by risk; an empty cell "
+                        "means the dimension was not measured.",
+        "top3": "Top three interventions per department", "refused_h": "Not evaluated: too few respondents",
+        "refused_note": "Small groups are listed without any results, to protect anonymity.",
+        "invalid_h": "Invalid profiles", "escalated_badge": "org. level", "legend": "Risk",
+        "prevention": "Prevention",
+    }),
+    "da": MappingProxyType({
+        "title": "Rapport om psykisk arbejdsmiljø", "org_title": "Organisationsrapport om psykisk arbejdsmiljø",
+        "department": "Afdeling", "respondents": "Besvarelser",
+        "respondents_of": "{n} af {m} inviterede (svarprocent {p} %)", "measured": "Måledato",
+        "not_given": "ikke angivet", "rules": "Regelsæt", "fingerprint": "fingeraftryk", "warnings": "Advarsler",
+        "profile": "Profilen", "resource": "Ressourcer", "demand": "Krav", "negative_act": "Negative handlinger",
+        "signal": "Tegn på stress",
+        "radar_caption": "Ressourcerne på en skala fra 0 til maksimum; ringene er båndgrænserne, og ★ markerer "
+                         "de seks guldkorn.",
+        "radar_few": "Der er målt færre end tre ressourcer, så figuren kan ikke danne et net.",
+        "radar_label": "Netdiagram over ressourcerne i {name}",
+        "bars_label": "Søjlediagram: {group}",
+        "bars_caption": "Skala fra 0 til dimensionens maksimum; tynde lodrette streger er båndgrænser, og farven "
+                        "viser båndets risiko. ★ markerer et guldkorn.",
+        "none_measured": "Ingen målt.", "ok": "i orden", "watch": "hold øje", "adverse": "risiko",
+        "plan": "Handleplan", "intervention": "Indsats", "goal": "Mål", "owner": "Ansvarlig",
+        "deadline": "Følg op senest", "evaluate": "Evaluering", "weeks": "{n} uger",
+        "plan_caption": "Opfølgningsdatoen er måledatoen plus indsatsens opfølgningsinterval.",
+        "plan_caption_today": "Profilen har ingen måledato, så opfølgningsdatoerne regnes fra {date}.",
+        "none": "Ingen anbefalinger.", "why": "Begrundelse", "points": "point", "levers": "Løftestænger",
+        "levers_intro": "Den enkelte forbedring, der hjælper mest: hver dimension flyttet til sit næste bedre bånd.",
+        "change": "Ændring", "effect": "Virkning", "risk_falls": "samlet risiko −{p} %",
+        "no_longer": "{n} af {m} anbefalinger ikke længere nødvendige", "best_pair": "Bedste par",
+        "no_levers": "Ingen enkelt ændring sænker risikoen.", "sources": "Kilder", "link": "link",
+        "dimension": "Dimension", "group": "Gruppe", "value": "Værdi", "band": "Bånd", "assessment": "Vurdering",
+        "gold": "★ = guldkorn", "departments": "Afdelinger", "evaluated": "vurderet",
+        "refused": "afvist (for få besvarelser)", "invalid": "ugyldige",
+        "escalation": "Løftes til organisationsniveau ved behov i mindst",
+        "escalated": "Løftet til organisationsniveau", "no_escalated": "Ingen indsats når grænsen.",
+        "needed_in": "Behov i", "needs": "Behov på tværs af afdelinger", "share": "Andel",
+        "heatmap": "Bånd pr. afdeling",
+        "heat_caption": "Hver celle er afdelingens bånd på dimensionen, farvet efter risiko; en tom celle betyder, "
+                        "at dimensionen ikke er målt.",
+        "top3": "De tre første indsatser pr. afdeling", "refused_h": "Ikke vurderet: for få besvarelser",
+        "refused_note": "Små grupper vises uden resultater af hensyn til anonymiteten.",
+        "invalid_h": "Ugyldige profiler", "escalated_badge": "org.-niveau", "legend": "Risiko",
+        "prevention": "Forebyggelse",
+    }),
+})
+_PREVENTION: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": MappingProxyType({"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"}),
+    "da": MappingProxyType({"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}),
+})
+_GRADE: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": MappingProxyType({"review": "review", "guideline": "guideline", "practice": "practice",
+                            "statistics": "statistics"}),
+    "da": MappingProxyType({"review": "systematisk oversigt", "guideline": "retningslinje", "practice": "praksis",
+                            "statistics": "statistik"}),
+})
+_REFUSED_DA = ("{n} besvarelser er under mindstegrænsen for gruppestørrelse; små grupper vurderes ikke af hensyn "
+               "til anonymiteten.")
+_GROUPS = ("resource", "demand", "negative_act", "signal")
+# Strong colours for bars and points, pale ones for the radar's band rings.
+_RISK_COLOUR: Mapping[str, str] = MappingProxyType({"ok": "#3f8f4f", "watch": "#d99a1e", "adverse": "#c0392b"})
+_RISK_TINT: Mapping[str, str] = MappingProxyType({"ok": "#e2f1e1", "watch": "#fbefcf", "adverse": "#f7dcd8"})
+
+_STYLE = """
+@page { size: A4; margin: 14mm; }
+* { box-sizing: border-box; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+body { font: 10.5pt/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: #1d1d1d; max-width: 190mm; margin: 0 auto; padding: 16px; }
+h1 { font-size: 19pt; margin: 0 0 4px; }
+h2 { font-size: 14pt; margin: 22px 0 8px; padding-bottom: 3px; border-bottom: 2px solid #c9c9c9; }
+h3 { font-size: 11.5pt; margin: 14px 0 4px; }
+p { margin: 4px 0 8px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 8px 0 12px; }
+dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
+.fingerprint { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 9pt; }
+.callout { border-left: 5px solid #d99a1e; background: #fdf5e0; padding: 8px 12px; margin: 10px 0; }
+.callout h2 { border: 0; margin: 0 0 4px; font-size: 11.5pt; }
+.callout ul { margin: 0; padding-left: 18px; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 10px; font-size: 9.5pt; }
+th, td { border: 1px solid #cfcfcf; padding: 4px 6px; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
+td.num, th.num { text-align: right; white-space: nowrap; }
+td.date { white-space: nowrap; }
+.badge { display: inline-block; font-size: 8pt; padding: 0 5px; margin: 2px 2px 0 0; border-radius: 8px;
+         border: 1px solid #999; background: #f4f4f4; white-space: nowrap; }
+.badge.level { border-color: #4a6fa5; background: #e6edf7; }
+.badge.iglo { border-color: #7a5aa6; background: #efe8f7; }
+.muted, figcaption { color: #555; font-size: 9pt; }
+figure { margin: 8px 0 14px; break-inside: avoid; }
+svg { max-width: 100%; height: auto; font-family: inherit; }
+.legend span { display: inline-block; margin-right: 12px; font-size: 9pt; }
+.legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: -1px; }
+.reason { margin: 4px 0 10px 0; break-inside: avoid; }
+.reason p { margin: 2px 0 2px 0; }
+ul.conditions { list-style: none; margin: 2px 0 0; padding-left: 12px; font-size: 9.5pt; }
+ul.conditions .holds { color: #2e6b3a; } ul.conditions .fails { color: #8a2b20; }
+.cell { text-align: center; font-size: 8.5pt; }
+.risk-ok { background: #d7ecd5; } .risk-watch { background: #fae7b5; } .risk-adverse { background: #f2c4be; }
+tr.group th { background: #e4e4e4; }
+ol.sources li { margin-bottom: 4px; }
+a { color: #1f4f8f; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  section.major { break-before: page; }
+  h2, h3 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+  a[href]::after { content: " (" attr(href) ")"; font-size: 8pt; color: #555; word-break: break-all; }
+}
+"""
+_ORG_STYLE = "@page { size: A4 landscape; margin: 12mm; }\nbody { max-width: 277mm; }\n"
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+def _w(lang: str, key: str) -> str:
+    return _WORDS[lang][key]
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _md(text: object) -> str:
+    """Text for a Markdown table cell or line: no raw HTML, no pipes, one line."""
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|").replace("\r", " ").replace("\n", " "))
+
+
+def _px(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _data_number(value: float) -> str:
+    """A value for a data attribute: machine-readable, full precision, no trailing ``.0``."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _value_text(dim: Dimension, value: float, lang: str) -> str:
+    return format_number(float(value), lang) + (" %" if dim.unit == "percent" else "")
+
+
+def _fraction(dim: Dimension, value: float) -> float:
+    """Where ``value`` lies on the scale 0–maximum (as a share of the maximum, clamped to 0–1)."""
+    if dim.maximum <= 0:
+        return 0.0
+    return min(1.0, max(0.0, float(value) / dim.maximum))
+
+
+def _label(dim: Dimension, lang: str) -> str:
+    return ("★ " if dim.gold_nugget else "") + dim.name.get(lang)
+
+
+def _band_text(band: Band | None, lang: str) -> str:
+    return band.label.get(lang) if band else ""
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+
+
+def _catalogue(description: Description) -> dict[str, Dimension]:
+    return {d.id: d for d in description.dimensions}
+
+
+def _present(profile: Profile, dims: Mapping[str, Dimension], group: str) -> list[tuple[Dimension, float]]:
+    """The profile's dimensions of ``group`` in catalogue order, gold nuggets first."""
+    found = [(d, float(profile.scores[d.id])) for d in dims.values() if d.group == group and d.id in profile.scores]
+    return sorted(found, key=lambda pair: not pair[0].gold_nugget)
+
+
+def _department_title(name: str, ident: str) -> str:
+    return f"{name} ({ident})" if name else ident
+
+
+def _deadline(profile: Profile, rec: Recommendation, today: _dt.date) -> _dt.date | None:
+    if rec.plan is None:
+        return None
+    return (profile.measured_on or today) + _dt.timedelta(weeks=rec.plan.follow_up_weeks)
+
+
+def _response_rate(profile: Profile, lang: str) -> str:
+    if not profile.invited:
+        return str(profile.respondents)
+    percent = round(profile.respondents / profile.invited * 100)
+    return _w(lang, "respondents_of").format(n=profile.respondents, m=profile.invited, p=percent)
+
+
+def _safe_url(url: str | None) -> str | None:
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
+def _sources(result: Result) -> list[tuple[str, str, str | None, str]]:
+    """The evidence behind the recommendations, each source once, in order of first use."""
+    seen: dict[str, tuple[str, str, str | None, str]] = {}
+    for rec in result.recommendations:
+        for ev in rec.evidence:
+            seen.setdefault(ev.id, (ev.id, ev.citation, ev.url, ev.grade))
+    return list(seen.values())
+
+
+def _page(lang: str, title: str, body: Iterable[str], extra_style: str = "") -> str:
+    return "\n".join([
+        "<!DOCTYPE html>", f'<html lang="{_e(lang)}">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{_e(title)}</title>",
+        f"<style>{_STYLE}{extra_style}</style>", "</head>", "<body>", *body, "</body>", "</html>", ""])
+
+
+def _legend(lang: str) -> str:
+    items = "".join(f'<span><i style="background:{_RISK_COLOUR[r]}"></i>{_e(_w(lang, r))}</span>'
+                    for r in ("ok", "watch", "adverse"))
+    return f'<p class="legend">{_e(_w(lang, "legend"))}: {items}</p>'
+
+
+# ---------------------------------------------------------------------------------------------- profile: header
+
+def _header_html(profile: Profile, result: Result, description: Description, lang: str) -> str:
+    d, info = profile.department, result.ruleset
+    rows = [
+        (_w(lang, "department"), _e(_department_title(d.name, d.id))),
+        (_w(lang, "respondents"), _e(_response_rate(profile, lang))),
+        (_w(lang, "measured"), _e(profile.measured_on.isoformat() if profile.measured_on else _w(lang, "not_given"))),
+        (_w(lang, "rules"), f"{_e(info.id)} {_e(info.version)} · {_e(_w(lang, 'fingerprint'))} "
+                            f'<span class="fingerprint">{_e(info.fingerprint)}</span>'),
+    ]
+    parts = [f"<header><h1>{_e(_w(lang, 'title'))}</h1>",
+             f'<p class="muted">{_e(description.title.get(lang))}</p>', '<dl class="meta">']
+    parts += [f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows]
+    parts.append("</dl></header>")
+    if result.warnings:
+        items = "".join(f'<li data-code="{_e(w.code)}">{_e(w.message)}</li>' for w in result.warnings)
+        parts.append(f'<aside class="callout" role="note"><h2>{_e(_w(lang, "warnings"))}</h2><ul>{items}</ul></aside>')
+    return "\n".join(parts)
+
+
+def _header_md(profile: Profile, result: Result, description: Description, lang: str) -> list[str]:
+    d, info = profile.department, result.ruleset
+    lines = [f"# {_md(_w(lang, 'title'))}", "", _md(description.title.get(lang)), "",
+             f"- **{_w(lang, 'department')}:** {_md(_department_title(d.name, d.id))}",
+             f"- **{_w(lang, 'respondents')}:** {_md(_response_rate(profile, lang))}",
+             f"- **{_w(lang, 'measured')}:** "
+             f"{profile.measured_on.isoformat() if profile.measured_on else _w(lang, 'not_given')}",
+             f"- **{_w(lang, 'rules')}:** {_md(info.id)} {_md(info.version)} · {_w(lang, 'fingerprint')} "
+             f"`{_md(info.fingerprint)}`", ""]
+    if result.warnings:
+        lines += [f"> **{_w(lang, 'warnings')}**", ">"] + [f"> - {_md(w.message)}" for w in result.warnings] + [""]
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- profile: radar
+
+_RADAR_W, _RADAR_H, _RADAR_R = 640.0, 470.0, 165.0
+
+
+def _angle(i: int, n: int) -> float:
+    """Axis ``i`` of ``n``, clockwise from twelve o'clock."""
+    return -math.pi / 2 + 2 * math.pi * i / n
+
+
+def _band_layout(dim: Dimension) -> tuple[tuple[float, str], ...]:
+    """Each band's outer edge as a share of the maximum, with its risk (what the rings are drawn from)."""
+    return tuple((round(_fraction(dim, b.high) if b.high is not None else 1.0, 6), b.risk) for b in dim.bands)
+
+
+def _radar_rings(dims: Sequence[Dimension], cx: float, cy: float, r: float, lang: str) -> list[str]:
+    """Band rings tinted by risk: full circles when every axis has the same bands, else a wedge per axis."""
+    out = []
+    layouts = {_band_layout(d) for d in dims}
+    if len(layouts) == 1 or len(dims) < 3:
+        layout = _band_layout(dims[0])
+        for edge, risk in sorted(layout, key=lambda pair: -pair[0]):
+            out.append(f'<circle class="band-ring" data-risk="{risk}" cx="{_px(cx)}" cy="{_px(cy)}" '
+                       f'r="{_px(edge * r)}" fill="{_RISK_TINT[risk]}"/>')
+        for band in dims[0].bands:
+            if band.high is not None and 0 < _fraction(dims[0], band.high) < 1:
+                radius = _fraction(dims[0], band.high) * r
+                out.append(f'<circle class="band-bound" cx="{_px(cx)}" cy="{_px(cy)}" r="{_px(radius)}" '
+                           f'fill="none" stroke="#8c8c8c" stroke-width="0.8" stroke-dasharray="3 3"/>')
+                out.append(f'<text x="{_px(cx + 3)}" y="{_px(cy - radius - 2)}" font-size="9" fill="#666">'
+                           f'{_e(format_number(band.high, lang))}</text>')
+        return out
+    half = math.pi / len(dims)
+    for i, dim in enumerate(dims):
+        a0, a1 = _angle(i, len(dims)) - half, _angle(i, len(dims)) + half
+        inner = 0.0
+        for edge, risk in _band_layout(dim):
+            out.append(f'<path class="band-ring" data-risk="{risk}" d="{_sector(cx, cy, inner * r, edge * r, a0, a1)}" '
+                       f'fill="{_RISK_TINT[risk]}"/>')
+            inner = edge
+    return out
+
+
+def _sector(cx: float, cy: float, r0: float, r1: float, a0: float, a1: float) -> str:
+    """An SVG path for the ring sector between radii ``r0``–``r1`` and angles ``a0``–``a1``."""
+    def at(radius: float, angle: float) -> str:
+        return f"{_px(cx + radius * math.cos(angle))} {_px(cy + radius * math.sin(angle))}"
+    large = 1 if a1 - a0 > math.pi else 0
+    return (f"M {at(r1, a0)} A {_px(r1)} {_px(r1)} 0 {large} 1 {at(r1, a1)} "
+            f"L {at(r0, a1)} A {_px(r0)} {_px(r0)} 0 {large} 0 {at(r0, a0)} Z")
+
+
+def _radar_label(dim: Dimension, value: float, angle: float, x: float, y: float, lang: str) -> str:
+    cos = math.cos(angle)
+    anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
+    dy = "-0.2em" if math.sin(angle) < -0.5 else ("0.9em" if math.sin(angle) > 0.5 else "0.3em")
+    band = dim.band_of(value)
+    return (f'<text class="axis-label" x="{_px(x)}" y="{_px(y)}" text-anchor="{anchor}" font-size="11" '
+            f'fill="#222"><tspan dy="{dy}">{_e(_label(dim, lang))}</tspan>'
+            f'<tspan x="{_px(x)}" dy="1.15em" fill="#555" font-size="10">{_e(_value_text(dim, value, lang))}'
+            f'{" · " + _e(_band_text(band, lang)) if band else ""}</tspan></text>')
+
+
+def _radar_svg(items: Sequence[tuple[Dimension, float]], department: str, lang: str) -> str:
+    """The resources as a radar (spider) chart; one ``radar-point`` per dimension."""
+    cx, cy, r = _RADAR_W / 2, _RADAR_H / 2, _RADAR_R
+    n = len(items)
+    parts = [f'<svg class="radar" role="img" '
+             f'aria-label="{_e(_w(lang, "radar_label").format(name=department))}" '
+             f'viewBox="0 0 {_px(_RADAR_W)} {_px(_RADAR_H)}" width="{_px(_RADAR_W)}" height="{_px(_RADAR_H)}" '
+             f'data-cx="{_px(cx)}" data-cy="{_px(cy)}" data-radius="{_px(r)}">']
+    parts += _radar_rings([d for d, _ in items], cx, cy, r, lang)
+    parts.append(f'<circle cx="{_px(cx)}" cy="{_px(cy)}" r="{_px(r)}" fill="none" stroke="#777" stroke-width="1"/>')
+    points = []
+    for i, (dim, value) in enumerate(items):
+        a = _angle(i, n)
+        ex, ey = cx + r * math.cos(a), cy + r * math.sin(a)
+        parts.append(f'<line class="axis" x1="{_px(cx)}" y1="{_px(cy)}" x2="{_px(ex)}" y2="{_px(ey)}" '
+                     f'stroke="#999" stroke-width="0.8"/>')
+        parts.append(_radar_label(dim, value, a, cx + (r + 14) * math.cos(a), cy + (r + 14) * math.sin(a), lang))
+        dist = _fraction(dim, value) * r
+        points.append((dim, value, cx + dist * math.cos(a), cy + dist * math.sin(a)))
+    if n >= 2:
+        coords = " ".join(f"{_px(x)},{_px(y)}" for _, _, x, y in points)
+        parts.append(f'<polygon class="profile" points="{coords}" fill="#2f5d9b" fill-opacity="0.18" '
+                     f'stroke="#2f5d9b" stroke-width="2" stroke-linejoin="round"/>')
+    for dim, value, x, y in points:
+        band = dim.band_of(value)
+        colour = _RISK_COLOUR[band.risk] if band else "#2f5d9b"
+        parts.append(f'<circle class="radar-point" data-dimension="{_e(dim.id)}" data-value="{_data_number(value)}" '
+                     f'data-band="{_e(band.id if band else "")}" cx="{_px(x)}" cy="{_px(y)}" r="4.5" '
+                     f'fill="{colour}" stroke="#fff" stroke-width="1.2"><title>{_e(dim.name.get(lang))}: '
+                     f'{_e(_value_text(dim, value, lang))}</title></circle>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------- profile: bars
+
+_BAR_LABEL_W, _BAR_W, _BAR_VALUE_W, _BAR_ROW = 215.0, 300.0, 175.0, 26.0
+
+
+def _bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[str]:
+    x0, h = _BAR_LABEL_W, _BAR_ROW - 10
+    band = dim.band_of(value)
+    risk = band.risk if band else "watch"
+    out = [f'<text x="{_px(x0 - 8)}" y="{_px(y + h - 4)}" text-anchor="end" font-size="11" fill="#222">'
+           f'{_e(_label(dim, lang))}</text>',
+           f'<rect class="track" x="{_px(x0)}" y="{_px(y)}" width="{_px(_BAR_W)}" height="{_px(h)}" fill="#eeeeee"/>',
+           f'<rect class="bar" data-dimension="{_e(dim.id)}" data-value="{_data_number(value)}" '
+           f'data-band="{_e(band.id if band else "")}" data-risk="{_e(risk)}" x="{_px(x0)}" y="{_px(y)}" '
+           f'width="{_px(_fraction(dim, value) * _BAR_W)}" height="{_px(h)}" fill="{_RISK_COLOUR[risk]}">'
+           f'<title>{_e(dim.name.get(lang))}: {_e(_value_text(dim, value, lang))}</title></rect>']
+    for b in dim.bands:
+        if b.high is not None and _fraction(dim, b.high) < 1:
+            bx = x0 + _fraction(dim, b.high) * _BAR_W
+            out.append(f'<line class="band-bound" x1="{_px(bx)}" y1="{_px(y - 3)}" x2="{_px(bx)}" '
+                       f'y2="{_px(y + h + 3)}" stroke="#333" stroke-width="1"/>')
+    out.append(f'<text x="{_px(x0 + _BAR_W + 8)}" y="{_px(y + h - 4)}" font-size="11" fill="#222">'
+               f'<tspan font-weight="600">{_e(_value_text(dim, value, lang))}</tspan>'
+               f'<tspan fill="#555"> · {_e(_band_text(band, lang))}</tspan></text>')
+    return out
+
+
+def _bars_svg(items: Sequence[tuple[Dimension, float]], group: str, lang: str) -> str:
+    """Horizontal bars, one per dimension, each on its own 0–maximum scale."""
+    width = _BAR_LABEL_W + _BAR_W + _BAR_VALUE_W
+    height = _BAR_ROW * len(items) + 8
+    parts = [f'<svg class="bars" role="img" data-group="{_e(group)}" '
+             f'aria-label="{_e(_w(lang, "bars_label").format(group=_w(lang, group)))}" '
+             f'viewBox="0 0 {_px(width)} {_px(height)}" width="{_px(width)}" height="{_px(height)}" '
+             f'data-x="{_px(_BAR_LABEL_W)}" data-width="{_px(_BAR_W)}">']
+    for i, (dim, value) in enumerate(items):
+        parts += _bar_row(dim, value, 6 + i * _BAR_ROW, lang)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _profile_html(profile: Profile, dims: Mapping[str, Dimension], lang: str) -> str:
+    d = profile.department
+    parts = [f'<section class="profile"><h2>{_e(_w(lang, "profile"))}</h2>', _legend(lang),
+             f'<figure class="radar-figure"><h3>{_e(_w(lang, "resource"))}</h3>']
+    resources = _present(profile, dims, "resource")
+    if resources:
+        parts.append(_radar_svg(resources, d.name or d.id, lang))
+        caption = _w(lang, "radar_caption") + ("" if len(resources) >= 3 else " " + _w(lang, "radar_few"))
+        parts.append(f"<figcaption>{_e(caption)}</figcaption>")
+    else:
+        parts.append(f'<p class="muted">{_e(_w(lang, "none_measured"))}</p>')
+    parts.append("</figure>")
+    for group in _GROUPS[1:]:
+        items = _present(profile, dims, group) if group == "demand" else \
+            [(dm, float(profile.scores[dm.id])) for dm in dims.values() if dm.group == group and dm.id in profile.scores]
+        parts.append(f'<figure class="bars-figure"><h3>{_e(_w(lang, group))}</h3>')
+        parts.append(_bars_svg(items, group, lang) if items else f'<p class="muted">{_e(_w(lang, "none_measured"))}</p>')
+        parts.append("</figure>")
+    parts.append(f"<p class=\"muted\">{_e(_w(lang, 'bars_caption'))}</p></section>")
+    return "\n".join(parts)
+
+
+def _profile_md(profile: Profile, dims: Mapping[str, Dimension], lang: str) -> list[str]:
+    lines = [f"## {_w(lang, 'profile')}", "", _w(lang, "gold"), "",
+             f"| {_w(lang, 'group')} | {_w(lang, 'dimension')} | {_w(lang, 'value')} | {_w(lang, 'band')} | "
+             f"{_w(lang, 'assessment')} |", "|---|---|---:|---|---|"]
+    for group in _GROUPS:
+        for dim, value in _present(profile, dims, group):
+            band = dim.band_of(value)
+            lines.append(f"| {_md(_w(lang, group))} | {_md(_label(dim, lang))} | {_md(_value_text(dim, value, lang))} "
+                         f"| {_md(_band_text(band, lang))} | {_md(_w(lang, band.risk)) if band else ''} |")
+    return lines + [""]
+
+
+# ---------------------------------------------------------------------------------------------- profile: plan
+
+def _badges(rec: Recommendation, lang: str) -> str:
+    level = _PREVENTION[lang].get(rec.prevention, rec.prevention)
+    out = f'<span class="badge level" title="{_e(_w(lang, "prevention"))}">{_e(level)}</span>'
+    if rec.iglo:
+        out += f'<span class="badge iglo">IGLO {_e("/".join(rec.iglo))}</span>'
+    return out
+
+
+def _plan_caption(profile: Profile, today: _dt.date, lang: str) -> str:
+    if profile.measured_on is None:
+        return _w(lang, "plan_caption_today").format(date=today.isoformat())
+    return _w(lang, "plan_caption")
+
+
+def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> str:
+    parts = [f'<section class="plan major"><h2>{_e(_w(lang, "plan"))}</h2>']
+    if not result.recommendations:
+        return "\n".join(parts + [f"<p>{_e(_w(lang, 'none'))}</p></section>"])
+    parts.append(f'<table class="plan"><thead><tr><th class="num">#</th><th>{_e(_w(lang, "intervention"))}</th>'
+                 f'<th>{_e(_w(lang, "goal"))}</th><th>{_e(_w(lang, "owner"))}</th>'
+                 f'<th>{_e(_w(lang, "deadline"))}</th><th>{_e(_w(lang, "evaluate"))}</th></tr></thead><tbody>')
+    for rec in result.recommendations:
+        due, plan = _deadline(profile, rec, today), rec.plan
+        weeks = _w(lang, "weeks").format(n=plan.follow_up_weeks) if plan else ""
+        parts.append(
+            f'<tr data-intervention="{_e(rec.intervention_id)}"><td class="num">{rec.rank}</td>'
+            f'<td><strong>{_e(rec.title or rec.intervention_id)}</strong><br>{_badges(rec, lang)}</td>'
+            f'<td>{_e(plan.goal if plan else "")}</td><td>{_e(plan.owner if plan else "")}</td>'
+            f'<td class="date" data-deadline="{due.isoformat() if due else ""}">{due.isoformat() if due else ""}'
+            f'<br><span class="muted">{_e(weeks)}</span></td>'
+            f'<td>{_e(plan.evaluation if plan else "")}</td></tr>')
+    parts.append(f"</tbody></table><p class=\"muted\">{_e(_plan_caption(profile, today, lang))}</p></section>")
+    return "\n".join(parts)
+
+
+def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> list[str]:
+    lines = [f"## {_w(lang, 'plan')}", ""]
+    if not result.recommendations:
+        return lines + [_w(lang, "none"), ""]
+    lines += [f"| # | {_w(lang, 'intervention')} | {_w(lang, 'prevention')} | IGLO | {_w(lang, 'goal')} | "
+              f"{_w(lang, 'owner')} | {_w(lang, 'deadline')} | {_w(lang, 'evaluate')} |",
+              "|---:|---|---|---|---|---|---|---|"]
+    for rec in result.recommendations:
+        due, plan = _deadline(profile, rec, today), rec.plan
+        lines.append(f"| {rec.rank} | {_md(rec.title or rec.intervention_id)} | "
+                     f"{_md(_PREVENTION[lang].get(rec.prevention, rec.prevention))} | {_md('/'.join(rec.iglo))} | "
+                     f"{_md(plan.goal if plan else '')} | {_md(plan.owner if plan else '')} | "
+                     f"{due.isoformat() if due else ''} | {_md(plan.evaluation if plan else '')} |")
+    return lines + ["", _plan_caption(profile, today, lang), ""]
+
+
+# ---------------------------------------------------------------------------------------------- profile: rationale
+
+def _rationale_html(result: Result, lang: str) -> str:
+    parts = [f'<section class="rationale major"><h2>{_e(_w(lang, "why"))}</h2>']
+    for rec in result.recommendations:
+        parts.append(f'<article data-intervention="{_e(rec.intervention_id)}">'
+                     f"<h3>{rec.rank}. {_e(rec.title or rec.intervention_id)}</h3>")
+        if rec.description:
+            parts.append(f'<p class="muted">{_e(rec.description)}</p>')
+        for reason in rec.because:
+            conds = "".join(f'<li class="{"holds" if c.holds else "fails"}">{"✓" if c.holds else "✗"} {_e(c.text)}</li>'
+                            for c in reason.conditions)
+            parts.append(f'<div class="reason" data-rule="{_e(reason.rule_id)}"><p><strong>{_e(reason.title)}</strong> '
+                         f'<span class="muted">(+{_e(format_number(reason.points, lang))} {_e(_w(lang, "points"))})'
+                         f'</span></p><p>{_e(reason.text)}</p><ul class="conditions">{conds}</ul></div>')
+        parts.append("</article>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _rationale_md(result: Result, lang: str) -> list[str]:
+    lines = [f"## {_w(lang, 'why')}", ""]
+    for rec in result.recommendations:
+        lines += [f"### {rec.rank}. {_md(rec.title or rec.intervention_id)}", ""]
+        if rec.description:
+            lines += [_md(rec.description), ""]
+        for reason in rec.because:
+            lines.append(f"- **{_md(reason.title)}** (+{format_number(reason.points, lang)} {_w(lang, 'points')}): "
+                         f"{_md(reason.text)}")
+            lines += [f"  - {'✓' if c.holds else '✗'} {_md(c.text)}" for c in reason.conditions]
+        lines.append("")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- profile: levers
+
+def _lever_change(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> str:
+    """``Følelsesmæssige krav 76 (høj) → 66 (middel)``, joined with `` + `` for a pair."""
+    out = []
+    for ident, cur, target, b0, b1 in zip(lever.dimensions, lever.currents, lever.targets, lever.from_bands,
+                                          lever.to_bands):
+        dim = dims.get(ident)
+        if dim is None:
+            out.append(f"{ident} {format_number(cur, lang)} → {format_number(target, lang)}")
+            continue
+        out.append(f"{dim.name.get(lang)} {_value_text(dim, cur, lang)} ({_band_text(dim.band(b0), lang)}) → "
+                   f"{_value_text(dim, target, lang)} ({_band_text(dim.band(b1), lang)})")
+    return " + ".join(out)
+
+
+def _lever_effect(lever: Lever, report: LeverReport, lang: str) -> str:
+    return (_w(lang, "risk_falls").format(p=format_number(round(lever.share * 100), lang)) + "; "
+            + _w(lang, "no_longer").format(n=len(lever.no_longer_needed), m=len(report.listed)))
+
+
+def _useful_levers(report: LeverReport) -> list[Lever]:
+    return [lever for lever in report.levers if lever.reduction > 0]
+
+
+def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str) -> str:
+    parts = [f'<section class="levers"><h2>{_e(_w(lang, "levers"))}</h2><p>{_e(_w(lang, "levers_intro"))}</p>']
+    useful = _useful_levers(report)
+    if not useful:
+        return "\n".join(parts + [f"<p>{_e(_w(lang, 'no_levers'))}</p></section>"])
+    parts.append(f"<table class=\"levers\"><thead><tr><th>{_e(_w(lang, 'change'))}</th>"
+                 f"<th>{_e(_w(lang, 'effect'))}</th></tr></thead><tbody>")
+    for lever in useful:
+        parts.append(f'<tr data-dimension="{_e(lever.dimensions[0])}"><td>{_e(_lever_change(lever, dims, lang))}</td>'
+                     f"<td>{_e(_lever_effect(lever, report, lang))}</td></tr>")
+    parts.append("</tbody></table>")
+    pair = report.best_pair
+    if pair is not None and pair.reduction > 0:
+        parts.append(f'<p class="best-pair"><strong>{_e(_w(lang, "best_pair"))}:</strong> '
+                     f"{_e(_lever_change(pair, dims, lang))} — {_e(_lever_effect(pair, report, lang))}</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str) -> list[str]:
+    lines = [f"## {_w(lang, 'levers')}", "", _w(lang, "levers_intro"), ""]
+    useful = _useful_levers(report)
+    if not useful:
+        return lines + [_w(lang, "no_levers"), ""]
+    lines += [f"| {_w(lang, 'change')} | {_w(lang, 'effect')} |", "|---|---|"]
+    lines += [f"| {_md(_lever_change(lv, dims, lang))} | {_md(_lever_effect(lv, report, lang))} |" for lv in useful]
+    pair = report.best_pair
+    if pair is not None and pair.reduction > 0:
+        lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(_lever_change(pair, dims, lang))} — "
+                      f"{_md(_lever_effect(pair, report, lang))}"]
+    return lines + [""]
+
+
+# ---------------------------------------------------------------------------------------------- profile: sources
+
+def _sources_html(result: Result, lang: str) -> str:
+    sources = _sources(result)
+    if not sources:
+        return ""
+    items = []
+    for ident, citation, url, grade in sources:
+        safe = _safe_url(url)
+        link = f' <a href="{_e(safe)}">{_e(_w(lang, "link"))}</a>' if safe else ""
+        items.append(f'<li data-source="{_e(ident)}">{_e(citation)} <span class="badge">'
+                     f"{_e(_GRADE[lang].get(grade, grade))}</span>{link}</li>")
+    return f'<footer><h2>{_e(_w(lang, "sources"))}</h2><ol class="sources">{"".join(items)}</ol></footer>'
+
+
+def _sources_md(result: Result, lang: str) -> list[str]:
+    sources = _sources(result)
+    if not sources:
+        return []
+    lines = [f"## {_w(lang, 'sources')}", ""]
+    for i, (_, citation, url, grade) in enumerate(sources, 1):
+        safe = _safe_url(url)
+        lines.append(f"{i}. {_md(citation)} ({_md(_GRADE[lang].get(grade, grade))})" + (f" <{safe}>" if safe else ""))
+    return lines + [""]
+
+
+# ---------------------------------------------------------------------------------------------- profile report
+
+def render_profile_report(profile: Profile, result: Result, description: Description, levers: LeverReport | None,
+                          fmt: str = "html", today: _dt.date | None = None) -> str:
+    """One department's report: header, charts, action plan, rationale, levers and sources.
+
+    ``today`` is where follow-up dates count from when the profile has no measurement date
+    (default: the current date).
+    """
+    _check_format(fmt)
+    lang = result.language
+    dims = _catalogue(description)
+    day = today or _dt.date.today()
+    if fmt == "md":
+        lines = _header_md(profile, result, description, lang) + _profile_md(profile, dims, lang) \
+            + _plan_md(profile, result, day, lang) + _rationale_md(result, lang) \
+            + (_levers_md(levers, dims, lang) if levers is not None else []) + _sources_md(result, lang)
+        return "\n".join(lines).rstrip() + "\n"
+    body = [_header_html(profile, result, description, lang), _profile_html(profile, dims, lang),
+            _plan_html(profile, result, day, lang), _rationale_html(result, lang),
+            _levers_html(levers, dims, lang) if levers is not None else "", _sources_html(result, lang)]
+    d = profile.department
+    return _page(lang, f"{_w(lang, 'title')} – {d.name or d.id}", [b for b in body if b])
+
+
+# ---------------------------------------------------------------------------------------------- organisation
+
+def _refused_reason(outcome: DepartmentOutcome, lang: str) -> str:
+    return _REFUSED_DA.format(n=outcome.respondents) if lang == "da" else (outcome.refused or "")
+
+
+def _org_counts(org: OrgResult, lang: str) -> str:
+    return (f"{len(org.evaluated)} {_w(lang, 'evaluated')}, {len(org.refused)} {_w(lang, 'refused')}, "
+            f"{len(org.invalid)} {_w(lang, 'invalid')}")
+
+
+def _share(share: float, lang: str) -> str:
+    return f"{format_number(round(share * 100, 1), lang)} %"
+
+
+def _heat_dimensions(org: OrgResult, description: Description) -> list[Dimension]:
+    """Every catalogue dimension that at least one evaluated department has, grouped, in catalogue order."""
+    present = {ident for o in org.evaluated for ident, _ in o.bands}
+    return [d for group in _GROUPS for d in description.dimensions if d.group == group and d.id in present]
+
+
+def _names(org: OrgResult) -> dict[str, str]:
+    return {o.department_id: o.name or o.department_id for o in org.departments}
+
+
+def _org_header_html(org: OrgResult, description: Description, lang: str) -> str:
+    info = org.ruleset
+    rows = [(_w(lang, "rules"), f"{_e(info.id)} {_e(info.version)} · {_e(_w(lang, 'fingerprint'))} "
+                                f'<span class="fingerprint">{_e(info.fingerprint)}</span>'),
+            (_w(lang, "departments"), _e(_org_counts(org, lang))),
+            (_w(lang, "escalation"), _e(_share(org.escalation_share, lang)))]
+    return "\n".join([f"<header><h1>{_e(_w(lang, 'org_title'))}</h1>",
+                      f'<p class="muted">{_e(description.title.get(lang))}</p>', '<dl class="meta">',
+                      *[f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows], "</dl></header>"])
+
+
+def _escalated_html(org: OrgResult, lang: str) -> str:
+    names = _names(org)
+    parts = [f'<section class="escalated"><h2>{_e(_w(lang, "escalated"))}</h2>']
+    if not org.escalated:
+        parts.append(f"<p>{_e(_w(lang, 'no_escalated'))}</p>")
+    for need in org.escalated:
+        depts = ", ".join(names.get(i, i) for i in need.department_ids)
+        parts.append(f'<article data-intervention="{_e(need.intervention_id)}"><h3>{_e(need.title)}</h3>'
+                     f'<p class="reason">{_e(need.reason)}</p>'
+                     f'<p class="muted">{_e(_w(lang, "needed_in"))}: {_e(depts)}</p></article>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _escalated_badge(lang: str) -> str:
+    return f' <span class="badge level">{_e(_w(lang, "escalated_badge"))}</span>'
+
+
+def _needs_html(org: OrgResult, lang: str) -> str:
+    rows = "".join(f'<tr data-intervention="{_e(n.intervention_id)}"><td>{_e(n.title)}'
+                   f'{_escalated_badge(lang) if n.escalated else ""}'
+                   f'</td><td class="num">{n.departments}</td><td class="num">{_e(_share(n.share, lang))}</td></tr>'
+                   for n in org.needs)
+    return (f'<section class="needs"><h2>{_e(_w(lang, "needs"))}</h2><table class="needs"><thead><tr>'
+            f'<th>{_e(_w(lang, "intervention"))}</th><th class="num">{_e(_w(lang, "departments"))}</th>'
+            f'<th class="num">{_e(_w(lang, "share"))}</th></tr></thead><tbody>{rows}</tbody></table></section>')
+
+
+def _heat_cell(outcome: DepartmentOutcome, dim: Dimension, lang: str) -> str:
+    bands = dict(outcome.bands)
+    ident = _e(outcome.department_id)
+    band = dim.band(bands[dim.id]) if dim.id in bands else None
+    if band is None:
+        return f'<td class="cell empty" data-department="{ident}" data-dimension="{_e(dim.id)}"></td>'
+    return (f'<td class="cell risk-{_e(band.risk)}" data-department="{ident}" data-dimension="{_e(dim.id)}" '
+            f'data-band="{_e(band.id)}" data-risk="{_e(band.risk)}">{_e(band.label.get(lang))}</td>')
+
+
+def _heatmap_html(org: OrgResult, description: Description, lang: str) -> str:
+    """Dimensions down, departments across (a page holds 30 rows more easily than 30 columns)."""
+    evaluated = org.evaluated
+    dims = _heat_dimensions(org, description)
+    parts = [f'<section class="heatmap major"><h2>{_e(_w(lang, "heatmap"))}</h2>', _legend(lang)]
+    if not evaluated or not dims:
+        return "\n".join(parts + [f"<p>{_e(_w(lang, 'none_measured'))}</p></section>"])
+    head = "".join(f'<th data-department="{_e(o.department_id)}">{_e(o.name or o.department_id)}</th>'
+                   for o in evaluated)
+    parts.append(f'<table class="heatmap"><thead><tr><th>{_e(_w(lang, "dimension"))}</th>{head}</tr></thead><tbody>')
+    group = ""
+    for dim in dims:
+        if dim.group != group:
+            group = dim.group
+            parts.append(f'<tr class="group"><th colspan="{len(evaluated) + 1}">{_e(_w(lang, group))}</th></tr>')
+        cells = "".join(_heat_cell(o, dim, lang) for o in evaluated)
+        parts.append(f"<tr><th>{_e(_label(dim, lang))}</th>{cells}</tr>")
+    parts.append(f"</tbody></table><p class=\"muted\">{_e(_w(lang, 'heat_caption'))}</p></section>")
+    return "\n".join(parts)
+
+
+def _top3_html(org: OrgResult, lang: str) -> str:
+    escalated = {n.intervention_id for n in org.escalated}
+    rows = []
+    for o in org.evaluated:
+        recs = o.result.recommendations[:3] if o.result else ()
+        items = "".join(f'<li data-intervention="{_e(r.intervention_id)}">{_e(r.title or r.intervention_id)}'
+                        f'{_escalated_badge(lang) if r.intervention_id in escalated else ""}'
+                        f"</li>" for r in recs)
+        rows.append(f'<tr data-department="{_e(o.department_id)}"><th>{_e(_department_title(o.name, o.department_id))}'
+                    f"</th><td>{'<ol>' + items + '</ol>' if items else _e(_w(lang, 'none'))}</td></tr>")
+    return (f'<section class="top3"><h2>{_e(_w(lang, "top3"))}</h2><table class="top3"><thead><tr>'
+            f'<th>{_e(_w(lang, "department"))}</th><th>{_e(_w(lang, "intervention"))}</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></section>')
+
+
+def _refused_html(org: OrgResult, lang: str) -> str:
+    if not org.refused:
+        return ""
+    items = "".join(f'<li data-department="{_e(o.department_id)}"><strong>'
+                    f"{_e(_department_title(o.name, o.department_id))}</strong>: {_e(_refused_reason(o, lang))}</li>"
+                    for o in org.refused)
+    return (f'<section class="refused"><h2>{_e(_w(lang, "refused_h"))}</h2><p class="muted">'
+            f'{_e(_w(lang, "refused_note"))}</p><ul class="refused">{items}</ul></section>')
+
+
+def _invalid_html(org: OrgResult, lang: str) -> str:
+    if not org.invalid:
+        return ""
+    items = "".join(f'<li data-department="{_e(o.department_id)}"><strong>'
+                    f"{_e(_department_title(o.name, o.department_id))}</strong><ul>"
+                    + "".join(f"<li>{_e(str(err))}</li>" for err in o.errors) + "</ul></li>" for o in org.invalid)
+    return f'<section class="invalid"><h2>{_e(_w(lang, "invalid_h"))}</h2><ul class="invalid">{items}</ul></section>'
+
+
+def _org_md(org: OrgResult, description: Description, lang: str) -> list[str]:
+    info, names = org.ruleset, _names(org)
+    lines = [f"# {_w(lang, 'org_title')}", "", _md(description.title.get(lang)), "",
+             f"- **{_w(lang, 'rules')}:** {_md(info.id)} {_md(info.version)} · {_w(lang, 'fingerprint')} "
+             f"`{_md(info.fingerprint)}`",
+             f"- **{_w(lang, 'departments')}:** {_org_counts(org, lang)}",
+             f"- **{_w(lang, 'escalation')}:** {_share(org.escalation_share, lang)}", "",
+             f"## {_w(lang, 'escalated')}", ""]
+    if not org.escalated:
+        lines += [_w(lang, "no_escalated"), ""]
+    for need in org.escalated:
+        lines += [f"### {_md(need.title)}", "", _md(need.reason), "",
+                  f"{_w(lang, 'needed_in')}: {_md(', '.join(names.get(i, i) for i in need.department_ids))}", ""]
+    lines += [f"## {_w(lang, 'needs')}", "", f"| {_w(lang, 'intervention')} | {_w(lang, 'departments')} | "
+              f"{_w(lang, 'share')} |", "|---|---:|---:|"]
+    lines += [f"| {_md(n.title)}{' (' + _w(lang, 'escalated_badge') + ')' if n.escalated else ''} | {n.departments} | "
+              f"{_share(n.share, lang)} |" for n in org.needs]
+    lines += ["", f"## {_w(lang, 'heatmap')}", ""]
+    dims = _heat_dimensions(org, description)
+    if org.evaluated and dims:
+        lines += [f"| {_w(lang, 'dimension')} | " + " | ".join(_md(o.name or o.department_id) for o in org.evaluated)
+                  + " |", "|---|" + "---|" * len(org.evaluated)]
+        for dim in dims:
+            cells = []
+            for o in org.evaluated:
+                band_id = dict(o.bands).get(dim.id)
+                band = dim.band(band_id) if band_id else None
+                cells.append(_md(band.label.get(lang)) if band else "")
+            lines.append(f"| {_md(_label(dim, lang))} | " + " | ".join(cells) + " |")
+        lines += ["", _w(lang, "heat_caption")]
+    else:
+        lines.append(_w(lang, "none_measured"))
+    lines += ["", f"## {_w(lang, 'top3')}", ""]
+    for o in org.evaluated:
+        recs = o.result.recommendations[:3] if o.result else ()
+        lines.append(f"- **{_md(_department_title(o.name, o.department_id))}:** "
+                     + ("; ".join(f"{r.rank}. {_md(r.title or r.intervention_id)}" for r in recs) or _w(lang, "none")))
+    lines.append("")
+    if org.refused:
+        lines += [f"## {_w(lang, 'refused_h')}", "", _w(lang, "refused_note"), ""]
+        lines += [f"- **{_md(_department_title(o.name, o.department_id))}:** {_md(_refused_reason(o, lang))}"
+                  for o in org.refused] + [""]
+    if org.invalid:
+        lines += [f"## {_w(lang, 'invalid_h')}", ""]
+        for o in org.invalid:
+            lines.append(f"- **{_md(_department_title(o.name, o.department_id))}**")
+            lines += [f"  - {_md(str(err))}" for err in o.errors]
+        lines.append("")
+    return lines
+
+
+def render_org_report(org: OrgResult, description: Description, fmt: str = "html") -> str:
+    """The organisation overview: escalated interventions, needs, a band heat map, each department's
+    top three, and the departments that were refused or invalid (without any of their results)."""
+    _check_format(fmt)
+    lang = org.language
+    if fmt == "md":
+        return "\n".join(_org_md(org, description, lang)).rstrip() + "\n"
+    body = [_org_header_html(org, description, lang), _escalated_html(org, lang), _needs_html(org, lang),
+            _heatmap_html(org, description, lang), _top3_html(org, lang), _refused_html(org, lang),
+            _invalid_html(org, lang)]
+    return _page(lang, _w(lang, "org_title"), [b for b in body if b], _ORG_STYLE)

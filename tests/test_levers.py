@@ -1,0 +1,65 @@
+"""Levers: the next better band per dimension, and what reaching it does to risk and the list."""
+
+from __future__ import annotations
+
+import random
+from types import MappingProxyType
+
+from engine import Department, Profile
+from engine.levers import levers, next_better_band, total_risk
+from engine.synthetic import random_values
+
+from .conftest import EXAMPLES
+from .test_cli import trivsel
+from client.profiles import read_profile
+
+
+def test_production_example_levers(recommender) -> None:
+    report = levers(recommender, read_profile(str(EXAMPLES / "production-high-workload.yaml")))
+    first = report.levers[0]
+    assert (first.dimensions, first.currents, first.targets) == (("influence",), (28,), (33.0,))
+    assert (first.from_bands, first.to_bands) == (("low",), ("medium",))
+    assert first.no_longer_needed == ("influence-over-planning",)
+    assert report.best_pair is not None and report.best_pair.reduction >= max(x.reduction for x in report.levers)
+    assert [x.reduction for x in report.levers] == sorted((x.reduction for x in report.levers), reverse=True)
+
+
+def test_levers_are_honest_on_random_profiles(recommender) -> None:
+    rng = random.Random(41)
+    dims = recommender.ruleset.dimensions
+    for i in range(60):
+        profile = Profile(Department(f"d{i}"), 20, MappingProxyType(random_values(rng, dims, 0.2, 0.3)))
+        report = levers(recommender, profile, pairs=False)
+        base = recommender.evaluate(profile)
+        assert report.risk == total_risk(base)
+        for lever in report.levers:
+            (ident,), (target,) = lever.dimensions, lever.targets
+            dim = dims[ident]
+            assert dim.band_of(target).id == lever.to_bands[0] != lever.from_bands[0]
+            assert lever.reduction >= 0  # a better value never raises the risk
+            after = recommender.evaluate(profile.with_scores({**profile.scores, ident: target}))
+            assert total_risk(after) == lever.risk_after
+            remaining = {c.intervention_id for c in after.ranked}
+            assert not set(lever.no_longer_needed) & remaining
+
+
+def test_next_better_band_follows_the_harmful_direction(ruleset) -> None:
+    dims = ruleset.dimensions
+    assert next_better_band(dims["influence"], 20)[2] == 33            # resource: up
+    assert next_better_band(dims["work_pace"], 81)[2] == 66            # demand: down
+    assert next_better_band(dims["work_pace"], 10)[2] == 20            # demand too low (apathy): up
+    assert next_better_band(dims["sickness_absence_pct"], 7.2)[2] == 5.9
+    assert next_better_band(dims["influence"], 80) is None             # already in the best band
+    assert next_better_band(dims["bullying"], 3)[2] == 0                # any exposure: the way out is none
+    assert next_better_band(dims["turnover_pct"], 20)[2] == 19.9        # 20 is already 'high' (elevated is below 20)
+
+
+def test_levers_command(tmp_path) -> None:
+    proc = trivsel("levers", str(EXAMPLES / "production-high-workload.yaml"))
+    out = " ".join(proc.stdout.split())  # independent of the terminal's width
+    assert proc.returncode == 0
+    assert "1. Influence 28 → 33 (low → medium)" in out
+    assert "1 of 5 no longer needed: influence-over-planning" in out
+    assert "Best pair:" in out
+    da = " ".join(trivsel("levers", str(EXAMPLES / "high-absence.yaml"), "--lang", "da").stdout.split())
+    assert "Sygefravær 7,2 → 5,9" in da
