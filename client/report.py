@@ -194,9 +194,10 @@ def _e(text: object) -> str:
 
 
 def _md(text: object) -> str:
-    """Text for a Markdown table cell or line: no raw HTML, no pipes, one line."""
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("|", "\\|").replace("\r", " ").replace("\n", " "))
+    """Text for a Markdown table cell or line: one line, pipes escaped, and ``<`` escaped so that no
+    text can become raw HTML (``28 \\< 33`` renders as ``28 < 33``)."""
+    return (str(text).replace("\\", "\\\\").replace("<", "\\<").replace("|", "\\|")
+            .replace("\r", " ").replace("\n", " "))
 
 
 def _px(x: float) -> str:

@@ -126,9 +126,11 @@ def levers(recommender: Recommender, profile: Profile, options: Options = Option
     base = recommender.evaluate(profile, options.min_group_size)
     listed = tuple(c.intervention_id for c in recommender.chosen(base, options.top))
     moves = []
-    for ident, value in base.checked.values.items():
-        dim = recommender.ruleset.dimensions[ident]
-        step = next_better_band(dim, value)
+    values = base.checked.values
+    for ident, dim in recommender.ruleset.dimensions.items():  # catalogue order: the same answer for any key order
+        if ident not in values:
+            continue
+        step = next_better_band(dim, values[ident])
         if step is not None:
             moves.append((ident, step[2], step[0], step[1]))
     singles = [_effect(recommender, base.checked.profile, base, listed, [m]) for m in moves]
