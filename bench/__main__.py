@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import sys
 
-from . import engine_bench, grpc_bench
+from . import engine_bench, grpc_bench, org_bench
 
 
 def main() -> int:
-    """``python -m bench [engine|grpc]``: both sections by default."""
-    sections = sys.argv[1:] or ["engine", "grpc"]
+    """``python -m bench [engine|grpc|org]``: every section by default."""
+    sections = sys.argv[1:] or ["engine", "grpc", "org"]
     for section in sections:
         if section == "engine":
             engine_bench.main([])
         elif section == "grpc":
             grpc_bench.main([])
+        elif section == "org":
+            org_bench.main()
         else:
-            print(f"unknown section {section!r}; use engine or grpc", file=sys.stderr)
+            print(f"unknown section {section!r}; use engine, grpc or org", file=sys.stderr)
             return 2
         print()
     return 0

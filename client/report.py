@@ -59,7 +59,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "plan_caption_today": "No measurement date was given, so follow-up dates count from {date}.",
         "none": "No recommendations.", "why": "Rationale", "points": "points", "levers": "Levers",
         "levers_intro": "Which single improvement helps most: each dimension moved to its next better band.",
-        "change": "Change", "effect": "Effect", "risk_falls": "total risk −{p} %",
+        "from": "From", "to": "To", "risk_col": "Total risk", "needed_col": "Recommendations",
         "no_longer": "{n} of {m} recommendations no longer needed", "best_pair": "Best pair",
         "no_levers": "No single change lowers the risk.", "sources": "Sources", "link": "link",
         "dimension": "Dimension", "group": "Group", "value": "Value", "band": "Band", "assessment": "Assessment",
@@ -97,7 +97,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "plan_caption_today": "Profilen har ingen måledato, så opfølgningsdatoerne regnes fra {date}.",
         "none": "Ingen anbefalinger.", "why": "Begrundelse", "points": "point", "levers": "Løftestænger",
         "levers_intro": "Den enkelte forbedring, der hjælper mest: hver dimension flyttet til sit næste bedre bånd.",
-        "change": "Ændring", "effect": "Virkning", "risk_falls": "samlet risiko −{p} %",
+        "from": "Fra", "to": "Til", "risk_col": "Samlet risiko", "needed_col": "Anbefalinger",
         "no_longer": "{n} af {m} anbefalinger ikke længere nødvendige", "best_pair": "Bedste par",
         "no_levers": "Ingen enkelt ændring sænker risikoen.", "sources": "Kilder", "link": "link",
         "dimension": "Dimension", "group": "Gruppe", "value": "Værdi", "band": "Bånd", "assessment": "Vurdering",
@@ -154,6 +154,8 @@ thead { display: table-header-group; }
 tr { break-inside: avoid; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.date { white-space: nowrap; }
+td ol, td ul { margin: 0; padding-left: 18px; }
+table.top3 thead th:first-child { width: 35%; }
 .badge { display: inline-block; font-size: 8pt; padding: 0 5px; margin: 2px 2px 0 0; border-radius: 8px;
          border: 1px solid #999; background: #f4f4f4; white-space: nowrap; }
 .badge.level { border-color: #4a6fa5; background: #e6edf7; }
@@ -170,6 +172,9 @@ ul.conditions .holds { color: #2e6b3a; } ul.conditions .fails { color: #8a2b20; 
 .cell { text-align: center; font-size: 8.5pt; }
 .risk-ok { background: #d7ecd5; } .risk-watch { background: #fae7b5; } .risk-adverse { background: #f2c4be; }
 tr.group th { background: #e4e4e4; }
+table.heatmap { table-layout: fixed; }
+table.heatmap thead th { overflow-wrap: anywhere; font-size: 8.5pt; }
+table.heatmap thead th:first-child { width: 17%; }
 ol.sources li { margin-bottom: 4px; }
 a { color: #1f4f8f; }
 @media print {
@@ -324,7 +329,7 @@ def _header_md(profile: Profile, result: Result, description: Description, lang:
 
 # ---------------------------------------------------------------------------------------------- profile: radar
 
-_RADAR_W, _RADAR_H, _RADAR_R = 640.0, 470.0, 165.0
+_RADAR_W, _RADAR_H, _RADAR_R = 760.0, 410.0, 160.0
 
 
 def _angle(i: int, n: int) -> float:
@@ -406,7 +411,7 @@ def _radar_svg(items: Sequence[tuple[Dimension, float]], department: str, lang: 
         points.append((dim, value, cx + dist * math.cos(a), cy + dist * math.sin(a)))
     if n >= 2:
         coords = " ".join(f"{_px(x)},{_px(y)}" for _, _, x, y in points)
-        parts.append(f'<polygon class="profile" points="{coords}" fill="#2f5d9b" fill-opacity="0.18" '
+        parts.append(f'<polygon class="profile" points="{coords}" fill="#2f5d9b" fill-opacity="0.1" '
                      f'stroke="#2f5d9b" stroke-width="2" stroke-linejoin="round"/>')
     for dim, value, x, y in points:
         band = dim.band_of(value)
@@ -514,7 +519,9 @@ def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> 
     parts = [f'<section class="plan major"><h2>{_e(_w(lang, "plan"))}</h2>']
     if not result.recommendations:
         return "\n".join(parts + [f"<p>{_e(_w(lang, 'none'))}</p></section>"])
-    parts.append(f'<table class="plan"><thead><tr><th class="num">#</th><th>{_e(_w(lang, "intervention"))}</th>'
+    parts.append('<table class="plan"><colgroup><col style="width:4%"><col style="width:21%"><col style="width:22%">'
+                 '<col style="width:15%"><col style="width:11%"><col style="width:27%"></colgroup>')
+    parts.append(f'<thead><tr><th class="num">#</th><th>{_e(_w(lang, "intervention"))}</th>'
                  f'<th>{_e(_w(lang, "goal"))}</th><th>{_e(_w(lang, "owner"))}</th>'
                  f'<th>{_e(_w(lang, "deadline"))}</th><th>{_e(_w(lang, "evaluate"))}</th></tr></thead><tbody>')
     for rec in result.recommendations:
@@ -583,27 +590,36 @@ def _rationale_md(result: Result, lang: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- profile: levers
 
-def _lever_change(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> str:
-    """``Følelsesmæssige krav 76 (høj) → 66 (middel)``, joined with `` + `` for a pair."""
-    out = []
+def _lever_parts(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> tuple[str, str, str]:
+    """(dimension, from, to) as text: ``Følelsesmæssige krav``, ``76 (høj)``, ``66 (middel)``; a pair's
+    two dimensions are joined with `` + ``."""
+    names, froms, tos = [], [], []
     for ident, cur, target, b0, b1 in zip(lever.dimensions, lever.currents, lever.targets, lever.from_bands,
                                           lever.to_bands):
         dim = dims.get(ident)
-        if dim is None:
-            out.append(f"{ident} {format_number(cur, lang)} → {format_number(target, lang)}")
+        if dim is None:  # a description of another rule set: show what we know
+            names.append(ident)
+            froms.append(format_number(cur, lang))
+            tos.append(format_number(target, lang))
             continue
-        out.append(f"{dim.name.get(lang)} {_value_text(dim, cur, lang)} ({_band_text(dim.band(b0), lang)}) → "
-                   f"{_value_text(dim, target, lang)} ({_band_text(dim.band(b1), lang)})")
-    return " + ".join(out)
+        names.append(dim.name.get(lang))
+        froms.append(f"{_value_text(dim, cur, lang)} ({_band_text(dim.band(b0), lang)})")
+        tos.append(f"{_value_text(dim, target, lang)} ({_band_text(dim.band(b1), lang)})")
+    return " + ".join(names), " + ".join(froms), " + ".join(tos)
 
 
-def _lever_effect(lever: Lever, report: LeverReport, lang: str) -> str:
-    return (_w(lang, "risk_falls").format(p=format_number(round(lever.share * 100), lang)) + "; "
-            + _w(lang, "no_longer").format(n=len(lever.no_longer_needed), m=len(report.listed)))
+def _lever_effect(lever: Lever, report: LeverReport, lang: str) -> tuple[str, str]:
+    """(the fall in total risk, ``n of m recommendations no longer needed``)."""
+    return (f"−{format_number(round(lever.share * 100), lang)} %",
+            _w(lang, "no_longer").format(n=len(lever.no_longer_needed), m=len(report.listed)))
 
 
 def _useful_levers(report: LeverReport) -> list[Lever]:
     return [lever for lever in report.levers if lever.reduction > 0]
+
+
+def _lever_columns(lang: str) -> tuple[str, ...]:
+    return (_w(lang, "dimension"), _w(lang, "from"), _w(lang, "to"), _w(lang, "risk_col"), _w(lang, "needed_col"))
 
 
 def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str) -> str:
@@ -611,16 +627,21 @@ def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str) 
     useful = _useful_levers(report)
     if not useful:
         return "\n".join(parts + [f"<p>{_e(_w(lang, 'no_levers'))}</p></section>"])
-    parts.append(f"<table class=\"levers\"><thead><tr><th>{_e(_w(lang, 'change'))}</th>"
-                 f"<th>{_e(_w(lang, 'effect'))}</th></tr></thead><tbody>")
+    head = "".join(f"<th class=\"num\">{_e(c)}</th>" if i == 3 else f"<th>{_e(c)}</th>"
+                   for i, c in enumerate(_lever_columns(lang)))
+    parts.append(f'<table class="levers"><thead><tr>{head}</tr></thead><tbody>')
     for lever in useful:
-        parts.append(f'<tr data-dimension="{_e(lever.dimensions[0])}"><td>{_e(_lever_change(lever, dims, lang))}</td>'
-                     f"<td>{_e(_lever_effect(lever, report, lang))}</td></tr>")
+        name, before, after = _lever_parts(lever, dims, lang)
+        risk, needed = _lever_effect(lever, report, lang)
+        parts.append(f'<tr data-dimension="{_e(lever.dimensions[0])}"><td>{_e(name)}</td><td>{_e(before)}</td>'
+                     f'<td>{_e(after)}</td><td class="num">{_e(risk)}</td><td>{_e(needed)}</td></tr>')
     parts.append("</tbody></table>")
     pair = report.best_pair
     if pair is not None and pair.reduction > 0:
-        parts.append(f'<p class="best-pair"><strong>{_e(_w(lang, "best_pair"))}:</strong> '
-                     f"{_e(_lever_change(pair, dims, lang))} — {_e(_lever_effect(pair, report, lang))}</p>")
+        name, before, after = _lever_parts(pair, dims, lang)
+        risk, needed = _lever_effect(pair, report, lang)
+        parts.append(f'<p class="best-pair"><strong>{_e(_w(lang, "best_pair"))}:</strong> {_e(name)}: '
+                     f"{_e(before)} → {_e(after)}; {_e(_w(lang, 'risk_col').lower())} {_e(risk)}; {_e(needed)}.</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -630,12 +651,16 @@ def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str) ->
     useful = _useful_levers(report)
     if not useful:
         return lines + [_w(lang, "no_levers"), ""]
-    lines += [f"| {_w(lang, 'change')} | {_w(lang, 'effect')} |", "|---|---|"]
-    lines += [f"| {_md(_lever_change(lv, dims, lang))} | {_md(_lever_effect(lv, report, lang))} |" for lv in useful]
+    lines += ["| " + " | ".join(_lever_columns(lang)) + " |", "|---|---|---|---:|---|"]
+    for lever in useful:
+        cells = _lever_parts(lever, dims, lang) + _lever_effect(lever, report, lang)
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
     pair = report.best_pair
     if pair is not None and pair.reduction > 0:
-        lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(_lever_change(pair, dims, lang))} — "
-                      f"{_md(_lever_effect(pair, report, lang))}"]
+        name, before, after = _lever_parts(pair, dims, lang)
+        risk, needed = _lever_effect(pair, report, lang)
+        lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(name)}: {_md(before)} → {_md(after)}; "
+                      f"{_w(lang, 'risk_col').lower()} {risk}; {_md(needed)}."]
     return lines + [""]
 
 

@@ -6,11 +6,16 @@ drive the C module directly, every call under one process-wide lock, with one fi
 ``assert_fact`` → drain the actions → ``retract_fact``. Threads add no parallelism here; scale with
 processes. Handles are freed with the close sentinel first, because ``delete_state`` on a state
 whose actions never ran frees an uninitialised pointer.
+
+Fault injection: ``TRIVSEL_FAILPOINTS=durable-match:N`` makes the N-th match of this process send
+the engine a fact it cannot parse (``1e-05``, see durable-rules-facts.md), so tests can drive the
+real error path of the C core end to end. It is read once at import and is off by default.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from typing import Sequence
 
@@ -22,6 +27,10 @@ __all__ = ["DurableMatcher", "MatchError"]
 
 _LOCK = threading.Lock()
 _NAMES = itertools.count()
+_MATCHES = itertools.count(1)
+_FAIL_AT = {int(spec.split(":", 1)[1]) for spec in os.environ.get("TRIVSEL_FAILPOINTS", "").split(",")
+            if spec.startswith("durable-match:") and spec.split(":", 1)[1].isdigit()}
+_BROKEN_FACT = '{"sid":"0","id":"f","__e":1,"v0":1e-05}'
 
 
 class MatchError(RuntimeError):
@@ -69,6 +78,7 @@ class DurableMatcher:
         with _LOCK:
             self._handles = [_create(spec) for spec in self._specs]
         self._closed = False
+        self.rebuilds = 0
 
     @property
     def shard_count(self) -> int:
@@ -80,6 +90,8 @@ class DurableMatcher:
         with _LOCK:
             if self._closed:
                 raise MatchError("matcher is closed")
+            if _FAIL_AT and next(_MATCHES) in _FAIL_AT:
+                fact = _BROKEN_FACT
             for i, handle in enumerate(self._handles):
                 try:
                     code, state = _dre.assert_fact(handle, fact)
@@ -94,7 +106,12 @@ class DurableMatcher:
         return fired
 
     def _rebuild(self, i: int) -> None:
-        """Replace shard ``i`` by a fresh handle; the old one is abandoned, not freed (it may be corrupt)."""
+        """Replace shard ``i`` by a fresh handle; the old one is abandoned, not freed (it may be corrupt).
+
+        The engine may have kept part of the failed fact, so the fresh handle starts clean; the cost
+        is the old handle's memory (~1.3 MiB), once per fault.
+        """
+        self.rebuilds += 1
         self._handles[i] = _create(self._specs[i])
 
     def close(self) -> None:

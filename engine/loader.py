@@ -91,7 +91,12 @@ class _Builder:
                                          "too-many-files"))
             files = files[:MAX_FILES]
         for path in files:
-            raw = path.read_bytes()
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:  # vanished or unreadable between listing and reading
+                self.problems.append(Problem(Position(self.display(path)), f"cannot read the file: "
+                                             f"{exc.strerror or exc}", "file-unreadable"))
+                continue
             digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0" + raw + b"\0")
             name = self.display(path)
             try:

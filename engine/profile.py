@@ -25,6 +25,8 @@ __all__ = ["Department", "Profile", "FieldError", "ProfileError", "Notice", "Che
 MIN_RESPONSE_RATE = 0.5
 SMALL_GROUP = 10
 MAX_ID_LENGTH = 200
+MAX_SCORES = 1000      # far above any catalogue; a profile with more is refused before it is read
+MAX_FIELD_ERRORS = 50  # a hostile profile gets the first 50 problems, not a million suggestions
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class ProfileChecker:
     def check(self, profile: Profile, min_group_size: int | None = None,
               today: _dt.date | None = None) -> CheckedProfile:
         minimum = self.ruleset.min_group_size if min_group_size is None else min_group_size
+        if len(profile.scores) > MAX_SCORES:
+            return check_profile(profile, self.ruleset, min_group_size, today)
         respondents, dept = profile.respondents, profile.department
         if (respondents.__class__ is int and respondents >= minimum and dept.id.__class__ is str
                 and 0 < len(dept.id) <= MAX_ID_LENGTH and dept.id.strip() and len(dept.name) <= MAX_ID_LENGTH
@@ -169,11 +173,17 @@ def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None
         errors.append(FieldError("measured_on", f"{profile.measured_on.isoformat()} lies in the future"))
     values: dict[str, float] = {}
     dims = ruleset.dimensions
+    if len(profile.scores) > MAX_SCORES:
+        raise ProfileError([FieldError("scores", f"{len(profile.scores)} scores; a profile has at most {MAX_SCORES}",
+                                       code="too-many")])
     for key, raw in profile.scores.items():
-        path = f"scores.{key}"
+        if len(errors) >= MAX_FIELD_ERRORS:
+            break
+        path = f"scores.{key if not isinstance(key, str) or len(key) <= 80 else key[:80] + '…'}"
         dim = dims.get(key) if isinstance(key, str) else None
         if dim is None:
-            errors.append(FieldError(path, "unknown dimension", closest(str(key), dims), code="unknown"))
+            hint = closest(str(key), dims) if len(str(key)) <= 80 else None
+            errors.append(FieldError(path, "unknown dimension", hint, code="unknown"))
             continue
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             errors.append(FieldError(path, f"must be a number, not {type(raw).__name__}", code="not-a-number"))

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import grpc
 import structlog
 
-from engine import Options, ProfileError
+from engine import MatchError, Options, ProfileError
 from engine.description import describe
 from engine.suggestions import closest
 from engine.levers import levers
@@ -81,6 +81,10 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 error = exc
             except ProfileError as exc:
                 error = profile_error(exc)
+            except MatchError as exc:
+                log.error("rpc.match_failed", method=method, request_id=rid, error=str(exc))
+                error = RpcError(grpc.StatusCode.INTERNAL, f"the matching engine failed and was reset; the call can be "
+                                 f"retried (request id {rid})")
             except Exception:  # noqa: BLE001 - a bug must not kill the worker; the caller gets INTERNAL
                 log.exception("rpc.crash", method=method, request_id=rid)
                 error = RpcError(grpc.StatusCode.INTERNAL, f"internal error (request id {rid})")
