@@ -590,22 +590,29 @@ def _rationale_md(result: Result, lang: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- profile: levers
 
-def _lever_parts(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> tuple[str, str, str]:
-    """(dimension, from, to) as text: ``Følelsesmæssige krav``, ``76 (høj)``, ``66 (middel)``; a pair's
-    two dimensions are joined with `` + ``."""
-    names, froms, tos = [], [], []
+def _lever_moves(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> list[tuple[str, str, str]]:
+    """Per moved dimension (name, from, to) as text: ``Følelsesmæssige krav``, ``76 (høj)``, ``66 (middel)``."""
+    moves = []
     for ident, cur, target, b0, b1 in zip(lever.dimensions, lever.currents, lever.targets, lever.from_bands,
                                           lever.to_bands):
         dim = dims.get(ident)
         if dim is None:  # a description of another rule set: show what we know
-            names.append(ident)
-            froms.append(format_number(cur, lang))
-            tos.append(format_number(target, lang))
-            continue
-        names.append(dim.name.get(lang))
-        froms.append(f"{_value_text(dim, cur, lang)} ({_band_text(dim.band(b0), lang)})")
-        tos.append(f"{_value_text(dim, target, lang)} ({_band_text(dim.band(b1), lang)})")
-    return " + ".join(names), " + ".join(froms), " + ".join(tos)
+            moves.append((ident, format_number(cur, lang), format_number(target, lang)))
+        else:
+            moves.append((dim.name.get(lang), f"{_value_text(dim, cur, lang)} ({_band_text(dim.band(b0), lang)})",
+                          f"{_value_text(dim, target, lang)} ({_band_text(dim.band(b1), lang)})"))
+    return moves
+
+
+def _lever_parts(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> tuple[str, str, str]:
+    """(dimension, from, to) for a table row."""
+    moves = _lever_moves(lever, dims, lang)
+    return tuple(" + ".join(m[i] for m in moves) for i in range(3))  # type: ignore[return-value]
+
+
+def _lever_sentence(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> str:
+    """``A 76 (høj) → 66 (middel) + B 20,8 % (…) → 17,7 % (…)`` (for the best pair)."""
+    return " + ".join(f"{name} {before} → {after}" for name, before, after in _lever_moves(lever, dims, lang))
 
 
 def _lever_effect(lever: Lever, report: LeverReport, lang: str) -> tuple[str, str]:
@@ -638,10 +645,10 @@ def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str) 
     parts.append("</tbody></table>")
     pair = report.best_pair
     if pair is not None and pair.reduction > 0:
-        name, before, after = _lever_parts(pair, dims, lang)
         risk, needed = _lever_effect(pair, report, lang)
-        parts.append(f'<p class="best-pair"><strong>{_e(_w(lang, "best_pair"))}:</strong> {_e(name)}: '
-                     f"{_e(before)} → {_e(after)}; {_e(_w(lang, 'risk_col').lower())} {_e(risk)}; {_e(needed)}.</p>")
+        parts.append(f'<p class="best-pair"><strong>{_e(_w(lang, "best_pair"))}:</strong> '
+                     f"{_e(_lever_sentence(pair, dims, lang))}; {_e(_w(lang, 'risk_col').lower())} {_e(risk)}; "
+                     f"{_e(needed)}.</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -657,9 +664,8 @@ def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str) ->
         lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
     pair = report.best_pair
     if pair is not None and pair.reduction > 0:
-        name, before, after = _lever_parts(pair, dims, lang)
         risk, needed = _lever_effect(pair, report, lang)
-        lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(name)}: {_md(before)} → {_md(after)}; "
+        lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(_lever_sentence(pair, dims, lang))}; "
                       f"{_w(lang, 'risk_col').lower()} {risk}; {_md(needed)}."]
     return lines + [""]
 
