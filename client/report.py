@@ -180,6 +180,12 @@ a { color: #1f4f8f; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   section.major { break-before: page; }
+  figure { margin: 2px 0 4px; }
+  h2 { margin: 12px 0 6px; }
+  figcaption { font-size: 8pt; }
+  figure h3 { margin-top: 6px; }
+  svg.radar { width: 122mm; }
+  svg.bars { width: 165mm; }
   h2, h3 { break-after: avoid; }
   a { color: inherit; text-decoration: none; }
   a[href]::after { content: " (" attr(href) ")"; font-size: 8pt; color: #555; word-break: break-all; }
@@ -329,7 +335,7 @@ def _header_md(profile: Profile, result: Result, description: Description, lang:
 
 # ---------------------------------------------------------------------------------------------- profile: radar
 
-_RADAR_W, _RADAR_H, _RADAR_R = 760.0, 410.0, 160.0
+_RADAR_W, _RADAR_H, _RADAR_R = 760.0, 410.0, 140.0
 
 
 def _angle(i: int, n: int) -> float:
@@ -380,13 +386,14 @@ def _sector(cx: float, cy: float, r0: float, r1: float, a0: float, a1: float) ->
 
 
 def _radar_label(dim: Dimension, value: float, angle: float, x: float, y: float, lang: str) -> str:
+    """Name and value in two lines, beside the axis end: above it at the top, below it at the bottom."""
     cos = math.cos(angle)
-    anchor = "middle" if abs(cos) < 0.2 else ("start" if cos > 0 else "end")
-    dy = "-0.2em" if math.sin(angle) < -0.5 else ("0.9em" if math.sin(angle) > 0.5 else "0.3em")
+    anchor = "middle" if abs(cos) < 0.15 else ("start" if cos > 0 else "end")
+    dy = f"{-0.2 + 1.15 * math.sin(angle):.2f}em"
     band = dim.band_of(value)
-    return (f'<text class="axis-label" x="{_px(x)}" y="{_px(y)}" text-anchor="{anchor}" font-size="11" '
+    return (f'<text class="axis-label" x="{_px(x)}" y="{_px(y)}" text-anchor="{anchor}" font-size="13" '
             f'fill="#222"><tspan dy="{dy}">{_e(_label(dim, lang))}</tspan>'
-            f'<tspan x="{_px(x)}" dy="1.15em" fill="#555" font-size="10">{_e(_value_text(dim, value, lang))}'
+            f'<tspan x="{_px(x)}" dy="1.15em" fill="#555" font-size="11">{_e(_value_text(dim, value, lang))}'
             f'{" · " + _e(_band_text(band, lang)) if band else ""}</tspan></text>')
 
 
@@ -406,7 +413,8 @@ def _radar_svg(items: Sequence[tuple[Dimension, float]], department: str, lang: 
         ex, ey = cx + r * math.cos(a), cy + r * math.sin(a)
         parts.append(f'<line class="axis" x1="{_px(cx)}" y1="{_px(cy)}" x2="{_px(ex)}" y2="{_px(ey)}" '
                      f'stroke="#999" stroke-width="0.8"/>')
-        parts.append(_radar_label(dim, value, a, cx + (r + 14) * math.cos(a), cy + (r + 14) * math.sin(a), lang))
+        reach = r + 12 + 8 * abs(math.sin(a))  # a little further out at top and bottom, where labels crowd
+        parts.append(_radar_label(dim, value, a, cx + reach * math.cos(a), cy + reach * math.sin(a), lang))
         dist = _fraction(dim, value) * r
         points.append((dim, value, cx + dist * math.cos(a), cy + dist * math.sin(a)))
     if n >= 2:
@@ -426,11 +434,11 @@ def _radar_svg(items: Sequence[tuple[Dimension, float]], department: str, lang: 
 
 # ---------------------------------------------------------------------------------------------- profile: bars
 
-_BAR_LABEL_W, _BAR_W, _BAR_VALUE_W, _BAR_ROW = 215.0, 300.0, 175.0, 26.0
+_BAR_LABEL_W, _BAR_W, _BAR_VALUE_W, _BAR_ROW = 215.0, 300.0, 175.0, 23.0
 
 
 def _bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[str]:
-    x0, h = _BAR_LABEL_W, _BAR_ROW - 10
+    x0, h = _BAR_LABEL_W, _BAR_ROW - 8
     band = dim.band_of(value)
     risk = band.risk if band else "watch"
     out = [f'<text x="{_px(x0 - 8)}" y="{_px(y + h - 4)}" text-anchor="end" font-size="11" fill="#222">'
@@ -477,13 +485,19 @@ def _profile_html(profile: Profile, dims: Mapping[str, Dimension], lang: str) ->
     else:
         parts.append(f'<p class="muted">{_e(_w(lang, "none_measured"))}</p>')
     parts.append("</figure>")
+    explained = False  # the bar charts' caption goes under the first one
     for group in _GROUPS[1:]:
-        items = _present(profile, dims, group) if group == "demand" else \
-            [(dm, float(profile.scores[dm.id])) for dm in dims.values() if dm.group == group and dm.id in profile.scores]
+        items = _present(profile, dims, group)
         parts.append(f'<figure class="bars-figure"><h3>{_e(_w(lang, group))}</h3>')
-        parts.append(_bars_svg(items, group, lang) if items else f'<p class="muted">{_e(_w(lang, "none_measured"))}</p>')
+        if items:
+            parts.append(_bars_svg(items, group, lang))
+            if not explained:
+                parts.append(f"<figcaption>{_e(_w(lang, 'bars_caption'))}</figcaption>")
+                explained = True
+        else:
+            parts.append(f'<p class="muted">{_e(_w(lang, "none_measured"))}</p>')
         parts.append("</figure>")
-    parts.append(f"<p class=\"muted\">{_e(_w(lang, 'bars_caption'))}</p></section>")
+    parts.append("</section>")
     return "\n".join(parts)
 
 
@@ -564,8 +578,8 @@ def _rationale_html(result: Result, lang: str) -> str:
         if rec.description:
             parts.append(f'<p class="muted">{_e(rec.description)}</p>')
         for reason in rec.because:
-            conds = "".join(f'<li class="{"holds" if c.holds else "fails"}">{"✓" if c.holds else "✗"} {_e(c.text)}</li>'
-                            for c in reason.conditions)
+            conds = "".join(f'<li class="{"holds" if c.holds else "fails"}">{"✓" if c.holds else "✗"} '
+                            f"{_e(c.text)}</li>" for c in reason.conditions)
             parts.append(f'<div class="reason" data-rule="{_e(reason.rule_id)}"><p><strong>{_e(reason.title)}</strong> '
                          f'<span class="muted">(+{_e(format_number(reason.points, lang))} {_e(_w(lang, "points"))})'
                          f'</span></p><p>{_e(reason.text)}</p><ul class="conditions">{conds}</ul></div>')

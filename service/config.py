@@ -26,6 +26,7 @@ class ServerConfig:
     tls_key: Path | None = None
     client_ca: Path | None = None
     admin_token: str | None = None
+    admin_identities: tuple[str, ...] = ()
     max_batch: int = 10_000
     max_message_mb: int = 64
     grace_seconds: float = 10.0
@@ -69,6 +70,8 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
                    help="CA for client certificates: enables mutual TLS")
     p.add_argument("--admin-token", default=_env(env, "ADMIN_TOKEN", None),
                    help="bearer token required by Reload (prefer the environment variable)")
+    p.add_argument("--admin-identity", default=_env(env, "ADMIN_IDENTITY", ""),
+                   help="client-certificate common names (comma-separated) allowed to call Reload (needs --client-ca)")
     p.add_argument("--max-batch", type=int, default=int(_env(env, "MAX_BATCH", 10_000)))  # type: ignore[arg-type]
     p.add_argument("--max-message-mb", type=int, default=int(_env(env, "MAX_MESSAGE_MB", 64)))  # type: ignore
     p.add_argument("--grace-seconds", type=float, default=float(_env(env, "GRACE_SECONDS", 10)))  # type: ignore
@@ -86,10 +89,14 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         parser.error("--tls-cert and --tls-key go together")
     if a.client_ca and not a.tls_cert:
         parser.error("--client-ca needs --tls-cert and --tls-key")
+    identities = tuple(x.strip() for x in (a.admin_identity or "").split(",") if x.strip())
+    if identities and not a.client_ca:
+        parser.error("--admin-identity needs --client-ca (identities come from client certificates)")
     if ":" not in a.address:
         parser.error("--address must be host:port")
     path = lambda v: Path(v) if v else None  # noqa: E731
     return ServerConfig(a.address, Path(a.rules), a.workers, a.threads, a.log_format, a.log_level,
                         int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),
-                        path(a.tls_key), path(a.client_ca), a.admin_token or None, a.max_batch, a.max_message_mb,
+                        path(a.tls_key), path(a.client_ca), a.admin_token or None, identities, a.max_batch,
+                        a.max_message_mb,
                         a.grace_seconds, a.watch_seconds)

@@ -104,11 +104,13 @@ class RecommenderService(pb_grpc.RecommenderServicer):
     """The API over one :class:`RuleSetHolder`."""
 
     def __init__(self, holder: RuleSetHolder, max_batch: int = 10_000, min_group_size: int | None = None,
-                 admin_token: str | None = None, on_reloaded: Callable[[], None] | None = None) -> None:
+                 admin_token: str | None = None, on_reloaded: Callable[[], None] | None = None,
+                 admin_identities: tuple[str, ...] = ()) -> None:
         self.holder = holder
         self.max_batch = max_batch
         self.min_group_size = min_group_size
         self.admin_token = admin_token
+        self.admin_identities = admin_identities
         self.on_reloaded = on_reloaded
         self.request_ids = RequestIds()
 
@@ -297,20 +299,34 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             problems=[convert.problem_to_proto(p) for p in outcome.problems])
 
     def _authorise_admin(self, context: grpc.ServicerContext) -> None:
-        """A configured bearer token is required; without one, only local callers may reload."""
+        """Reload needs an admin: a configured bearer token, or a client certificate whose common
+        name is listed (mutual TLS). With neither configured, only callers on this host may reload.
+        Refusals are logged with the peer and the reason, never with what was sent."""
+        peer = context.peer()
+        if self.admin_identities:
+            names = (context.auth_context() or {}).get("x509_common_name", [])
+            if any(n.decode("utf-8", "replace") in self.admin_identities for n in names):
+                return
         if self.admin_token:
             sent = ""
             for key, value in context.invocation_metadata() or ():
                 if key == "authorization" and value.startswith("Bearer "):
                     sent = value[len("Bearer "):]
-            if not sent:
-                raise RpcError(grpc.StatusCode.UNAUTHENTICATED, "Reload needs 'authorization: Bearer <token>'")
-            if not hmac.compare_digest(sent.encode(), self.admin_token.encode()):
+            if sent and hmac.compare_digest(sent.encode(), self.admin_token.encode()):
+                return
+            reason = "wrong token" if sent else "no token"
+            log.warning("admin.denied", peer=peer, reason=reason)
+            if sent:
                 raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "the admin token is wrong")
-            return
-        if not context.peer().startswith(_LOOPBACK):
+            raise RpcError(grpc.StatusCode.UNAUTHENTICATED, "Reload needs 'authorization: Bearer <token>'"
+                           + (" or an admin client certificate" if self.admin_identities else ""))
+        if self.admin_identities:
+            log.warning("admin.denied", peer=peer, reason="client certificate is not an admin identity")
+            raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "Reload needs an admin client certificate")
+        if not peer.startswith(_LOOPBACK):
+            log.warning("admin.denied", peer=peer, reason="not local and no admin credential configured")
             raise RpcError(grpc.StatusCode.PERMISSION_DENIED,
-                           "Reload from another host needs an admin token (--admin-token)")
+                           "Reload from another host needs an admin token (--admin-token) or identity")
 
 
 def _serialize(message: Any) -> bytes:

@@ -80,7 +80,7 @@ def run_worker(config: ServerConfig, port: int, index: int) -> int:
     gc.collect()
     gc.freeze()  # the rule set lives as long as the process: keep it out of the collector's young generations
     service = RecommenderService(holder, config.max_batch, config.min_group_size, config.admin_token,
-                                 on_reloaded=tell_siblings)
+                                 on_reloaded=tell_siblings, admin_identities=config.admin_identities)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads), options=server_options(config))
     server.add_generic_rpc_handlers((generic_handler(service),))
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -25,7 +25,9 @@ class ServerProcess:
     """``with ServerProcess(rules=..., workers=2) as server: server.stub().Recommend(...)``"""
 
     def __init__(self, rules: Path, workers: int = 1, extra: list[str] | None = None, log_dir: Path | None = None,
-                 env: dict[str, str] | None = None, wait: bool = True) -> None:
+                 env: dict[str, str] | None = None, wait: bool = True,
+                 credentials: grpc.ChannelCredentials | None = None) -> None:
+        self.credentials = credentials  # used by channel() (health checks included) unless told otherwise
         self.rules = rules
         self.workers = workers
         self.extra = extra or []
@@ -57,9 +59,14 @@ class ServerProcess:
             self.wait_health(SERVING)
         return self
 
-    def channel(self, options: list | None = None) -> grpc.Channel:
+    def channel(self, options: list | None = None, credentials: grpc.ChannelCredentials | None = None) -> grpc.Channel:
         """A new channel (a new connection: with several workers the kernel picks one per connection)."""
-        channel = grpc.insecure_channel(self.address, options=options or [])
+        if credentials is None and self.credentials is not None:
+            credentials = self.credentials
+        if credentials is not None:
+            channel = grpc.secure_channel(f"localhost:{self.port}", credentials, options=options or [])
+        else:
+            channel = grpc.insecure_channel(self.address, options=options or [])
         self._channels.append(channel)
         return channel
 
