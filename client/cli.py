@@ -93,6 +93,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(handler=cmd_org)
 
+    p = sub.add_parser("report", help="a printable report (HTML or Markdown) for a department or an organisation")
+    p.add_argument("profile", nargs="?", help="profile file (YAML or JSON), or - for standard input")
+    p.add_argument("--org", metavar="INPUT", help="an organisation instead: folder, list file or CSV")
+    p.add_argument("--out", metavar="FILE", help="write here (default: standard output)")
+    p.add_argument("--format", choices=("html", "md"), help="default: from --out's suffix, else html")
+    p.add_argument("--share", type=float, default=0.3, metavar="S", help="escalation share for --org (default 0.3)")
+    p.add_argument("--top", type=int, metavar="N", help="list length (default 5)")
+    _add_engine_options(p)
+    p.set_defaults(handler=cmd_report)
+
     p = sub.add_parser("followup", help="compare two measurements of one department")
     p.add_argument("before", help="the earlier profile")
     p.add_argument("after", help="the later profile")
@@ -270,6 +280,35 @@ def cmd_org(args: argparse.Namespace) -> int:
         _print_json(asdict(org))
     else:
         sys.stdout.write(render_org(org))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_org_report, render_profile_report
+
+    if bool(args.profile) == bool(args.org):
+        raise UsageError("give either a PROFILE or --org INPUT")
+    fmt = args.format or ("md" if args.out and args.out.endswith(".md") else "html")
+    options = _options(args)
+    backend = _backend(args)
+    try:
+        description = backend.describe()
+        if args.org:
+            from .org_input import read_departments
+
+            org = backend.analyse(read_departments(args.org), options, args.share)
+            text = render_org_report(org, description, fmt)
+        else:
+            profile = read_profile(args.profile)
+            text = render_profile_report(profile, backend.recommend(profile, options), description,
+                                         backend.levers(profile, options), fmt)
+    finally:
+        backend.close()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 

@@ -114,3 +114,12 @@ def test_org_invalid_department_remote(server, tmp_path) -> None:
     embedded, remote = trivsel("org", str(csv)), trivsel("org", str(csv), "--server", server.address)
     assert remote.stdout == embedded.stdout
     assert "b: scores.influence: 250 is outside the range 0–100" in remote.stdout
+
+
+@pytest.mark.parametrize("args", [["report", str(EXAMPLES / "care-unit-emotional-demands.yaml"), "--lang", "da"],
+                                  ["report", "--org", str(EXAMPLES / "organisation" / "departments.csv"),
+                                   "--format", "md"]])
+def test_reports_same_embedded_and_remote(server, args: list[str]) -> None:
+    embedded, remote = trivsel(*args), trivsel(*args, "--server", server.address)
+    assert embedded.returncode == remote.returncode == 0, remote.stderr
+    assert remote.stdout == embedded.stdout
