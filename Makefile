@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
 GEN    := trivsel/v1/recommender_pb2.py
 
-.PHONY: run test bench lint proto clean
+.PHONY: run test bench lint proto clean soak
 
 $(TOOLS):
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel
+
+# Sustained load with faults (SOAK_SECONDS, default 600); prints a table and exits non-zero on trouble.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
