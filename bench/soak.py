@@ -107,7 +107,7 @@ def main() -> int:
     log_path = tmp / "server.log"
     server = subprocess.Popen([sys.executable, "server.py", "--address", "127.0.0.1:0", "--rules", str(rules),
                                "--workers", "2", "--log-format", "json", "--watch-seconds", "1"], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=open(log_path, "w"), text=True)
+                              stdout=subprocess.PIPE, stderr=open(log_path, "a"), text=True)
     line = server.stdout.readline()  # type: ignore[union-attr]
     address = "127.0.0.1:" + line.rsplit(":", 1)[1].split()[0]
     time.sleep(3)
@@ -178,8 +178,8 @@ def main() -> int:
             next_change += 60
             note = f"rules changed (v{version})"
         if killed_at is None and now - started >= seconds / 2:
-            workers = [json.loads(x)["worker_pid"] for x in log_path.read_text(encoding="utf-8").splitlines()
-                       if '"worker.spawned"' in x]
+            workers = [int(x.split('"worker_pid": ')[1].split(",")[0]) for x in
+                       log_path.read_text(encoding="utf-8").splitlines() if '"worker.spawned"' in x]
             if workers:
                 os.kill(workers[0], signal.SIGKILL)
                 killed_at = now
@@ -206,7 +206,12 @@ def main() -> int:
     stop.set()
     for t in threads:
         t.join(35)
-    events = [json.loads(x) for x in log_path.read_text(encoding="utf-8").splitlines() if x.startswith("{")]
+    events = []
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            pass
     spawned = sum(1 for e in events if e.get("event") == "worker.spawned")
     died = sum(1 for e in events if e.get("event") == "worker.died")
     reloads = sum(1 for e in events if e.get("event") == "reload" and e.get("reason") == "signal"

@@ -23,7 +23,6 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_DEPTH = 32
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_SCALARS = SafeConstructor()
 
 
 @dataclass(frozen=True)
@@ -130,6 +129,9 @@ class _Converter:
         self.file = file
         self.problems: list[Problem] = []
         self._seen: set[int] = set()
+        # One constructor per document: a constructor remembers every node it built, so a shared one
+        # would keep every rule file ever loaded alive (it did: 2 MiB per reload).
+        self._scalars = SafeConstructor()
 
     def convert(self, node: yaml.Node, depth: int = 0) -> YamlNode | None:
         pos = _mark_position(self.file, node.start_mark)
@@ -141,7 +143,7 @@ class _Converter:
             return None
         if isinstance(node, yaml.ScalarNode):
             try:
-                value = _SCALARS.construct_object(node, deep=True)
+                value = self._scalars.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
                 self.problems.append(Problem(pos, f"bad scalar value: {exc}", "yaml-value"))
                 value = node.value

@@ -34,7 +34,9 @@ def configure_logging(fmt: str = "console", level: str = "info", **context: obje
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # One write() per line: several worker processes share stderr, and a line written in two
+        # pieces (as print() does) can be torn apart by another process's line.
+        logger_factory=structlog.WriteLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
     return structlog.get_logger("trivsel").bind(**context)

@@ -233,3 +233,25 @@ def test_hidden_folders_and_tests_are_not_rules(rules_copy) -> None:
     (folder / "tests" / "case.yaml").write_text("cases: []\n", "utf-8")
     _, problems = check_ruleset(folder)
     assert [p for p in problems if p.is_error] == []
+
+
+def test_loading_again_and_again_keeps_no_memory() -> None:
+    """Found by the soak: a shared YAML constructor kept every loaded node alive (2 MiB a reload)."""
+    import gc
+    import tracemalloc
+
+    from .conftest import RULES
+
+    tracemalloc.start()
+    try:
+        for _ in range(3):
+            load_ruleset(RULES)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            load_ruleset(RULES)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after - before < 1_000_000, after - before
