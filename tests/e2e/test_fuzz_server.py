@@ -93,3 +93,19 @@ def test_odd_messages_long(server, profile: pb.Profile) -> None:
         server.stub().Recommend(pb.RecommendRequest(profile=profile), timeout=10)
     except grpc.RpcError as exc:
         assert exc.code() in ALLOWED
+
+
+def test_hostile_messages_are_refused_and_the_server_keeps_serving(server) -> None:
+    stub = server.stub()
+    huge_map = pb.Profile(department_id="x", respondents=20, scores={f"k{i}": float(i) for i in range(100_000)})
+    long_id = pb.Profile(department_id="d" * 10_000, respondents=20, scores={"influence": 20})
+    lookalike = pb.Profile(department_id="x", respondents=20, scores={"influ\u0435nce": 20})
+    for profile, field in ((huge_map, "profile.scores"), (long_id, "profile.department_id"),
+                           (lookalike, "profile.scores.influ\u0435nce")):
+        with pytest.raises(grpc.RpcError) as info:
+            stub.Recommend(pb.RecommendRequest(profile=profile), timeout=30)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert field in info.value.details()
+    # Bounded: each call has a 30 s deadline; the 100,000 keys are refused as a whole, not looked up one by one.
+    assert "did you mean 'influence'" in info.value.details()
+    assert server.health() == SERVING
