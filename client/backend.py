@@ -17,7 +17,7 @@ from engine.suggestions import closest
 from engine.whatif import Change, WhatIfResult
 from engine.why import InterventionWhy, RuleWhy, explain_intervention, explain_rule
 
-__all__ = ["Backend", "EmbeddedBackend"]
+__all__ = ["Backend", "EmbeddedBackend", "Closing"]
 
 
 class Backend(Protocol):
@@ -38,8 +38,25 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
+    def __enter__(self) -> "Backend": ...
 
-class EmbeddedBackend:
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class Closing:
+    """``with backend: …`` closes it (the matcher's C memory, or the channel) on the way out."""
+
+    def close(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def __enter__(self):  # noqa: ANN204 - the concrete back end
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EmbeddedBackend(Closing):
     """The engine in-process, on a rules folder."""
 
     def __init__(self, folder: str | Path) -> None:

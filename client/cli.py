@@ -191,11 +191,8 @@ def _print_json(data: object) -> None:
 def cmd_recommend(args: argparse.Namespace) -> int:
     options = _options(args)
     profile = read_profile(args.profile)
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         result = backend.recommend(profile, options)
-    finally:
-        backend.close()
     if args.json:
         _print_json(result.to_dict())
     else:
@@ -207,11 +204,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     options = _options(args)
     changes = [parse_change(text) for text in args.changes]
     profile = read_profile(args.profile)
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         result = backend.whatif(profile, changes, options)
-    finally:
-        backend.close()
     if args.json:
         _print_json({"baseline": result.baseline.to_dict(), "changed": result.changed.to_dict(),
                      "differences": [asdict(d) for d in result.differences],
@@ -251,12 +245,9 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_levers(args: argparse.Namespace) -> int:
     options = _options(args)
     profile = read_profile(args.profile)
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         report = backend.levers(profile, options, pairs=not args.no_pairs)
         description = backend.describe()
-    finally:
-        backend.close()
     if args.json:
         _print_json(asdict(report))
     else:
@@ -271,11 +262,8 @@ def cmd_org(args: argparse.Namespace) -> int:
     if not 0 < args.share <= 1:
         raise UsageError("--share must be above 0 and at most 1")
     profiles = read_departments(args.input)
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         org = backend.analyse(profiles, options, args.share)
-    finally:
-        backend.close()
     if args.json:
         _print_json(asdict(org))
     else:
@@ -290,8 +278,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("give either a PROFILE or --org INPUT")
     fmt = args.format or ("md" if args.out and args.out.endswith(".md") else "html")
     options = _options(args)
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         description = backend.describe()
         if args.org:
             from .org_input import read_departments
@@ -302,8 +289,6 @@ def cmd_report(args: argparse.Namespace) -> int:
             profile = read_profile(args.profile)
             text = render_profile_report(profile, backend.recommend(profile, options), description,
                                          backend.levers(profile, options), fmt)
-    finally:
-        backend.close()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
@@ -317,12 +302,9 @@ def cmd_followup(args: argparse.Namespace) -> int:
 
     before, after = read_profile(args.before), read_profile(args.after)
     options = Options(top=100, language=args.lang)
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         first, second = backend.recommend(before, options), backend.recommend(after, options)
         dimensions = {d.id: d for d in backend.describe().dimensions}
-    finally:
-        backend.close()
     report = compare_measurements(before, after, first, second, dimensions)
     if args.json:
         _print_json(asdict(report))
@@ -334,14 +316,11 @@ def cmd_followup(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     options = _options(args)
     profile = read_profile(args.profile)
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         if args.rule:
             why = backend.explain_rule(profile, args.rule, options.language)
         else:
             why = backend.explain_intervention(profile, args.intervention, options.language, options.top)
-    finally:
-        backend.close()
     if args.json:
         _print_json(asdict(why))
     else:
@@ -376,26 +355,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return server.main(args.args)
 
 
+def _remote(args: argparse.Namespace, command: str) -> RemoteBackend:
+    """The server back end for commands that only make sense against a server."""
+    if not args.server:
+        raise UsageError(f"{command} needs --server HOST:PORT")
+    return _backend(args)  # type: ignore[return-value]
+
+
 def cmd_call(args: argparse.Namespace) -> int:
     import grpc
 
     from .reflection_call import call, list_methods
 
-    if not args.server:
-        raise UsageError("call needs --server HOST:PORT")
-    backend = _backend(args)  # for the channel and its credentials
-    channel = backend._channel  # type: ignore[attr-defined]
-    try:
-        if not args.method:
-            print("\n".join(list_methods(channel)))
-            return EXIT_OK
-        text = sys.stdin.read() if args.request == "-" else args.request
-        metadata = (("authorization", f"Bearer {args.token}"),) if args.token else ()
-        print(call(channel, args.method, text, metadata, args.timeout))
-    except grpc.RpcError as exc:
-        raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
-    finally:
-        backend.close()
+    with _remote(args, "call") as backend:
+        try:
+            if not args.method:
+                print("\n".join(list_methods(backend.channel)))
+                return EXIT_OK
+            text = sys.stdin.read() if args.request == "-" else args.request
+            metadata = (("authorization", f"Bearer {args.token}"),) if args.token else ()
+            print(call(backend.channel, args.method, text, metadata, args.timeout))
+        except grpc.RpcError as exc:
+            raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
     return EXIT_OK
 
 
@@ -403,33 +384,21 @@ def cmd_health(args: argparse.Namespace) -> int:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    if not args.server:
-        raise UsageError("health needs --server HOST:PORT")
-    backend = _backend(args)
-    try:
-        stub = health_pb2_grpc.HealthStub(backend._channel)  # type: ignore[attr-defined]
-        status = stub.Check(health_pb2.HealthCheckRequest(service="trivsel.v1.Recommender"), timeout=args.timeout).status
-    except grpc.RpcError as exc:
-        raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
-    finally:
-        backend.close()
-    name = health_pb2.HealthCheckResponse.ServingStatus.Name(status)
-    print(name)
+    with _remote(args, "health") as backend:
+        try:
+            request = health_pb2.HealthCheckRequest(service="trivsel.v1.Recommender")
+            status = health_pb2_grpc.HealthStub(backend.channel).Check(request, timeout=args.timeout).status
+        except grpc.RpcError as exc:
+            raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
+    print(health_pb2.HealthCheckResponse.ServingStatus.Name(status))
     return EXIT_OK if status == health_pb2.HealthCheckResponse.SERVING else EXIT_PROBLEMS
 
 
 def cmd_reload(args: argparse.Namespace) -> int:
-    if not args.server:
-        raise UsageError("reload needs --server HOST:PORT")
     from trivsel.v1 import recommender_pb2 as pb
 
-    path = lambda v: Path(v) if v else None  # noqa: E731
-    backend = RemoteBackend(args.server, ca=path(args.ca), cert=path(args.cert), key=path(args.key), tls=args.tls,
-                            token=args.token, timeout=args.timeout)
-    try:
+    with _remote(args, "reload") as backend:
         response = backend.reload()
-    finally:
-        backend.close()
     outcome = pb.ReloadOutcome.Name(response.outcome).removeprefix("RELOAD_OUTCOME_").lower()
     problems = [f"{p.file}:{p.line}:{p.column}: {p.severity}: {p.message}" +
                 (f" (did you mean '{p.suggestion}'?)" if p.suggestion else "") for p in response.problems]
@@ -445,11 +414,8 @@ def cmd_reload(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
-    backend = _backend(args)
-    try:
+    with _backend(args) as backend:
         description = backend.describe()
-    finally:
-        backend.close()
     if args.json:
         _print_json(description_to_dict(description))
     else:

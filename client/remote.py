@@ -21,6 +21,8 @@ from engine.levers import LeverReport
 from engine.organisation import OrgResult
 from engine.why import InterventionWhy, RuleWhy
 from service import convert
+
+from .backend import Closing
 from service.errors import field_errors
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
@@ -52,7 +54,7 @@ def _translate(exc: grpc.RpcError) -> Exception:
     return ServerError(f"server: {code.name}: {exc.details()}")  # type: ignore[attr-defined]
 
 
-class RemoteBackend:
+class RemoteBackend(Closing):
     """Calls a Trivsel server at ``address`` (``host:port``)."""
 
     def __init__(self, address: str, ca: Path | None = None, cert: Path | None = None, key: Path | None = None,
@@ -68,6 +70,11 @@ class RemoteBackend:
         self._stub = pb_grpc.RecommenderStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._timeout = timeout
+
+    @property
+    def channel(self) -> grpc.Channel:
+        """The channel, with its credentials, for calls outside the Trivsel API (health, reflection)."""
+        return self._channel
 
     def _call(self, method: str, request: object) -> object:
         try:
