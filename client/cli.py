@@ -239,6 +239,9 @@ def cmd_test(args: argparse.Namespace) -> int:
     if not cases and not problems:
         print(f"trivsel: no test cases found in {tests}", file=sys.stderr)
         return EXIT_PROBLEMS
+    if not results and args.run:
+        print(f"trivsel: no test case matches '{args.run}'", file=sys.stderr)
+        return EXIT_PROBLEMS
     return EXIT_PROBLEMS if failed or any(p.is_error for p in problems) or below else EXIT_OK
 
 

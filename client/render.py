@@ -241,13 +241,13 @@ _WHY = {
            "rank": "rank {rank} of {n} candidates (score {score}); the list shows {top}",
            "unranked": "not recommended: no rule that recommends it fired",
            "rules": "Rules that can recommend it", "listed": "in the list", "outside": "outside the list",
-           "rule": "Rule", "intervention": "Intervention"},
+           "rule": "Rule", "intervention": "Intervention", "would": "if it fired, it would say"},
     "da": {"fired": "udløst", "not": "ikke udløst", "change": "Mindste ændring der ville udløse den",
            "or": "eller", "none": "ingen ændring af én dimension udløser den", "missing": "mangler",
            "rank": "nr. {rank} af {n} kandidater (score {score}); listen viser {top}",
            "unranked": "ikke anbefalet: ingen regel der anbefaler den, blev udløst",
            "rules": "Regler der kan anbefale den", "listed": "på listen", "outside": "uden for listen",
-           "rule": "Regel", "intervention": "Indsats"},
+           "rule": "Regel", "intervention": "Indsats", "would": "hvis den blev udløst, ville den sige"},
 }
 
 
@@ -258,7 +258,8 @@ def _rule_lines(w, lang: str, indent: str) -> list[str]:  # noqa: ANN001 - engin
     if w.fired and w.points:
         head += f" (+{format_number(w.points, lang)})"
     lines = _wrap(head, indent, width())
-    lines += _wrap(w.text, indent + "    ", width())
+    # A rule that did not fire: its text describes the situation it is written for, not this one.
+    lines += _wrap(w.text if w.fired else f"({t['would']}: {w.text})", indent + "    ", width())
     for cond in w.conditions:
         lines += _wrap(f"{'✓' if cond.holds else '✗'} {cond.text}", indent + "    ", width())
     if not w.fired:
@@ -317,8 +318,13 @@ def render_impact(impact, lang: str) -> str:  # noqa: ANN001 - engine.impact.Imp
             lines.append(f"{p.name} ({p.department_id}): refused — old: {p.old_error or 'ok'}; new: {p.new_error or 'ok'}")
             continue
         moves = [d for d in p.differences if d.movement != "same"]
+        m = _MOVES[lang]
+        rules = "; ".join(part for part in (
+            f"{m['started']}: {', '.join(p.rules_started)}" if p.rules_started else "",
+            f"{m['stopped']}: {', '.join(p.rules_stopped)}" if p.rules_stopped else "") if part)
         if not moves:
-            lines.append(f"{p.name} ({p.department_id}): {'uændret' if lang == 'da' else 'unchanged'}")
+            same = "listen uændret" if lang == "da" else "list unchanged"
+            lines += _wrap(f"{p.name} ({p.department_id}): {same}" + (f" [{rules}]" if rules else ""), "", width())
             continue
         lines.append(f"{p.name} ({p.department_id}):")
         for d in moves:

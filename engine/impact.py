@@ -20,14 +20,20 @@ __all__ = ["ProfileImpact", "Impact", "preview"]
 
 @dataclass(frozen=True)
 class ProfileImpact:
+    """One profile under both rule sets: the list's differences, and the rules that now fire or
+    no longer fire for it (they may change scores without changing the list)."""
+
     name: str
     department_id: str
     differences: tuple[RankChange, ...]
     old_error: str | None = None
     new_error: str | None = None
+    rules_started: tuple[str, ...] = ()
+    rules_stopped: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
+        """Whether the answer's list changed (or the profile is refused by only one rule set)."""
         return self.old_error != self.new_error or any(d.movement != SAME for d in self.differences)
 
 
@@ -68,15 +74,17 @@ def preview(old: Recommender, new: Recommender, profiles: Sequence[tuple[str, Pr
             impact = ProfileImpact(name, profile.department.id, (), errors[0], errors[1])
         else:
             differences = diff_rankings(answers[0], answers[1], recommenders, scores[0], scores[1])
-            impact = ProfileImpact(name, profile.department.id, differences)
+            began = tuple(r for r in answers[1].fired_rules if r not in set(answers[0].fired_rules))
+            ended = tuple(r for r in answers[0].fired_rules if r not in set(answers[1].fired_rules))
+            impact = ProfileImpact(name, profile.department.id, differences, rules_started=began, rules_stopped=ended)
             for d in differences:
                 if d.movement != SAME:
                     counts[d.movement] += 1
                     by_intervention.setdefault(d.intervention_id, {}).setdefault(d.movement, 0)
                     by_intervention[d.intervention_id][d.movement] += 1
-            for rule in set(answers[1].fired_rules) - set(answers[0].fired_rules):
+            for rule in began:
                 started[rule] = started.get(rule, 0) + 1
-            for rule in set(answers[0].fired_rules) - set(answers[1].fired_rules):
+            for rule in ended:
                 stopped[rule] = stopped.get(rule, 0) + 1
         counts["changed"] += impact.changed
         impacts.append(impact)

@@ -107,11 +107,11 @@ def next_better_band(dim: Dimension, value: float) -> tuple[Band, Band, float] |
 
 
 def _effect(recommender: Recommender, profile: Profile, base: Evaluation, listed: tuple[str, ...],
-            changes: Sequence[tuple[str, float, Band, Band]]) -> Lever:
+            changes: Sequence[tuple[str, float, Band, Band]], min_group_size: int | None) -> Lever:
     scores = dict(profile.scores)
     for dimension, target, _, _ in changes:
         scores[dimension] = target
-    after = recommender.evaluate(profile.with_scores(scores))
+    after = recommender.evaluate(profile.with_scores(scores), min_group_size)
     remaining = {c.intervention_id for c in after.ranked}
     gone = tuple(i for i in listed if i not in remaining)
     stopped = recommender.rule_ids([i for i in base.fired if i not in set(after.fired)])
@@ -133,13 +133,14 @@ def levers(recommender: Recommender, profile: Profile, options: Options = Option
         step = next_better_band(dim, values[ident])
         if step is not None:
             moves.append((ident, step[2], step[0], step[1]))
-    singles = [_effect(recommender, base.checked.profile, base, listed, [m]) for m in moves]
+    minimum = options.min_group_size
+    singles = [_effect(recommender, base.checked.profile, base, listed, [m], minimum) for m in moves]
     singles.sort(key=lambda lever: (-lever.reduction, -len(lever.no_longer_needed), lever.dimensions))
     best_pair = None
     if pairs:
         useful = [m for m in moves if any(s.dimensions == (m[0],) and s.reduction > 0 for s in singles[:pair_candidates])]
         for a, b in itertools.combinations(useful, 2):
-            lever = _effect(recommender, base.checked.profile, base, listed, [a, b])
+            lever = _effect(recommender, base.checked.profile, base, listed, [a, b], minimum)
             if best_pair is None or (lever.reduction, len(lever.no_longer_needed)) > \
                     (best_pair.reduction, len(best_pair.no_longer_needed)):
                 best_pair = lever

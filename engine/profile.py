@@ -44,7 +44,8 @@ class Profile:
     respondents: int
     scores: Mapping[str, float]
     invited: int | None = None
-    measured_on: _dt.date | None = None
+    measured_on: _dt.date | str | None = None
+    """A date; text that is not one is refused by the profile check (naming the field)."""
 
     def with_scores(self, scores: Mapping[str, float]) -> "Profile":
         return Profile(self.department, self.respondents, MappingProxyType(dict(scores)), self.invited,
@@ -127,7 +128,8 @@ class ProfileChecker:
                 and 0 < len(dept.id) <= MAX_ID_LENGTH and dept.id.strip() and len(dept.name) <= MAX_ID_LENGTH
                 and len(dept.sector) <= MAX_ID_LENGTH
                 and (profile.measured_on is None
-                     or profile.measured_on <= (today or _dt.date.today()) + _dt.timedelta(days=1))
+                     or (isinstance(profile.measured_on, _dt.date)
+                         and profile.measured_on <= (today or _dt.date.today()) + _dt.timedelta(days=1)))
                 and (profile.invited is None or (profile.invited.__class__ is int and respondents <= profile.invited))):
             values: dict[str, float] = {}
             ranges = self._ranges
@@ -169,7 +171,9 @@ def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None
             errors.append(FieldError("invited", "must be a whole number of at least 0"))
         elif isinstance(respondents, int) and invited and respondents > invited:
             errors.append(FieldError("invited", f"{invited} invited is fewer than {respondents} respondents"))
-    if profile.measured_on is not None and profile.measured_on > (today or _dt.date.today()) + _dt.timedelta(days=1):
+    if isinstance(profile.measured_on, str):
+        errors.append(FieldError("measured_on", f"'{profile.measured_on[:40]}' is not a date like 2025-05-01"))
+    elif profile.measured_on is not None and profile.measured_on > (today or _dt.date.today()) + _dt.timedelta(days=1):
         errors.append(FieldError("measured_on", f"{profile.measured_on.isoformat()} lies in the future"))
     values: dict[str, float] = {}
     dims = ruleset.dimensions

@@ -40,6 +40,8 @@ def parse_change(text: str) -> Change:
     """``influence=60``, ``work_pace-=10``, ``bullying+=2`` (the CLI's ``--set``)."""
     for op in ("+=", "-=", "="):
         name, sep, number = text.partition(op)
+        if sep and not name.strip():
+            raise ValueError(f"'{text}': name the dimension before '{op}'")
         if sep:
             try:
                 value = float(number)

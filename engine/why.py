@@ -69,23 +69,24 @@ def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers
                    explainer.conditions(numbers), changes, texts, missing, points)
 
 
-def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "en") -> RuleWhy:  # noqa: ANN001
-    """Why ``rule_id`` did or did not fire for ``profile``."""
+def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "en",  # noqa: ANN001
+                 min_group_size: int | None = None) -> RuleWhy:
+    """Why ``rule_id`` did or did not fire for ``profile`` (refused like Recommend for a small group)."""
     rule = recommender.ruleset.rule(rule_id)
     if rule is None:
         raise KeyError(rule_id)
-    evaluation = recommender.evaluate(profile)
+    evaluation = recommender.evaluate(profile, min_group_size)
     values = evaluation.checked.values
     return _rule_why(recommender, rule.index, values, set(evaluation.fired), Numbers(values, language))
 
 
 def explain_intervention(recommender, profile: Profile, intervention_id: str, language: str = "en",  # noqa: ANN001
-                         top: int | None = None) -> InterventionWhy:
+                         top: int | None = None, min_group_size: int | None = None) -> InterventionWhy:
     """Where ``intervention_id`` stands for ``profile``, and every rule that can recommend it."""
     item = recommender.ruleset.interventions.get(intervention_id)
     if item is None:
         raise KeyError(intervention_id)
-    evaluation = recommender.evaluate(profile)
+    evaluation = recommender.evaluate(profile, min_group_size)
     values = evaluation.checked.values
     numbers = Numbers(values, language)
     fired = set(evaluation.fired)

@@ -41,7 +41,6 @@ _PREVENTION_BACK = {v: k for k, v in PREVENTION.items()}
 _EFFORT_BACK = {v: k for k, v in EFFORT.items()}
 _IGLO_BACK = {v: k for k, v in IGLO.items()}
 _MOVEMENT_BACK = {v: k for k, v in MOVEMENT.items()}
-_IGLO_TUPLES: dict[tuple[str, ...], list[int]] = {}
 
 
 # --- profiles ----------------------------------------------------------------------------------------
@@ -55,13 +54,14 @@ def field_path(engine_field: str, prefix: str = "profile") -> str:
 
 
 def profile_from_proto(msg: pb.Profile) -> Profile:
-    """An engine profile; an unparsable date raises :class:`ProfileError` (``measured_on``)."""
-    measured = None
+    """An engine profile. An unparsable date is kept as text: the profile check refuses it, so in a
+    batch or an organisation only that department is refused."""
+    measured: _dt.date | str | None = None
     if msg.measured_on:
         try:
             measured = _dt.date.fromisoformat(msg.measured_on)
         except ValueError:
-            raise ProfileError([FieldError("measured_on", f"'{msg.measured_on[:40]}' is not a date like 2025-05-01")])
+            measured = msg.measured_on
     return Profile(Department(msg.department_id, msg.department_name, msg.sector), msg.respondents,
                    MappingProxyType(dict(msg.scores)), msg.invited or None, measured)
 
@@ -70,7 +70,8 @@ def profile_to_proto(profile: Profile) -> pb.Profile:
     d = profile.department
     return pb.Profile(department_id=d.id, department_name=d.name, sector=d.sector, respondents=profile.respondents,
                       invited=profile.invited or 0,
-                      measured_on=profile.measured_on.isoformat() if profile.measured_on else "",
+                      measured_on=(profile.measured_on.isoformat() if isinstance(profile.measured_on, _dt.date)
+                                   else profile.measured_on or ""),
                       scores=dict(profile.scores))
 
 
@@ -80,10 +81,7 @@ def ruleset_info_to_proto(info: RuleSetInfo) -> pb.RuleSetInfo:
 
 
 def _iglo(levels: tuple[str, ...]) -> list[int]:
-    cached = _IGLO_TUPLES.get(levels)
-    if cached is None:
-        cached = _IGLO_TUPLES[levels] = [IGLO[level] for level in levels]
-    return cached
+    return [IGLO[level] for level in levels]
 
 
 def _condition(c: ConditionResult) -> pb.Condition:

@@ -101,5 +101,17 @@ def engine_field(path: str) -> str:
     return path
 
 
-def abort(context: grpc.ServicerContext, error: RpcError) -> None:
-    context.abort_with_status(rpc_status.to_status(error.to_status()))
+class _Status(grpc.Status):
+    """A status with our own trailing metadata added (grpc.Status is abstract)."""
+
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple) -> None:
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
+
+
+def abort(context: grpc.ServicerContext, error: RpcError, metadata: tuple = ()) -> None:
+    """End the call with ``error``; ``metadata`` (the request id) travels with the status, since
+    aborting replaces whatever trailing metadata was set before."""
+    status = rpc_status.to_status(error.to_status())
+    context.abort_with_status(_Status(status.code, status.details, tuple(status.trailing_metadata) + tuple(metadata)))

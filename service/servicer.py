@@ -41,7 +41,6 @@ MAX_TOP = 100
 _DETAIL = {pb.DETAIL_UNSPECIFIED: DETAIL_FULL, pb.DETAIL_FULL: DETAIL_FULL, pb.DETAIL_IDS: DETAIL_IDS}
 _OUTCOME = {LOADED: pb.RELOAD_OUTCOME_LOADED, UNCHANGED: pb.RELOAD_OUTCOME_UNCHANGED,
             REFUSED: pb.RELOAD_OUTCOME_REFUSED}
-_LOOPBACK = ("ipv4:127.", "ipv6:[::1]", "unix:")
 
 log = structlog.get_logger("trivsel.rpc")
 
@@ -105,7 +104,7 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             log.info("rpc", method=method, status=status, latency_ms=round((time.perf_counter() - start) * 1000, 3),
                      request_id=rid, **fields)
             if error is not None:
-                abort(context, error)
+                abort(context, error, ((REQUEST_ID, rid),))
             return response
 
         return handler
@@ -226,7 +225,8 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                     hint = closest(request.rule_id, [r.id for r in ruleset.rules])
                     raise bad_request(f"unknown rule '{request.rule_id[:80]}'",
                                       [("rule_id", "unknown rule" + (f" (did you mean '{hint}'?)" if hint else ""))])
-                why = explain_rule(snapshot.recommender, profile, request.rule_id, options.language)
+                why = explain_rule(snapshot.recommender, profile, request.rule_id, options.language,
+                                   options.min_group_size)
                 return convert.rule_why_to_proto(why, snapshot.info)
             if request.intervention_id not in ruleset.interventions:
                 hint = closest(request.intervention_id, ruleset.interventions)
@@ -234,7 +234,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                                   [("intervention_id", "unknown intervention" +
                                     (f" (did you mean '{hint}'?)" if hint else ""))])
             why = explain_intervention(snapshot.recommender, profile, request.intervention_id, options.language,
-                                       options.top)
+                                       options.top, options.min_group_size)
             return convert.intervention_why_to_proto(why)
 
     @rpc("Levers")
@@ -259,12 +259,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         if not 0 < share <= 1:
             raise bad_request("invalid escalation share", [("escalation_share", "must be above 0 and at most 1")])
         options = self._options(request.top, request.language, pb.DETAIL_FULL)
-        profiles = []
-        for i, message in enumerate(request.profiles):
-            try:
-                profiles.append(convert.profile_from_proto(message))
-            except ProfileError as exc:
-                raise profile_error(exc, f"profiles[{i}]") from None
+        profiles = [convert.profile_from_proto(message) for message in request.profiles]
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
@@ -313,8 +308,9 @@ class RecommenderService(pb_grpc.RecommenderServicer):
 
     def _authorise_admin(self, context: grpc.ServicerContext) -> None:
         """Reload needs an admin: a configured bearer token, or a client certificate whose common
-        name is listed (mutual TLS). With neither configured, only callers on this host may reload.
-        Refusals are logged with the peer and the reason, never with what was sent."""
+        name is listed (mutual TLS). With neither configured, Reload is off (the rules folder is still
+        watched, and SIGHUP still reloads). Refusals are logged with the peer and the reason, never
+        with what was sent."""
         peer = context.peer()
         if self.admin_identities:
             names = (context.auth_context() or {}).get("x509_common_name", [])
@@ -336,10 +332,9 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         if self.admin_identities:
             log.warning("admin.denied", peer=peer, reason="client certificate is not an admin identity")
             raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "Reload needs an admin client certificate")
-        if not peer.startswith(_LOOPBACK):
-            log.warning("admin.denied", peer=peer, reason="not local and no admin credential configured")
-            raise RpcError(grpc.StatusCode.PERMISSION_DENIED,
-                           "Reload from another host needs an admin token (--admin-token) or identity")
+        log.warning("admin.denied", peer=peer, reason="no admin credential configured")
+        raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "Reload is off: start the server with --admin-token or "
+                       "--admin-identity (the rules folder is watched, and SIGHUP reloads)")
 
 
 def _serialize(message: Any) -> bytes:

@@ -9,13 +9,17 @@ rule set never replaces a working one — its problems are kept for ``Describe``
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import shutil
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from engine import Recommender, check_ruleset
+from engine.loader import rule_files
 from engine.problems import Problem
 
 from .wire import WireRenderer
@@ -48,13 +52,16 @@ class ReloadOutcome:
     outcome: str
     problems: tuple[Problem, ...]
     snapshot: Snapshot | None
+    fallback: bool = False  # the folder was refused and the last good copy was loaded instead
 
 
 class RuleSetHolder:
     """Holds the serving snapshot; ``lease()`` for requests, ``reload()`` for changes."""
 
-    def __init__(self, folder: str | Path, on_change: Callable[[bool], None] | None = None) -> None:
+    def __init__(self, folder: str | Path, on_change: Callable[[bool], None] | None = None,
+                 last_good: Path | None = None) -> None:
         self.folder = Path(folder)
+        self.last_good = last_good
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._current: Snapshot | None = None
@@ -87,10 +94,18 @@ class RuleSetHolder:
         """Validate and load the folder; swap only if it is valid and different."""
         with self._reload_lock:
             ruleset, problems = check_ruleset(self.folder)
+            fallback = False
             if ruleset is None:
                 self.refused = problems
                 self.refused_at = _dt.datetime.now(_dt.timezone.utc)
-                return ReloadOutcome(REFUSED, problems, self._current)
+                if self._current is not None or self.last_good is None or not self.last_good.is_dir():
+                    return ReloadOutcome(REFUSED, problems, self._current)
+                # Starting with a broken folder: serve the last version that loaded (what the other
+                # workers serve), and keep reporting the folder's problems.
+                ruleset, _ = check_ruleset(self.last_good)
+                if ruleset is None:
+                    return ReloadOutcome(REFUSED, problems, None)
+                fallback = True
             current = self._current
             if current is not None and current.info.fingerprint == ruleset.info.fingerprint:
                 self.refused, self.refused_at = (), None
@@ -104,10 +119,38 @@ class RuleSetHolder:
                     free = old.leases == 0
             if free and old is not None:
                 old.recommender.close()
+            if fallback:
+                return ReloadOutcome(REFUSED, problems, snapshot, fallback=True)
             self.refused, self.refused_at = (), None
+            self._keep(ruleset.folder)
             if self._on_change:
                 self._on_change(True)
             return ReloadOutcome(LOADED, problems, snapshot)
+
+    def _keep(self, folder: str) -> None:
+        """Copy the rule set that just loaded to ``last_good`` (complete copy, then an atomic swap)."""
+        if self.last_good is None:
+            return
+        source = Path(folder)
+        staging = self.last_good.with_name(f"{self.last_good.name}.{os.getpid()}.tmp")
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            for path in rule_files(source):
+                target = staging / path.relative_to(source)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+            link = self.last_good.with_name(f"{self.last_good.name}.{os.getpid()}.link")
+            final = self.last_good.with_name(f"{self.last_good.name}.{os.getpid()}.{time.monotonic_ns()}")
+            staging.rename(final)
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            os.symlink(final, link)
+            old = os.path.realpath(self.last_good) if self.last_good.is_symlink() else None
+            os.replace(link, self.last_good)
+            if old and old != str(final):
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)  # a cache: losing it costs nothing now
 
     def close(self) -> None:
         with self._lock:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from multiprocessing.process import BaseProcess
 
@@ -33,10 +35,10 @@ def _reserve_port(config: ServerConfig) -> tuple[socket.socket, int]:
     return sock, sock.getsockname()[1]
 
 
-def _worker_main(config: ServerConfig, port: int, index: int) -> None:
+def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, state_dir: str) -> None:
     from .worker import run_worker
 
-    sys.exit(run_worker(config, port, index))
+    sys.exit(run_worker(config, port, index, supervisor, state_dir))
 
 
 def serve(config: ServerConfig) -> int:
@@ -49,12 +51,14 @@ def serve(config: ServerConfig) -> int:
     print(f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)})",
           flush=True)
     ctx = multiprocessing.get_context("spawn")
+    state_dir = tempfile.mkdtemp(prefix="trivsel-state-")  # the last rule set that loaded, for new workers
     workers: dict[int, BaseProcess] = {}
     stopping = False
     reload_all = False
 
     def start(index: int) -> None:
-        process = ctx.Process(target=_worker_main, args=(config, port, index), name=f"trivsel-worker-{index}")
+        process = ctx.Process(target=_worker_main, args=(config, port, index, os.getpid(), state_dir),
+                              name=f"trivsel-worker-{index}")
         process.start()
         workers[index] = process
         log.info("worker.spawned", worker=index, worker_pid=process.pid)
@@ -107,5 +111,6 @@ def serve(config: ServerConfig) -> int:
             process.kill()
             process.join()
     reservation.close()
+    shutil.rmtree(state_dir, ignore_errors=True)
     log.info("stopped")
     return 0

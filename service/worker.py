@@ -13,6 +13,7 @@ import os
 import signal
 import threading
 from concurrent import futures
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -44,8 +45,20 @@ def _credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
     return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
 
 
-def run_worker(config: ServerConfig, port: int, index: int) -> int:
-    """Serve until SIGTERM; returns the exit code."""
+def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0, state_dir: str = "") -> int:
+    """Serve until SIGTERM; returns the exit code.
+
+    ``supervisor`` is the pid to tell after a Reload call (so the siblings reload too); ``state_dir``
+    is where the last rule set that loaded is kept, so a worker started while the folder is broken
+    still serves the version its siblings serve.
+    """
+    # Signals first: the supervisor may send SIGHUP (a rules change) while this worker is starting,
+    # and SIGHUP's default action would end the process.
+    stop = threading.Event()
+    reload_wanted = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
     log = configure_logging(config.log_format, config.log_level, worker=index, pid=os.getpid())
     health_servicer = health.HealthServicer()
 
@@ -54,7 +67,7 @@ def run_worker(config: ServerConfig, port: int, index: int) -> int:
         for name in ("", SERVICE_NAME):
             health_servicer.set(name, status)
 
-    holder = RuleSetHolder(config.rules)
+    holder = RuleSetHolder(config.rules, last_good=Path(state_dir) / "last-good" if state_dir else None)
 
     def reload(reason: str) -> None:
         outcome = holder.reload()
@@ -63,7 +76,8 @@ def run_worker(config: ServerConfig, port: int, index: int) -> int:
         if current is not None:
             fields.update(ruleset=current.info.id, version=current.info.version, fingerprint=current.info.fingerprint)
         if outcome.outcome == REFUSED:
-            log.warning("reload.refused", errors=sum(1 for p in outcome.problems if p.is_error), **fields)
+            log.warning("reload.refused", errors=sum(1 for p in outcome.problems if p.is_error),
+                        fallback=outcome.fallback, **fields)
             for problem in outcome.problems:
                 if problem.is_error:
                     log.warning("reload.problem", problem=str(problem))
@@ -72,9 +86,8 @@ def run_worker(config: ServerConfig, port: int, index: int) -> int:
         set_health(current is not None)
 
     def tell_siblings() -> None:
-        parent = os.getppid()
-        if parent > 1:
-            os.kill(parent, signal.SIGUSR1)
+        if supervisor and os.getppid() == supervisor:  # still our supervisor (it may be pid 1 in a container)
+            os.kill(supervisor, signal.SIGUSR1)
 
     reload("start")
     gc.collect()
@@ -93,12 +106,6 @@ def run_worker(config: ServerConfig, port: int, index: int) -> int:
         return 3
     server.start()
     log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None)
-
-    stop = threading.Event()
-    reload_wanted = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
     while not stop.is_set():
         if reload_wanted.wait(0.2):
             reload_wanted.clear()

@@ -37,3 +37,27 @@ def test_a_failing_case_is_reported_with_the_answer(tmp_path) -> None:
     assert "top_is: expected prioritisation at rank 1, got negative-acts-policy" in proc.stdout
     assert "answer: 1. negative-acts-policy" in proc.stdout
     assert "minimum 50 % NOT met" in proc.stdout
+
+
+def test_run_selects_cases_by_name() -> None:
+    proc = trivsel("test", "--run", "bullying", "--json")
+    data = json.loads(proc.stdout)
+    assert proc.returncode == 0 and data["passed"] >= 3
+    assert all("bullying" in c["name"].lower() for c in data["cases"])
+    none = trivsel("test", "--run", "no case is called this")
+    assert none.returncode == 1 and "no test case matches" in none.stderr
+
+
+def test_a_failing_relation_is_reported(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    (rules / "tests").mkdir()
+    # Raising influence (a resource) makes influence-over-planning less needed: the relation must fail.
+    (rules / "tests" / "relation.yaml").write_text(
+        "tests:\n  - name: more influence does not lower influence-over-planning\n"
+        "    profile: {scores: {influence: 20, quantitative_demands: 80}}\n"
+        "    relation: {raise: influence, by: 30, does_not_lower: influence-over-planning}\n", encoding="utf-8")
+    proc = trivsel("test", str(rules))
+    out = " ".join(proc.stdout.split())
+    assert proc.returncode == 1
+    assert "relation: raising influence 20 → 50 lowered influence-over-planning from" in out

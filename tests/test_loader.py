@@ -23,7 +23,10 @@ FIXED_INTERVENTIONS = ["prioritisation", "influence-over-planning", "colleague-s
 
 
 def test_bundled_rules_load_without_any_problem(ruleset) -> None:
-    _, problems = check_ruleset(ruleset.folder)
+    import datetime as dt
+
+    # As of a fixed day, so that the rules' review dates passing later turns into lint warnings, not test failures.
+    _, problems = check_ruleset(ruleset.folder, today=dt.date(2026, 11, 28))
     assert [str(p) for p in problems] == []
 
 

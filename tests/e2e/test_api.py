@@ -15,6 +15,7 @@ from service.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES
+from .conftest import ADMIN
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,15 @@ def test_request_id_is_echoed(server) -> None:
                                                 metadata=(("x-request-id", "abc-123"),))
     assert dict(call.trailing_metadata())["x-request-id"] == "abc-123"
     assert '"request_id": "abc-123"' in server.logs()
+
+
+def test_request_id_comes_back_with_errors_too(server) -> None:
+    bad = pb.RecommendRequest(profile=pb.Profile(department_id="x", respondents=20, scores={"influence": 500}))
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().Recommend(bad, metadata=(("x-request-id", "err-42"),))
+    metadata = dict(info.value.trailing_metadata())
+    assert metadata["x-request-id"] == "err-42"
+    assert rpc_status.from_call(info.value) is not None  # the rich details survive alongside
 
 
 def test_ids_only_detail(server) -> None:
@@ -138,11 +148,38 @@ def test_message_size_limit(server) -> None:
 
 
 def test_deadline_is_honoured(server) -> None:
+    import time
+
     profile = example("care-unit-emotional-demands.yaml")
     with pytest.raises(grpc.RpcError) as info:
-        server.stub().RecommendBatch(pb.RecommendBatchRequest(profiles=[profile] * 5000), timeout=0.05)
+        server.stub().RecommendBatch(pb.RecommendBatchRequest(profiles=[profile] * 5000), timeout=0.2,
+                                     metadata=(("x-request-id", "deadline-1"),))
     assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not [e for e in server.events("rpc") if e["request_id"] == "deadline-1"]:
+        time.sleep(0.05)
+    line = next(e for e in server.events("rpc") if e["request_id"] == "deadline-1")
+    assert line["status"] == "DEADLINE_EXCEEDED"  # the server stopped working on it, not just the client waiting
+    assert line["latency_ms"] < 5000  # 5,000 profiles would take about a second: it gave up early
     assert server.stub().Recommend(pb.RecommendRequest(profile=profile), timeout=5).recommendations
+
+
+def test_organisation_and_levers_errors(server) -> None:
+    stub = server.stub()
+    with pytest.raises(grpc.RpcError) as info:
+        stub.AnalyseOrganisation(pb.AnalyseOrganisationRequest(profiles=[example("partial-profile.yaml")],
+                                                               escalation_share=1.5))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "escalation_share" in violations(info.value)
+    odd = example("partial-profile.yaml")
+    odd.measured_on = "someday"
+    answer = stub.AnalyseOrganisation(pb.AnalyseOrganisationRequest(profiles=[example("bullying-reports.yaml"), odd]))
+    assert [d.WhichOneof("outcome") for d in answer.departments] == ["result", "error"]  # one bad date, one refusal
+    with pytest.raises(grpc.RpcError) as info:
+        stub.Levers(pb.LeversRequest(profile=pb.Profile(department_id="x", respondents=2)))
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with pytest.raises(grpc.RpcError) as info:
+        stub.Explain(pb.ExplainRequest(profile=pb.Profile(department_id="x", respondents=2), rule_id="low-influence"))
+    assert info.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
 
 def test_whatif(server) -> None:
@@ -178,9 +215,11 @@ def test_describe(server, embedded) -> None:
     assert response.HasField("loaded_at") and not response.refused_reload
 
 
-def test_reload_unchanged(server) -> None:
-    response = server.stub().Reload(pb.ReloadRequest())
-    assert response.outcome == pb.RELOAD_OUTCOME_UNCHANGED
+def test_reload_needs_the_admin_token(server) -> None:
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().Reload(pb.ReloadRequest())
+    assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert server.stub().Reload(pb.ReloadRequest(), metadata=ADMIN).outcome == pb.RELOAD_OUTCOME_UNCHANGED
 
 
 def test_logs_carry_no_profile_values(server) -> None:

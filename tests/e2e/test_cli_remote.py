@@ -8,6 +8,7 @@ import pytest
 
 from ..conftest import EXAMPLES
 from ..test_cli import trivsel
+from .conftest import ADMIN_TOKEN
 
 
 @pytest.mark.parametrize("args", [
@@ -55,8 +56,9 @@ def test_unreachable_server_exits_3() -> None:
 
 
 def test_reload_command(server) -> None:
-    proc = trivsel("reload", "--server", server.address)
+    proc = trivsel("reload", "--server", server.address, "--token", ADMIN_TOKEN)
     assert proc.returncode == 0 and proc.stdout.startswith("unchanged: nfa-default")
+    assert trivsel("reload", "--server", server.address).returncode == 3
 
 
 def test_call_through_reflection(server) -> None:

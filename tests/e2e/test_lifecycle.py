@@ -20,6 +20,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES
+from .conftest import ADMIN, ADMIN_TOKEN
 from .harness import NOT_SERVING, ROOT, SERVING, ServerProcess
 
 PROFILE = pb.Profile(department_id="d", respondents=12, scores={"influence": 20, "quantitative_demands": 80})
@@ -47,6 +48,9 @@ def test_health_follows_the_rule_set(tmp_path: Path) -> None:
         server.wait_health(SERVING)
         assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE)).recommendations
         assert not server.stub().Describe(pb.DescribeRequest()).refused_reload
+        with pytest.raises(grpc.RpcError) as info:  # no admin credential configured: Reload is off
+            server.stub().Reload(pb.ReloadRequest())
+        assert info.value.code() == grpc.StatusCode.PERMISSION_DENIED and "--admin-token" in info.value.details()
         server.signal(signal.SIGTERM)
         assert server.proc.wait(20) == 0
 
@@ -54,11 +58,12 @@ def test_health_follows_the_rule_set(tmp_path: Path) -> None:
 def test_workers_converge_on_one_version_after_reload(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
-    with ServerProcess(rules, workers=2, log_dir=tmp_path, extra=["--watch-seconds", "0"]) as server:
+    with ServerProcess(rules, workers=2, log_dir=tmp_path, extra=["--watch-seconds", "0"],
+                       env={"TRIVSEL_ADMIN_TOKEN": ADMIN_TOKEN}) as server:
         before = server.stub().Describe(pb.DescribeRequest()).ruleset.fingerprint
         text = (rules / "ruleset.yaml").read_text(encoding="utf-8")
         (rules / "ruleset.yaml").write_text(text.replace('version: "2026.11.1"', 'version: "2026.11.2"'), "utf-8")
-        response = server.stub().Reload(pb.ReloadRequest())  # reaches one worker, which tells the others
+        response = server.stub().Reload(pb.ReloadRequest(), metadata=ADMIN)  # one worker gets it, tells the others
         assert response.outcome == pb.RELOAD_OUTCOME_LOADED and response.ruleset.version == "2026.11.2"
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
@@ -75,9 +80,10 @@ def test_workers_converge_on_one_version_after_reload(tmp_path: Path) -> None:
 def test_reload_refused_keeps_serving_and_reports(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
-    with ServerProcess(rules, workers=1, log_dir=tmp_path, extra=["--watch-seconds", "0"]) as server:
+    with ServerProcess(rules, workers=1, log_dir=tmp_path, extra=["--watch-seconds", "0"],
+                       env={"TRIVSEL_ADMIN_TOKEN": ADMIN_TOKEN}) as server:
         (rules / "themes" / "broken.yaml").write_text("rules:\n  - id: broken\n    when: influense < 3\n", "utf-8")
-        response = server.stub().Reload(pb.ReloadRequest())
+        response = server.stub().Reload(pb.ReloadRequest(), metadata=ADMIN)
         assert response.outcome == pb.RELOAD_OUTCOME_REFUSED
         problem = next(p for p in response.problems if p.code == "unknown-dimension")
         assert problem.severity == "error" and problem.suggestion == "influence" and problem.line == 3
@@ -156,3 +162,38 @@ def test_a_client_built_only_from_the_proto_files(server, tmp_path: Path) -> Non
     assert data["ours"] == []
     assert {"prioritisation", "influence-over-planning"} <= set(data["ids"])
     assert re.search(r"\d", data["because"])
+
+
+def test_sighup_reloads(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    with ServerProcess(rules, workers=2, log_dir=tmp_path, extra=["--watch-seconds", "0"]) as server:
+        text = (rules / "ruleset.yaml").read_text(encoding="utf-8")
+        (rules / "ruleset.yaml").write_text(text.replace('version: "2026.11.1"', 'version: "2026.11.9"'), "utf-8")
+        server.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            versions = {server.stub().Describe(pb.DescribeRequest()).ruleset.version for _ in range(8)}
+            if versions == {"2026.11.9"}:
+                break
+            time.sleep(0.2)
+        assert versions == {"2026.11.9"}
+
+
+def test_a_worker_started_while_the_folder_is_broken_serves_the_last_good_version(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    with ServerProcess(rules, workers=1, log_dir=tmp_path, extra=["--watch-seconds", "0"]) as server:
+        version = server.stub().Describe(pb.DescribeRequest()).ruleset.fingerprint
+        (rules / "themes" / "broken.yaml").write_text("rules:\n  - id: broken\n    when: influence <\n", "utf-8")
+        pid = server.events("worker.spawned")[0]["worker_pid"]
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(server.events("worker.spawned")) < 2:
+            time.sleep(0.1)
+        server.wait_health(SERVING)
+        described = server.stub().Describe(pb.DescribeRequest())
+        assert described.ruleset.fingerprint == version  # the version it served before, not nothing
+        assert any(p.file.endswith("broken.yaml") for p in described.refused_reload)
+        assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE)).recommendations
+        assert any(e.get("fallback") for e in server.events("reload.refused"))

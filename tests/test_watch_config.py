@@ -1,0 +1,42 @@
+"""The rules-folder watch and the server's configuration from flags and environment."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from service.config import parse_config
+from service.watch import FolderWatch
+
+
+def test_watch_reports_a_settled_change_once(rules_copy) -> None:
+    folder = rules_copy()
+    watch = FolderWatch(folder)
+    assert watch.poll() is False
+    time.sleep(0.01)
+    (folder / "themes" / "new.yaml").write_text("rules: []\n", encoding="utf-8")
+    assert watch.poll() is False   # seen, but not yet settled
+    assert watch.poll() is True    # unchanged for one more poll: report it
+    assert watch.poll() is False   # once
+    (folder / "themes" / "new.yaml").write_text("rules: []\n# more\n", encoding="utf-8")
+    assert watch.poll() is False
+    (folder / "themes" / "new.yaml").write_text("rules: []\n# still being written\n", encoding="utf-8")
+    assert watch.poll() is False   # still changing: wait
+    assert watch.poll() is True
+
+
+def test_flags_and_environment() -> None:
+    env = {"TRIVSEL_WORKERS": "3", "TRIVSEL_ADDRESS": "0.0.0.0:6000", "TRIVSEL_ADMIN_TOKEN": "t",
+           "TRIVSEL_MIN_GROUP_SIZE": "8"}
+    config = parse_config([], env)
+    assert (config.workers, config.host, config.port, config.admin_token, config.min_group_size) == (
+        3, "0.0.0.0", 6000, "t", 8)
+    assert parse_config(["--workers", "1"], env).workers == 1  # a flag beats the environment
+
+
+@pytest.mark.parametrize("argv", [["--workers", "0"], ["--tls-cert", "x.pem"], ["--client-ca", "ca.pem"],
+                                  ["--address", "nohost"], ["--admin-identity", "a"]])
+def test_bad_configuration_is_refused(argv: list[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_config(argv, {})
