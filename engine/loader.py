@@ -12,6 +12,7 @@ import datetime as _dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Iterable
 
 from .analysis import always_true, satisfiable
@@ -566,8 +567,9 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     if header is None or any(p.is_error for p in problems):
         return None, problems
     ident, version, title, min_group, ranking = header
-    ruleset = RuleSet(RuleSetInfo(ident, version, fingerprint), title, min_group, ranking, dims, interventions,
-                      sources, rules, tuple(p for p in problems if not p.is_error), str(root),
+    ruleset = RuleSet(RuleSetInfo(ident, version, fingerprint), title, min_group, ranking, MappingProxyType(dims),
+                      MappingProxyType(interventions), MappingProxyType(sources), rules,
+                      tuple(p for p in problems if not p.is_error), str(root),
                       _dt.datetime.now(_dt.timezone.utc))
     return ruleset, problems
 
