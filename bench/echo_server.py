@@ -14,7 +14,7 @@ import grpc
 
 from engine import Options, Recommender
 from client.profiles import read_profile
-from service.convert import AnswerEncoder, profile_to_proto
+from service.convert import result_to_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -24,10 +24,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 def canned() -> dict[str, bytes]:
     """Real answers, computed once: the echo server sends exactly these bytes."""
     with Recommender.from_folder(RULES) as rec:
-        encoder = AnswerEncoder()
         profile = read_profile(str(EXAMPLES / "production-high-workload.yaml"))
-        return {"Recommend": encoder.response(rec.recommend(profile, Options())).SerializeToString(),
-                "ids": encoder.response(rec.recommend(profile, Options(detail="ids"))).SerializeToString()}
+        return {"Recommend": result_to_proto(rec.recommend(profile, Options())).SerializeToString(),
+                "ids": result_to_proto(rec.recommend(profile, Options(detail="ids"))).SerializeToString()}
 
 
 def main() -> int:

@@ -15,7 +15,7 @@ from .model import LANGUAGES, Dimension, Rule
 from .result import ConditionResult, Reason
 from .templates import format_number
 
-__all__ = ["describe_literal", "Numbers", "RuleExplainer"]
+__all__ = ["Numbers", "RuleExplainer"]
 
 _WORDS = {
     "between": {"en": "is between {lo} and {hi}", "da": "ligger mellem {lo} og {hi}"},
@@ -63,15 +63,6 @@ class Numbers:
             cached = self._cache[dimension] = (MISSING[self.language] if value is None
                                                else format_number(value, self.language))
         return cached
-
-
-def describe_literal(lit: Literal, value: float | None, dimension: Dimension | None, language: str) -> str:
-    """``Influence 28 < 33 (low)``; ``Work pace 50 is between 40 and 60``; ``Bullying is missing``."""
-    prefix, suffix = _pieces(lit, dimension, language)
-    if lit.op in ("present", "missing"):
-        return prefix
-    actual = MISSING[language] if value is None else format_number(value, language)
-    return prefix + actual + suffix
 
 
 class RuleExplainer:

@@ -21,12 +21,13 @@ from .model import PREVENTION_ORDER, RuleSet
 __all__ = ["Candidate", "Scores", "Scorer", "order", "SCORE_DECIMALS"]
 
 SCORE_DECIMALS = 6
+_SCALE = 10 ** SCORE_DECIMALS
 _LEVEL = {level: i for i, level in enumerate(PREVENTION_ORDER)}
 
 
 def _quantise(score: float) -> float:
     """Six decimals (scores are ≥ 0); cheaper than ``round`` and just as deterministic."""
-    return int(score * 1e6 + 0.5) / 1e6
+    return int(score * _SCALE + 0.5) / _SCALE
 
 
 class Candidate(NamedTuple):
@@ -85,7 +86,7 @@ class Scorer:
             candidates = {ident: Candidate(ident, _quantise(total * self._factor(ident, True)))
                           for ident, total in totals.items()}
         else:  # the common case, inlined: this runs for every candidate of every answer
-            candidates = {ident: Candidate(ident, int(total * 1e6 + 0.5) / 1e6) for ident, total in totals.items()}
+            candidates = {ident: Candidate(ident, int(total * _SCALE + 0.5) / _SCALE) for ident, total in totals.items()}
         return Scores(candidates, strengths, low_competence)
 
     def contributions(self, ident: str, scores: Scores) -> list[tuple[int, float]]:

@@ -24,7 +24,7 @@ from engine.organisation import DepartmentOutcome, Need, OrgResult
 from engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 
-__all__ = ["AnswerEncoder", "profile_from_proto", "profile_to_proto", "result_to_proto", "result_from_proto", "ruleset_info_to_proto",
+__all__ = ["profile_from_proto", "profile_to_proto", "result_to_proto", "result_from_proto", "ruleset_info_to_proto",
            "description_to_proto", "description_from_proto", "problem_to_proto", "problem_from_proto",
            "changes_from_proto", "changes_to_proto", "whatif_to_proto", "whatif_from_proto", "field_path",
            "PREVENTION", "EFFORT", "IGLO", "MOVEMENT", "rule_why_to_proto", "intervention_why_to_proto",
@@ -111,11 +111,8 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
         because=[_reason(r, cache) for r in rec.because])
 
 
-def result_to_proto(result: Result, encoder: "AnswerEncoder | None" = None) -> pb.RecommendResponse:
-    """The message for an answer. An :class:`AnswerEncoder` (one per rule-set snapshot) makes it
-    several times faster by reusing each intervention's fixed fields."""
-    if encoder is not None:
-        return encoder.response(result)
+def result_to_proto(result: Result) -> pb.RecommendResponse:
+    """The message for an answer (the server's hot paths write the same bytes directly: service/wire.py)."""
     cache: dict[int, list[pb.Condition]] = {}
     return pb.RecommendResponse(
         recommendations=[_recommendation(r, cache) for r in result.recommendations],
@@ -123,49 +120,6 @@ def result_to_proto(result: Result, encoder: "AnswerEncoder | None" = None) -> p
         ruleset=ruleset_info_to_proto(result.ruleset), department_id=result.department_id,
         language=result.language, fired_rules=result.fired_rules, unevaluable_rules=result.unevaluable_rules,
         candidates=result.candidates)
-
-
-class AnswerEncoder:
-    """Builds response messages for one rule-set snapshot, caching what never changes.
-
-    An intervention's title, description, levels, plan and evidence are the same in every answer
-    in a given language, so they are serialised once and merged into each new message
-    (``MergeFromString`` of ~1.5 KB costs ~1.3 µs; building the same fields costs ~6 µs).
-    """
-
-    def __init__(self) -> None:
-        self._static: dict[tuple[str, str, bool], bytes] = {}
-
-    def _fixed(self, rec: Recommendation, language: str) -> bytes:
-        key = (rec.intervention_id, language, rec.plan is not None)
-        data = self._static.get(key)
-        if data is None:
-            msg = pb.Recommendation(prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
-                                    effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect)
-            if rec.plan is not None:
-                p = rec.plan
-                msg.title, msg.description = rec.title, rec.description
-                msg.plan.CopyFrom(pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation,
-                                          follow_up_weeks=p.follow_up_weeks))
-                msg.evidence.extend(pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade)
-                                    for e in rec.evidence)
-            data = self._static[key] = msg.SerializeToString()
-        return data
-
-    def response(self, result: Result) -> pb.RecommendResponse:
-        cache: dict[int, list[pb.Condition]] = {}
-        recommendations = []
-        for rec in result.recommendations:
-            msg = pb.Recommendation(intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score,
-                                    because=[_reason(r, cache) for r in rec.because])
-            msg.MergeFromString(self._fixed(rec, result.language))
-            recommendations.append(msg)
-        return pb.RecommendResponse(
-            recommendations=recommendations, missing=result.missing,
-            warnings=[pb.Warning(code=w.code, message=w.message) for w in result.warnings],
-            ruleset=ruleset_info_to_proto(result.ruleset), department_id=result.department_id,
-            language=result.language, fired_rules=result.fired_rules, unevaluable_rules=result.unevaluable_rules,
-            candidates=result.candidates)
 
 
 def _optional(msg: object, name: str) -> float | None:
