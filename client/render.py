@@ -161,10 +161,12 @@ def render_description(desc: Description, lang: str) -> str:
 _MOVES = {
     "en": {"entered": "entered", "left": "left", "up": "moved up", "down": "moved down", "same": "unchanged",
            "baseline": "As measured", "changed": "With the changes", "whatif": "What if", "started": "rules started",
-           "stopped": "rules stopped", "differences": "Differences"},
+           "stopped": "rules stopped", "differences": "Differences",
+           "weighed": "rules that count more or less"},
     "da": {"entered": "kom ind", "left": "faldt ud", "up": "rykkede op", "down": "rykkede ned", "same": "uændret",
            "baseline": "Som målt", "changed": "Med ændringerne", "whatif": "Hvad nu hvis", "started": "regler udløst",
-           "stopped": "regler ikke længere udløst", "differences": "Forskelle"},
+           "stopped": "regler ikke længere udløst", "differences": "Forskelle",
+           "weighed": "regler der vejer mere eller mindre"},
 }
 
 
@@ -199,6 +201,8 @@ def render_whatif(w: WhatIfResult, changes: list[Change], title: str = "") -> st
             lines += _wrap(f"+ {m['started']}: {', '.join(d.rules_started)}", "      ", width())
         if d.rules_stopped:
             lines += _wrap(f"- {m['stopped']}: {', '.join(d.rules_stopped)}", "      ", width())
+        if d.rules_changed:
+            lines += _wrap(f"~ {m['weighed']}: {', '.join(d.rules_changed)}", "      ", width())
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -133,9 +133,11 @@ class Recommender:
         changed_profile = apply_changes(profile, changes, self.ruleset)
         before = self.evaluate(profile, options.min_group_size)
         after = self.evaluate(changed_profile, options.min_group_size)
+        was, now = before.scores.strengths, after.scores.strengths
+        moved = frozenset(self._rule_ids[i] for i in was.keys() & now.keys() if abs(was[i] - now[i]) > 1e-9)
         return compare(self.render(before, options), self.render(after, options), self.ruleset,
                        {c.intervention_id: c.score for c in before.ranked},
-                       {c.intervention_id: c.score for c in after.ranked}, after.checked.values)
+                       {c.intervention_id: c.score for c in after.ranked}, after.checked.values, moved)
 
     def render(self, evaluation: Evaluation, options: Options) -> Result:
         """The answer for an evaluation, in the requested language and detail."""

@@ -100,6 +100,8 @@ class RankChange:
     changed_score: float
     rules_started: tuple[str, ...]
     rules_stopped: tuple[str, ...]
+    rules_changed: tuple[str, ...] = ()
+    """Rules behind it that fire both times but count more or less (the department moved within them)."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,11 @@ class WhatIfResult:
 
 
 def diff_rankings(baseline: Result, changed: Result, recommenders: Mapping[str, set[str]],
-                  baseline_scores: Mapping[str, float], changed_scores: Mapping[str, float]) -> tuple[RankChange, ...]:
+                  baseline_scores: Mapping[str, float], changed_scores: Mapping[str, float],
+                  rules_changed: frozenset[str] = frozenset()) -> tuple[RankChange, ...]:
     """Every intervention in either answer: how it moved, and which of the rules that recommend it
-    (``recommenders``: intervention → rule ids, from either rule set) started or stopped firing."""
+    (``recommenders``: intervention → rule ids, from either rule set) started or stopped firing, or
+    (``rules_changed``) fire both times with a different strength."""
     before = {r.intervention_id: r.rank for r in baseline.recommendations}
     after = {r.intervention_id: r.rank for r in changed.recommendations}
     fired_before, fired_after = set(baseline.fired_rules), set(changed.fired_rules)
@@ -126,7 +130,8 @@ def diff_rankings(baseline: Result, changed: Result, recommenders: Mapping[str, 
         mine = recommenders.get(ident, set())
         differences.append(RankChange(ident, movement, old, new, baseline_scores.get(ident, 0.0),
                                       changed_scores.get(ident, 0.0), tuple(r for r in started if r in mine),
-                                      tuple(r for r in stopped if r in mine)))
+                                      tuple(r for r in stopped if r in mine),
+                                      tuple(r for r in changed.fired_rules if r in mine and r in rules_changed)))
     return tuple(differences)
 
 
@@ -141,7 +146,9 @@ def recommenders_of(*rulesets: RuleSet) -> dict[str, set[str]]:
 
 
 def compare(baseline: Result, changed: Result, ruleset: RuleSet, baseline_scores: Mapping[str, float],
-            changed_scores: Mapping[str, float], changed_values: Mapping[str, float]) -> WhatIfResult:
+            changed_scores: Mapping[str, float], changed_values: Mapping[str, float],
+            rules_changed: frozenset[str] = frozenset()) -> WhatIfResult:
     """Diff two answers. ``*_scores`` hold every candidate's score (not only the listed ones)."""
-    differences = diff_rankings(baseline, changed, recommenders_of(ruleset), baseline_scores, changed_scores)
+    differences = diff_rankings(baseline, changed, recommenders_of(ruleset), baseline_scores, changed_scores,
+                                rules_changed)
     return WhatIfResult(baseline, changed, differences, dict(changed_values))

@@ -170,7 +170,8 @@ def whatif_to_proto(w: WhatIfResult) -> pb.WhatIfResponse:
         differences=[pb.RankChange(intervention_id=d.intervention_id, movement=MOVEMENT[d.movement],
                                    baseline_rank=d.baseline_rank, changed_rank=d.changed_rank,
                                    baseline_score=d.baseline_score, changed_score=d.changed_score,
-                                   rules_started=d.rules_started, rules_stopped=d.rules_stopped)
+                                   rules_started=d.rules_started, rules_stopped=d.rules_stopped,
+                                   rules_changed=d.rules_changed)
                      for d in w.differences],
         changed_scores=dict(w.changed_scores))
 
@@ -178,7 +179,8 @@ def whatif_to_proto(w: WhatIfResult) -> pb.WhatIfResponse:
 def whatif_from_proto(msg: pb.WhatIfResponse) -> WhatIfResult:
     return WhatIfResult(result_from_proto(msg.baseline), result_from_proto(msg.changed), tuple(
         RankChange(d.intervention_id, _MOVEMENT_BACK[d.movement], d.baseline_rank, d.changed_rank, d.baseline_score,
-                   d.changed_score, tuple(d.rules_started), tuple(d.rules_stopped)) for d in msg.differences),
+                   d.changed_score, tuple(d.rules_started), tuple(d.rules_stopped), tuple(d.rules_changed))
+        for d in msg.differences),
         dict(msg.changed_scores))
 
 

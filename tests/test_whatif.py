@@ -53,3 +53,13 @@ def test_whatif_difference_names_the_rules(recommender) -> None:
     before = {r.intervention_id for r in result.baseline.recommendations}
     after = {r.intervention_id for r in result.changed.recommendations}
     assert {d.intervention_id for d in result.differences} == before | after
+
+
+def test_moves_within_a_rule_are_named(recommender) -> None:
+    base = profile({"quantitative_demands": 78, "work_pace": 81, "influence": 28})
+    result = recommender.whatif(base, [Change("work_pace", 95)])
+    moves = {d.intervention_id: d for d in result.differences}
+    prioritisation = moves["prioritisation"]
+    assert prioritisation.changed_score > prioritisation.baseline_score
+    assert prioritisation.rules_started == () and "high-work-pace" in prioritisation.rules_changed
+    assert "high-workload" not in prioritisation.rules_changed  # work pace is not part of it: unchanged strength
