@@ -75,10 +75,10 @@ class _Builder:
     today: _dt.date
     problems: list[Problem] = field(default_factory=list)
     entries: dict[str, list[_Entry]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    reader: Reader = field(init=False)
 
-    @property
-    def reader(self) -> Reader:
-        return Reader(self.problems)
+    def __post_init__(self) -> None:
+        self.reader = Reader(self.problems)  # reports into the same list
 
     def display(self, path: Path) -> str:
         return str(path)

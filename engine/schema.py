@@ -85,12 +85,13 @@ class Reader:
         return node.value
 
     def identifier(self, node: YamlNode, what: str, pattern: re.Pattern[str] = ID_PATTERN) -> str | None:
-        value = self.string(node, what, MAX_ID_LENGTH) if node.is_scalar and isinstance(node.value, str) else None
+        if not self._kind(node, "scalar", what):
+            return None
+        if not isinstance(node.value, str):
+            self.error(node.position, f"{what} must be a name, not {node.value!r}", "wrong-type")
+            return None
+        value = self.string(node, what, MAX_ID_LENGTH)
         if value is None:
-            if node.is_scalar and not isinstance(node.value, str):
-                self.error(node.position, f"{what} must be a name, not {node.value!r}", "wrong-type")
-            elif not node.is_scalar:
-                self._kind(node, "scalar", what)
             return None
         if not pattern.match(value):
             shape = ("lower-case letters, digits and '-'" if pattern is ID_PATTERN

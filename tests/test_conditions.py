@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from engine.conditions import holds, intensity, predicate, resolve
+from engine.conditions import holds, intensity, intensity_function, predicate, resolve
 from engine.expr import And, BandTest, Between, Compare, Not, Or, Presence, parse
 from engine.synthetic import _condition, random_values
 
@@ -98,3 +98,17 @@ def test_intensity_grows_towards_the_harmful_end(ruleset) -> None:
     assert intensity(condition, {"influence": 32}) < intensity(condition, {"influence": 10}) < \
         intensity(condition, {"influence": 0}) == 1.0
     assert intensity(condition, {"influence": 40}) == 0.0
+
+
+def test_compiled_intensity_equals_the_reference_on_the_bundled_rules(ruleset) -> None:
+    """Ranking uses the compiled closures; the plain recursive definition is the specification."""
+    rng = random.Random(23)
+    compiled = [(rule.id, rule.condition, intensity_function(rule.condition)) for rule in ruleset.rules]
+    checked = 0
+    for _ in range(1000):
+        values = random_values(rng, ruleset.dimensions)
+        for rule_id, condition, fast in compiled:
+            if holds(condition, values):
+                checked += 1
+                assert fast(values) == pytest.approx(intensity(condition, values), abs=1e-12), (rule_id, values)
+    assert checked > 1000  # the profiles make many rules fire, so intensities are really compared

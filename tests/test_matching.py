@@ -7,14 +7,16 @@ child process with a timeout: a crash or hang in the C engine fails the test ins
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 
 import pytest
 
 from engine.conditions import AllOf, AnyOf, Literal
-from engine.durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, chain_count, fact_key_collisions,
+from engine.durable_compile import (CHAIN_BUDGET, FactWriter, MAX_FACT_PROPERTIES, chain_count, fact_key_collisions,
                                     plan_shards, serialize_fact, short_keys)
+from engine.synthetic import random_values
 
 from .conftest import ROOT, RULES
 
@@ -70,3 +72,13 @@ def test_short_fact_keys_never_collide() -> None:
     keys = short_keys([f"dim{i}" for i in range(MAX_FACT_PROPERTIES)])
     assert fact_key_collisions(keys.values()) == {}
     assert serialize_fact({"dim3": 1.5}, keys).endswith('"v3":1.500000}')
+
+
+def test_the_cached_fact_writer_matches_serialize_fact(ruleset) -> None:
+    """The recommender writes facts through per-key-order templates; they must equal the plain form."""
+    keys = short_keys(list(ruleset.dimensions))
+    write = FactWriter(keys)
+    rng = random.Random(5)
+    for _ in range(300):
+        values = random_values(rng, ruleset.dimensions, missing_share=0.3)
+        assert write(values) == serialize_fact(values, keys)
