@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
 GEN    := trivsel/v1/recommender_pb2.py
 
-.PHONY: run test bench lint proto clean soak
+.PHONY: run test bench lint proto clean soak examples
 
 $(TOOLS):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/trivsel lint rules
+
+# Rewrite the example reports in docs/examples/ from examples/ (a test checks they are current).
+examples: $(STAMP)
+	$(BIN)/python docs/examples/regenerate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel

@@ -11,8 +11,9 @@ import dataclasses
 import datetime as dt
 import math
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -26,7 +27,8 @@ from engine.organisation import OrgResult, analyse
 from engine.result import Result
 from engine.templates import format_number
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from .conftest import EXAMPLES, ROOT
+
 CASES = ["production-high-workload", "care-unit-emotional-demands", "bullying-reports"]
 LANGS = ["da", "en"]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -463,3 +465,10 @@ def test_org_page_is_self_contained_and_in_language(org: OrgResult, description:
     for row, outcome in zip(top, org.evaluated):
         items = [li.attrs["data-intervention"] for li in row.walk() if li.tag == "li"]
         assert items == list(outcome.result.ids[:3])
+
+
+def test_the_example_reports_in_the_docs_are_current() -> None:
+    """docs/examples/ shows real output of ``trivsel report``; this fails when it has gone stale."""
+    proc = subprocess.run([sys.executable, "docs/examples/regenerate.py", "--check"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
