@@ -3,13 +3,17 @@
 Server: one Trivsel worker process (``--workers 1``), bundled rules, JSON logging to a file (one
 line per call, as in production). Echo: the same sync gRPC set-up answering with canned bytes of
 the same size (``bench/echo_server.py``), i.e. the transport ceiling. Load: a separate client
-process (``bench/load.py``), so client and server each have a core. Each point runs a few
-seconds after a 0.5 s warm-up; echo and Trivsel alternate.
+process (``bench/load.py``). Both servers are pinned to the last CPU and the client to the first
+(``--cpus`` for Trivsel, the same affinity call for the others): unpinned, the scheduler moves the
+server's threads onto the client's core and back, which costs the Python server up to a third of
+its throughput and makes runs disagree. Each point runs a few seconds after a 0.5 s warm-up; echo
+and Trivsel alternate.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -22,8 +26,17 @@ from .machine import machine_line
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_CPUS = sorted(os.sched_getaffinity(0))
+SERVER_CPU, CLIENT_CPU = _CPUS[-1], _CPUS[0]  # the same CPU when there is only one
+
+
+def _pin(cpu: int):  # noqa: ANN202 - a preexec_fn
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 def _start(cmd: list[str], log: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True,
+                            preexec_fn=_pin(SERVER_CPU))
     line = proc.stdout.readline()  # type: ignore[union-attr]
     match = re.search(r"serving on ([0-9.]+:\d+)", line)
     if not match:
@@ -34,7 +47,7 @@ def _start(cmd: list[str], log: Path) -> tuple[subprocess.Popen[str], str]:
 
 def _load(address: str, kind: str, threads: int, seconds: float) -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.load", address, kind, str(threads), str(seconds)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=seconds + 120)
+                         capture_output=True, text=True, timeout=seconds + 120, preexec_fn=_pin(CLIENT_CPU))
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout)
@@ -61,10 +74,11 @@ def _wait_ready(address: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     seconds = float((argv or [None])[0] or 3)
     print(f"## Service over gRPC: Trivsel against a bare echo server\n\n{machine_line()}\n"
-          f"One server process each; a separate client process; {seconds:g} s per point after 0.5 s warm-up.\n")
+          f"One server process each, on CPU {SERVER_CPU}; a separate client process on CPU {CLIENT_CPU}; "
+          f"{seconds:g} s per point after 0.5 s warm-up.\n")
     with tempfile.TemporaryDirectory() as tmp:
         trivsel, t_addr = _start([sys.executable, "server.py", "--address", "127.0.0.1:0", "--workers", "1",
-                                  "--log-format", "json", "--watch-seconds", "0"], Path(tmp) / "trivsel.log")
+                                  "--log-format", "json", "--watch-seconds", "0", "--cpus", str(SERVER_CPU)], Path(tmp) / "trivsel.log")
         echo, e_addr = _start([sys.executable, "-m", "bench.echo_server"], Path(tmp) / "echo.log")
         try:
             _wait_ready(t_addr)

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 from client.paths import default_rules_folder
 
-__all__ = ["ServerConfig", "parse_config", "build_parser"]
+__all__ = ["ServerConfig", "parse_config", "build_parser", "parse_cpu_list"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ServerConfig:
     max_message_mb: int = 64
     grace_seconds: float = 10.0
     watch_seconds: float = 1.0
+    cpus: tuple[int, ...] = ()  # pin worker i to cpus[i % len(cpus)]; empty: no pinning
 
     @property
     def host(self) -> str:
@@ -77,7 +78,22 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     p.add_argument("--grace-seconds", type=float, default=float(_env(env, "GRACE_SECONDS", 10)))  # type: ignore
     p.add_argument("--watch-seconds", type=float, default=float(_env(env, "WATCH_SECONDS", 1.0)),  # type: ignore
                    help="poll the rules folder this often (0: do not watch)")
+    p.add_argument("--cpus", default=_env(env, "CPUS", ""),
+                   help="pin the workers to these CPUs, round-robin (e.g. 0-3 or 1,3); default: no pinning. "
+                        "Only where the host or a static CPU manager gives the server these cores to itself")
     return p
+
+
+def parse_cpu_list(text: str) -> tuple[int, ...]:
+    """``"0-2,5"`` → ``(0, 1, 2, 5)``; raises ValueError for anything else."""
+    cpus: list[int] = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        low, _, high = part.partition("-")
+        first, last = int(low), int(high or low)
+        if first < 0 or last < first:
+            raise ValueError(f"'{part}' is not a CPU or a range of CPUs")
+        cpus.extend(c for c in range(first, last + 1) if c not in cpus)
+    return tuple(cpus)
 
 
 def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -94,9 +110,21 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         parser.error("--admin-identity needs --client-ca (identities come from client certificates)")
     if ":" not in a.address:
         parser.error("--address must be host:port")
+    try:
+        cpus = parse_cpu_list(a.cpus or "")
+    except ValueError as exc:
+        parser.error(f"--cpus: {exc}")
+    allowed = os.sched_getaffinity(0)
+    if set(cpus) - allowed:
+        parser.error(f"--cpus: this process may only run on CPUs {_ranges(sorted(allowed))}, "
+                     f"not {_ranges(sorted(set(cpus) - allowed))}")
     path = lambda v: Path(v) if v else None  # noqa: E731
     return ServerConfig(a.address, Path(a.rules), a.workers, a.threads, a.log_format, a.log_level,
                         int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),
                         path(a.tls_key), path(a.client_ca), a.admin_token or None, identities, a.max_batch,
                         a.max_message_mb,
-                        a.grace_seconds, a.watch_seconds)
+                        a.grace_seconds, a.watch_seconds, cpus)
+
+
+def _ranges(cpus: Sequence[int]) -> str:
+    return ",".join(str(c) for c in cpus)

@@ -36,6 +36,8 @@ def _reserve_port(config: ServerConfig) -> tuple[socket.socket, int]:
 
 
 def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, state_dir: str) -> None:
+    if config.cpus:  # before gRPC starts its threads: they inherit the main thread's affinity
+        os.sched_setaffinity(0, {config.cpus[index % len(config.cpus)]})
     from .worker import run_worker
 
     sys.exit(run_worker(config, port, index, supervisor, state_dir))

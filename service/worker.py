@@ -105,7 +105,8 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
         log.error("bind.failed", address=target)
         return 3
     server.start()
-    log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None)
+    log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None,
+             cpus=sorted(os.sched_getaffinity(0)))
     while not stop.is_set():
         if reload_wanted.wait(0.2):
             reload_wanted.clear()

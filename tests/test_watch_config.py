@@ -6,7 +6,9 @@ import time
 
 import pytest
 
-from service.config import parse_config
+import os
+
+from service.config import parse_config, parse_cpu_list
 from service.watch import FolderWatch
 
 
@@ -36,7 +38,18 @@ def test_flags_and_environment() -> None:
 
 
 @pytest.mark.parametrize("argv", [["--workers", "0"], ["--tls-cert", "x.pem"], ["--client-ca", "ca.pem"],
-                                  ["--address", "nohost"], ["--admin-identity", "a"]])
+                                  ["--address", "nohost"], ["--admin-identity", "a"], ["--cpus", "2-1"],
+                                  ["--cpus", "x"], ["--cpus", "9999"]])
 def test_bad_configuration_is_refused(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
         parse_config(argv, {})
+
+
+def test_cpu_lists() -> None:
+    assert parse_cpu_list("0-2,5") == (0, 1, 2, 5)
+    assert parse_cpu_list(" 1 , 1,0") == (1, 0)
+    assert parse_cpu_list("") == ()
+    allowed = sorted(os.sched_getaffinity(0))
+    assert parse_config(["--cpus", str(allowed[-1])], {}).cpus == (allowed[-1],)
+    assert parse_config([], {"TRIVSEL_CPUS": f"{allowed[0]}"}).cpus == (allowed[0],)
+    assert parse_config([], {}).cpus == ()

@@ -122,6 +122,34 @@ def test_a_dead_worker_is_replaced(tmp_path: Path) -> None:
             assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE), timeout=10).recommendations
 
 
+def _thread_cpus(pid: int) -> set[str]:
+    """The CPUs every thread of ``pid`` may run on, as /proc reports them."""
+    lists = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for line in (task / "status").read_text().splitlines():
+            if line.startswith("Cpus_allowed_list:"):
+                lists.add(line.split(":", 1)[1].strip())
+    return lists
+
+
+def test_workers_are_pinned_to_the_cpus_asked_for(tmp_path: Path) -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    wanted = [cpus[-1], cpus[0]]  # worker 0 on the last CPU, worker 1 on the first
+    with ServerProcess(RULES, workers=2, log_dir=tmp_path, extra=["--cpus", f"{wanted[0]},{wanted[1]}"]) as server:
+        started = {e["worker"]: e for e in server.events("worker.started")}
+        spawned = {e["worker"]: e["worker_pid"] for e in server.events("worker.spawned")}
+        for index in (0, 1):
+            assert started[index]["cpus"] == [wanted[index]]
+            # every thread, gRPC's own included, inherited the pinning
+            assert _thread_cpus(spawned[index]) == {str(wanted[index])}
+        assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE), timeout=10).recommendations
+
+
+def test_workers_are_not_pinned_by_default(server) -> None:
+    started = server.events("worker.started")
+    assert started and started[0]["cpus"] == sorted(os.sched_getaffinity(0))
+
+
 def test_reflection_lists_the_services(server) -> None:
     database = ProtoReflectionDescriptorDatabase(server.channel())
     services = set(database.get_services())
