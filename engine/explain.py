@@ -48,12 +48,13 @@ class Numbers:
     """One answer's values formatted for one language, each at most once; and each rule's
     explanation built at most once, though a rule may stand under several recommendations."""
 
-    __slots__ = ("values", "language", "_cache", "explained")
+    __slots__ = ("values", "language", "_cache", "_utf8", "explained")
 
     def __init__(self, values: Mapping[str, float], language: str) -> None:
         self.values = values
         self.language = language
         self._cache: dict[str, str] = {}
+        self._utf8: dict[str, bytes] = {}
         self.explained: dict[int, tuple[str, str, tuple[ConditionResult, ...]]] = {}
 
     def text(self, dimension: str) -> str:
@@ -62,6 +63,13 @@ class Numbers:
             value = self.values.get(dimension)
             cached = self._cache[dimension] = (MISSING[self.language] if value is None
                                                else format_number(value, self.language))
+        return cached
+
+    def utf8(self, dimension: str) -> bytes:
+        """:meth:`text` encoded, for renderers that write bytes."""
+        cached = self._utf8.get(dimension)
+        if cached is None:
+            cached = self._utf8[dimension] = self.text(dimension).encode("utf-8")
         return cached
 
 

@@ -9,8 +9,10 @@ matchers and the explanation see the very same number.
 
 from __future__ import annotations
 
+import collections
 import datetime as _dt
 import math
+import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -109,39 +111,67 @@ def _percent(x: float) -> str:
 class ProfileChecker:
     """:func:`check_profile` for one rule set, with the catalogue's ranges looked up once.
 
-    A valid profile takes the fast path: one loop over its scores with plain comparisons (NaN,
-    infinities, unknown ids and wrong types all fail them). Any doubt falls back to the full check,
-    which names every bad field.
+    A valid profile takes the fast path: whole-profile tests done by C loops (known ids as a set
+    test, finiteness by one sum — NaN and infinities survive a sum, finite values in a range
+    cannot overflow it — and the range by ``min``/``max`` where dimensions share their bounds).
+    Any doubt falls back to the full check, which names every bad field.
     """
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self._ranges = {d.id: (d.minimum, d.maximum) for d in ruleset.dimensions.values()}
+        bounds = collections.Counter(self._ranges.values())
+        self._common = bounds.most_common(1)[0][0] if bounds else (0.0, 0.0)
+        self._known = frozenset(self._ranges)
+        self._others = {k: b for k, b in self._ranges.items() if b != self._common}
+        self._latest: tuple[float, _dt.date] = (0.0, _dt.date.min)
+
+    def _latest_date(self) -> _dt.date:
+        """Tomorrow (a measurement date may not lie later), worked out at most once a minute."""
+        now = time.monotonic()
+        until, latest = self._latest
+        if now >= until:
+            latest = _dt.date.today() + _dt.timedelta(days=1)
+            self._latest = (now + 60.0, latest)
+        return latest
 
     def check(self, profile: Profile, min_group_size: int | None = None,
               today: _dt.date | None = None) -> CheckedProfile:
         minimum = self.ruleset.min_group_size if min_group_size is None else min_group_size
-        if len(profile.scores) > MAX_SCORES:
+        scores = profile.scores
+        if len(scores) > MAX_SCORES:
             return check_profile(profile, self.ruleset, min_group_size, today)
-        respondents, dept = profile.respondents, profile.department
+        respondents, dept, measured = profile.respondents, profile.department, profile.measured_on
         if (respondents.__class__ is int and respondents >= minimum and dept.id.__class__ is str
                 and 0 < len(dept.id) <= MAX_ID_LENGTH and dept.id.strip() and len(dept.name) <= MAX_ID_LENGTH
                 and len(dept.sector) <= MAX_ID_LENGTH
-                and (profile.measured_on is None
-                     or (isinstance(profile.measured_on, _dt.date)
-                         and profile.measured_on <= (today or _dt.date.today()) + _dt.timedelta(days=1)))
-                and (profile.invited is None or (profile.invited.__class__ is int and respondents <= profile.invited))):
-            values: dict[str, float] = {}
-            ranges = self._ranges
-            for key, raw in profile.scores.items():
-                bounds = ranges.get(key)
-                kind = raw.__class__
-                if bounds is None or (kind is not float and kind is not int) or not bounds[0] <= raw <= bounds[1]:
-                    break  # unknown id, wrong type, out of range, NaN (fails every comparison): the full check
-                values[key] = (raw if raw.is_integer() else round(raw, 6)) if kind is float else float(raw)
-            else:
-                return CheckedProfile(profile, values, tuple(_notices(profile)))
+                and (measured is None
+                     or (isinstance(measured, _dt.date)
+                         and measured <= (today + _dt.timedelta(days=1) if today else self._latest_date())))
+                and (profile.invited is None or (profile.invited.__class__ is int and respondents <= profile.invited))
+                and self._known.issuperset(scores)):
+            raw = list(scores.values())
+            kinds = {v.__class__ for v in raw}
+            if kinds <= _NUMBER_TYPES:
+                total = sum(raw)
+                low, high = self._common
+                if total - total == 0.0 and (not raw or (low <= min(raw) and max(raw) <= high)):
+                    others = self._others
+                    if not others or all(others[k][0] <= v <= others[k][1] for k, v in scores.items() if k in others):
+                        if kinds == _FLOAT and all(map(float.is_integer, raw)):  # whole numbers: nothing to round
+                            values = dict(scores)
+                        elif kinds == _INT:
+                            values = dict(zip(scores, map(float, raw)))
+                        else:
+                            values = {k: ((v if v.is_integer() else round(v, 6)) if v.__class__ is float else float(v))
+                                      for k, v in scores.items()}
+                        notices = _notices(profile) if respondents < SMALL_GROUP or profile.invited or not raw else ()
+                        return CheckedProfile(profile, values, tuple(notices))
         return check_profile(profile, self.ruleset, min_group_size, today)
+
+
+_NUMBER_TYPES = frozenset((int, float))  # not bool: True would pass as 1
+_FLOAT, _INT = {float}, {int}
 
 
 def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None = None,

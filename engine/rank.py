@@ -91,12 +91,12 @@ class Scorer:
 
     def contributions(self, ident: str, scores: Scores) -> list[tuple[int, float]]:
         """(rule index, points) for each fired rule behind ``ident``, largest share first."""
-        factor = self._factor(ident, scores.low_competence)
+        factor = self._factor(ident, True) if scores.low_competence else 1.0
         strengths = scores.strengths
-        shares = [(index, weight * strengths[index] * factor)
-                  for index, weight in self._recommenders.get(ident, ()) if index in strengths]
-        shares.sort(key=lambda share: (-share[1], share[0]))
-        return shares
+        # sorted as (-points, index) tuples: the native tuple order, no key function per item
+        ranked = sorted([(-(weight * strengths[index] * factor), index)
+                         for index, weight in self._recommenders.get(ident, ()) if index in strengths])
+        return [(index, -negative) for negative, index in ranked]
 
 
 def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence: bool) -> list[Candidate]:

@@ -22,7 +22,9 @@ from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
 from .whatif import Change, WhatIfResult, apply_changes, compare
 
-__all__ = ["Options", "Recommender", "Evaluation"]
+__all__ = ["Options", "Recommender", "Evaluation", "SummaryKey"]
+
+SummaryKey = tuple  # (keys present, blocked rule indices, notices, low competence, nothing ranked)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ class Recommender:
             for dim in rule.dimensions:
                 by_dimension.setdefault(dim, []).append(rule.index)
         self._rules_on = {d: frozenset(ix) for d, ix in by_dimension.items()}
-        self._gap_cache: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        self._gap_cache: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...], frozenset[int]]] = {}
+        self._summaries: dict[tuple[SummaryKey, str], tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]] = {}
         self._scorer = Scorer(ruleset)
         self._checker = ProfileChecker(ruleset)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
@@ -167,17 +170,37 @@ class Recommender:
     def explainer(self, rule_index: int) -> RuleExplainer:
         return self._explainers[rule_index]
 
-    def summary(self, evaluation: Evaluation, language: str
+    def summary_key(self, evaluation: Evaluation) -> SummaryKey:
+        """Everything :meth:`summary` depends on besides the language: the profile's keys, the
+        fired rules among those that look at a missing dimension, the check's notices, the
+        low-competence flag and whether anything was ranked. Answers of one survey share few such
+        keys, so summaries (and their encodings, see service/wire.py) are kept per key."""
+        present = tuple(evaluation.checked.values)
+        _, affected, affected_set = self._gaps(present)
+        fired = evaluation.fired
+        blocked = tuple([i for i in fired if i in affected_set]) if affected and fired else ()
+        return present, blocked, evaluation.checked.notices, evaluation.low_competence, not evaluation.ranked
+
+    def summary(self, evaluation: Evaluation, language: str, key: SummaryKey | None = None
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]:
         """Missing dimensions, rules that could not be evaluated because of them, and the warnings."""
-        missing, affected = self._gaps(tuple(evaluation.checked.values))
+        if key is None:
+            key = self.summary_key(evaluation)
+        memo = self._summaries.get((key, language))
+        if memo is not None:
+            return memo
+        present, blocked, notices, _, _ = key
+        missing, affected, _ = self._gaps(present)
         unevaluable: tuple[str, ...] = ()
         if affected:
-            fired = evaluation.fired
-            unevaluable = self.rule_ids([i for i in affected if i not in fired] if fired else affected)
-        warnings = [Warning(n.code, n.text.get(language)) for n in evaluation.checked.notices]
+            unevaluable = self.rule_ids([i for i in affected if i not in blocked] if blocked else affected)
+        warnings = [Warning(n.code, n.text.get(language)) for n in notices]
         warnings += [Warning(n.code, n.text.get(language)) for n in self._notices(evaluation, missing, unevaluable)]
-        return missing, unevaluable, tuple(warnings)
+        memo = missing, unevaluable, tuple(warnings)
+        if len(self._summaries) >= 1024:
+            self._summaries.clear()
+        self._summaries[(key, language)] = memo
+        return memo
 
     def _recommendation(self, c: Candidate, rank: int, scores: Scores, numbers: Numbers | None) -> Recommendation:
         """One entry of the list; ``numbers`` is None for the ids-only detail level."""
@@ -192,9 +215,10 @@ class Recommender:
                               item.prevention, item.iglo, item.effort, item.time_to_effect,
                               self._plans[(item.id, lang)], self._evidence[item.id], because)
 
-    def _gaps(self, present: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    def _gaps(self, present: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[int]]:
         """The used dimensions missing from a profile with these keys, and the rules that look at
-        them (sorted). Profiles of one survey share their keys, so this is kept per key tuple."""
+        them (sorted, and as a set). Profiles of one survey share their keys, so this is kept per
+        key tuple."""
         gaps = self._gap_cache.get(present)
         if gaps is None:
             have = set(present)
@@ -202,7 +226,7 @@ class Recommender:
             affected = tuple(sorted(frozenset().union(*(self._rules_on[d] for d in missing)))) if missing else ()
             if len(self._gap_cache) >= 1024:
                 self._gap_cache.clear()
-            gaps = self._gap_cache[present] = (missing, affected)
+            gaps = self._gap_cache[present] = (missing, affected, frozenset(affected))
         return gaps
 
     def _notices(self, evaluation: Evaluation, missing: tuple[str, ...],

@@ -47,12 +47,19 @@ class Template:
     parts: tuple[str | Placeholder, ...]
     plain: str | None = field(init=False, default=None, compare=False)
     """The text itself when it has no placeholders (rendering is then free)."""
+    values_only: tuple[str, tuple[str, ...]] | None = field(init=False, default=None, compare=False)
+    """When every placeholder is a plain value: a ``%s`` format and the dimensions it takes, so
+    rendering is one ``%`` (rationales are rendered for every reason of every answer)."""
 
     def __post_init__(self) -> None:
         if not self.parts:
             object.__setattr__(self, "plain", "")
         elif len(self.parts) == 1 and isinstance(self.parts[0], str):
             object.__setattr__(self, "plain", self.parts[0])
+        elif all(p.__class__ is str or p.attribute == "value" for p in self.parts):  # type: ignore[union-attr]
+            fmt = "".join(p.replace("%", "%%") if isinstance(p, str) else "%s" for p in self.parts)
+            dims = tuple(p.dimension for p in self.parts if isinstance(p, Placeholder))
+            object.__setattr__(self, "values_only", (fmt, dims))
 
     @classmethod
     def parse(cls, text: str) -> "Template":
@@ -98,6 +105,9 @@ class Template:
         """
         if self.plain is not None:
             return self.plain
+        if self.values_only is not None and number is not None:
+            fmt, dims = self.values_only
+            return fmt % tuple([number(d) if values.get(d) is not None else _MISSING[language] for d in dims])
         out: list[str] = []
         for part in self.parts:
             if part.__class__ is str:

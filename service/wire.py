@@ -15,6 +15,7 @@ follow ``proto/trivsel/v1/recommender.proto``.
 
 from __future__ import annotations
 
+import itertools
 import struct
 from typing import Sequence
 
@@ -23,7 +24,7 @@ from google.rpc import status_pb2
 from engine import Options, Recommender
 from engine.explain import Numbers
 from engine.model import LANGUAGES, RuleSetInfo
-from engine.recommender import Evaluation
+from engine.recommender import Evaluation, SummaryKey
 from engine.result import DETAIL_FULL
 
 from . import convert
@@ -62,19 +63,22 @@ def _text(tag: bytes, text: str) -> bytes:
 
 
 def batch_item(index: int, department_id: str, result: bytes | None = None,
-               error: status_pb2.Status | None = None) -> bytes:
-    """A ``BatchItem`` as a field of ``RecommendBatchResponse`` (tag included)."""
-    body = (b"\x08" + varint(index) if index else b"") + _text(b"\x12", department_id)
-    if result is not None:
-        body += _len(b"\x1a", result)
-    else:
-        body += _len(b"\x22", error.SerializeToString())  # type: ignore[union-attr]
-    return _len(b"\x0a", body)
+               error: status_pb2.Status | None = None) -> tuple[bytes, ...]:
+    """A ``BatchItem`` as a field of ``RecommendBatchResponse`` (tag included), in pieces.
+
+    The answer (about 11 KB with its rationale) is not copied here: :func:`batch` joins every
+    piece of every item once. Copying each answer into its item and each item into the
+    response cost more than a tenth of a full-rationale batch (megabyte buffers, fresh pages).
+    """
+    head = (b"\x08" + varint(index) if index else b"") + _text(b"\x12", department_id)
+    payload = result if result is not None else error.SerializeToString()  # type: ignore[union-attr]
+    field = (b"\x1a" if result is not None else b"\x22") + varint(len(payload))
+    return b"\x0a" + varint(len(head) + len(field) + len(payload)) + head + field, payload
 
 
-def batch(items: Sequence[bytes], ruleset: bytes) -> bytes:
+def batch(items: Sequence[Sequence[bytes]], ruleset: bytes) -> bytes:
     """A serialized ``RecommendBatchResponse`` from :func:`batch_item` outputs and ruleset bytes."""
-    return b"".join(items) + _len(b"\x12", ruleset)
+    return b"".join([*itertools.chain.from_iterable(items), b"\x12", varint(len(ruleset)), ruleset])
 
 
 class WireRenderer:
@@ -87,6 +91,8 @@ class WireRenderer:
         self._ruleset_field = _len(b"\x22", self.ruleset_bytes)
         self._names = {name: varint(len(name.encode())) + name.encode()
                        for name in [*ruleset.dimensions, *ruleset.interventions, *(r.id for r in ruleset.rules)]}
+        self._fired_fields = tuple(b"\x3a" + self._names[rule.id] for rule in ruleset.rules)
+        self._summaries: dict[tuple[SummaryKey, str], tuple[bytes, bytes]] = {}
         self._interventions = {(item.id, lang, full): self._intervention(item.id, lang, full)
                                for item in ruleset.interventions.values() for lang in LANGUAGES
                                for full in (True, False)}
@@ -103,7 +109,9 @@ class WireRenderer:
                     if high is not None:
                         static += b"\x21" + _double(high)
                     static += _text(b"\x2a", band or "")
-                    leaves.append((dim, static, test, prefix, suffix, shows_value))
+                    before, after = prefix.encode("utf-8"), suffix.encode("utf-8")
+                    fixed_text = None if shows_value else _len(b"\x42", before)
+                    leaves.append((dim, static, test, before, after, len(before) + len(after), fixed_text))
                 self._rules[(rule.index, lang)] = (head, explainer, explainer.conjunction, tuple(leaves))
 
     def _intervention(self, ident: str, language: str, full: bool) -> bytes:
@@ -124,17 +132,22 @@ class WireRenderer:
     def _rule(self, index: int, numbers: Numbers) -> bytes:
         """A reason's fields except its points: id, title, rationale and every condition."""
         head, explainer, conjunction, leaves = self._rules[(index, numbers.language)]
-        values, text_of = numbers.values, numbers.text
+        values, utf8 = numbers.values, numbers.utf8
         parts = [head, _text(b"\x1a", explainer.text(numbers))]
-        for dim, static, test, prefix, suffix, shows_value in leaves:
+        for dim, static, test, before, after, fixed_length, fixed_text in leaves:
             value = values.get(dim)
-            body = static
-            if value is not None:
-                body += b"\x31" + _double(value)
-            if conjunction or test(value):
-                body += b"\x38\x01"
-            text = prefix + text_of(dim) + suffix if shows_value else prefix
-            parts.append(_len(b"\x22", body + _len(b"\x42", text.encode("utf-8"))))
+            if value is None:
+                body = static + b"\x38\x01" if conjunction or test(value) else static
+            elif conjunction or test(value):
+                body = static + b"\x31" + _double(value) + b"\x38\x01"
+            else:
+                body = static + b"\x31" + _double(value)
+            if fixed_text is None:
+                number = utf8(dim)
+                body += b"\x42" + varint(fixed_length + len(number)) + before + number + after
+            else:
+                body += fixed_text
+            parts.append(b"\x22" + varint(len(body)) + body)
         return b"".join(parts)
 
     def _names_field(self, tag: bytes, names: Sequence[str]) -> bytes:
@@ -156,26 +169,43 @@ class WireRenderer:
                 body += b"\x19" + _double(candidate.score)
             body += self._interventions[(ident, lang, full)]
             if numbers is not None:
+                pieces = [body]
                 for index, points in rec.contributions(ident, evaluation):
                     reason = rules_done.get(index)
                     if reason is None:
                         reason = rules_done[index] = self._rule(index, numbers)
                     if points:
-                        reason += b"\x29" + _double(points)
-                    body += _len(b"\x62", reason)
+                        pieces += (b"\x62", varint(len(reason) + 9), reason, b"\x29", _double(points))
+                    else:
+                        pieces += (b"\x62", varint(len(reason)), reason)
+                body = b"".join(pieces)
             parts.append(_len(b"\x0a", body))
-        missing, unevaluable, warnings = rec.summary(evaluation, lang)
-        parts.append(self._names_field(b"\x12", missing))
-        parts += [_len(b"\x1a", _text(b"\x0a", w.code) + _text(b"\x12", w.message)) for w in warnings]
-        parts.append(self._ruleset_field)
+        key = rec.summary_key(evaluation)
+        head, tail = self._summary(key, evaluation, lang, full)
+        parts.append(head)
         parts.append(_text(b"\x2a", evaluation.checked.profile.department.id))
         parts.append(_text(b"\x32", lang))
         if full:
-            parts.append(self._names_field(b"\x3a", rec.rule_ids(evaluation.fired)))
-            parts.append(self._names_field(b"\x42", unevaluable))
+            parts.append(b"".join(map(self._fired_fields.__getitem__, evaluation.fired)))
+            parts.append(tail)
         if evaluation.ranked:
             parts.append(b"\x48" + varint(len(evaluation.ranked)))
         return b"".join(parts)
+
+    def _summary(self, key: SummaryKey, evaluation: Evaluation, lang: str, full: bool) -> tuple[bytes, bytes]:
+        """Fields 2–4 (missing dimensions, warnings, rule set) and field 8 (rules that could not be
+        evaluated), encoded once per summary key: they repeat across the answers of one survey."""
+        encoded = self._summaries.get((key, lang))
+        if encoded is None:
+            missing, unevaluable, warnings = self.recommender.summary(evaluation, lang, key)
+            head = (self._names_field(b"\x12", missing)
+                    + b"".join([_len(b"\x1a", _text(b"\x0a", w.code) + _text(b"\x12", w.message)) for w in warnings])
+                    + self._ruleset_field)
+            encoded = head, self._names_field(b"\x42", unevaluable)
+            if len(self._summaries) >= 1024:
+                self._summaries.clear()
+            self._summaries[(key, lang)] = encoded
+        return encoded
 
     def info(self) -> RuleSetInfo:
         return self.recommender.ruleset.info

@@ -1,0 +1,55 @@
+"""The log set-up: one JSON object per line, with the process context and an ISO UTC timestamp."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import structlog
+
+from service.logs import configure_logging, utc_timestamp
+
+
+def _capture(monkeypatch, fmt: str) -> io.BytesIO:  # noqa: ANN001
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(raw, encoding="utf-8", write_through=True))
+    configure_logging(fmt, "info", worker=3, pid=42)
+    return raw
+
+
+def test_json_lines_carry_context_level_and_timestamp(monkeypatch) -> None:  # noqa: ANN001
+    raw = _capture(monkeypatch, "json")
+    before = _dt.datetime.now(_dt.timezone.utc)
+    log = structlog.get_logger("trivsel.test")
+    log.info("rpc", method="Recommend", latency_ms=0.5, path=Path("/x"), worker=7)
+    log.debug("hidden")
+    log.warning("Æblegrød")
+    lines = raw.getvalue().decode("utf-8").splitlines()
+    assert len(lines) == 2
+    first, second = (json.loads(line) for line in lines)
+    assert first["event"] == "rpc" and first["level"] == "info" and first["pid"] == 42
+    assert first["worker"] == 7  # the line's own field wins over the process context
+    assert first["path"] == "/x"  # what JSON cannot hold is written as text
+    stamp = _dt.datetime.fromisoformat(first["timestamp"])
+    assert first["timestamp"].endswith("Z") and len(first["timestamp"]) == len("2026-01-01T00:00:00.000000Z")
+    assert abs((stamp - before).total_seconds()) < 5
+    assert second["event"] == "Æblegrød" and second["worker"] == 3
+
+
+def test_timestamp_matches_the_clock_across_seconds() -> None:
+    for _ in range(3):
+        event = utc_timestamp(None, "info", {})
+        now = _dt.datetime.now(_dt.timezone.utc)
+        assert abs((_dt.datetime.fromisoformat(event["timestamp"]) - now).total_seconds()) < 1
+        time.sleep(0.4)
+
+
+def test_console_format_is_key_value(monkeypatch) -> None:  # noqa: ANN001
+    raw = _capture(monkeypatch, "console")
+    structlog.get_logger("trivsel.test").info("reload", outcome="loaded")
+    text = raw.getvalue().decode("utf-8")
+    assert "reload" in text and "outcome=loaded" in text and "worker=3" in text
