@@ -7,7 +7,9 @@ a reload builds a new one and swaps a reference, so a request never sees a half-
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Mapping
 
 from .conditions import Condition
@@ -222,6 +224,11 @@ class RuleSet:
             if rule.id == rule_id:
                 return rule
         return None
+
+    @functools.cached_property
+    def prevention_rank(self) -> Mapping[str, int]:
+        """Each intervention's prevention level as a sort key (primary 0, secondary 1, tertiary 2)."""
+        return MappingProxyType({i.id: PREVENTION_ORDER.index(i.prevention) for i in self.interventions.values()})
 
     @property
     def used_dimensions(self) -> frozenset[str]:

@@ -15,7 +15,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from .model import RuleSet, Text
 from .suggestions import closest
@@ -92,16 +92,16 @@ class Notice:
     text: Text
 
 
-@dataclass(frozen=True)
-class CheckedProfile:
+class CheckedProfile(NamedTuple):
     """A profile that passed the checks: rounded values and the warnings it earned.
 
     ``values`` is a plain dict for speed (every rule reads it); nothing writes to it after the check.
+    A NamedTuple rather than a frozen dataclass because one is made per profile on the hot path.
     """
 
     profile: Profile
     values: Mapping[str, float]
-    notices: tuple[Notice, ...] = field(default_factory=tuple)
+    notices: tuple[Notice, ...] = ()
 
 
 def _percent(x: float) -> str:

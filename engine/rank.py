@@ -16,13 +16,12 @@ from __future__ import annotations
 from typing import Iterable, Mapping, NamedTuple
 
 from .conditions import intensity_function
-from .model import PREVENTION_ORDER, RuleSet
+from .model import RuleSet
 
 __all__ = ["Candidate", "Scores", "Scorer", "order", "SCORE_DECIMALS"]
 
 SCORE_DECIMALS = 6
 _SCALE = 10 ** SCORE_DECIMALS
-_LEVEL = {level: i for i, level in enumerate(PREVENTION_ORDER)}
 
 
 def _quantise(score: float) -> float:
@@ -36,6 +35,9 @@ class Candidate(NamedTuple):
 
     intervention_id: str
     score: float
+
+
+_new = tuple.__new__  # Candidate(a, b) without the generated __new__'s Python frame
 
 
 class Scores(NamedTuple):
@@ -86,7 +88,8 @@ class Scorer:
             candidates = {ident: Candidate(ident, _quantise(total * self._factor(ident, True)))
                           for ident, total in totals.items()}
         else:  # the common case, inlined: this runs for every candidate of every answer
-            candidates = {ident: Candidate(ident, int(total * _SCALE + 0.5) / _SCALE) for ident, total in totals.items()}
+            candidates = {ident: _new(Candidate, (ident, int(total * _SCALE + 0.5) / _SCALE))
+                          for ident, total in totals.items()}
         return Scores(candidates, strengths, low_competence)
 
     def contributions(self, ident: str, scores: Scores) -> list[tuple[int, float]]:
@@ -102,11 +105,11 @@ class Scorer:
 def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence: bool) -> list[Candidate]:
     """All candidates, best first, with the prevention and low-competence constraints applied."""
     interventions = ruleset.interventions
-
-    def key(c: Candidate) -> tuple[float, int, str]:
-        return (-c.score, _LEVEL[interventions[c.intervention_id].prevention], c.intervention_id)
-
-    ranked = sorted(candidates.values(), key=key)
+    level = ruleset.prevention_rank
+    # (-score, prevention level, id, candidate) tuples sort natively; ids are unique, so the
+    # candidate itself is never compared
+    ranked = [entry[3] for entry in sorted([(-c.score, level[c.intervention_id], c.intervention_id, c)
+                                            for c in candidates.values()])]
     if ranked and interventions[ranked[0].intervention_id].prevention != "primary":
         best_primary = next((c for c in ranked if interventions[c.intervention_id].prevention == "primary"), None)
         if best_primary is not None:

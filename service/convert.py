@@ -57,13 +57,14 @@ def profile_from_proto(msg: pb.Profile) -> Profile:
     """An engine profile. An unparsable date is kept as text: the profile check refuses it, so in a
     batch or an organisation only that department is refused."""
     measured: _dt.date | str | None = None
+    scores = msg.scores  # copied key by key: dict() goes through the Mapping mixin's Python iterator
     if msg.measured_on:
         try:
             measured = _dt.date.fromisoformat(msg.measured_on)
         except ValueError:
             measured = msg.measured_on
     return Profile(Department(msg.department_id, msg.department_name, msg.sector), msg.respondents,
-                   MappingProxyType(dict(msg.scores)), msg.invited or None, measured)
+                   MappingProxyType({k: scores[k] for k in scores}), msg.invited or None, measured)
 
 
 def profile_to_proto(profile: Profile) -> pb.Profile:
