@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
 GEN    := trivsel/v1/recommender_pb2.py
 
-.PHONY: run test bench lint proto clean soak examples
+.PHONY: run test bench instructions lint proto clean soak examples
 
 $(TOOLS):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Instructions per profile under valgrind (repeatable on a noisy machine); AGAINST=<git revision>
+# adds an earlier revision's counts side by side.
+instructions: $(STAMP)
+	$(BIN)/python -m bench instructions $(if $(AGAINST),--against $(AGAINST))
 
 lint: $(STAMP)
 	$(BIN)/trivsel lint rules

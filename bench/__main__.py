@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from . import engine_bench, grpc_bench, org_bench
+from . import engine_bench, grpc_bench, instructions, org_bench
 
 
 def main() -> int:
-    """``python -m bench [engine|grpc|org]``: every section by default."""
+    """``python -m bench [engine|grpc|org]``: every section by default; ``python -m bench
+    instructions [--against REV]`` counts instructions per profile (valgrind; not in the default
+    run, it takes a few minutes)."""
+    if sys.argv[1:2] == ["instructions"]:
+        return instructions.main(sys.argv[2:])
     sections = sys.argv[1:] or ["engine", "grpc", "org"]
     for section in sections:
         if section == "engine":
@@ -18,7 +22,7 @@ def main() -> int:
         elif section == "org":
             org_bench.main()
         else:
-            print(f"unknown section {section!r}; use engine, grpc or org", file=sys.stderr)
+            print(f"unknown section {section!r}; use engine, grpc, org or instructions", file=sys.stderr)
             return 2
         print()
     return 0
