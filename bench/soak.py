@@ -98,6 +98,17 @@ class Mix:
         return "Describe", pb.DescribeRequest(), ok
 
 
+def _events(log_path: Path) -> list[dict]:
+    """The server's JSON log lines as dicts (other lines skipped)."""
+    events = []
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            pass
+    return events
+
+
 def main() -> int:
     seconds = float(os.environ.get("SOAK_SECONDS", "600"))
     report_every = max(5.0, min(30.0, seconds / 20))
@@ -178,8 +189,7 @@ def main() -> int:
             next_change += 60
             note = f"rules changed (v{version})"
         if killed_at is None and now - started >= seconds / 2:
-            workers = [int(x.split('"worker_pid": ')[1].split(",")[0]) for x in
-                       log_path.read_text(encoding="utf-8").splitlines() if '"worker.spawned"' in x]
+            workers = [e["worker_pid"] for e in _events(log_path) if e.get("event") == "worker.spawned"]
             if workers:
                 os.kill(workers[0], signal.SIGKILL)
                 killed_at = now
@@ -206,12 +216,7 @@ def main() -> int:
     stop.set()
     for t in threads:
         t.join(35)
-    events = []
-    for line in log_path.read_text(encoding="utf-8").splitlines():
-        try:
-            events.append(json.loads(line))
-        except ValueError:
-            pass
+    events = _events(log_path)
     spawned = sum(1 for e in events if e.get("event") == "worker.spawned")
     died = sum(1 for e in events if e.get("event") == "worker.died")
     reloads = sum(1 for e in events if e.get("event") == "reload" and e.get("reason") == "signal"
