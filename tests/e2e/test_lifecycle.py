@@ -136,6 +136,9 @@ def test_workers_are_pinned_to_the_cpus_asked_for(tmp_path: Path) -> None:
     cpus = sorted(os.sched_getaffinity(0))
     wanted = [cpus[-1], cpus[0]]  # worker 0 on the last CPU, worker 1 on the first
     with ServerProcess(RULES, workers=2, log_dir=tmp_path, extra=["--cpus", f"{wanted[0]},{wanted[1]}"]) as server:
+        deadline = time.monotonic() + 30  # health is SERVING once the first worker serves; wait for both
+        while len(server.events("worker.started")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         started = {e["worker"]: e for e in server.events("worker.started")}
         spawned = {e["worker"]: e["worker_pid"] for e in server.events("worker.spawned")}
         for index in (0, 1):
@@ -146,6 +149,9 @@ def test_workers_are_pinned_to_the_cpus_asked_for(tmp_path: Path) -> None:
 
 
 def test_workers_are_not_pinned_by_default(server) -> None:
+    deadline = time.monotonic() + 30  # the line is written just after the server starts answering
+    while not server.events("worker.started") and time.monotonic() < deadline:
+        time.sleep(0.05)
     started = server.events("worker.started")
     assert started and started[0]["cpus"] == sorted(os.sched_getaffinity(0))
 
