@@ -13,6 +13,7 @@ from pathlib import Path
 import grpc
 
 from engine import Options, Recommender
+from bench.machine import pin_from_environment
 from client.profiles import read_profile
 from service.convert import result_to_proto
 from trivsel.v1 import recommender_pb2 as pb
@@ -30,6 +31,7 @@ def canned() -> dict[str, bytes]:
 
 
 def main() -> int:
+    pin_from_environment()
     answers = canned()
     identity = lambda b: b  # noqa: E731
 

@@ -4,7 +4,7 @@ Server: one Trivsel worker process (``--workers 1``), bundled rules, JSON loggin
 line per call, as in production). Echo: the same sync gRPC set-up answering with canned bytes of
 the same size (``bench/echo_server.py``), i.e. the transport ceiling. Load: a separate client
 process (``bench/load.py``). Both servers are pinned to the last CPU and the client to the first
-(``--cpus`` for Trivsel, the same affinity call for the others): unpinned, the scheduler moves the
+(``--cpus`` for Trivsel, ``TRIVSEL_BENCH_CPU`` for the others): unpinned, the scheduler moves the
 server's threads onto the client's core and back, which costs the Python server up to a third of
 its throughput and makes runs disagree. Each point runs a few seconds after a 0.5 s warm-up; echo
 and Trivsel alternate.
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from .machine import machine_line
+from .machine import PIN_VARIABLE, machine_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,13 +30,14 @@ _CPUS = sorted(os.sched_getaffinity(0))
 SERVER_CPU, CLIENT_CPU = _CPUS[-1], _CPUS[0]  # the same CPU when there is only one
 
 
-def _pin(cpu: int):  # noqa: ANN202 - a preexec_fn
-    return lambda: os.sched_setaffinity(0, {cpu})
+def _pinned(cpu: int) -> dict[str, str]:
+    """The environment that makes a benchmark process pin itself (bench/machine.py)."""
+    return {**os.environ, PIN_VARIABLE: str(cpu)}
 
 
 def _start(cmd: list[str], log: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True,
-                            preexec_fn=_pin(SERVER_CPU))
+                            env=_pinned(SERVER_CPU))
     line = proc.stdout.readline()  # type: ignore[union-attr]
     match = re.search(r"serving on ([0-9.]+:\d+)", line)
     if not match:
@@ -47,7 +48,7 @@ def _start(cmd: list[str], log: Path) -> tuple[subprocess.Popen[str], str]:
 
 def _load(address: str, kind: str, threads: int, seconds: float) -> dict:
     out = subprocess.run([sys.executable, "-m", "bench.load", address, kind, str(threads), str(seconds)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=seconds + 120, preexec_fn=_pin(CLIENT_CPU))
+                         capture_output=True, text=True, timeout=seconds + 120, env=_pinned(CLIENT_CPU))
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     return json.loads(out.stdout)

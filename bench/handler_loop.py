@@ -42,13 +42,15 @@ def main(argv: list[str]) -> int:
     kind, count = argv[0], int(argv[1])
     tree = Path(argv[2]).resolve() if len(argv) > 2 else ROOT
     sys.path.insert(0, str(tree))
-    sys.stderr = open(os.devnull, "w")  # the log lines are written, to nowhere  # noqa: SIM115
     from bench.load import request_for
     from service.logs import configure_logging
     from service.servicer import RecommenderService
     from service.state import RuleSetHolder
 
-    configure_logging("json", "info", worker=0, pid=os.getpid())
+    devnull = open(os.devnull, "w")  # noqa: SIM115 - open while the calls log into it
+    real_stderr, sys.stderr = sys.stderr, devnull
+    configure_logging("json", "info", worker=0, pid=os.getpid())  # the log lines are written, to nowhere
+    sys.stderr = real_stderr  # (a failure below still shows its traceback)
     holder = RuleSetHolder(tree / "rules")
     holder.reload()
     gc.collect()

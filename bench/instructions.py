@@ -1,8 +1,9 @@
 """Instructions per profile, counted by valgrind: the repeatable measure on a noisy machine.
 
 Wall-clock numbers on the shared development VM drift by up to 2x within minutes; the number of
-instructions the interpreter executes for the same work does not (callgrind gives the same count
-run after run, whatever else the machine does). So code changes to the hot path are compared here:
+instructions the interpreter executes for the same work barely moves (with the hash seed fixed,
+callgrind's counts agree to within a few hundred instructions run after run, whatever else the
+machine does). So code changes to the hot path are compared here:
 
     python -m bench instructions                  # this tree
     python -m bench instructions --against HEAD~3  # and an earlier revision, side by side
@@ -14,6 +15,8 @@ profiles handled is the cost of one profile, start-up and rule loading excluded.
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -32,9 +35,10 @@ WORKLOADS = (("unary", "unary `Recommend`, production example, full answer", 200
 
 
 def _collected(kind: str, calls: int, tree: Path) -> int:
+    env = {**os.environ, "PYTHONHASHSEED": "0"}  # set iteration orders, and with them the count, repeat
     out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
                           str(LOOP), kind, str(calls), str(tree)], cwd=tree, capture_output=True, text=True,
-                         timeout=1800)
+                         timeout=1800, env=env)
     match = re.search(r"Collected : (\d+)", out.stderr)
     if out.returncode != 0 or not match:
         raise RuntimeError(f"callgrind run failed ({kind}, {calls}): {out.stderr[-1500:]}")
@@ -53,8 +57,9 @@ def _worktree(revision: str, into: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(argv or [])
-    against = args[args.index("--against") + 1] if "--against" in args else None
+    parser = argparse.ArgumentParser(prog="python -m bench instructions")
+    parser.add_argument("--against", metavar="REVISION", help="also count an earlier git revision")
+    against = parser.parse_args(list(argv or [])).against
     print(f"## Instructions per profile (callgrind)\n\n{machine_line()}\n")
     if shutil.which("valgrind") is None:
         print("valgrind is not installed: skipped.")
@@ -62,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         other = _worktree(against, Path(tmp) / "other") if against else None
         try:
-            head = f"| workload | this tree |" + (f" {against} | this ÷ {against} |" if other else "")
+            head = "| workload | this tree |" + (f" {against} | this ÷ {against} |" if other else "")
             print(head + "\n|---|---|" + ("---|---|" if other else ""))
             for kind, label, calls, per_call in WORKLOADS:
                 now = per_profile(kind, calls, per_call, ROOT)

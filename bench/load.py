@@ -12,6 +12,7 @@ from pathlib import Path
 
 import grpc
 
+from bench.machine import pin_from_environment
 from client.profiles import read_profile
 from service.convert import profile_to_proto
 from trivsel.v1 import recommender_pb2 as pb
@@ -32,6 +33,7 @@ def request_for(kind: str) -> tuple[str, object]:
 
 
 def main() -> int:
+    pin_from_environment()
     address, kind, threads, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     method, request = request_for(kind)
     per_call = len(request.profiles) if method == "RecommendBatch" else 1  # type: ignore[attr-defined]

@@ -152,8 +152,8 @@ class ProfileChecker:
                 and self._known.issuperset(scores)):
             raw = list(scores.values())
             kinds = {v.__class__ for v in raw}
-            if kinds <= _NUMBER_TYPES:
-                total = sum(raw)
+            if kinds <= _NUMBER_TYPES and (kinds == _FLOAT or all(-_BIG < v < _BIG for v in raw)):
+                total = sum(raw)  # cannot overflow: floats, or integers a float can hold
                 low, high = self._common
                 if total - total == 0.0 and (not raw or (low <= min(raw) and max(raw) <= high)):
                     others = self._others
@@ -172,6 +172,7 @@ class ProfileChecker:
 
 _NUMBER_TYPES = frozenset((int, float))  # not bool: True would pass as 1
 _FLOAT, _INT = {float}, {int}
+_BIG = 2 ** 53  # integers beyond this go to the full check (which also names those too big for a float)
 
 
 def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None = None,
@@ -222,7 +223,12 @@ def check_profile(profile: Profile, ruleset: RuleSet, min_group_size: int | None
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             errors.append(FieldError(path, f"must be a number, not {type(raw).__name__}", code="not-a-number"))
             continue
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond any float (10**400 from a YAML file)
+            errors.append(FieldError(path, f"{str(raw)[:12]}… is outside the range {dim.minimum:g}–{dim.maximum:g}",
+                                     code="out-of-range"))
+            continue
         if not math.isfinite(value):
             errors.append(FieldError(path, f"must be a finite number, not {value}", code="not-finite"))
             continue

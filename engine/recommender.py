@@ -24,7 +24,8 @@ from .whatif import Change, WhatIfResult, apply_changes, compare
 
 __all__ = ["Options", "Recommender", "Evaluation", "SummaryKey"]
 
-SummaryKey = tuple  # (keys present, blocked rule indices, notices, low competence, nothing ranked)
+SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool, bool]
+"""(keys present, fired rules that look at a missing dimension, notices, low competence, nothing ranked)"""
 
 
 @dataclass(frozen=True)

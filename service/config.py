@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -84,15 +85,25 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     return p
 
 
+_CPU_PART = re.compile(r"[0-9]{1,5}(?:-[0-9]{1,5})?", re.ASCII)
+MAX_CPU = 4095  # Linux's default CPU limit; a range past it is a typo, not a machine
+
+
 def parse_cpu_list(text: str) -> tuple[int, ...]:
-    """``"0-2,5"`` → ``(0, 1, 2, 5)``; raises ValueError for anything else."""
-    cpus: list[int] = []
-    for part in (p.strip() for p in text.split(",") if p.strip()):
+    """``"0-2,5"`` → ``(0, 1, 2, 5)``; raises ValueError naming the part that is not a CPU or a
+    range of CPUs (``1-``, ``3-1``, ``-1``, ``x``, empty parts) or lies past :data:`MAX_CPU`."""
+    cpus: dict[int, None] = {}
+    parts = [p.strip() for p in text.split(",")] if text.strip() else []
+    for part in parts:
+        if not _CPU_PART.fullmatch(part):
+            raise ValueError(f"'{part}' is not a CPU or a range of CPUs like 0-3")
         low, _, high = part.partition("-")
         first, last = int(low), int(high or low)
-        if first < 0 or last < first:
-            raise ValueError(f"'{part}' is not a CPU or a range of CPUs")
-        cpus.extend(c for c in range(first, last + 1) if c not in cpus)
+        if last < first:
+            raise ValueError(f"'{part}': the range runs backwards")
+        if last > MAX_CPU:
+            raise ValueError(f"'{part}': CPUs are numbered 0–{MAX_CPU}")
+        cpus.update(dict.fromkeys(range(first, last + 1)))
     return tuple(cpus)
 
 
@@ -114,7 +125,9 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         cpus = parse_cpu_list(a.cpus or "")
     except ValueError as exc:
         parser.error(f"--cpus: {exc}")
-    allowed = os.sched_getaffinity(0)
+    if cpus and not hasattr(os, "sched_setaffinity"):
+        parser.error("--cpus: pinning needs Linux (sched_setaffinity)")
+    allowed = os.sched_getaffinity(0) if cpus else set()
     if set(cpus) - allowed:
         parser.error(f"--cpus: this process may only run on CPUs {_ranges(sorted(allowed))}, "
                      f"not {_ranges(sorted(set(cpus) - allowed))}")

@@ -11,6 +11,7 @@ a tenth of a whole ``Recommend`` call).
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -19,14 +20,15 @@ from typing import Any, MutableMapping
 import orjson
 import structlog
 
-__all__ = ["configure_logging", "utc_timestamp"]
+__all__ = ["configure_logging", "UtcTimestamp"]
 
 
-class _UtcTimestamp:
-    """Adds ``timestamp`` as ISO 8601 UTC with microseconds (``2026-11-29T10:00:00.123456Z``).
+class UtcTimestamp:
+    """A structlog processor adding ``timestamp``: ISO 8601 UTC with microseconds, always six
+    digits (``2026-11-29T10:00:00.123456Z``).
 
-    Same format as ``structlog.processors.TimeStamper(fmt="iso", utc=True)``, but the date and
-    time of day are formatted once per second, not once per line.
+    Like ``structlog.processors.TimeStamper(fmt="iso", utc=True)``, but the date and time of day
+    are formatted once per second, not once per line. One instance per logging configuration.
     """
 
     def __init__(self) -> None:
@@ -43,21 +45,24 @@ class _UtcTimestamp:
         return event
 
 
-utc_timestamp = _UtcTimestamp()
-
-
 def _fallback(value: object) -> str:
     """Anything orjson cannot write (paths, exceptions …) is logged as its text."""
     return str(value)
 
 
 def _orjson(event: object, **_: object) -> bytes:
-    return orjson.dumps(event, default=_fallback)
+    """The line as JSON bytes. What orjson refuses outright — text with lone surrogates (a
+    non-UTF-8 file name), keys that are not strings, integers past 64 bits — goes through the
+    standard library instead, so an odd field never costs the line or the call."""
+    try:
+        return orjson.dumps(event, default=_fallback)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(event, default=_fallback).encode("utf-8", "backslashreplace")
 
 
 def configure_logging(fmt: str = "console", level: str = "info", **context: object) -> structlog.BoundLogger:
     """Configure structlog for this process; ``context`` (worker, pid …) goes on every line."""
-    processors: list[Any] = [structlog.processors.add_log_level, utc_timestamp,
+    processors: list[Any] = [structlog.processors.add_log_level, UtcTimestamp(),
                              structlog.processors.format_exc_info]
     # One write() per line: several worker processes share stderr, and a line written in two
     # pieces (as print() does) can be torn apart by another process's line.

@@ -25,6 +25,7 @@ from .watch import FolderWatch
 __all__ = ["serve"]
 
 RESTART_BACKOFF = 1.0
+PIN_FAILED = 4  # a worker's exit code when it cannot be pinned to its CPU
 
 
 def _reserve_port(config: ServerConfig) -> tuple[socket.socket, int]:
@@ -37,7 +38,13 @@ def _reserve_port(config: ServerConfig) -> tuple[socket.socket, int]:
 
 def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, state_dir: str) -> None:
     if config.cpus:  # before gRPC starts its threads: they inherit the main thread's affinity
-        os.sched_setaffinity(0, {config.cpus[index % len(config.cpus)]})
+        cpu = config.cpus[index % len(config.cpus)]
+        try:
+            os.sched_setaffinity(0, {cpu})
+        except OSError as exc:  # the CPU went away (hot-unplug, a changed cgroup): say so, plainly
+            configure_logging(config.log_format, config.log_level, worker=index, pid=os.getpid()).error(
+                "worker.pin_failed", cpu=cpu, error=str(exc))
+            sys.exit(PIN_FAILED)
     from .worker import run_worker
 
     sys.exit(run_worker(config, port, index, supervisor, state_dir))

@@ -181,7 +181,7 @@ class WireRenderer:
                 body = b"".join(pieces)
             parts.append(_len(b"\x0a", body))
         key = rec.summary_key(evaluation)
-        head, tail = self._summary(key, evaluation, lang, full)
+        head, tail = self._summary(key, evaluation, lang)
         parts.append(head)
         parts.append(_text(b"\x2a", evaluation.checked.profile.department.id))
         parts.append(_text(b"\x32", lang))
@@ -192,7 +192,7 @@ class WireRenderer:
             parts.append(b"\x48" + varint(len(evaluation.ranked)))
         return b"".join(parts)
 
-    def _summary(self, key: SummaryKey, evaluation: Evaluation, lang: str, full: bool) -> tuple[bytes, bytes]:
+    def _summary(self, key: SummaryKey, evaluation: Evaluation, lang: str) -> tuple[bytes, bytes]:
         """Fields 2–4 (missing dimensions, warnings, rule set) and field 8 (rules that could not be
         evaluated), encoded once per summary key: they repeat across the answers of one survey."""
         encoded = self._summaries.get((key, lang))

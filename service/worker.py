@@ -106,7 +106,7 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
         return 3
     server.start()
     log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None,
-             cpus=sorted(os.sched_getaffinity(0)))
+             cpus=sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None)
     while not stop.is_set():
         if reload_wanted.wait(0.2):
             reload_wanted.clear()

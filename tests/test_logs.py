@@ -9,14 +9,26 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import structlog
 
-from service.logs import configure_logging, utc_timestamp
+from service.logs import UtcTimestamp, configure_logging
+
+_STREAMS: list[io.TextIOWrapper] = []  # kept open: a logger cached during a test may still hold one
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():  # noqa: ANN202
+    saved = structlog.get_config()
+    yield
+    structlog.configure(**saved)
 
 
 def _capture(monkeypatch, fmt: str) -> io.BytesIO:  # noqa: ANN001
     raw = io.BytesIO()
-    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(raw, encoding="utf-8", write_through=True))
+    stream = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    _STREAMS.append(stream)
+    monkeypatch.setattr(sys, "stderr", stream)
     configure_logging(fmt, "info", worker=3, pid=42)
     return raw
 
@@ -40,12 +52,24 @@ def test_json_lines_carry_context_level_and_timestamp(monkeypatch) -> None:  # n
     assert second["event"] == "Æblegrød" and second["worker"] == 3
 
 
-def test_timestamp_matches_the_clock_across_seconds() -> None:
-    for _ in range(3):
-        event = utc_timestamp(None, "info", {})
+def test_timestamp_follows_the_clock_across_seconds() -> None:
+    stamp = UtcTimestamp()
+    seen = []
+    for _ in range(4):
+        event = stamp(None, "info", {})
         now = _dt.datetime.now(_dt.timezone.utc)
-        assert abs((_dt.datetime.fromisoformat(event["timestamp"]) - now).total_seconds()) < 1
-        time.sleep(0.4)
+        seen.append(_dt.datetime.fromisoformat(event["timestamp"]))
+        assert abs((seen[-1] - now).total_seconds()) < 0.05
+        time.sleep(0.45)
+    assert (seen[-1] - seen[0]).total_seconds() > 1.2  # the cached second moved on
+
+
+def test_a_field_orjson_refuses_still_gets_its_line(monkeypatch) -> None:  # noqa: ANN001
+    raw = _capture(monkeypatch, "json")
+    log = structlog.get_logger("trivsel.test")
+    log.warning("rules.changed", folder="/srv/r\udcff", big=2 ** 70, **{"k": {1: "non-str key"}})
+    line = json.loads(raw.getvalue().decode("utf-8").splitlines()[-1])
+    assert line["event"] == "rules.changed" and line["big"] == 2 ** 70 and line["k"] == {"1": "non-str key"}
 
 
 def test_console_format_is_key_value(monkeypatch) -> None:  # noqa: ANN001

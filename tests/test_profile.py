@@ -90,3 +90,43 @@ def test_file_shape_errors_are_named() -> None:
     assert fields["departement"].suggestion == "department"
     assert fields["score"].suggestion == "scores"
     assert {"respondents", "measured_on", "department"} <= set(fields)
+
+
+def _outcome(check, profile: Profile) -> tuple:  # noqa: ANN001
+    """What a check says about a profile, comparable across checkers (the sign of -0.0 included)."""
+    try:
+        checked = check(profile)
+    except ProfileError as exc:
+        return ("refused", tuple(str(e) for e in exc.errors))
+    return ("accepted", tuple((k, repr(v), type(v)) for k, v in checked.values.items()),
+            tuple(n.code for n in checked.notices))
+
+
+def test_the_fast_path_decides_exactly_as_the_field_by_field_check(ruleset) -> None:
+    """On a catalogue whose dimensions do not all share one range (the fast path then checks the
+    others one by one), with the awkward values: NaN, infinities, -0.0, bools, huge integers."""
+    import dataclasses
+    import random
+
+    from engine.profile import ProfileChecker
+
+    dims = dict(ruleset.dimensions)
+    for i, dim_id in enumerate(list(dims)[:6]):
+        dims[dim_id] = dataclasses.replace(dims[dim_id], minimum=-5.0 * i, maximum=10.0 + i)
+    mixed = dataclasses.replace(ruleset, dimensions=MappingProxyType(dims))
+    rng = random.Random(5)
+    awkward = [math.nan, math.inf, -math.inf, -0.0, 0.0, 0, True, False, 10 ** 400, -(10 ** 400), 2 ** 63, 1e308,
+               -1e308, 100, 100.0000001, 99.9999999, 12.3456789, -5, -5.0000001, 11, "12", None]
+    for catalogue in (ruleset, mixed):
+        fast = ProfileChecker(catalogue).check
+        slow = lambda p, c=catalogue: check_profile(p, c)  # noqa: E731
+        ids = list(catalogue.dimensions)
+        for _ in range(3000):
+            keys = rng.sample(ids, rng.randint(0, len(ids)))
+            if rng.random() < 0.1:
+                keys.append(rng.choice(["influense", "", "x" * 90]))
+            scores = {k: (rng.choice(awkward) if rng.random() < 0.15 else round(rng.uniform(-10, 110), rng.choice([0, 1, 7])))
+                      for k in keys}
+            profile = Profile(Department("d"), rng.choice([3, 7, 20, 40]), MappingProxyType(scores),
+                              rng.choice([None, 25, 100]), rng.choice([None, dt.date(2025, 1, 1)]))
+            assert _outcome(fast, profile) == _outcome(slow, profile), scores

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
-
-import os
 
 from service.config import parse_config, parse_cpu_list
 from service.watch import FolderWatch
@@ -49,6 +48,12 @@ def test_cpu_lists() -> None:
     assert parse_cpu_list("0-2,5") == (0, 1, 2, 5)
     assert parse_cpu_list(" 1 , 1,0") == (1, 0)
     assert parse_cpu_list("") == ()
+    for bad, part, says in [("1-", "1-", "not a CPU"), ("3,,", "", "not a CPU"), ("-1", "-1", "not a CPU"),
+                             ("\u0661", "\u0661", "not a CPU"), ("3-1", "3-1", "backwards"),
+                             ("0-100000000", "0-100000000", "not a CPU"), ("0-5000", "0-5000", "numbered 0–4095")]:
+        with pytest.raises(ValueError, match=says) as info:
+            parse_cpu_list(bad)
+        assert f"'{part}'" in str(info.value)  # the message names the part that is wrong
     allowed = sorted(os.sched_getaffinity(0))
     assert parse_config(["--cpus", str(allowed[-1])], {}).cpus == (allowed[-1],)
     assert parse_config([], {"TRIVSEL_CPUS": f"{allowed[0]}"}).cpus == (allowed[0],)
