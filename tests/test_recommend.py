@@ -112,3 +112,54 @@ def test_refused_profile_changes_nothing(recommender) -> None:
     with pytest.raises(ProfileError):
         recommender.recommend(profile)
     assert recommend(recommender, "production-high-workload.yaml").to_dict() == before
+
+
+def test_kept_summaries_equal_freshly_worked_out_ones(recommender) -> None:
+    """Missing dimensions, unevaluable rules and warnings are kept per summary key: whatever the
+    key leaves out would show here as a kept summary that differs from a fresh one."""
+    import random
+    from types import MappingProxyType
+
+    from engine import Department, Profile
+    from engine.synthetic import random_values
+    from service.wire import WireRenderer
+
+    rng = random.Random(8)
+    renderer = WireRenderer(recommender)
+    dims = recommender.ruleset.dimensions
+    shapes = [set(rng.sample(list(dims), k)) for k in (29, 20, 12, 4)]  # a few surveys' key sets
+    answers, kept_hits = [], 0
+    for _ in range(1500):
+        shape = rng.choice(shapes)
+        values = {k: v for k, v in random_values(rng, dims, missing_share=0.0).items() if k in shape}
+        profile = Profile(Department("d"), rng.choice([5, 8, 30]), MappingProxyType(values),
+                          rng.choice([None, 9, 12, 100]))
+        try:
+            evaluation = recommender.evaluate(profile)
+        except ProfileError:
+            continue
+        for language in ("en", "da"):
+            options = Options(language=language)
+            kept_hits += (recommender.summary_key(evaluation), language) in recommender._summaries  # noqa: SLF001
+            answers.append((evaluation, options, recommender.summary(evaluation, language),
+                            renderer.response(evaluation, options)))
+    assert kept_hits > 1000  # the kept path was really taken
+    for evaluation, options, kept, kept_bytes in answers:
+        assert kept == _summary_from_scratch(recommender, evaluation, options.language)
+        recommender._summaries.clear()  # noqa: SLF001 - nothing kept: the wire bytes from scratch too
+        renderer._summaries.clear()  # noqa: SLF001
+        assert renderer.response(evaluation, options) == kept_bytes
+
+
+def _summary_from_scratch(rec, evaluation, language: str) -> tuple:  # noqa: ANN001
+    """The summary as its definition says, from the evaluation alone (no key, nothing kept)."""
+    from engine.result import Warning
+
+    values = evaluation.checked.values
+    missing = tuple(d for d in rec._used if d not in values)  # noqa: SLF001
+    affected = sorted(set().union(*(rec._rules_on[d] for d in missing)))  # noqa: SLF001
+    unevaluable = rec.rule_ids([i for i in affected if i not in evaluation.fired])
+    warnings = [Warning(n.code, n.text.get(language)) for n in evaluation.checked.notices]
+    warnings += [Warning(n.code, n.text.get(language))
+                 for n in rec._notices(evaluation, missing, unevaluable)]  # noqa: SLF001
+    return missing, unevaluable, tuple(warnings)
