@@ -119,6 +119,17 @@ def main() -> int:
     server = subprocess.Popen([sys.executable, "server.py", "--address", "127.0.0.1:0", "--rules", str(rules),
                                "--workers", "2", "--log-format", "json", "--watch-seconds", "1"], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=open(log_path, "a"), text=True)
+    try:
+        return _soak(server, seconds, report_every, rules, log_path)
+    finally:  # whatever happened, no server is left running and no copy of the rules is left behind
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: Path, log_path: Path) -> int:
+    """Drive the started server for ``seconds``, print the table and the verdict; 0 if it passed."""
     line = server.stdout.readline()  # type: ignore[union-attr]
     address = "127.0.0.1:" + line.rsplit(":", 1)[1].split()[0]
     time.sleep(3)
@@ -243,7 +254,6 @@ def main() -> int:
     if code != 0:
         failed.append(f"server exit code {code}")
     print("result: " + ("PASS" if not failed else "FAIL: " + "; ".join(failed)))
-    shutil.rmtree(tmp, ignore_errors=True)
     return 0 if not failed else 1
 
 
