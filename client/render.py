@@ -19,7 +19,7 @@ from engine.templates import format_number
 
 __all__ = ["render_result", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
            "render_levers", "render_org", "render_followup",
-           "profile_heading", "width"]
+           "profile_heading", "width", "PREVENTION_WORDS"]
 
 _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
@@ -35,8 +35,9 @@ _WORDS = {
            "bands": "bånd", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
            "intervention": "Indsats", "level": "Forebyggelse"},
 }
-_PREVENTION = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
-               "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
+PREVENTION_WORDS = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
+                    "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
+"""Prevention levels in words, per language (also used by the reports)."""
 _EFFORT = {"en": {"low": "low", "medium": "medium", "high": "high"},
            "da": {"low": "lav", "medium": "middel", "high": "høj"}}
 
@@ -53,7 +54,7 @@ def _wrap(text: str, indent: str, cols: int) -> list[str]:
 def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
     w = _WORDS[lang]
     head = (f"{rec.rank}. {rec.title or rec.intervention_id}  [{rec.intervention_id}]")
-    meta = (f"   {w['score']} {format_number(rec.score, lang)} · {_PREVENTION[lang][rec.prevention]} · "
+    meta = (f"   {w['score']} {format_number(rec.score, lang)} · {PREVENTION_WORDS[lang][rec.prevention]} · "
             f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}")
     lines = [head, meta]
     if rec.description:
@@ -94,7 +95,7 @@ def _summary(result: Result) -> list[str]:
     rows = [("#", w["intervention"], w["score"].capitalize(), w["level"], "IGLO", w["effort"].capitalize())]
     for rec in result.recommendations:
         rows.append((str(rec.rank), rec.title or rec.intervention_id, format_number(rec.score, lang),
-                     _PREVENTION[lang][rec.prevention], "/".join(rec.iglo), _EFFORT[lang][rec.effort]))
+                     PREVENTION_WORDS[lang][rec.prevention], "/".join(rec.iglo), _EFFORT[lang][rec.effort]))
     return _table(rows)
 
 
@@ -150,7 +151,7 @@ def render_description(desc: Description, lang: str) -> str:
     lines += ["", f"{w['interventions']}:"]
     rows = [("id", "title", "prevention", "IGLO", "effort")]
     for i in desc.interventions:
-        rows.append((i.id, i.title.get(lang), _PREVENTION[lang][i.prevention], "/".join(i.iglo),
+        rows.append((i.id, i.title.get(lang), PREVENTION_WORDS[lang][i.prevention], "/".join(i.iglo),
                      _EFFORT[lang][i.effort]))
     lines += ["  " + line for line in _table(rows)]
     if desc.refused_reload:

@@ -33,6 +33,8 @@ from engine.profile import Profile
 from engine.result import Recommendation, Result
 from engine.templates import format_number
 
+from .render import PREVENTION_WORDS
+
 __all__ = ["render_profile_report", "render_org_report", "FORMATS"]
 
 FORMATS = ("html", "md")
@@ -114,10 +116,6 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "invalid_h": "Ugyldige profiler", "escalated_badge": "org.-niveau", "legend": "Risiko",
         "prevention": "Forebyggelse",
     }),
-})
-_PREVENTION: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "en": MappingProxyType({"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"}),
-    "da": MappingProxyType({"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}),
 })
 _GRADE: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "en": MappingProxyType({"review": "review", "guideline": "guideline", "practice": "practice",
@@ -516,7 +514,7 @@ def _profile_md(profile: Profile, dims: Mapping[str, Dimension], lang: str) -> l
 # ---------------------------------------------------------------------------------------------- profile: plan
 
 def _badges(rec: Recommendation, lang: str) -> str:
-    level = _PREVENTION[lang].get(rec.prevention, rec.prevention)
+    level = PREVENTION_WORDS[lang].get(rec.prevention, rec.prevention)
     out = f'<span class="badge level" title="{_e(_w(lang, "prevention"))}">{_e(level)}</span>'
     if rec.iglo:
         out += f'<span class="badge iglo">IGLO {_e("/".join(rec.iglo))}</span>'
@@ -562,7 +560,7 @@ def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> li
     for rec in result.recommendations:
         due, plan = _deadline(profile, rec, today), rec.plan
         lines.append(f"| {rec.rank} | {_md(rec.title or rec.intervention_id)} | "
-                     f"{_md(_PREVENTION[lang].get(rec.prevention, rec.prevention))} | {_md('/'.join(rec.iglo))} | "
+                     f"{_md(PREVENTION_WORDS[lang].get(rec.prevention, rec.prevention))} | {_md('/'.join(rec.iglo))} | "
                      f"{_md(plan.goal if plan else '')} | {_md(plan.owner if plan else '')} | "
                      f"{due.isoformat() if due else ''} | {_md(plan.evaluation if plan else '')} |")
     return lines + ["", _plan_caption(profile, today, lang), ""]
