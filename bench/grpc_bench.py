@@ -8,6 +8,13 @@ process (``bench/load.py``). Both servers are pinned to the last CPU and the cli
 server's threads onto the client's core and back, which costs the Python server up to a third of
 its throughput and makes runs disagree. Each point runs a few seconds after a 0.5 s warm-up; echo
 and Trivsel alternate.
+
+Then the *budget*: for each §8 target, the server CPU per profile the target allows, minus what the
+echo server spends per profile (the transport every server pays), is what is left for Trivsel's own
+work; next to it, what that work costs in the server and what the same handler costs called in a
+loop with no server around it. Throughput alone cannot say whether a target is out of reach;
+this table can: when the handler alone, with warm caches and no gRPC threads, already needs more
+than is left, no tuning of the server can meet the target.
 """
 
 from __future__ import annotations
@@ -18,10 +25,11 @@ import re
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .machine import PIN_VARIABLE, machine_line
+from .machine import PIN_VARIABLE, machine_line, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,12 +54,81 @@ def _start(cmd: list[str], log: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, match.group(1)
 
 
-def _load(address: str, kind: str, threads: int, seconds: float) -> dict:
+def _load(server: subprocess.Popen[str], address: str, kind: str, threads: int, seconds: float) -> dict:
+    """Run the load client; its JSON result plus ``cpu_us_per_item``: the server's CPU time
+    (the whole process tree, every thread, gRPC's own included) per profile answered."""
+    before = tree_cpu_seconds(server.pid)
     out = subprocess.run([sys.executable, "-m", "bench.load", address, kind, str(threads), str(seconds)], cwd=ROOT,
                          capture_output=True, text=True, timeout=seconds + 120, env=_pinned(CLIENT_CPU))
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
-    return json.loads(out.stdout)
+    result = json.loads(out.stdout)
+    used = tree_cpu_seconds(server.pid) - before
+    result["cpu_us_per_item"] = 1e6 * used / result["items_answered"] if result["items_answered"] else None
+    return result
+
+
+def _in_process(kind: str) -> float:
+    """µs per profile of the same handler called in-process on the server's CPU, no server around it.
+
+    For batches the request's decoding is taken out: the echo server parses the batch request
+    too, so it is already part of the transport cost. (The unary echo does not parse.)"""
+    count = 400 if kind == "unary" else 4
+    out = subprocess.run([sys.executable, "-m", "bench.handler_loop", kind, str(count), "--time"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600, env=_pinned(SERVER_CPU))
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    timing = json.loads(out.stdout)
+    return float(timing["us_per_profile"] - (timing["decode_us_per_profile"] if kind != "unary" else 0.0))
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a target leaves for Trivsel's own work per profile, against what that work costs.
+
+    All in µs of server CPU per profile. ``allowed`` is the CPU time per profile at which a server
+    saturating its one core would just meet the target; ``transport`` is what the echo server
+    spends per profile (gRPC, HTTP/2, parsing the request, sending the answer), which Trivsel pays
+    too; ``budget`` = allowed − transport is what is left for the handler's own work. ``in_server``
+    is what that work costs inside the server (Trivsel's CPU per profile − transport) and
+    ``in_process`` what the same handler costs called in a loop, with no server around it.
+    """
+
+    workload: str
+    target: str
+    allowed: float
+    transport: float
+    in_server: float
+    in_process: float
+
+    @property
+    def budget(self) -> float:
+        return self.allowed - self.transport
+
+    def row(self) -> str:
+        verdict = ("fits" if self.in_process <= self.budget
+                   else f"{self.in_process / self.budget:.2f}× the budget" if self.budget > 0 else "no budget left")
+        return (f"| {self.workload} | {self.target} | {self.allowed:,.1f} | {self.transport:,.1f} | {self.budget:,.1f} | "
+                f"{self.in_server:,.1f} | {self.in_process:,.1f} | {verdict} |")
+
+
+BUDGET_HEADER = ("| workload | target | CPU per profile the target allows | echo's CPU per profile (transport) | "
+                 "left for Trivsel's own work | Trivsel's own work in the server | the handler in-process | "
+                 "the handler alone, against what is left |\n|---|---|---|---|---|---|---|---|")
+
+
+def budget_for_ratio(workload: str, ratio: float, echo_rate: float, echo_cpu: float, trivsel_cpu: float,
+                     in_process: float) -> Budget:
+    """A target stated as a share of the echo server's throughput: a server saturating its core
+    reaches ``ratio`` × ``echo_rate`` calls/s if each call costs at most 10⁶ ÷ (``ratio`` ×
+    ``echo_rate``) µs of CPU."""
+    return Budget(workload, f"≥ {ratio:.0%} of echo", 1e6 / (ratio * echo_rate), echo_cpu, trivsel_cpu - echo_cpu,
+                  in_process)
+
+
+def budget_for_rate(workload: str, rate: float, echo_cpu: float, trivsel_cpu: float, in_process: float) -> Budget:
+    """A target stated as profiles per second on one worker: at most 10⁶ ÷ ``rate`` µs of CPU each."""
+    return Budget(workload, f"≥ {rate:,.0f} profiles/s", 1e6 / rate, echo_cpu, trivsel_cpu - echo_cpu, in_process)
 
 
 def _wait_ready(address: str) -> None:
@@ -86,9 +163,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("| unary `Recommend` (production example, full answer) | echo calls/s | Trivsel calls/s | "
                   "Trivsel ÷ echo | echo p50 / p99 ms | Trivsel p50 / p99 ms | errors |")
             print("|---|---|---|---|---|---|---|")
+            budgets = []
             for threads in (1, 4, 16):
-                e = _load(e_addr, "unary", threads, seconds)
-                t = _load(t_addr, "unary", threads, seconds)
+                e = _load(echo, e_addr, "unary", threads, seconds)
+                t = _load(trivsel, t_addr, "unary", threads, seconds)
+                if threads == 16:
+                    unary_cpu = (e["items_per_s"], e["cpu_us_per_item"], t["cpu_us_per_item"])
                 print(f"| {threads} client thread{'s' * (threads > 1)} | {e['calls_per_s']:,.0f} | "
                       f"{t['calls_per_s']:,.0f} | {t['calls_per_s'] / e['calls_per_s']:.0%} | "
                       f"{e['p50_ms']:.2f} / {e['p99_ms']:.2f} | {t['p50_ms']:.2f} / {t['p99_ms']:.2f} | "
@@ -98,11 +178,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("|---|---|---|---|---|---|")
             for kind, label, target in (("batch-full", "full rationale", 8000), ("batch-ids", "ids, scores, ranks",
                                                                                     20000)):
-                e = _load(e_addr, kind, 2, seconds)
-                t = _load(t_addr, kind, 2, seconds)
+                e = _load(echo, e_addr, kind, 2, seconds)
+                t = _load(trivsel, t_addr, kind, 2, seconds)
+                budgets.append(budget_for_rate(f"`RecommendBatch`, {label}", target, e["cpu_us_per_item"],
+                                               t["cpu_us_per_item"], _in_process(kind)))
                 verdict = "met" if t["items_per_s"] >= target else "NOT met"
                 print(f"| {label} | {e['items_per_s']:,.0f} | {t['items_per_s']:,.0f} | ≥ {target:,} ({verdict}) | "
                       f"{t['p50_ms']:.1f} | {e['errors'] + t['errors']} |")
+            budgets.insert(0, budget_for_ratio("unary `Recommend`, 16 client threads", 0.7, *unary_cpu,
+                                               _in_process("unary")))
+            print("\n*Budget* — µs of server CPU per profile (each server's whole process tree, gRPC's threads "
+                  "included, over every call it answered); the handler in-process is the same handler called in "
+                  "a loop on the server's CPU, no server around it (`bench/handler_loop.py --time`, median of "
+                  "five rounds):\n")
+            print(BUDGET_HEADER)
+            for budget in budgets:
+                print(budget.row())
         finally:
             for proc in (trivsel, echo):
                 proc.terminate()

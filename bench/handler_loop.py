@@ -1,22 +1,32 @@
-"""Call one service handler in-process, N times: the workload that ``bench/instructions.py`` counts.
+"""Call one service handler in-process, N times: the workload that ``bench/instructions.py`` counts
+and that ``bench/grpc_bench.py`` times to see what the handler costs without a server around it.
 
-``python -m bench.handler_loop KIND N [TREE]`` with KIND ``unary``, ``batch-ids`` or ``batch-full``
-(the same requests as ``bench/load.py``); TREE is another checkout of the project whose code and
-rules are measured instead (``bench/instructions.py --against``). The handler is the real one — request bytes in, response
-bytes out, with request id, error mapping and the call's log line (written to /dev/null) — only
-the network and gRPC's threads are left out. One call is made before the N counted ones, so that
-caches built on first use (fact formats, summaries) are not counted.
+``python -m bench.handler_loop KIND N [TREE] [--time]`` with KIND ``unary``, ``batch-ids`` or
+``batch-full`` (the same requests as ``bench/load.py``); TREE is another checkout of the project
+whose code and rules are measured instead (``bench/instructions.py --against``). The handler is the
+real one — request bytes in, response bytes out, with request id, error mapping and the call's log
+line (written to /dev/null) — only the network and gRPC's threads are left out. One call is made
+before the N counted ones, so that caches built on first use (fact formats, summaries) are not
+counted. With ``--time`` the N calls run in five rounds and the median round is printed as JSON
+(µs per profile, and the same for decoding the request alone); the process pins itself first if
+``TRIVSEL_BENCH_CPU`` is set.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
+import json
 import os
+import statistics
 import sys
+import time
 from pathlib import Path
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("unary", "batch-ids", "batch-full")
+ROUNDS = 5
 
 
 class _Context:
@@ -35,20 +45,27 @@ class _Context:
         return True
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) < 2 or argv[0] not in KINDS or not argv[1].isdigit():
-        print(f"usage: python -m bench.handler_loop {{{','.join(KINDS)}}} N [TREE]", file=sys.stderr)
-        return 2
-    kind, count = argv[0], int(argv[1])
-    tree = Path(argv[2]).resolve() if len(argv) > 2 else ROOT
+_SINKS: list[Any] = []
+
+
+def _log_sink() -> Any:
+    """/dev/null, opened once per process and never closed: structlog keeps the stream it was
+    configured with, and a handler prepared later must not find it closed."""
+    if not _SINKS:
+        _SINKS.append(open(os.devnull, "w"))  # noqa: SIM115 - open for the life of the process
+    return _SINKS[0]
+
+
+def prepare(kind: str, tree: Path) -> tuple[Callable[[], Any], int, Callable[[], Any]]:
+    """A no-argument call of the real handler on ``kind``'s request, the profiles it handles, and a
+    no-argument call that only decodes the request (what an echo server that parses pays too)."""
     sys.path.insert(0, str(tree))
     from bench.load import request_for
     from service.logs import configure_logging
     from service.servicer import RecommenderService
     from service.state import RuleSetHolder
 
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - open while the calls log into it
-    real_stderr, sys.stderr = sys.stderr, devnull
+    real_stderr, sys.stderr = sys.stderr, _log_sink()
     configure_logging("json", "info", worker=0, pid=os.getpid())  # the log lines are written, to nowhere
     sys.stderr = real_stderr  # (a failure below still shows its traceback)
     holder = RuleSetHolder(tree / "rules")
@@ -59,9 +76,41 @@ def main(argv: list[str]) -> int:
     method, request = request_for(kind)
     data, context = request.SerializeToString(), _Context()  # type: ignore[attr-defined]
     handler = getattr(service, method)
-    handler(data, context)
+    per_call = len(request.profiles) if method == "RecommendBatch" else 1  # type: ignore[attr-defined]
+    return functools.partial(handler, data, context), per_call, functools.partial(type(request).FromString, data)
+
+
+def time_per_profile(call: Callable[[], Any], per_call: int, count: int) -> float:
+    """Median over :data:`ROUNDS` rounds of ``count`` calls, in µs per profile."""
+    rounds = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(count):
+            call()
+        rounds.append((time.perf_counter() - start) / (count * per_call))
+    return statistics.median(rounds) * 1e6
+
+
+def main(argv: list[str]) -> int:
+    timed = "--time" in argv
+    argv = [a for a in argv if a != "--time"]
+    if len(argv) < 2 or argv[0] not in KINDS or not argv[1].isdigit():
+        print(f"usage: python -m bench.handler_loop {{{','.join(KINDS)}}} N [TREE] [--time]", file=sys.stderr)
+        return 2
+    kind, count = argv[0], int(argv[1])
+    tree = Path(argv[2]).resolve() if len(argv) > 2 else ROOT
+    if timed:
+        sys.path.insert(0, str(ROOT))
+        from bench.machine import pin_from_environment
+        pin_from_environment()
+    call, per_call, decode = prepare(kind, tree)
+    call()
+    if timed:
+        print(json.dumps({"kind": kind, "us_per_profile": time_per_profile(call, per_call, count),
+                          "decode_us_per_profile": time_per_profile(decode, per_call, count)}))
+        return 0
     for _ in range(count):
-        handler(data, context)
+        call()
     return 0
 
 

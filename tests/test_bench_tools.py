@@ -3,12 +3,17 @@ timing: nothing here measures speed)."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+import time
 
 import pytest
 
+from bench.grpc_bench import budget_for_rate, budget_for_ratio
 from bench.instructions import WORKLOADS
+from bench.machine import tree_cpu_seconds
 
 from .conftest import ROOT
 
@@ -24,3 +29,66 @@ def test_the_handler_loop_refuses_an_unknown_workload() -> None:
     proc = subprocess.run([sys.executable, "-m", "bench.handler_loop", "nonsense", "1"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
+
+
+def test_timed_handler_loop_reports_the_handler_and_the_decoding_per_profile() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench.handler_loop", "batch-ids", "1", "--time"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    timing = json.loads(proc.stdout)
+    assert timing["kind"] == "batch-ids"
+    # decoding is part of the handler's work, so it can only be a part of it
+    assert 0 < timing["decode_us_per_profile"] < timing["us_per_profile"]
+
+
+def test_tree_cpu_seconds_counts_the_children_of_a_process() -> None:
+    """A parent that only waits, with a child that burns CPU: the tree's time grows with the child's."""
+    burn = ("import sys, time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
+            "sys.stdin.read()")  # alive until the test closes stdin: a reaped child's time leaves the tree
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+                               f"{burn!r}]); sys.stdin.read()"], stdin=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while tree_cpu_seconds(parent.pid) < 0.5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        used = tree_cpu_seconds(parent.pid)
+        own = _own_cpu(parent.pid)
+        assert used >= 0.5, used
+        assert own < 0.4, own  # the parent itself only started the child: the time is the child's
+    finally:
+        parent.communicate("", timeout=30)
+
+
+def _own_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_rate_target_leaves_its_time_per_profile_minus_the_transport() -> None:
+    budget = budget_for_rate("ids", 20_000, echo_cpu=5.0, trivsel_cpu=70.0, in_process=57.0)
+    assert budget.allowed == pytest.approx(50.0)
+    assert budget.budget == pytest.approx(45.0)
+    assert budget.in_server == pytest.approx(65.0)
+    assert "1.27× the budget" in budget.row()
+    assert budget_for_rate("ids", 10_000, 5.0, 70.0, 57.0).row().endswith("| fits |")
+
+
+def test_a_ratio_target_allows_the_time_per_call_of_that_share_of_the_echo_rate() -> None:
+    budget = budget_for_ratio("unary", 0.7, echo_rate=5_000.0, echo_cpu=150.0, trivsel_cpu=400.0, in_process=99.0)
+    assert budget.allowed == pytest.approx(1e6 / 3_500)
+    assert budget.budget == pytest.approx(1e6 / 3_500 - 150.0)
+    assert budget.in_server == pytest.approx(250.0)
+    assert "no budget left" in budget_for_ratio("unary", 0.7, 5_000.0, 400.0, 500.0, 99.0).row()
+
+
+def test_the_stage_table_lists_every_stage_and_the_whole_handler() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench", "stages"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in proc.stdout.splitlines() if line.startswith("| ")}
+    for stage in ("decode the request", "check the profile", "match: fact + durable_rules", "score",
+                  "encode the answer, full rationale", "the whole `RecommendBatch` handler, ids-only "
+                  "(`bench/handler_loop.py`)"):
+        assert stage in rows, stage
+        assert float(rows[stage].split(" | ")[1]) > 0

@@ -1,0 +1,101 @@
+"""Where one batch profile's time goes, stage by stage, in-process (``python -m bench stages``).
+
+The budget table of ``bench/grpc_bench.py`` says how far the handler is from a target; this says
+which stages make up the handler, so that a proposal to close the gap can be sized against them
+(for instance: all of durable_rules' matching is this share, so replacing it can save at most
+this much). Each stage runs alone over the 100 profiles of the benchmark's batch request
+(``bench/load.py``), on inputs prepared by the stage before; the stages are timed in turn, round
+after round, and the median round of each is printed. Stages run alone find their data in warm
+caches, so their sum is a little below the whole handler's time; the last rows show both.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from engine import Options
+from engine.durable_compile import FactWriter, short_keys
+from engine.profile import ProfileChecker
+from engine.rank import Scorer, order
+from service import convert
+from service.state import RuleSetHolder
+
+from .handler_loop import prepare, time_per_profile
+from .load import request_for
+from .machine import machine_line
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = 7
+
+
+def _median_us(stages: dict[str, Callable[[], Any]], profiles: int) -> dict[str, float]:
+    """Median µs per profile of each stage, the stages interleaved round by round."""
+    samples: dict[str, list[float]] = {name: [] for name in stages}
+    for _ in range(ROUNDS):
+        for name, run in stages.items():
+            start = time.perf_counter()
+            run()
+            samples[name].append((time.perf_counter() - start) * 1e6 / profiles)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def measure() -> tuple[dict[str, float], dict[str, float]]:
+    """(stage → µs per profile, whole handler → µs per profile) for the ids and full batches."""
+    holder = RuleSetHolder(ROOT / "rules")
+    holder.reload()
+    snapshot = holder.current
+    assert snapshot is not None, "the bundled rules did not load"
+    rec, renderer, ruleset = snapshot.recommender, snapshot.renderer, snapshot.recommender.ruleset
+    _, request = request_for("batch-ids")
+    data = request.SerializeToString()  # type: ignore[attr-defined]
+    messages = list(request.profiles)  # type: ignore[attr-defined]
+    checker, scorer = ProfileChecker(ruleset), Scorer(ruleset)
+    fact = FactWriter(short_keys(list(ruleset.dimensions)))
+    profiles = [convert.profile_from_proto(m) for m in messages]
+    values = [checker.check(p).values for p in profiles]
+    fired = [rec.match(v) for v in values]
+    scores = [scorer.score(f, v, False) for f, v in zip(fired, values)]
+    evaluations = [rec.evaluate(p) for p in profiles]
+    ids, full = Options(detail="ids"), Options()
+    stages = {
+        "decode the request": lambda: type(request).FromString(data),
+        "read each profile message": lambda: [convert.profile_from_proto(m) for m in messages],
+        "check the profile": lambda: [checker.check(p) for p in profiles],
+        "write the fact": lambda: [fact(v) for v in values],
+        "match: fact + durable_rules": lambda: [rec.match(v) for v in values],
+        "score": lambda: [scorer.score(f, v, False) for f, v in zip(fired, values)],
+        "order": lambda: [order(s.candidates, ruleset, False) for s in scores],
+        "encode the answer, ids": lambda: [renderer.response(e, ids) for e in evaluations],
+        "encode the answer, full rationale": lambda: [renderer.response(e, full) for e in evaluations],
+    }
+    stage_us = _median_us(stages, len(messages))
+    whole = {}
+    for kind in ("batch-ids", "batch-full"):
+        call, per_call, _ = prepare(kind, ROOT)
+        call()
+        whole[kind] = time_per_profile(call, per_call, 4)
+    holder.close()
+    return stage_us, whole
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    stage_us, whole = measure()
+    print(f"## Stages of a batch profile, in-process\n\n{machine_line()}\n"
+          f"The benchmark's batch (100 example profiles), each stage alone, median of {ROUNDS} interleaved rounds; "
+          "µs per profile. Matching includes writing the fact.\n")
+    print("| stage | µs per profile | share of the ids-only handler | share of the full-rationale handler |")
+    print("|---|---|---|---|")
+    for name, us in stage_us.items():
+        ids_share = "" if name.endswith("full rationale") else f"{us / whole['batch-ids']:.0%}"
+        full_share = "" if name.endswith(", ids") else f"{us / whole['batch-full']:.0%}"
+        print(f"| {name} | {us:.1f} | {ids_share} | {full_share} |")
+    shared = sum(us for name, us in stage_us.items() if name != "write the fact" and not name.startswith("encode"))
+    for kind, label, encode in (("batch-ids", "ids-only", "encode the answer, ids"),
+                                ("batch-full", "full-rationale", "encode the answer, full rationale")):
+        parts = shared + stage_us[encode]
+        print(f"| the stages of one {label} answer, summed | {parts:.1f} | | |")
+        print(f"| the whole `RecommendBatch` handler, {label} (`bench/handler_loop.py`) | {whole[kind]:.1f} | | |")
+    return 0
