@@ -30,9 +30,24 @@ def canned() -> dict[str, bytes]:
                 "ids": result_to_proto(rec.recommend(profile, Options(detail="ids"))).SerializeToString()}
 
 
+def canned_items() -> dict[tuple[int, str], bytes]:
+    """Each example's ``BatchItem`` field (tag and length included), per (detail, department id):
+    the answer Trivsel gives that profile, so the echo's batch answer has the size of Trivsel's."""
+    items: dict[tuple[int, str], bytes] = {}
+    with Recommender.from_folder(RULES) as rec:
+        for path in sorted(EXAMPLES.glob("*.yaml")):
+            profile = read_profile(str(path))
+            for detail, name in ((pb.DETAIL_FULL, "full"), (pb.DETAIL_IDS, "ids")):
+                answer = result_to_proto(rec.recommend(profile, Options(detail=name)))
+                item = pb.BatchItem(department_id=profile.department.id, result=answer).SerializeToString()
+                items[(detail, profile.department.id)] = b"\x0a" + _varint(len(item)) + item
+    return items
+
+
 def main() -> int:
     pin_from_environment()
     answers = canned()
+    items = canned_items()
     identity = lambda b: b  # noqa: E731
 
     def unary(name: str):  # noqa: ANN202
@@ -40,15 +55,12 @@ def main() -> int:
         return grpc.unary_unary_rpc_method_handler(lambda request, context: data, request_deserializer=identity,
                                                    response_serializer=identity)
 
-    items = {detail: pb.BatchItem(result=pb.RecommendResponse.FromString(answers[key])).SerializeToString()
-             for detail, key in ((pb.DETAIL_FULL, "Recommend"), (pb.DETAIL_IDS, "ids"))}
-
     def batch_handler(request: bytes, context: grpc.ServicerContext) -> bytes:
-        # Echo: one canned answer per profile, of the detail asked for (parsing the request is part
-        # of any server's work, so the echo parses it too).
+        # Echo: for each profile, the bytes Trivsel answers it with (parsing the request is part of
+        # any server's work, so the echo parses it too), joined once as Trivsel joins its answer.
         parsed = pb.RecommendBatchRequest.FromString(request)
-        item = items[parsed.detail or pb.DETAIL_FULL]
-        return b"".join([b"\x0a" + _varint(len(item)) + item for _ in range(len(parsed.profiles))])
+        detail = parsed.detail or pb.DETAIL_FULL
+        return b"".join([items[(detail, p.department_id)] for p in parsed.profiles])
 
     handlers = {"Recommend": unary("Recommend"),
                 "RecommendBatch": grpc.unary_unary_rpc_method_handler(batch_handler, request_deserializer=identity,

@@ -27,8 +27,9 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
+from . import handler_loop
 from .machine import PIN_VARIABLE, machine_line, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ def _start(cmd: list[str], log: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, match.group(1)
 
 
-def _load(server: subprocess.Popen[str], address: str, kind: str, threads: int, seconds: float) -> dict:
+def _load(server: subprocess.Popen[str], address: str, kind: str, threads: int, seconds: float) -> dict[str, Any]:
     """Run the load client; its JSON result plus ``cpu_us_per_item``: the server's CPU time
     (the whole process tree, every thread, gRPC's own included) per profile answered."""
     before = tree_cpu_seconds(server.pid)
@@ -103,9 +104,12 @@ class Budget:
 
     @property
     def budget(self) -> float:
+        """µs per profile left for the handler's own work once the transport is paid."""
         return self.allowed - self.transport
 
     def row(self) -> str:
+        """The Markdown row under :data:`BUDGET_HEADER`; the verdict compares the in-process
+        handler (the most favourable measure of our own work) with the budget."""
         verdict = ("fits" if self.in_process <= self.budget
                    else f"{self.in_process / self.budget:.2f}× the budget" if self.budget > 0 else "no budget left")
         return (f"| {self.workload} | {self.target} | {self.allowed:,.1f} | {self.transport:,.1f} | {self.budget:,.1f} | "
@@ -189,8 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                _in_process("unary")))
             print("\n*Budget* — µs of server CPU per profile (each server's whole process tree, gRPC's threads "
                   "included, over every call it answered); the handler in-process is the same handler called in "
-                  "a loop on the server's CPU, no server around it (`bench/handler_loop.py --time`, median of "
-                  "five rounds):\n")
+                  "a loop on the server's CPU, no server around it (`bench/handler_loop.py --time`, CPU time, "
+                  f"median of {handler_loop.ROUNDS} rounds; batches without decoding the request, which the echo "
+                  "does too):\n")
             print(BUDGET_HEADER)
             for budget in budgets:
                 print(budget.row())

@@ -7,9 +7,9 @@ whose code and rules are measured instead (``bench/instructions.py --against``).
 real one — request bytes in, response bytes out, with request id, error mapping and the call's log
 line (written to /dev/null) — only the network and gRPC's threads are left out. One call is made
 before the N counted ones, so that caches built on first use (fact formats, summaries) are not
-counted. With ``--time`` the N calls run in five rounds and the median round is printed as JSON
-(µs per profile, and the same for decoding the request alone); the process pins itself first if
-``TRIVSEL_BENCH_CPU`` is set.
+counted. With ``--time`` the N calls run in :data:`ROUNDS` rounds and the median round is printed as
+JSON (µs of CPU time per profile, and the same for decoding the request alone); the process pins
+itself first if ``TRIVSEL_BENCH_CPU`` is set.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TextIO
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("unary", "batch-ids", "batch-full")
@@ -45,21 +45,20 @@ class _Context:
         return True
 
 
-_SINKS: list[Any] = []
-
-
-def _log_sink() -> Any:
+@functools.cache
+def _log_sink() -> TextIO:
     """/dev/null, opened once per process and never closed: structlog keeps the stream it was
     configured with, and a handler prepared later must not find it closed."""
-    if not _SINKS:
-        _SINKS.append(open(os.devnull, "w"))  # noqa: SIM115 - open for the life of the process
-    return _SINKS[0]
+    return open(os.devnull, "w")  # noqa: SIM115 - open for the life of the process
 
 
 def prepare(kind: str, tree: Path) -> tuple[Callable[[], Any], int, Callable[[], Any]]:
     """A no-argument call of the real handler on ``kind``'s request, the profiles it handles, and a
-    no-argument call that only decodes the request (what an echo server that parses pays too)."""
-    sys.path.insert(0, str(tree))
+    no-argument call that only decodes the request (what an echo server that parses pays too).
+
+    The rule set stays loaded for the life of the process (as in a worker)."""
+    if str(tree) not in sys.path:
+        sys.path.insert(0, str(tree))
     from bench.load import request_for
     from service.logs import configure_logging
     from service.servicer import RecommenderService
@@ -77,17 +76,20 @@ def prepare(kind: str, tree: Path) -> tuple[Callable[[], Any], int, Callable[[],
     data, context = request.SerializeToString(), _Context()  # type: ignore[attr-defined]
     handler = getattr(service, method)
     per_call = len(request.profiles) if method == "RecommendBatch" else 1  # type: ignore[attr-defined]
-    return functools.partial(handler, data, context), per_call, functools.partial(type(request).FromString, data)
+    decode: Callable[[], Any] = functools.partial(request.FromString, data)  # type: ignore[attr-defined]
+    return functools.partial(handler, data, context), per_call, decode
 
 
 def time_per_profile(call: Callable[[], Any], per_call: int, count: int) -> float:
-    """Median over :data:`ROUNDS` rounds of ``count`` calls, in µs per profile."""
+    """Median over :data:`ROUNDS` rounds of ``count`` calls, in µs of this process's CPU time per
+    profile: CPU, not wall-clock, because the figure is set against servers' CPU time, and on a
+    shared machine the scheduler's pauses would inflate a wall-clock figure."""
     rounds = []
     for _ in range(ROUNDS):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(count):
             call()
-        rounds.append((time.perf_counter() - start) / (count * per_call))
+        rounds.append((time.process_time() - start) / (count * per_call))
     return statistics.median(rounds) * 1e6
 
 

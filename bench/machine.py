@@ -29,14 +29,14 @@ def _descendants(pid: int) -> list[int]:
         found.append(current)
         try:
             tasks = os.listdir(f"/proc/{current}/task")
-        except OSError:
-            continue
+        except FileNotFoundError:
+            continue  # ended meanwhile
         for task in tasks:
             try:
                 with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as fh:
                     queue.extend(int(child) for child in fh.read().split())
-            except OSError:
-                pass
+            except FileNotFoundError:
+                pass  # the thread ended meanwhile
     return found
 
 
@@ -45,15 +45,20 @@ def tree_cpu_seconds(pid: int) -> float:
 
     Why: a server's throughput says how fast it answered, but only its CPU time says what an answer
     cost it when the load client, not the server, is the bottleneck. A Trivsel server is a
-    supervisor with worker children, so the whole tree is summed. Linux only; 0.0 elsewhere.
+    supervisor with worker children, so the whole tree is summed. A child that ends drops out of
+    the sum (its time goes to the parent's "children" counters), so a window in which a worker
+    exits is not comparable. Linux only: raises where /proc or the ``children`` files are missing,
+    rather than report a zero that would make every figure derived from it meaningless.
     """
-    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    if not os.path.exists(f"/proc/{pid}/task/{pid}/children"):
+        raise RuntimeError("CPU accounting needs Linux's /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)")
+    ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for proc in _descendants(pid):
         try:
             with open(f"/proc/{proc}/stat", encoding="ascii") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        except FileNotFoundError:
             continue  # ended meanwhile
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
     return total / ticks
