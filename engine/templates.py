@@ -93,6 +93,19 @@ class Template:
                 merged.append(part)
         return cls(tuple(merged))
 
+    def byte_format(self, language: str) -> tuple[bytes, tuple[str, ...], bytes] | None:
+        """For renderers that write UTF-8 bytes: a ``%s`` format over the formatted values of its
+        dimensions, the dimensions, and the word for a missing value — so rendering is one ``%``
+        on bytes, with no text to encode afterwards. None when a placeholder needs more than the
+        value (a band or a reference); :meth:`render` handles those."""
+        missing = _MISSING[language].encode("utf-8")
+        if self.plain is not None:
+            return self.plain.replace("%", "%%").encode("utf-8"), (), missing
+        if self.values_only is None:
+            return None
+        fmt, dims = self.values_only
+        return fmt.encode("utf-8"), dims, missing
+
     @property
     def placeholders(self) -> tuple[Placeholder, ...]:
         return tuple(p for p in self.parts if isinstance(p, Placeholder))

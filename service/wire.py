@@ -101,6 +101,11 @@ class WireRenderer:
             explainer = recommender.explainer(rule.index)
             for lang in LANGUAGES:
                 head = _text(b"\x0a", rule.id) + _text(b"\x12", explainer.title(lang))
+                # the rationale (field 3): fixed bytes, a bytes format over the values, or None
+                # when the template needs the general renderer (bands, references)
+                text_format = rule.rationale[lang].byte_format(lang)
+                if text_format is not None and not text_format[1]:
+                    text_format = (_len(b"\x1a", text_format[0] % ()) if text_format[0] else b""), (), b""
                 leaves = []
                 for dim, op, threshold, high, band, test, prefix, suffix, shows_value in explainer.leaves(lang):
                     static = _text(b"\x0a", dim) + _text(b"\x12", op)
@@ -112,7 +117,7 @@ class WireRenderer:
                     before, after = prefix.encode("utf-8"), suffix.encode("utf-8")
                     fixed_text = None if shows_value else _len(b"\x42", before)
                     leaves.append((dim, static, test, before, after, len(before) + len(after), fixed_text))
-                self._rules[(rule.index, lang)] = (head, explainer, explainer.conjunction, tuple(leaves))
+                self._rules[(rule.index, lang)] = (head, explainer, explainer.conjunction, tuple(leaves), text_format)
 
     def _intervention(self, ident: str, language: str, full: bool) -> bytes:
         """The fixed fields of a Recommendation (everything but id, rank, score and reasons)."""
@@ -131,9 +136,18 @@ class WireRenderer:
 
     def _rule(self, index: int, numbers: Numbers) -> bytes:
         """A reason's fields except its points: id, title, rationale and every condition."""
-        head, explainer, conjunction, leaves = self._rules[(index, numbers.language)]
+        head, explainer, conjunction, leaves, text_format = self._rules[(index, numbers.language)]
         values, utf8 = numbers.values, numbers.utf8
-        parts = [head, _text(b"\x1a", explainer.text(numbers))]
+        if text_format is None:
+            text = _text(b"\x1a", explainer.text(numbers))
+        else:
+            fmt, dims, missing = text_format
+            if dims:
+                body = fmt % tuple([utf8(d) if values.get(d) is not None else missing for d in dims])
+                text = b"\x1a" + varint(len(body)) + body
+            else:
+                text = fmt  # a template without placeholders: the whole field, encoded once
+        parts = [head, text]
         for dim, static, test, before, after, fixed_length, fixed_text in leaves:
             value = values.get(dim)
             if value is None:

@@ -53,3 +53,45 @@ def test_batch_encoding(recommender) -> None:
                                                 pb.BatchItem(index=1, department_id="b", error=error)],
                                          ruleset=ruleset_info_to_proto(result.ruleset))
     assert pb.RecommendBatchResponse.FromString(data) == expected
+
+
+def test_rationales_without_placeholders_and_with_percent_signs(rules_copy) -> None:
+    """The wire renderer writes fixed rationales from bytes prepared at load time and others with a
+    bytes ``%`` format: a literal '%' must survive both, a missing value must read as the template
+    renderer writes it, and band placeholders must still go through the general renderer."""
+    folder = rules_copy(files={"themes/zz-wire.yaml": """
+        rules:
+          - id: zz-plain
+            title: {da: "Fast tekst", en: "Fixed text"}
+            when: influence < 40
+            because: {da: "Under 50 % svarer ja.", en: "Under 50 % say yes."}
+            recommend: [{intervention: build-environment-competence, weight: 5}]
+            evidence: {sources: [seed], review_by: 2027-12-31}
+          - id: zz-values
+            title: {da: "Værdier", en: "Values"}
+            when: influence < 40 or meaning < 40
+            because: {da: "{influence} % og {meaning} %", en: "{influence} % and {meaning} %"}
+            recommend: [{intervention: build-environment-competence, weight: 5}]
+            evidence: {sources: [seed], review_by: 2027-12-31}
+          - id: zz-band
+            title: {da: "Bånd", en: "Band"}
+            when: influence < 40
+            because: {da: "{influence} ({influence.band}) 100 %", en: "{influence} ({influence.band}) 100 %"}
+            recommend: [{intervention: build-environment-competence, weight: 5}]
+            evidence: {sources: [seed], review_by: 2027-12-31}
+        """})
+    from engine import Recommender
+    with Recommender.from_folder(folder) as recommender:
+        renderer = wire.WireRenderer(recommender)
+        zz = {r.index for r in recommender.ruleset.rules if r.id.startswith("zz-")}
+        seen: set[str] = set()
+        for values in ({"influence": 12.5, "meaning": 70.0}, {"influence": 30.0}, {"influence": 90.0, "meaning": 3.0}):
+            evaluation = recommender.evaluate(Profile(Department("d"), 20, MappingProxyType(values)))
+            assert zz & set(evaluation.fired), values  # the new rules take part
+            for language in ("da", "en"):
+                options = Options(language=language, top=20)
+                expected = result_to_proto(recommender.render(evaluation, options))
+                assert pb.RecommendResponse.FromString(renderer.response(evaluation, options)) == expected
+                seen.update(reason.text for rec in expected.recommendations for reason in rec.because
+                            if reason.rule_id.startswith("zz-"))
+        assert "Under 50 % say yes." in seen and "30 % and missing %" in seen
