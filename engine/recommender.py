@@ -17,7 +17,7 @@ from .durable_compile import FactWriter, plan_shards, short_keys
 from .explain import Numbers, RuleExplainer
 from .loader import load_ruleset
 from .model import LANGUAGES, RuleSet, Text
-from .profile import CheckedProfile, Notice, Profile, ProfileChecker
+from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
 from .whatif import Change, WhatIfResult, apply_changes, compare
@@ -114,8 +114,35 @@ class Recommender:
 
     def evaluate(self, profile: Profile, min_group_size: int | None = None) -> Evaluation:
         checked = self._checker.check(profile, min_group_size)
+        return self._ranked(checked, self.match(checked.values))
+
+    def evaluate_many(self, profiles: Sequence[Profile], min_group_size: int | None = None
+                      ) -> list[Evaluation | ProfileError]:
+        """:meth:`evaluate` for each profile, in order; a refused profile gives its ProfileError in
+        its place instead of raising, so one bad profile does not stop the others.
+
+        Done stage by stage — every check, then every match, then every ranking — rather than
+        profile by profile, because the stages do not share their memory: durable_rules walks
+        megabytes of its own state per match, and interleaving it with Python's ranking and
+        rendering evicts both from the CPU caches. Measured on the benchmark batch (100 profiles,
+        CPU time): a full-rationale batch rendered after evaluating stage by stage costs ~20 %
+        less per profile than one handled profile by profile, for ~1 % more instructions.
+        """
+        check = self._checker.check
+        checked: list[CheckedProfile | ProfileError] = []
+        for profile in profiles:
+            try:
+                checked.append(check(profile, min_group_size))
+            except ProfileError as exc:
+                checked.append(exc)
+        match = self.match
+        fired = [None if isinstance(c, ProfileError) else match(c.values) for c in checked]
+        return [c if isinstance(c, ProfileError) else self._ranked(c, f)  # type: ignore[arg-type]
+                for c, f in zip(checked, fired)]
+
+    def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:
+        """The evaluation of a checked profile whose rules ``fired``: policy, scores and order."""
         values = checked.values
-        fired = self.match(values)
         low_competence = bool(self._policy and self._policy(values))
         scores = self._scorer.score(fired, values, low_competence)
         ranked = order(scores.candidates, self.ruleset, low_competence)

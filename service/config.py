@@ -11,6 +11,8 @@ from typing import Mapping, Sequence
 
 from client.paths import default_rules_folder
 
+from .memory import DEFAULT_KEEP_MB, MAX_KEEP_MB
+
 __all__ = ["ServerConfig", "parse_config", "build_parser", "parse_cpu_list"]
 
 
@@ -33,6 +35,7 @@ class ServerConfig:
     grace_seconds: float = 10.0
     watch_seconds: float = 1.0
     cpus: tuple[int, ...] = ()  # pin worker i to cpus[i % len(cpus)]; empty: no pinning
+    malloc_keep_mb: int = DEFAULT_KEEP_MB  # freed heap a worker keeps for reuse (service/memory.py); 0: glibc's defaults
 
     @property
     def host(self) -> str:
@@ -82,6 +85,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     p.add_argument("--cpus", default=_env(env, "CPUS", ""),
                    help="pin the workers to these CPUs, round-robin (e.g. 0-3 or 1,3); default: no pinning. "
                         "Only where the host or a static CPU manager gives the server these cores to itself")
+    p.add_argument("--malloc-keep-mb", type=int, default=int(_env(env, "MALLOC_KEEP_MB", DEFAULT_KEEP_MB)),  # type: ignore
+                   help=f"freed memory each worker keeps for reuse instead of returning it to the system, so that "
+                        f"answering does not fault in fresh pages (glibc; default {DEFAULT_KEEP_MB}, 0: the C "
+                        f"library's defaults)")
     return p
 
 
@@ -112,6 +119,8 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
     a = parser.parse_args(argv)
     if a.workers < 1 or a.threads < 1:
         parser.error("--workers and --threads must be at least 1")
+    if not 0 <= a.malloc_keep_mb <= MAX_KEEP_MB:
+        parser.error(f"--malloc-keep-mb must be between 0 and {MAX_KEEP_MB}")
     if bool(a.tls_cert) != bool(a.tls_key):
         parser.error("--tls-cert and --tls-key go together")
     if a.client_ca and not a.tls_cert:
@@ -136,7 +145,7 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
                         int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),
                         path(a.tls_key), path(a.client_ca), a.admin_token or None, identities, a.max_batch,
                         a.max_message_mb,
-                        a.grace_seconds, a.watch_seconds, cpus)
+                        a.grace_seconds, a.watch_seconds, cpus, a.malloc_keep_mb)
 
 
 def _ranges(cpus: Sequence[int]) -> str:

@@ -21,6 +21,7 @@ from grpc_reflection.v1alpha import reflection
 
 from .config import ServerConfig
 from .logs import configure_logging
+from .memory import tune_allocator
 from .servicer import RecommenderService, generic_handler
 from .state import LOADED, REFUSED, RuleSetHolder
 from trivsel.v1 import recommender_pb2 as pb
@@ -60,6 +61,7 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
     log = configure_logging(config.log_format, config.log_level, worker=index, pid=os.getpid())
+    allocator = tune_allocator(config.malloc_keep_mb)  # before the rule set and gRPC allocate much
     health_servicer = health.HealthServicer()
 
     def set_health(serving: bool) -> None:
@@ -106,7 +108,7 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
         return 3
     server.start()
     log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None,
-             cpus=sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None)
+             cpus=sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None, **allocator)
     while not stop.is_set():
         if reload_wanted.wait(0.2):
             reload_wanted.clear()

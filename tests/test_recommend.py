@@ -163,3 +163,34 @@ def _summary_from_scratch(rec, evaluation, language: str) -> tuple:  # noqa: ANN
     warnings += [Warning(n.code, n.text.get(language))
                  for n in rec._notices(evaluation, missing, unevaluable)]  # noqa: SLF001
     return missing, unevaluable, tuple(warnings)
+
+
+def test_evaluating_many_equals_evaluating_each(recommender) -> None:
+    """The batch path evaluates stage by stage; each outcome must be what evaluating that profile
+    alone gives, refusals (with their field errors) in their places."""
+    import random
+    from types import MappingProxyType
+
+    from engine import Department, Profile
+    from engine.synthetic import random_values
+
+    rng = random.Random(5)
+    profiles = []
+    for i in range(400):
+        values = random_values(rng, recommender.ruleset.dimensions, missing_share=rng.choice((0.0, 0.3, 0.9)))
+        if i % 37 == 0:
+            values["influence"] = -5.0  # out of range: refused
+        values["work_environment_competence"] = rng.choice((10.0, values.get("work_environment_competence", 60.0)))
+        profiles.append(Profile(Department(f"d{i}"), rng.choice((2, 20, 20, 20)), MappingProxyType(values)))
+    outcomes = recommender.evaluate_many(profiles)
+    assert len(outcomes) == len(profiles)
+    refused = 0
+    for profile, outcome in zip(profiles, outcomes):
+        try:
+            alone = recommender.evaluate(profile)
+        except ProfileError as exc:
+            refused += 1
+            assert isinstance(outcome, ProfileError) and outcome.errors == exc.errors
+            continue
+        assert outcome == alone
+    assert 40 < refused < 200  # both kinds of outcome were compared

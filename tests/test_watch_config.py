@@ -34,11 +34,14 @@ def test_flags_and_environment() -> None:
     assert (config.workers, config.host, config.port, config.admin_token, config.min_group_size) == (
         3, "0.0.0.0", 6000, "t", 8)
     assert parse_config(["--workers", "1"], env).workers == 1  # a flag beats the environment
+    assert parse_config([], {"TRIVSEL_MALLOC_KEEP_MB": "0"}).malloc_keep_mb == 0
+    assert parse_config([], {}).malloc_keep_mb == 32
 
 
 @pytest.mark.parametrize("argv", [["--workers", "0"], ["--tls-cert", "x.pem"], ["--client-ca", "ca.pem"],
                                   ["--address", "nohost"], ["--admin-identity", "a"], ["--cpus", "2-1"],
-                                  ["--cpus", "x"], ["--cpus", "9999"]])
+                                  ["--cpus", "x"], ["--cpus", "9999"], ["--malloc-keep-mb", "-1"],
+                                  ["--malloc-keep-mb", "5000"]])
 def test_bad_configuration_is_refused(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
         parse_config(argv, {})

@@ -131,6 +131,39 @@ def test_batch_answers_in_order_and_isolates_bad_profiles(server, embedded) -> N
     assert result_from_proto(response.items[3].result) == expected
 
 
+def test_a_batch_across_chunks_answers_each_profile_as_alone(server, embedded) -> None:
+    """Batches are evaluated in chunks, stage by stage: every item must still be its own profile's
+    answer, at its own index, with refusals in place — also at the edges of a chunk."""
+    import random
+
+    from engine.synthetic import random_values
+    from engine import Department, Profile, ProfileError
+    from service.servicer import BATCH_CHUNK
+    from types import MappingProxyType
+
+    rng = random.Random(12)
+    size = 2 * BATCH_CHUNK + 45
+    refused_at = {0, BATCH_CHUNK - 1, BATCH_CHUNK, 2 * BATCH_CHUNK, size - 1}
+    profiles = []
+    for i in range(size):
+        values = random_values(rng, embedded.ruleset.dimensions, missing_share=rng.choice((0.0, 0.4)))
+        if i in refused_at:
+            values["influence"] = 400.0 if i % 2 else values.get("influence", 50.0)
+        profiles.append(Profile(Department(f"d{i}"), 3 if i in refused_at and not i % 2 else 20,
+                                MappingProxyType(values)))
+    response = server.stub().RecommendBatch(pb.RecommendBatchRequest(
+        profiles=[profile_to_proto(p) for p in profiles], language="da"), timeout=60)
+    assert [item.index for item in response.items] == list(range(size))
+    assert [item.department_id for item in response.items] == [f"d{i}" for i in range(size)]
+    for i, (item, profile) in enumerate(zip(response.items, profiles)):
+        try:
+            expected = embedded.recommend(profile, Options(language="da"))
+        except ProfileError:
+            assert i in refused_at and item.WhichOneof("outcome") == "error", i
+            continue
+        assert i not in refused_at and result_from_proto(item.result) == expected, i
+
+
 def test_batch_limit(server) -> None:
     profiles = [pb.Profile(department_id=str(i), respondents=10) for i in range(10_001)]
     with pytest.raises(grpc.RpcError) as info:

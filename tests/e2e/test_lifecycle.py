@@ -156,6 +156,8 @@ def test_workers_are_not_pinned_by_default(server) -> None:
         time.sleep(0.05)
     started = server.events("worker.started")
     assert started and started[0]["cpus"] == sorted(os.sched_getaffinity(0))
+    assert started[0]["malloc"] == "tuned"
+    assert (started[0]["trim_mb"], started[0]["mmap_mb"], started[0]["arenas"]) == (32, 8, 2)
 
 
 def test_reflection_lists_the_services(server) -> None:
