@@ -33,6 +33,7 @@ from trivsel.v1 import recommender_pb2 as pb
 __all__ = ["WireRenderer", "varint", "batch_item", "batch"]
 
 _double = struct.Struct("<d").pack
+_HOLDS = b"\x38\x01"  # Condition.holds = true
 
 
 def _varint_slow(n: int) -> bytes:
@@ -147,21 +148,24 @@ class WireRenderer:
                 text = b"\x1a" + varint(len(body)) + body
             else:
                 text = fmt  # a template without placeholders: the whole field, encoded once
+        # Each condition as pieces with its length worked out, joined once with the rest: building
+        # it by concatenation copied every condition four or five times over.
         parts = [head, text]
         for dim, static, test, before, after, fixed_length, fixed_text in leaves:
             value = values.get(dim)
             if value is None:
-                body = static + b"\x38\x01" if conjunction or test(value) else static
+                middle = _HOLDS if conjunction or test(value) else b""
             elif conjunction or test(value):
-                body = static + b"\x31" + _double(value) + b"\x38\x01"
+                middle = b"\x31" + _double(value) + _HOLDS
             else:
-                body = static + b"\x31" + _double(value)
+                middle = b"\x31" + _double(value)
             if fixed_text is None:
                 number = utf8(dim)
-                body += b"\x42" + varint(fixed_length + len(number)) + before + number + after
+                size = varint(fixed_length + len(number))
+                parts += (b"\x22", varint(len(static) + len(middle) + 1 + len(size) + fixed_length + len(number)),
+                          static, middle, b"\x42", size, before, number, after)
             else:
-                body += fixed_text
-            parts.append(b"\x22" + varint(len(body)) + body)
+                parts += (b"\x22", varint(len(static) + len(middle) + len(fixed_text)), static, middle, fixed_text)
         return b"".join(parts)
 
     def _names_field(self, tag: bytes, names: Sequence[str]) -> bytes:
