@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from . import engine_bench, grpc_bench, instructions, org_bench, stages
+from . import engine_bench, grpc_bench, instructions, memory_effect, org_bench, stages
 
 
 def main() -> int:
-    """``python -m bench [engine|grpc|stages|org]``: every section by default; ``python -m bench
+    """``python -m bench [engine|grpc|stages|memory|org]``: every section by default; ``python -m bench
     instructions [--against REV]`` counts instructions per profile (valgrind; not in the default
     run, it takes a few minutes)."""
     if sys.argv[1:2] == ["instructions"]:
         return instructions.main(sys.argv[2:])
-    sections = sys.argv[1:] or ["engine", "grpc", "stages", "org"]
+    sections = sys.argv[1:] or ["engine", "grpc", "stages", "memory", "org"]
     for section in sections:
         if section == "engine":
             engine_bench.main([])
@@ -21,10 +21,12 @@ def main() -> int:
             grpc_bench.main([])
         elif section == "stages":
             stages.main([])
+        elif section == "memory":
+            memory_effect.main([])
         elif section == "org":
             org_bench.main()
         else:
-            print(f"unknown section {section!r}; use engine, grpc, stages, org or instructions", file=sys.stderr)
+            print(f"unknown section {section!r}; use engine, grpc, stages, memory, org or instructions", file=sys.stderr)
             return 2
         print()
     return 0

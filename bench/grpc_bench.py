@@ -65,7 +65,9 @@ def _load(server: subprocess.Popen[str], address: str, kind: str, threads: int, 
         raise RuntimeError(out.stderr[-2000:])
     result = json.loads(out.stdout)
     used = tree_cpu_seconds(server.pid) - before
-    result["cpu_us_per_item"] = 1e6 * used / result["items_answered"] if result["items_answered"] else None
+    if not result["items_answered"]:
+        raise RuntimeError(f"the server answered nothing to {kind} ({result['errors']} errors)")
+    result["cpu_us_per_item"] = 1e6 * used / result["items_answered"]
     return result
 
 

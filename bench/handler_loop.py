@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+__all__ = ["prepare", "time_per_profile", "KINDS", "ROUNDS"]
+
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("unary", "batch-ids", "batch-full")
 ROUNDS = 5
@@ -45,18 +47,13 @@ class _Context:
         return True
 
 
-@functools.cache
-def _log_sink() -> TextIO:
-    """/dev/null, opened once per process and never closed: structlog keeps the stream it was
-    configured with, and a handler prepared later must not find it closed."""
-    return open(os.devnull, "w")  # noqa: SIM115 - open for the life of the process
-
-
-def prepare(kind: str, tree: Path) -> tuple[Callable[[], Any], int, Callable[[], Any]]:
+def prepare(kind: str, tree: Path, log_sink: TextIO) -> tuple[Callable[[], Any], int, Callable[[], Any]]:
     """A no-argument call of the real handler on ``kind``'s request, the profiles it handles, and a
     no-argument call that only decodes the request (what an echo server that parses pays too).
 
-    The rule set stays loaded for the life of the process (as in a worker)."""
+    The call's log lines go to ``log_sink``, which must stay open while any prepared call may run:
+    structlog keeps the stream it was configured with. The rule set stays loaded for the life of
+    the process (as in a worker)."""
     if str(tree) not in sys.path:
         sys.path.insert(0, str(tree))
     from bench.load import request_for
@@ -64,7 +61,7 @@ def prepare(kind: str, tree: Path) -> tuple[Callable[[], Any], int, Callable[[],
     from service.servicer import RecommenderService
     from service.state import RuleSetHolder
 
-    real_stderr, sys.stderr = sys.stderr, _log_sink()
+    real_stderr, sys.stderr = sys.stderr, log_sink
     configure_logging("json", "info", worker=0, pid=os.getpid())  # the log lines are written, to nowhere
     sys.stderr = real_stderr  # (a failure below still shows its traceback)
     holder = RuleSetHolder(tree / "rules")
@@ -105,7 +102,8 @@ def main(argv: list[str]) -> int:
         sys.path.insert(0, str(ROOT))
         from bench.machine import pin_from_environment
         pin_from_environment()
-    call, per_call, decode = prepare(kind, tree)
+    log_sink = open(os.devnull, "w")  # noqa: SIM115 - held here: the calls below log into it
+    call, per_call, decode = prepare(kind, tree, log_sink)
     call()
     if timed:
         print(json.dumps({"kind": kind, "us_per_profile": time_per_profile(call, per_call, count),

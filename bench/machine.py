@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import platform
 
-__all__ = ["machine_line", "pin_from_environment", "PIN_VARIABLE", "tree_cpu_seconds"]
+__all__ = ["machine_line", "pin_from_environment", "PIN_VARIABLE", "tree_cpu_seconds", "process_tree"]
 
 PIN_VARIABLE = "TRIVSEL_BENCH_CPU"
 
@@ -21,7 +21,7 @@ def pin_from_environment() -> None:
         os.sched_setaffinity(0, {int(cpu)})
 
 
-def _descendants(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     """``pid`` and every live process below it (from /proc: each task's ``children`` file)."""
     found, queue = [], [pid]
     while queue:
@@ -54,7 +54,7 @@ def tree_cpu_seconds(pid: int) -> float:
         raise RuntimeError("CPU accounting needs Linux's /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)")
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    for proc in _descendants(pid):
+    for proc in process_tree(pid):
         try:
             with open(f"/proc/{proc}/stat", encoding="ascii") as fh:
                 fields = fh.read().rsplit(")", 1)[1].split()

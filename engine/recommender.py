@@ -134,7 +134,9 @@ class Recommender:
             try:
                 checked.append(check(profile, min_group_size))
             except ProfileError as exc:
-                checked.append(exc)
+                # without its traceback: the traceback holds this frame, whose lists hold the
+                # error — a cycle that would keep the whole chunk alive until the cyclic GC ran
+                checked.append(exc.with_traceback(None))
         match = self.match
         fired = [None if isinstance(c, ProfileError) else match(c.values) for c in checked]
         return [c if isinstance(c, ProfileError) else self._ranked(c, f)  # type: ignore[arg-type]

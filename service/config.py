@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 from client.paths import default_rules_folder
 
-from .memory import DEFAULT_KEEP_MB, MAX_KEEP_MB
+from .memory import DEFAULT_KEEP_MB, MAX_KEEP_MB, MIN_KEEP_MB
 
 __all__ = ["ServerConfig", "parse_config", "build_parser", "parse_cpu_list"]
 
@@ -119,8 +119,8 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
     a = parser.parse_args(argv)
     if a.workers < 1 or a.threads < 1:
         parser.error("--workers and --threads must be at least 1")
-    if not 0 <= a.malloc_keep_mb <= MAX_KEEP_MB:
-        parser.error(f"--malloc-keep-mb must be between 0 and {MAX_KEEP_MB}")
+    if a.malloc_keep_mb != 0 and not MIN_KEEP_MB <= a.malloc_keep_mb <= MAX_KEEP_MB:
+        parser.error(f"--malloc-keep-mb must be 0 (glibc's defaults) or {MIN_KEEP_MB}–{MAX_KEEP_MB}")
     if bool(a.tls_cert) != bool(a.tls_key):
         parser.error("--tls-cert and --tls-key go together")
     if a.client_ca and not a.tls_cert:

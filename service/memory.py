@@ -1,21 +1,31 @@
 """How a worker's C allocator keeps freed memory: tuned so that answering does not fault in fresh pages.
 
-A batch answer is built from many ~10 KB pieces and joined into one buffer (about a megabyte for
-100 profiles with their rationale), which gRPC copies again. With glibc's defaults the heap shrinks
-back after every call (its trim threshold follows the largest buffer freed, about 2 MB here) and
-the next call faults the same pages in again, zeroed by the kernel: measured as 10–25 % of the
-server's CPU per full-rationale profile (`docs/BENCHMARKS.md`). So a worker keeps up to
-``keep_mb`` of freed heap for reuse (``M_TRIM_THRESHOLD``) and takes buffers below a quarter of
-that from the heap instead of fresh ``mmap`` s (``M_MMAP_THRESHOLD``). The cost is resident memory:
-after a burst, each malloc arena may hold up to ``keep_mb`` it no longer uses — so the arenas are
-capped at :data:`ARENAS` (``M_ARENA_MAX``; glibc's default is 8 per core, and the worker's Python
-threads take turns on the GIL anyway), which bounds what a worker keeps at ``ARENAS × keep_mb``
-(measured: +36 MiB after a burst of 16 concurrent full batches with the default arenas, +20 MiB
-with two, +15 MiB untuned).
+A full-rationale batch answer is built from many ~10 KB pieces and joined into one buffer (about a
+megabyte per 100 profiles), which gRPC copies again. With glibc's defaults the top of the heap is
+given back to the system after every call and the next call faults the same pages in again,
+zeroed by the kernel: `python -m bench memory` counts ~6 minor page faults per full-rationale
+profile with the defaults and ~0.1 with the settings below, and 10–20 % less server CPU per
+profile (docs/BENCHMARKS.md; ids-only answers are small, and their cost does not change beyond the
+noise). So a worker
 
-glibc only (``mallopt``); elsewhere, or when the operator set ``MALLOC_TRIM_THRESHOLD_``,
-``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_ARENA_MAX`` (glibc reads those at start and they win),
-nothing is changed.
+* keeps up to ``keep_mb`` of free memory at the top of each heap (``M_TRIM_THRESHOLD``) instead of
+  returning it;
+* serves buffers below a quarter of that from the heap rather than from a fresh ``mmap`` each
+  (``M_MMAP_THRESHOLD``; at most :data:`_MMAP_CAP`);
+* uses at most :data:`ARENAS` malloc arenas (``M_ARENA_MAX``; glibc's default is 8 per core), so
+  that the memory kept at the tops of heaps is at most ``ARENAS × keep_mb`` rather than that
+  times the number of threads. The worker's Python threads take turns on the GIL; gRPC's own C
+  threads allocate without it and share the two arenas (no loss measured on full-rationale
+  batches).
+
+The cost is resident memory after a burst (+22 MiB against +12 MiB untuned after 16 concurrent
+full batches, `python -m bench memory`). Free memory *below* live blocks is not returned in either
+setting, and more buffers on the heap can fragment it; ``--malloc-keep-mb 0`` restores glibc's
+defaults.
+
+glibc only (``mallopt``). Where the operator has set ``MALLOC_TRIM_THRESHOLD_``,
+``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_ARENA_MAX`` or malloc tunables in ``GLIBC_TUNABLES``, nothing
+is changed: a later ``mallopt`` would override those, so this steps aside.
 """
 
 from __future__ import annotations
@@ -25,37 +35,45 @@ import os
 import sys
 from typing import Mapping
 
-__all__ = ["tune_allocator", "DEFAULT_KEEP_MB", "MAX_KEEP_MB", "ARENAS"]
+__all__ = ["tune_allocator", "DEFAULT_KEEP_MB", "MIN_KEEP_MB", "MAX_KEEP_MB", "ARENAS"]
 
 DEFAULT_KEEP_MB = 32
-MAX_KEEP_MB = 1024
+MIN_KEEP_MB = 4  # below this the mmap threshold (a quarter) would fall under glibc's own default of 128 KiB
+MAX_KEEP_MB = 1024  # mallopt takes a C int: 1024 MiB in bytes is 2**30, well inside it
 ARENAS = 2
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8  # glibc's malloc.h
-_MMAP_CAP = 32 << 20  # glibc refuses a larger mmap threshold on 64-bit systems (HEAP_MAX_SIZE / 2)
+_MMAP_CAP = 32 << 20  # glibc's documented maximum for the dynamic mmap threshold on 64-bit systems
 _OPERATOR_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX")
 
 
 def tune_allocator(keep_mb: int, env: Mapping[str, str] | None = None) -> dict[str, object]:
-    """Apply the settings (before the process starts threads: arenas are made per thread); returns
-    what was done, for the worker's start-up log line.
+    """Apply the settings, for the calling process (call it before the process starts threads:
+    glibc makes arenas per thread); returns what was done, for the worker's start-up log line.
 
-    ``{"malloc": "tuned", "trim_mb": …, "mmap_mb": …, "arenas": …}``, or ``{"malloc": <reason it was left
-    alone>}``: ``off`` (``keep_mb`` is 0), ``operator`` (the environment sets it), ``not-glibc``,
-    or ``refused`` (mallopt said no).
+    ``{"malloc": "tuned", "trim_mb": …, "mmap_mb": …, "arenas": …}``, or ``{"malloc": <why it was
+    left alone>}``: ``off`` (``keep_mb`` is 0), ``operator`` (the environment sets it),
+    ``not-glibc``; or ``{"malloc": "refused", "refused": <setting>, "applied": [<settings>]}`` if
+    glibc refused one (the ones before it stay in effect).
     """
     env = os.environ if env is None else env
     if keep_mb <= 0:
         return {"malloc": "off"}
-    if any(name in env for name in _OPERATOR_SETTINGS):
+    if any(name in env for name in _OPERATOR_SETTINGS) or "glibc.malloc." in env.get("GLIBC_TUNABLES", ""):
         return {"malloc": "operator"}
+    if not MIN_KEEP_MB <= keep_mb <= MAX_KEEP_MB:
+        raise ValueError(f"keep_mb must be 0 or {MIN_KEEP_MB}–{MAX_KEEP_MB}, not {keep_mb}")
     mallopt = _mallopt()
     if mallopt is None:
         return {"malloc": "not-glibc"}
     trim = keep_mb << 20
     mmap = min(trim // 4, _MMAP_CAP)
-    if not (mallopt(_M_ARENA_MAX, ARENAS) and mallopt(_M_TRIM_THRESHOLD, trim) and mallopt(_M_MMAP_THRESHOLD, mmap)):
-        return {"malloc": "refused"}
-    return {"malloc": "tuned", "trim_mb": trim >> 20, "mmap_mb": mmap >> 20, "arenas": ARENAS}
+    applied: list[str] = []
+    for name, option, value in (("M_ARENA_MAX", _M_ARENA_MAX, ARENAS), ("M_TRIM_THRESHOLD", _M_TRIM_THRESHOLD, trim),
+                                ("M_MMAP_THRESHOLD", _M_MMAP_THRESHOLD, mmap)):
+        if not mallopt(option, value):
+            return {"malloc": "refused", "refused": name, "applied": applied}
+        applied.append(name)
+    return {"malloc": "tuned", "trim_mb": keep_mb, "mmap_mb": mmap >> 20, "arenas": ARENAS}
 
 
 def _mallopt() -> "ctypes._NamedFuncPointer | None":

@@ -99,3 +99,20 @@ def test_the_stage_table_lists_every_stage_and_the_whole_handler() -> None:
                   "match: fact + durable_rules", "score", "order", "encode the answer, ids")
     assert rows["the stages of one ids-only answer, summed"] == pytest.approx(sum(rows[s] for s in ids_stages),
                                                                                abs=0.5)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_memory_bench_sees_the_page_faults_that_keeping_freed_heap_removes() -> None:
+    """Short runs of `python -m bench memory`: with glibc's defaults a full-rationale answer faults
+    in fresh pages (about six per profile), with the worker's settings almost none."""
+    from bench.memory_effect import measure
+
+    from .test_memory import glibc
+
+    if not glibc():
+        pytest.skip("the settings are glibc's")
+    medians = measure(rounds=1, seconds=0.5, burst_seconds=0.5)
+    assert medians[0]["batch-full faults"] > 1.0, medians
+    assert medians[32]["batch-full faults"] < 0.5 * medians[0]["batch-full faults"], medians
+    for figures in medians.values():
+        assert figures["batch-full cpu"] > 0 and figures["rss before"] > 10 and figures["rss after"] > 10

@@ -194,3 +194,24 @@ def test_evaluating_many_equals_evaluating_each(recommender) -> None:
             continue
         assert outcome == alone
     assert 40 < refused < 200  # both kinds of outcome were compared
+
+
+def test_a_refused_profile_in_a_batch_is_freed_with_its_batch(recommender) -> None:
+    """A kept ProfileError must not hold evaluate_many's frame (and with it the whole chunk) in a
+    reference cycle: freed by reference counting alone, with the cyclic collector off."""
+    import gc
+    import weakref
+    from types import MappingProxyType
+
+    from engine import Department, Profile
+
+    gc.disable()
+    try:
+        outcomes = recommender.evaluate_many([Profile(Department("small"), 2, MappingProxyType({})),
+                                              Profile(Department("ok"), 20, MappingProxyType({"influence": 20.0}))])
+        assert isinstance(outcomes[0], ProfileError)
+        error = weakref.ref(outcomes[0])
+        del outcomes
+        assert error() is None
+    finally:
+        gc.enable()

@@ -41,7 +41,7 @@ def test_flags_and_environment() -> None:
 @pytest.mark.parametrize("argv", [["--workers", "0"], ["--tls-cert", "x.pem"], ["--client-ca", "ca.pem"],
                                   ["--address", "nohost"], ["--admin-identity", "a"], ["--cpus", "2-1"],
                                   ["--cpus", "x"], ["--cpus", "9999"], ["--malloc-keep-mb", "-1"],
-                                  ["--malloc-keep-mb", "5000"]])
+                                  ["--malloc-keep-mb", "2"], ["--malloc-keep-mb", "5000"]])
 def test_bad_configuration_is_refused(argv: list[str]) -> None:
     with pytest.raises(SystemExit):
         parse_config(argv, {})

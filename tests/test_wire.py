@@ -70,7 +70,7 @@ def test_rationales_without_placeholders_and_with_percent_signs(rules_copy) -> N
           - id: zz-values
             title: {da: "Værdier", en: "Values"}
             when: influence < 40 or meaning < 40
-            because: {da: "{influence} % og {meaning} %", en: "{influence} % and {meaning} %"}
+            because: {da: "{influence} % og {meaning} % – æøå", en: "{influence} % and {meaning} % – æøå"}
             recommend: [{intervention: build-environment-competence, weight: 5}]
             evidence: {sources: [seed], review_by: 2027-12-31}
           - id: zz-band
@@ -94,4 +94,4 @@ def test_rationales_without_placeholders_and_with_percent_signs(rules_copy) -> N
                 assert pb.RecommendResponse.FromString(renderer.response(evaluation, options)) == expected
                 seen.update(reason.text for rec in expected.recommendations for reason in rec.because
                             if reason.rule_id.startswith("zz-"))
-        assert "Under 50 % say yes." in seen and "30 % and missing %" in seen
+        assert "Under 50 % say yes." in seen and "30 % and missing % – æøå" in seen
