@@ -16,44 +16,37 @@ from engine import Options, Recommender
 from bench.machine import pin_from_environment
 from client.profiles import read_profile
 from service.convert import result_to_proto
+from service.wire import varint
 from trivsel.v1 import recommender_pb2 as pb
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def canned() -> dict[str, bytes]:
-    """Real answers, computed once: the echo server sends exactly these bytes."""
-    with Recommender.from_folder(RULES) as rec:
-        profile = read_profile(str(EXAMPLES / "production-high-workload.yaml"))
-        return {"Recommend": result_to_proto(rec.recommend(profile, Options())).SerializeToString(),
-                "ids": result_to_proto(rec.recommend(profile, Options(detail="ids"))).SerializeToString()}
+def canned_answer(rec: Recommender) -> bytes:
+    """The unary answer, computed once: the echo server sends exactly these bytes."""
+    profile = read_profile(str(EXAMPLES / "production-high-workload.yaml"))
+    return result_to_proto(rec.recommend(profile, Options())).SerializeToString()
 
 
-def canned_items() -> dict[tuple[int, str], bytes]:
+def canned_items(rec: Recommender) -> dict[tuple[int, str], bytes]:
     """Each example's ``BatchItem`` field (tag and length included), per (detail, department id):
     the answer Trivsel gives that profile, so the echo's batch answer has the size of Trivsel's."""
     items: dict[tuple[int, str], bytes] = {}
-    with Recommender.from_folder(RULES) as rec:
-        for path in sorted(EXAMPLES.glob("*.yaml")):
-            profile = read_profile(str(path))
-            for detail, name in ((pb.DETAIL_FULL, "full"), (pb.DETAIL_IDS, "ids")):
-                answer = result_to_proto(rec.recommend(profile, Options(detail=name)))
-                item = pb.BatchItem(department_id=profile.department.id, result=answer).SerializeToString()
-                items[(detail, profile.department.id)] = b"\x0a" + _varint(len(item)) + item
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        profile = read_profile(str(path))
+        for detail, name in ((pb.DETAIL_FULL, "full"), (pb.DETAIL_IDS, "ids")):
+            answer = result_to_proto(rec.recommend(profile, Options(detail=name)))
+            item = pb.BatchItem(department_id=profile.department.id, result=answer).SerializeToString()
+            items[(detail, profile.department.id)] = b"\x0a" + varint(len(item)) + item
     return items
 
 
 def main() -> int:
     pin_from_environment()
-    answers = canned()
-    items = canned_items()
+    with Recommender.from_folder(RULES) as rec:
+        answer, items = canned_answer(rec), canned_items(rec)
     identity = lambda b: b  # noqa: E731
-
-    def unary(name: str):  # noqa: ANN202
-        data = answers.get(name, b"")
-        return grpc.unary_unary_rpc_method_handler(lambda request, context: data, request_deserializer=identity,
-                                                   response_serializer=identity)
 
     def batch_handler(request: bytes, context: grpc.ServicerContext) -> bytes:
         # Echo: for each profile, the bytes Trivsel answers it with (parsing the request is part of
@@ -62,7 +55,9 @@ def main() -> int:
         detail = parsed.detail or pb.DETAIL_FULL
         return b"".join([items[(detail, p.department_id)] for p in parsed.profiles])
 
-    handlers = {"Recommend": unary("Recommend"),
+    handlers = {"Recommend": grpc.unary_unary_rpc_method_handler(lambda request, context: answer,
+                                                                 request_deserializer=identity,
+                                                                 response_serializer=identity),
                 "RecommendBatch": grpc.unary_unary_rpc_method_handler(batch_handler, request_deserializer=identity,
                                                                       response_serializer=identity)}
     server = grpc.server(futures.ThreadPoolExecutor(8), options=[("grpc.max_receive_message_length", 256 << 20),
@@ -73,18 +68,6 @@ def main() -> int:
     print(f"echo: serving on 127.0.0.1:{port}", flush=True)
     server.wait_for_termination()
     return 0
-
-
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
 
 
 if __name__ == "__main__":

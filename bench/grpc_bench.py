@@ -20,33 +20,30 @@ than is left, no tuning of the server can meet the target.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from . import handler_loop
-from .machine import PIN_VARIABLE, machine_line, tree_cpu_seconds
+from .load import run_client
+from .machine import machine_line, pinned_environment, server_and_client_cpus, tree_cpu_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-_CPUS = sorted(os.sched_getaffinity(0))
-SERVER_CPU, CLIENT_CPU = _CPUS[-1], _CPUS[0]  # the same CPU when there is only one
+SERVER_CPU, CLIENT_CPU = server_and_client_cpus()
 
 
-def _pinned(cpu: int) -> dict[str, str]:
-    """The environment that makes a benchmark process pin itself (bench/machine.py)."""
-    return {**os.environ, PIN_VARIABLE: str(cpu)}
-
-
-def _start(cmd: list[str], log: Path) -> tuple[subprocess.Popen[str], str]:
+def start_server(cmd: list[str], log: Path, env: Mapping[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """Start a server (Trivsel's ``server.py`` or the echo) that prints "serving on HOST:PORT" on its
+    first line, pinned to :data:`SERVER_CPU` if it pins itself from the environment; returns the
+    process and its address. ``env`` replaces this process's environment as the base."""
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True,
-                            env=_pinned(SERVER_CPU))
+                            env=pinned_environment(SERVER_CPU, env))
     line = proc.stdout.readline()  # type: ignore[union-attr]
     match = re.search(r"serving on ([0-9.]+:\d+)", line)
     if not match:
@@ -59,15 +56,8 @@ def _load(server: subprocess.Popen[str], address: str, kind: str, threads: int, 
     """Run the load client; its JSON result plus ``cpu_us_per_item``: the server's CPU time
     (the whole process tree, every thread, gRPC's own included) per profile answered."""
     before = tree_cpu_seconds(server.pid)
-    out = subprocess.run([sys.executable, "-m", "bench.load", address, kind, str(threads), str(seconds)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=seconds + 120, env=_pinned(CLIENT_CPU))
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-2000:])
-    result = json.loads(out.stdout)
-    used = tree_cpu_seconds(server.pid) - before
-    if not result["items_answered"]:
-        raise RuntimeError(f"the server answered nothing to {kind} ({result['errors']} errors)")
-    result["cpu_us_per_item"] = 1e6 * used / result["items_answered"]
+    result = run_client(address, kind, threads, seconds, CLIENT_CPU)
+    result["cpu_us_per_item"] = 1e6 * (tree_cpu_seconds(server.pid) - before) / result["items_answered"]
     return result
 
 
@@ -78,7 +68,7 @@ def _in_process(kind: str) -> float:
     too, so it is already part of the transport cost. (The unary echo does not parse.)"""
     count = 400 if kind == "unary" else 4
     out = subprocess.run([sys.executable, "-m", "bench.handler_loop", kind, str(count), "--time"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=600, env=_pinned(SERVER_CPU))
+                         capture_output=True, text=True, timeout=600, env=pinned_environment(SERVER_CPU))
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-2000:])
     timing = json.loads(out.stdout)
@@ -161,9 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"One server process each, on CPU {SERVER_CPU}; a separate client process on CPU {CLIENT_CPU}; "
           f"{seconds:g} s per point after 0.5 s warm-up.\n")
     with tempfile.TemporaryDirectory() as tmp:
-        trivsel, t_addr = _start([sys.executable, "server.py", "--address", "127.0.0.1:0", "--workers", "1",
+        trivsel, t_addr = start_server([sys.executable, "server.py", "--address", "127.0.0.1:0", "--workers", "1",
                                   "--log-format", "json", "--watch-seconds", "0", "--cpus", str(SERVER_CPU)], Path(tmp) / "trivsel.log")
-        echo, e_addr = _start([sys.executable, "-m", "bench.echo_server"], Path(tmp) / "echo.log")
+        echo, e_addr = start_server([sys.executable, "-m", "bench.echo_server"], Path(tmp) / "echo.log")
         try:
             _wait_ready(t_addr)
             print("| unary `Recommend` (production example, full answer) | echo calls/s | Trivsel calls/s | "

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import grpc
 
-from bench.machine import pin_from_environment
+from bench.machine import pin_from_environment, pinned_environment
 from client.profiles import read_profile
 from service.convert import profile_to_proto
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
 OPTIONS = [("grpc.max_receive_message_length", 256 << 20), ("grpc.max_send_message_length", 256 << 20)]
 
 
@@ -30,6 +33,19 @@ def request_for(kind: str) -> tuple[str, object]:
     examples = [profile_to_proto(read_profile(str(p))) for p in sorted(EXAMPLES.glob("*.yaml"))]
     return "RecommendBatch", pb.RecommendBatchRequest(profiles=[examples[i % len(examples)] for i in range(100)],
                                                       detail=detail)
+
+
+def run_client(address: str, kind: str, threads: int, seconds: float, cpu: int) -> dict[str, Any]:
+    """Run this module as the load client, in its own process pinned to ``cpu``, and return its JSON
+    result; raises if it failed or no call was answered (every figure per answer would divide by 0)."""
+    out = subprocess.run([sys.executable, "-m", "bench.load", address, kind, str(threads), str(seconds)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=seconds + 120, env=pinned_environment(cpu))
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    result: dict[str, Any] = json.loads(out.stdout)
+    if not result["items_answered"]:
+        raise RuntimeError(f"the server answered nothing to {kind} ({result['errors']} errors)")
+    return result
 
 
 def main() -> int:

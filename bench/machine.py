@@ -5,10 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+from typing import Mapping
 
-__all__ = ["machine_line", "pin_from_environment", "PIN_VARIABLE", "tree_cpu_seconds", "process_tree"]
+__all__ = ["machine_line", "pin_from_environment", "pinned_environment", "server_and_client_cpus", "PIN_VARIABLE",
+           "tree_cpu_seconds", "tree_minor_faults", "tree_resident_mib", "resident_mib", "process_tree"]
 
 PIN_VARIABLE = "TRIVSEL_BENCH_CPU"
+
+
+def server_and_client_cpus() -> tuple[int, int]:
+    """The CPU for a server under test (the last one this process may use) and for the load client
+    (the first): apart, so that they do not take turns on one core; the same on a one-CPU machine."""
+    cpus = sorted(os.sched_getaffinity(0))
+    return cpus[-1], cpus[0]
+
+
+def pinned_environment(cpu: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) plus what makes a benchmark process pin
+    itself to ``cpu`` (:func:`pin_from_environment`)."""
+    return {**(os.environ if base is None else base), PIN_VARIABLE: str(cpu)}
 
 
 def pin_from_environment() -> None:
@@ -40,6 +55,23 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def _tree_stat_sum(pid: int, fields: tuple[int, ...]) -> int:
+    """The sum of these fields of ``/proc/PID/stat`` (counted after the command name, from 0) over
+    ``pid`` and its live descendants. Linux only: raises where /proc or the ``children`` files are
+    missing, rather than report a zero that would make every figure derived from it meaningless."""
+    if not os.path.exists(f"/proc/{pid}/task/{pid}/children"):
+        raise RuntimeError("process accounting needs Linux's /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)")
+    total = 0
+    for proc in process_tree(pid):
+        try:
+            with open(f"/proc/{proc}/stat", encoding="ascii") as fh:
+                values = fh.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue  # ended meanwhile
+        total += sum(int(values[i]) for i in fields)
+    return total
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU time (user + system) used so far by ``pid`` and its live descendants, all threads.
 
@@ -47,21 +79,32 @@ def tree_cpu_seconds(pid: int) -> float:
     cost it when the load client, not the server, is the bottleneck. A Trivsel server is a
     supervisor with worker children, so the whole tree is summed. A child that ends drops out of
     the sum (its time goes to the parent's "children" counters), so a window in which a worker
-    exits is not comparable. Linux only: raises where /proc or the ``children`` files are missing,
-    rather than report a zero that would make every figure derived from it meaningless.
+    exits is not comparable.
     """
-    if not os.path.exists(f"/proc/{pid}/task/{pid}/children"):
-        raise RuntimeError("CPU accounting needs Linux's /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN)")
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for proc in process_tree(pid):
-        try:
-            with open(f"/proc/{proc}/stat", encoding="ascii") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue  # ended meanwhile
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / ticks
+    return _tree_stat_sum(pid, (11, 12)) / os.sysconf("SC_CLK_TCK")  # utime, stime (fields 14, 15 of stat)
+
+
+def tree_minor_faults(pid: int) -> int:
+    """Minor page faults so far of ``pid`` and its live descendants: pages the kernel had to map
+    (and zero) on first touch — what an allocator that hands memory back and takes it again costs."""
+    return _tree_stat_sum(pid, (7,))  # minflt (field 10 of stat)
+
+
+def resident_mib(pid: int) -> float:
+    """Resident memory of one process (``VmRSS``), MiB; 0.0 if it has ended."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def tree_resident_mib(pid: int) -> float:
+    """Resident memory of ``pid`` and its live descendants, MiB."""
+    return sum(resident_mib(proc) for proc in process_tree(pid))
 
 
 def _cpu_model() -> str:

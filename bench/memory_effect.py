@@ -10,88 +10,50 @@ runs spread the VM's slow phases over both settings; medians are printed.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
-from .machine import PIN_VARIABLE, machine_line, process_tree, tree_cpu_seconds
+from .grpc_bench import CLIENT_CPU, SERVER_CPU, start_server
+from .load import run_client
+from .machine import machine_line, process_tree, resident_mib, tree_cpu_seconds, tree_minor_faults
 
 __all__ = ["main", "measure"]
 
 ROOT = Path(__file__).resolve().parent.parent
-_CPUS = sorted(os.sched_getaffinity(0))
-SERVER_CPU, CLIENT_CPU = _CPUS[-1], _CPUS[0]
 SETTINGS = (0, 32)
 KINDS = ("batch-full", "batch-ids")
-
-
-def _minor_faults(pid: int) -> int:
-    total = 0
-    for proc in process_tree(pid):
-        try:
-            with open(f"/proc/{proc}/stat", encoding="ascii") as fh:
-                total += int(fh.read().rsplit(")", 1)[1].split()[7])  # minflt (field 10 of stat)
-        except (FileNotFoundError, IndexError):
-            continue
-    return total
-
-
-def _resident_mib(pid: int) -> float:
-    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def _load(address: str, kind: str, threads: int, seconds: float) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "bench.load", address, kind, str(threads), str(seconds)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=seconds + 120,
-                         env={**os.environ, PIN_VARIABLE: str(CLIENT_CPU)})
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-2000:])
-    result: dict[str, Any] = json.loads(out.stdout)
-    if not result["items_answered"]:
-        raise RuntimeError(f"no answers to {kind}: {result}")
-    return result
 
 
 def _one_run(keep_mb: int, seconds: float, burst_seconds: float = 3.0) -> dict[str, float]:
     """One server with ``keep_mb``: CPU µs and minor faults per profile for each kind, and the
     worker's resident MiB before and after a burst."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
-    server = subprocess.Popen([sys.executable, "server.py", "--address", "127.0.0.1:0", "--workers", "1",
-                               "--log-format", "json", "--watch-seconds", "0", "--cpus", str(SERVER_CPU),
-                               "--malloc-keep-mb", str(keep_mb)], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, env=env)
-    try:
-        match = re.search(r"serving on ([0-9.]+:\d+)", server.stdout.readline())  # type: ignore[union-attr]
-        if not match:
-            raise RuntimeError("the server did not start")
-        address = match.group(1)
-        time.sleep(1.5)  # the worker loads the rules
-        workers = [p for p in process_tree(server.pid) if p != server.pid]
-        out: dict[str, float] = {}
-        for kind in KINDS:
-            cpu, faults = tree_cpu_seconds(server.pid), _minor_faults(server.pid)
-            answered = _load(address, kind, 2, seconds)["items_answered"]
-            out[f"{kind} cpu"] = 1e6 * (tree_cpu_seconds(server.pid) - cpu) / answered
-            out[f"{kind} faults"] = (_minor_faults(server.pid) - faults) / answered
-        worker = max(workers, key=_resident_mib)
-        out["rss before"] = _resident_mib(worker)
-        _load(address, "batch-full", 16, burst_seconds)
-        time.sleep(1)
-        out["rss after"] = _resident_mib(worker)
-        return out
-    finally:
-        server.terminate()
-        server.wait(30)
+    with tempfile.TemporaryDirectory() as tmp:
+        server, address = start_server([sys.executable, "server.py", "--address", "127.0.0.1:0", "--workers", "1",
+                                        "--log-format", "json", "--watch-seconds", "0", "--cpus", str(SERVER_CPU),
+                                        "--malloc-keep-mb", str(keep_mb)], Path(tmp) / "server.log", env)
+        try:
+            time.sleep(1.5)  # the worker loads the rules
+            out: dict[str, float] = {}
+            for kind in KINDS:
+                cpu, faults = tree_cpu_seconds(server.pid), tree_minor_faults(server.pid)
+                answered = run_client(address, kind, 2, seconds, CLIENT_CPU)["items_answered"]
+                out[f"{kind} cpu"] = 1e6 * (tree_cpu_seconds(server.pid) - cpu) / answered
+                out[f"{kind} faults"] = (tree_minor_faults(server.pid) - faults) / answered
+            worker = max((p for p in process_tree(server.pid) if p != server.pid), key=resident_mib)
+            out["rss before"] = resident_mib(worker)
+            run_client(address, "batch-full", 16, burst_seconds, CLIENT_CPU)
+            time.sleep(1)
+            out["rss after"] = resident_mib(worker)
+            return out
+        finally:
+            server.terminate()
+            server.wait(30)
 
 
 def measure(rounds: int, seconds: float, burst_seconds: float = 3.0) -> dict[int, dict[str, float]]:

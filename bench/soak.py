@@ -37,31 +37,12 @@ from service.convert import profile_to_proto
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
-from .machine import machine_line
+from .machine import machine_line, tree_resident_mib
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = 8
 WARM_UP = 60.0
 RSS_LIMIT = 1.10
-
-
-def _rss_kb(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
-                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
-        except (OSError, StopIteration):
-            pass
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-        return [int(x) for x in out.split()]
-    except OSError:
-        return []
 
 
 class Mix:
@@ -209,8 +190,7 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
             with lock:
                 sample, window[:] = list(window), []
                 counts = dict(statuses)
-            pids = [server.pid] + _children(server.pid)
-            rss = _rss_kb(pids) / 1024
+            rss = tree_resident_mib(server.pid)
             if rss_warm is None and now - started >= min(WARM_UP, seconds / 4):
                 rss_warm = rss
             span = report_every if now >= next_report else max(0.2, now - (next_report - report_every))
@@ -232,7 +212,7 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
     died = sum(1 for e in events if e.get("event") == "worker.died")
     reloads = sum(1 for e in events if e.get("event") == "reload" and e.get("reason") == "signal"
                   and e.get("outcome") == "loaded")
-    rss_end = _rss_kb([server.pid] + _children(server.pid)) / 1024
+    rss_end = tree_resident_mib(server.pid)
     server.send_signal(signal.SIGTERM)
     code = server.wait(60)
     replaced = killed_at is None or (spawned >= 3 and died >= 1)

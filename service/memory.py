@@ -35,7 +35,7 @@ import os
 import sys
 from typing import Mapping
 
-__all__ = ["tune_allocator", "DEFAULT_KEEP_MB", "MIN_KEEP_MB", "MAX_KEEP_MB", "ARENAS"]
+__all__ = ["tune_allocator", "operator_settings", "is_glibc", "DEFAULT_KEEP_MB", "MIN_KEEP_MB", "MAX_KEEP_MB", "ARENAS"]
 
 DEFAULT_KEEP_MB = 32
 MIN_KEEP_MB = 4  # below this the mmap threshold (a quarter) would fall under glibc's own default of 128 KiB
@@ -58,7 +58,7 @@ def tune_allocator(keep_mb: int, env: Mapping[str, str] | None = None) -> dict[s
     env = os.environ if env is None else env
     if keep_mb <= 0:
         return {"malloc": "off"}
-    if any(name in env for name in _OPERATOR_SETTINGS) or "glibc.malloc." in env.get("GLIBC_TUNABLES", ""):
+    if operator_settings(env):
         return {"malloc": "operator"}
     if not MIN_KEEP_MB <= keep_mb <= MAX_KEEP_MB:
         raise ValueError(f"keep_mb must be 0 or {MIN_KEEP_MB}–{MAX_KEEP_MB}, not {keep_mb}")
@@ -76,14 +76,21 @@ def tune_allocator(keep_mb: int, env: Mapping[str, str] | None = None) -> dict[s
     return {"malloc": "tuned", "trim_mb": keep_mb, "mmap_mb": mmap >> 20, "arenas": ARENAS}
 
 
+def operator_settings(env: Mapping[str, str]) -> bool:
+    """Whether ``env`` sets any of glibc's malloc parameters: then the operator has chosen."""
+    return any(name in env for name in _OPERATOR_SETTINGS) or "glibc.malloc." in env.get("GLIBC_TUNABLES", "")
+
+
+def is_glibc() -> bool:
+    """Whether this process runs on glibc (musl's ``mallopt`` is a stub that does nothing)."""
+    return sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
+
+
 def _mallopt() -> "ctypes._NamedFuncPointer | None":
-    """glibc's ``mallopt``, or None where the C library is not glibc (musl's is a stub)."""
-    if not sys.platform.startswith("linux"):
+    """glibc's ``mallopt``, or None elsewhere."""
+    if not is_glibc():
         return None
-    libc = ctypes.CDLL(None)
-    if not hasattr(libc, "gnu_get_libc_version"):
-        return None
-    mallopt = libc.mallopt
+    mallopt = ctypes.CDLL(None).mallopt
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
     return mallopt

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from service.memory import tune_allocator
+from service.memory import is_glibc, tune_allocator
 
 from .conftest import ROOT
 
@@ -32,11 +32,6 @@ print(json.dumps({"outcome": outcome, "grown": grown, "kept": rss() - base}))
 """
 
 
-def glibc() -> bool:
-    import ctypes
-    return sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
-
-
 def _clean_env() -> dict[str, str]:
     """The environment without the operator's malloc settings: glibc reads those at start."""
     return {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "GLIBC_TUNABLES"}
@@ -49,7 +44,7 @@ def _run(code: str, *args: str) -> dict:
     return json.loads(proc.stdout)
 
 
-@pytest.mark.skipif(not glibc(), reason="the settings are glibc's")
+@pytest.mark.skipif(not is_glibc(), reason="the settings are glibc's")
 def test_a_tuned_worker_keeps_freed_memory_and_an_untuned_one_returns_it() -> None:
     tuned, untuned = _run(_PROBE, "32"), _run(_PROBE, "0")
     assert tuned["outcome"] == {"malloc": "tuned", "trim_mb": 32, "mmap_mb": 8, "arenas": 2}
@@ -69,7 +64,7 @@ def test_the_operator_s_settings_win() -> None:
         tune_allocator(2, env={})  # a quarter of it would be below glibc's own mmap threshold
 
 
-@pytest.mark.skipif(not glibc(), reason="the settings are glibc's")
+@pytest.mark.skipif(not is_glibc(), reason="the settings are glibc's")
 def test_the_mmap_threshold_is_capped_at_glibc_s_documented_maximum() -> None:
     outcome = _run("import json\nfrom service.memory import tune_allocator\n"
                    "print(json.dumps(tune_allocator(1024, env={})))")

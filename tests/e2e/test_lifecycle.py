@@ -17,11 +17,11 @@ import grpc
 import pytest
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
+from service.memory import is_glibc, operator_settings
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES
 from .conftest import ADMIN, ADMIN_TOKEN
-from ..test_memory import glibc
 from .harness import NOT_SERVING, ROOT, SERVING, ServerProcess
 
 PROFILE = pb.Profile(department_id="d", respondents=12, scores={"influence": 20, "quantitative_demands": 80})
@@ -157,9 +157,7 @@ def test_workers_are_not_pinned_by_default(server) -> None:
         time.sleep(0.05)
     started = server.events("worker.started")
     assert started and started[0]["cpus"] == sorted(os.sched_getaffinity(0))
-    operator = (any(k.startswith("MALLOC_") for k in os.environ)
-                or "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", ""))
-    if glibc() and not operator:  # the allocator is tuned by default (service/memory.py)
+    if is_glibc() and not operator_settings(os.environ):  # the allocator is tuned by default (service/memory.py)
         assert started[0]["malloc"] == "tuned"
         assert (started[0]["trim_mb"], started[0]["mmap_mb"], started[0]["arenas"]) == (32, 8, 2)
 
