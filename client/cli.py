@@ -18,7 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
-from engine import Options, ProfileError, Recommender, RuleSetError, check_ruleset
+from engine import Options, ProfileError, Recommender, RuleSetError, build_recommender
 from engine.description import description_to_dict
 from engine.whatif import parse_change
 
@@ -428,7 +428,10 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     folder = args.folder or default_rules_folder()
-    ruleset, problems = check_ruleset(folder)
+    recommender, problems = build_recommender(folder)  # the server's own step: validate and compile
+    ruleset = recommender.ruleset if recommender is not None else None
+    if recommender is not None:
+        recommender.close()
     errors = [p for p in problems if p.is_error]
     if args.json:
         _print_json({"folder": str(folder), "ok": not errors, "problems": [p.to_dict() for p in problems]})

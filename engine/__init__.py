@@ -3,6 +3,7 @@
 A library with no gRPC in it; the CLI's embedded mode and the server both call exactly this.
 """
 
+from .build import build_recommender
 from .durable_adapter import MatchError
 from .loader import check_ruleset, load_ruleset
 from .model import RuleSet
@@ -11,5 +12,5 @@ from .profile import Department, FieldError, Profile, ProfileError, profile_from
 from .recommender import Options, Recommender
 from .result import Result
 
-__all__ = ["MatchError", "load_ruleset", "check_ruleset", "RuleSet", "RuleSetError", "Problem", "Profile", "Department",
-           "ProfileError", "FieldError", "profile_from_dict", "Options", "Recommender", "Result"]
+__all__ = ["build_recommender", "MatchError", "load_ruleset", "check_ruleset", "RuleSet", "RuleSetError", "Problem",
+           "Profile", "Department", "ProfileError", "FieldError", "profile_from_dict", "Options", "Recommender", "Result"]

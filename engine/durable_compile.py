@@ -6,8 +6,13 @@ What the limits are and why we shard is in ENGINEERING.md and durable-rules-fact
 * a fact may match at most 64 pending alpha branches, an alpha node holds at most 512 children and
   256 rules on one node crash — so each shard holds at most :data:`CHAIN_BUDGET` condition chains
   (a rule's chain count is the size of its disjunctive normal form);
-* a rule larger than the budget is split into several durable rules over its DNF terms, and the
-  firings are de-duplicated;
+* one durable rule may hold at most :data:`MAX_LOGIC_NODES` ``$and``/``$or`` nodes: the C core
+  records two entries per node in a fixed array of 32 (``MAX_SEQUENCE_EXPRESSIONS``) and refuses
+  the whole ruleset with error 113 at the 32nd — an ``or`` of 14 two-test ``and`` tests is enough;
+* a rule over either limit is compiled as one flat durable rule per DNF term (one ``$and``
+  node each), spread over as many shards as it needs; firings are de-duplicated. So every
+  condition the grammar accepts compiles, up to :data:`MAX_DNF_TERMS` terms per rule and
+  :data:`MAX_TOTAL_CHAINS` for the whole rule set (:func:`complexity_problem` says which);
 * every rule starts with ``__e == 1`` (a positive test: a rule made only of ``$nex`` would also
   match the engine's own state fact), and each shard has a close sentinel so ``delete_state`` never
   frees an uninitialised context;
@@ -25,12 +30,19 @@ from typing import Iterable, Mapping, Sequence
 
 from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
 
-__all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
+__all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_LOGIC_NODES", "MAX_TOTAL_CHAINS", "logic_nodes", "dnf_terms",
+           "complexity_problem", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
            "serialize_fact", "fnv1a_32", "fact_key_collisions", "CLOSE_FACT", "RETRACT_FACT", "ComplexityError",
            "format_number", "short_keys", "FactWriter"]
 
 CHAIN_BUDGET = 60
 MAX_DNF_TERMS = 4096
+"""Alternatives one rule may expand to: ~69 shards, each one more assert per evaluation."""
+MAX_TOTAL_CHAINS = 12_000
+"""Alternatives for the whole rule set: ~200 shards, ~1–2 ms per evaluation on this project's
+reference machine (docs/BENCHMARKS.md); more would make every answer slow, not wrong."""
+MAX_LOGIC_NODES = 15
+"""``$and``/``$or`` nodes in one durable rule, the wrapper included: 15 create, 16 give error 113."""
 MAX_FACT_PROPERTIES = 240
 RESERVED_KEYS = ("sid", "id", "__e", "__z", "$s")
 FACT_PREFIX = '{"sid":"0","id":"f","__e":1'
@@ -95,6 +107,24 @@ def chain_count(cond: Condition) -> int:
     return sum(chain_count(item) for item in cond.items)
 
 
+def logic_nodes(cond: Condition) -> int:
+    """``$and``/``$or`` nodes in :func:`_expression` of ``cond``, without the rule's own wrapper."""
+    if isinstance(cond, Literal):
+        return 1 if cond.op in ("between", "not between") else 0
+    return 1 + sum(logic_nodes(item) for item in cond.items)
+
+
+def complexity_problem(cond: Condition) -> str | None:
+    """Why ``cond`` cannot be compiled (None if it can): the one limit no rewriting removes."""
+    chains = chain_count(cond)
+    if chains > MAX_DNF_TERMS:
+        return (f"this condition has more than {MAX_DNF_TERMS:,} alternatives when its 'or's are multiplied out "
+                f"(each 'and' of 'or's multiplies them); the matcher runs at most {MAX_DNF_TERMS:,} per rule. "
+                f"Split it into several rules, each with one branch of an outer 'or', or test fewer dimensions "
+                f"per 'or'")
+    return None
+
+
 def _literal(lit: Literal, keys: Mapping[str, str]) -> dict:
     dim = keys.get(lit.dimension, lit.dimension)
     if lit.op == "present":
@@ -119,6 +149,11 @@ def _expression(cond: Condition, keys: Mapping[str, str]) -> dict:
         return _literal(cond, keys)
     key = "$and" if isinstance(cond, AllOf) else "$or"
     return {key: [_expression(item, keys) for item in cond.items]}
+
+
+def dnf_terms(cond: Condition) -> list[tuple[Literal, ...]]:
+    """The distinct terms of ``cond``'s disjunctive normal form, in order (callers bound the size)."""
+    return list(dict.fromkeys(tuple(dict.fromkeys(term)) for term in _dnf(cond)))
 
 
 def _dnf(cond: Condition) -> list[tuple[Literal, ...]]:
@@ -151,18 +186,18 @@ class ShardSpec:
 
 
 def _pieces(index: int, cond: Condition, keys: Mapping[str, str]) -> list[tuple[str, dict, int]]:
-    """The durable rules for one of our rules: one if it fits the budget, else DNF chunks."""
+    """The durable rules for one of our rules: the condition as it is written if it fits both
+    limits, else one flat rule per DNF term (one chain and one ``$and`` node each)."""
+    problem = complexity_problem(cond)
+    if problem:
+        raise ComplexityError(problem)
     chains = chain_count(cond)
-    if chains > MAX_DNF_TERMS:
-        raise ComplexityError(f"condition has more than {MAX_DNF_TERMS} alternatives in normal form")
-    if chains <= CHAIN_BUDGET:
+    if chains <= CHAIN_BUDGET and 1 + logic_nodes(cond) <= MAX_LOGIC_NODES:
         return [(f"r{index}", _rule(_expression(cond, keys)), chains)]
-    terms = _dnf(cond)
     pieces = []
-    for k in range(0, len(terms), CHAIN_BUDGET):
-        chunk = terms[k:k + CHAIN_BUDGET]
-        expression = {"$or": [{"$and": [_literal(lit, keys) for lit in term]} for term in chunk]}
-        pieces.append((f"r{index}.{k // CHAIN_BUDGET}", _rule(expression), len(chunk)))
+    for k, term in enumerate(dnf_terms(cond)):
+        tests = [_literal(lit, keys) for lit in term]
+        pieces.append((f"r{index}.{k}", {"all": [{"m": {"$and": [{"__e": 1}, *tests]}}]}, 1))
     return pieces
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -17,7 +18,8 @@ from typing import Iterable
 
 from .analysis import always_true, satisfiable
 from .conditions import NEVER, Condition, ResolveIssue, dimensions_of, is_monotone, literals, resolve
-from .durable_compile import fact_key_collisions, MAX_FACT_PROPERTIES
+from .durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, MAX_TOTAL_CHAINS, chain_count, complexity_problem,
+                              fact_key_collisions)
 from .expr import ExpressionError, parse
 from .expr.tokens import KEYWORDS
 from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Intervention,
@@ -27,13 +29,19 @@ from .problems import ERROR, WARNING, Position, Problem, RuleSetError
 from .schema import DIMENSION_ID_PATTERN, Reader
 from .suggestions import closest
 from .templates import Template, TemplateError
-from .yaml_source import YamlDocument, YamlNode, parse_yaml
+from .yaml_source import MAX_FILE_BYTES, YamlDocument, YamlNode, parse_yaml
 
 __all__ = ["load_ruleset", "check_ruleset", "rule_files", "KINDS", "TESTS_FOLDER"]
 
 KINDS = ("ruleset", "dimensions", "sources", "interventions", "rules")
 TESTS_FOLDER = "tests"
 MAX_FILES = 500
+MAX_FOLDER_BYTES = 32 * 1024 * 1024
+MAX_RULES = 2_000
+WIDE_CONDITION = 600
+"""Alternatives above which a condition gets a warning: it costs ten shards or more by itself."""
+"""Rules per rule set: ten times the bundled set's size is still one consultant team's work;
+5,000 generated rules took ~1 s to load while the worker served."""
 GROUPS = ("demand", "resource", "negative_act", "signal")
 UNITS = ("score", "percent")
 ADVERSE = ("high", "low", "both")
@@ -58,6 +66,16 @@ def rule_files(folder: Path) -> list[Path]:
         if path.is_file():
             files.append(path)
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None if it holds more than ``limit`` (checked before and while reading,
+    so a file that grows between the two checks is still caught)."""
+    with path.open("rb") as handle:
+        if os.fstat(handle.fileno()).st_size > limit:
+            return None
+        raw = handle.read(limit + 1)
+    return None if len(raw) > limit else raw
 
 
 @dataclass
@@ -91,15 +109,27 @@ class _Builder:
             self.problems.append(Problem(Position(str(self.folder)), f"more than {MAX_FILES} rule files",
                                          "too-many-files"))
             files = files[:MAX_FILES]
+        total = 0
         for path in files:
+            name = self.display(path)
             try:
-                raw = path.read_bytes()
+                raw = _read_at_most(path, MAX_FILE_BYTES)
             except OSError as exc:  # vanished or unreadable between listing and reading
-                self.problems.append(Problem(Position(self.display(path)), f"cannot read the file: "
+                self.problems.append(Problem(Position(name), f"cannot read the file: "
                                              f"{exc.strerror or exc}", "file-unreadable"))
                 continue
+            if raw is None:  # sized before reading: a huge (or sparse) file never reaches memory
+                self.problems.append(Problem(Position(name, 1, 1), f"file is larger than "
+                                             f"{MAX_FILE_BYTES // (1024 * 1024)} MiB; split it into several files",
+                                             "file-too-large"))
+                continue
+            total += len(raw)
+            if total > MAX_FOLDER_BYTES:
+                self.problems.append(Problem(Position(name), f"the rule files add up to more than "
+                                             f"{MAX_FOLDER_BYTES // (1024 * 1024)} MiB; this file and the ones "
+                                             "after it were not read", "folder-too-large"))
+                break
             digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0" + raw + b"\0")
-            name = self.display(path)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -168,6 +198,17 @@ class _Builder:
             self.problems.append(self.located(issue, node, doc))
         if any(i.severity == ERROR for i in issues):
             return None
+        too_complex = complexity_problem(condition)
+        if too_complex:
+            self.problems.append(Problem(doc.position_in_scalar(node, 0), f"{what}: {too_complex}", "too-complex"))
+            return None
+        alternatives = chain_count(condition)
+        if alternatives > WIDE_CONDITION:
+            self.problems.append(Problem(
+                doc.position_in_scalar(node, 0), f"{what} expands to {alternatives:,} alternatives when its 'or's "
+                f"are multiplied out; it runs, but every profile then passes through about "
+                f"{-(-alternatives // CHAIN_BUDGET)} more matcher shards (~10 µs each). Several rules with fewer "
+                "'or's each keep answers fast", "wide-condition", WARNING))
         if condition == NEVER or satisfiable(condition, dimensions) is False:
             self.problems.append(Problem(doc.position_in_scalar(node, 0), f"{what} can never be true: no values "
                                          "satisfy all of its tests", "never-true", WARNING))
@@ -386,7 +427,14 @@ class _Builder:
         rules: list[Rule] = []
         seen: set[str] = set()
         r = self.reader
-        for entry in self.entries["rules"]:
+        chains = 0
+        entries = self.entries["rules"]
+        if len(entries) > MAX_RULES:
+            self.problems.append(Problem(entries[MAX_RULES].node.position, f"a rule set holds at most {MAX_RULES:,} "
+                                         f"rules, this folder has {len(entries):,}; the rules from here on were not "
+                                         "read", "too-many-rules"))
+            entries = entries[:MAX_RULES]
+        for entry in entries:
             f = r.mapping(entry.node, "a rule", ("id", "title", "when", "because", "recommend", "evidence"))
             if f is None or "id" not in f:
                 continue
@@ -403,6 +451,13 @@ class _Builder:
             values = (ident, title, condition, because, recommend, evidence, rationale)
             if None in values or ident in seen:
                 continue
+            chains += chain_count(condition)  # type: ignore[arg-type]
+            if chains > MAX_TOTAL_CHAINS:
+                self.problems.append(Problem(f["when"].position, f"with this rule the rule set's conditions "
+                                             f"expand to more than {MAX_TOTAL_CHAINS:,} alternatives, the most the "
+                                             "matcher runs for one profile; simplify the conditions with the most "
+                                             "'or's, or split the rule set", "too-complex"))
+                break
             seen.add(ident)  # type: ignore[arg-type]
             rules.append(Rule(ident, len(rules), title, str(f["when"].value), condition, because,  # type: ignore
                               rationale, recommend, evidence, entry.theme, dimensions_of(condition),  # type: ignore

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
 from .conditions import predicate
-from .durable_adapter import DurableMatcher
-from .durable_compile import FactWriter, plan_shards, short_keys
+from .build import build_matcher
+from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
 from .loader import load_ruleset
 from .model import LANGUAGES, RuleSet, Text
@@ -67,7 +67,6 @@ class Recommender:
         self.ruleset = ruleset
         keys = short_keys(list(ruleset.dimensions))
         self._fact = FactWriter(keys)
-        self._matcher = DurableMatcher(plan_shards([rule.condition for rule in ruleset.rules], keys))
         policy = ruleset.ranking.low_competence
         self._policy = predicate(policy.condition) if policy else None
         order_of = {d: i for i, d in enumerate(ruleset.dimensions)}
@@ -89,6 +88,9 @@ class Recommender:
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
                                                    ruleset.sources[s].grade) for s in i.evidence)
                           for i in ruleset.interventions.values()}
+        # last, so nothing above can fail with the C memory allocated; RuleSetError, located, if the
+        # engine refuses a rule
+        self._matcher = build_matcher(ruleset, keys)
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> "Recommender":

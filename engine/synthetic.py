@@ -16,9 +16,13 @@ from typing import Mapping, Sequence
 
 from .model import Dimension, RuleSet
 
-__all__ = ["generate_rules_yaml", "write_ruleset", "threshold_grid", "random_values", "STYLES"]
+__all__ = ["generate_rules_yaml", "write_ruleset", "threshold_grid", "random_values", "STYLES", "WIDE_SHAPES",
+           "wide_rule_yaml"]
 
-STYLES = ("plain", "mixed")
+STYLES = ("plain", "mixed", "wide")
+"""``plain``: ands of 1–3 comparisons; ``mixed``: nested and/or/not up to depth 2 with every kind
+of test; ``wide``: the shapes that overflow one durable rule — ands of up to six ors (up to 4,096
+alternatives), ors of 14–90 tests, ors of 10–30 two-test ands, nesting 12–20 levels deep."""
 
 
 def threshold_grid(dim: Dimension) -> list[float]:
@@ -48,7 +52,56 @@ def _comparison(rng: random.Random, dim: Dimension, style: str) -> str:
     return f"{rng.choice(('missing', 'present'))}({dim.id})"
 
 
+_PAIRS = (("influence is low", "meaning is low"), ("recognition is low", "predictability is low"),
+          ("support_supervisor is low", "support_colleagues is low"),
+          ("vertical_trust is low", "horizontal_trust is low"), ("role_clarity is low", "role_conflicts is high"),
+          ("quantitative_demands is high", "work_pace is high"))
+_RESOURCES = ("influence", "meaning", "predictability", "recognition", "role_clarity", "leadership_quality",
+              "support_supervisor", "support_colleagues", "sense_of_community", "vertical_trust")
+WIDE_SHAPES: dict[str, str] = {
+    # six pairs of alternatives: 2^6 = 64 alternatives, over one shard's budget
+    "six-pairs": " and ".join(f"({a} or {b})" for a, b in _PAIRS),
+    # 61 plain tests: one more than a shard's budget
+    "or-of-61": " or ".join(f"{_RESOURCES[i % 10]} < {20 + i * 0.25:g}" for i in range(61)),
+    # 14 two-test ands: 16 and/or nodes in one durable rule, past the C core's 15
+    "or-of-14-ands": " or ".join(f"({_RESOURCES[i % 10]} < 30 and {_RESOURCES[(i + 3) % 10]} < {25 + i})"
+                                 for i in range(14)),
+    # four ors of eight tests each: 8^4 = 4,096 alternatives, the most one rule may have
+    "4096-alternatives": " and ".join(
+        "(" + " or ".join(f"{_RESOURCES[(j + k) % 10]} < {22 + k}" for k in range(8)) + ")" for j in range(4)),
+}
+"""Conditions a consultant can write that once took the server down (durable_rules error 113),
+kept so tests, benchmarks and the soak can drop them into a rules folder."""
+
+
+def wide_rule_yaml(rule_id: str, when: str, intervention: str = "prioritisation") -> str:
+    """A complete rules file with one rule, ``when`` as its condition."""
+    return (f"rules:\n  - id: {rule_id}\n    title: {{da: \"Bred betingelse\", en: \"Wide condition\"}}\n"
+            f"    when: \"{when}\"\n    because: {{da: \"Mange forhold er belastende.\", "
+            f"en: \"Many conditions are adverse.\"}}\n"
+            f"    recommend:\n      - {{intervention: {intervention}, weight: 3}}\n"
+            f"    evidence: {{sources: [seed]}}\n")
+
+
+def _wide(rng: random.Random, dims: Sequence[Dimension]) -> str:
+    pick = lambda: _comparison(rng, rng.choice(list(dims)), "mixed")  # noqa: E731
+    shape = rng.randrange(4)
+    if shape == 0:  # an and of ors: the product of the ors' sizes, up to 4^6
+        return " and ".join("(" + " or ".join(pick() for _ in range(rng.randint(2, 4))) + ")"
+                            for _ in range(rng.randint(2, 6)))
+    if shape == 1:
+        return " or ".join(pick() for _ in range(rng.randint(14, 90)))
+    if shape == 2:
+        return " or ".join(f"({pick()} and {pick()})" for _ in range(rng.randint(10, 30)))
+    text = pick()  # alternately nested and/or, 12–20 levels
+    for level in range(rng.randint(12, 20)):
+        text = f"({text} {'and' if level % 2 else 'or'} {pick()})"
+    return text
+
+
 def _condition(rng: random.Random, dims: Sequence[Dimension], style: str, depth: int = 0) -> str:
+    if style == "wide":
+        return _wide(rng, dims)
     if style == "plain":
         parts = [_comparison(rng, d, style) for d in rng.sample(list(dims), rng.randint(1, 3))]
         return " and ".join(parts)

@@ -43,14 +43,14 @@ def test_a_matching_error_fails_one_call_and_the_shard_is_rebuilt() -> None:
 def test_a_vanished_file_is_a_problem_not_a_crash(rules_copy, monkeypatch) -> None:
     folder = rules_copy()
     victim = folder / "themes" / "demands.yaml"
-    real = type(victim).read_bytes
+    real = type(victim).open
 
-    def flaky(self):  # noqa: ANN001, ANN202 - the file disappears between listing and reading
+    def flaky(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - gone between listing and reading
         if self.name == "demands.yaml":
             raise FileNotFoundError(2, "No such file or directory")
-        return real(self)
+        return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(victim), "read_bytes", flaky)
+    monkeypatch.setattr(type(victim), "open", flaky)
     ruleset, problems = check_ruleset(folder)
     assert ruleset is None
     assert any(p.code == "file-unreadable" and p.position.file.endswith("demands.yaml") for p in problems)
