@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from engine import Recommender, check_ruleset
+from engine import Recommender, build_recommender, check_ruleset
+from engine.build import compile_ruleset
 from engine.loader import rule_files
-from engine.problems import Problem
+from engine.problems import Position, Problem
 
 from .wire import WireRenderer
 
@@ -91,41 +92,65 @@ class RuleSetHolder:
                     snapshot.recommender.close()
 
     def reload(self) -> ReloadOutcome:
-        """Validate and load the folder; swap only if it is valid and different."""
+        """Validate, compile and load the folder; swap only if it is valid and different.
+
+        Never raises: whatever goes wrong while reading or compiling a rule set (a bug of ours, the
+        C engine refusing a rule, a full disk) refuses the new version with a problem saying so, and
+        the current snapshot keeps serving.
+        """
         with self._reload_lock:
-            ruleset, problems = check_ruleset(self.folder)
-            fallback = False
-            if ruleset is None:
-                self.refused = problems
-                self.refused_at = _dt.datetime.now(_dt.timezone.utc)
-                if self._current is not None or self.last_good is None or not self.last_good.is_dir():
-                    return ReloadOutcome(REFUSED, problems, self._current)
-                # Starting with a broken folder: serve the last version that loaded (what the other
-                # workers serve), and keep reporting the folder's problems.
-                ruleset, _ = check_ruleset(self.last_good)
-                if ruleset is None:
-                    return ReloadOutcome(REFUSED, problems, None)
-                fallback = True
-            current = self._current
-            if current is not None and current.info.fingerprint == ruleset.info.fingerprint:
-                self.refused, self.refused_at = (), None
-                return ReloadOutcome(UNCHANGED, problems, current)
-            snapshot = Snapshot.of(Recommender(ruleset))
-            with self._lock:
-                old, self._current = self._current, snapshot
-                free = False
-                if old is not None:
-                    old.retired = True
-                    free = old.leases == 0
-            if free and old is not None:
-                old.recommender.close()
-            if fallback:
-                return ReloadOutcome(REFUSED, problems, snapshot, fallback=True)
+            try:
+                return self._reload()
+            except Exception as exc:  # noqa: BLE001 - the promise is "a reload never takes a worker down"
+                problem = Problem(Position(str(self.folder)), f"the rule set could not be loaded: "
+                                  f"{type(exc).__name__}: {exc}"[:500], "load-failed")
+                self._refuse((problem,))
+                return ReloadOutcome(REFUSED, (problem,), self._current)
+
+    def _refuse(self, problems: tuple[Problem, ...]) -> None:
+        self.refused = problems
+        self.refused_at = _dt.datetime.now(_dt.timezone.utc)
+
+    def _reload(self) -> ReloadOutcome:
+        ruleset, problems = check_ruleset(self.folder)
+        current = self._current
+        if ruleset is not None and current is not None and current.info.fingerprint == ruleset.info.fingerprint:
             self.refused, self.refused_at = (), None
-            self._keep(ruleset.folder)
-            if self._on_change:
-                self._on_change(True)
-            return ReloadOutcome(LOADED, problems, snapshot)
+            return ReloadOutcome(UNCHANGED, problems, current)
+        # the same step as `trivsel lint`: what lint accepts is what gets served
+        recommender, problems = compile_ruleset(ruleset, problems) if ruleset is not None else (None, problems)
+        fallback = False
+        if recommender is None:
+            self._refuse(problems)
+            if current is not None or self.last_good is None or not self.last_good.is_dir():
+                return ReloadOutcome(REFUSED, problems, current)
+            # Starting with a broken folder: serve the last version that loaded (what the other
+            # workers serve), and keep reporting the folder's problems.
+            recommender, _ = build_recommender(self.last_good)
+            if recommender is None:
+                return ReloadOutcome(REFUSED, problems, None)
+            fallback = True
+        ruleset = recommender.ruleset
+        try:
+            snapshot = Snapshot.of(recommender)
+        except BaseException:
+            recommender.close()
+            raise
+        with self._lock:
+            old, self._current = self._current, snapshot
+            free = False
+            if old is not None:
+                old.retired = True
+                free = old.leases == 0
+        if free and old is not None:
+            old.recommender.close()
+        if fallback:
+            return ReloadOutcome(REFUSED, problems, snapshot, fallback=True)
+        self.refused, self.refused_at = (), None
+        self._keep(ruleset.folder)
+        if self._on_change:
+            self._on_change(True)
+        return ReloadOutcome(LOADED, problems, snapshot)
 
     def _keep(self, folder: str) -> None:
         """Copy the rule set that just loaded to ``last_good`` (complete copy, then an atomic swap)."""
