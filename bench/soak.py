@@ -2,13 +2,16 @@
 
 Drives a two-worker server at capacity (8 client threads, no pauses) with a mix of good and bad
 requests — single profiles, batches, what-ifs, descriptions, refused profiles — while the rules
-are changed every minute (and reloaded by the server's watcher) and one worker process is killed
-with SIGKILL half-way. Every ``--report`` seconds it prints calls, errors by status, p50/p99
+are changed every minute (and reloaded by the server's watcher), a rule of one of the shapes that
+once crashed the matcher is dropped into the folder and removed again every 20 s (the last one of
+the cycle is past the compiler's limit and must be refused), and one worker process is killed with
+SIGKILL half-way. Every ``--report`` seconds it prints calls, errors by status, p50/p99
 latency and the server's memory (RSS of all its processes).
 
 It exits non-zero if any call ends with a status that the request did not call for (a killed
 worker's calls in flight are retried once, as a client would), if memory grows more than 10 %
-after warm-up, or if the killed worker is not replaced. ``SOAK_SECONDS`` (default 600) sets the
+after warm-up, if the killed worker is not replaced, if any other worker dies, or if a dropped
+rule is not loaded (or the one past the limit not refused) by both workers. ``SOAK_SECONDS`` (default 600) sets the
 duration.
 """
 
@@ -32,7 +35,7 @@ from types import MappingProxyType
 import grpc
 
 from engine import Department, Profile, load_ruleset
-from engine.synthetic import random_values
+from engine.synthetic import TOO_WIDE, WIDE_SHAPES, random_values, wide_rule_yaml
 from service.convert import profile_to_proto
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
@@ -41,6 +44,8 @@ from .machine import machine_line, tree_resident_mib
 
 ROOT = Path(__file__).resolve().parent.parent
 THREADS = 8
+DROP_EVERY = 20.0
+DROPS = (*WIDE_SHAPES.items(), ("too-wide", TOO_WIDE))
 WARM_UP = 60.0
 RSS_LIMIT = 1.10
 
@@ -115,7 +120,8 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
     address = "127.0.0.1:" + line.rsplit(":", 1)[1].split()[0]
     time.sleep(3)
     print(f"## Soak: {seconds:g} s at capacity\n\n{machine_line()}\nserver {address}, 2 workers, {THREADS} client "
-          "threads; rules changed every 60 s; one worker killed (SIGKILL) half-way.\n")
+          f"threads; rules changed every 60 s; a wide rule dropped in or removed every {DROP_EVERY:g} s; one worker "
+          "killed (SIGKILL) half-way.\n")
     stop = threading.Event()
     lock = threading.Lock()
     window: list[float] = []
@@ -162,6 +168,9 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
     started = time.monotonic()
     next_report = started + report_every
     next_change = started + 60
+    next_drop = started + DROP_EVERY
+    dropped: str | None = None
+    drops = 0
     killed_at: float | None = None
     rss_warm = None
     rows = []
@@ -180,6 +189,18 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
                                                  f'version: "2026.11.1-soak{version}"'), encoding="utf-8")
             next_change += 60
             note = f"rules changed (v{version})"
+        if now >= next_drop:
+            next_drop += DROP_EVERY
+            drop = rules / "themes" / "zz-soak-drop.yaml"
+            if dropped is None:
+                dropped, when = DROPS[drops % len(DROPS)]
+                drops += 1
+                drop.write_text(wide_rule_yaml(f"soak-{dropped}", when), encoding="utf-8")
+                note = (note + "; " if note else "") + f"rule dropped in ({dropped})"
+            else:
+                drop.unlink()
+                note = (note + "; " if note else "") + f"rule removed ({dropped})"
+                dropped = None
         if killed_at is None and now - started >= seconds / 2:
             workers = [e["worker_pid"] for e in _events(log_path) if e.get("event") == "worker.spawned"]
             if workers:
@@ -212,6 +233,12 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
     died = sum(1 for e in events if e.get("event") == "worker.died")
     reloads = sum(1 for e in events if e.get("event") == "reload" and e.get("reason") == "signal"
                   and e.get("outcome") == "loaded")
+    refusals = sum(1 for e in events if e.get("event") == "reload.refused")
+    refused_drops = sum(1 for n in range(drops) if DROPS[n % len(DROPS)][0] == "too-wide")
+    loadable = drops - refused_drops
+    # each loadable drop and its removal is one reload per worker; the last two may fall after the
+    # end, or in the gap while a killed worker is replaced
+    expected_reloads = 2 * max(0, 2 * loadable - 2)
     rss_end = tree_resident_mib(server.pid)
     server.send_signal(signal.SIGTERM)
     code = server.wait(60)
@@ -220,7 +247,8 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
     print(f"\n{total_calls:,} calls in {seconds:g} s; statuses: "
           f"{', '.join(f'{k} {v:,}' for k, v in sorted(statuses.items()))}; retried after UNAVAILABLE: "
           f"{sum(retried.values())}; unexpected: {len(unexpected)}")
-    print(f"reloads applied by workers: {reloads}; workers spawned {spawned}, died {died} "
+    print(f"reloads applied by workers: {reloads}; refused: {refusals}; rules dropped in: {drops} "
+          f"({refused_drops} past the limit); workers spawned {spawned}, died {died} "
           f"(replaced: {'yes' if replaced else 'NO'}); server exit code on SIGTERM: {code}")
     print(f"server RSS after warm-up {rss_warm or 0:.0f} MiB, at the end {rss_end:.0f} MiB "
           f"({(growth - 1) * 100:+.1f} %, limit +{(RSS_LIMIT - 1) * 100:.0f} %)")
@@ -231,6 +259,12 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
         failed.append("memory grew more than 10 % after warm-up")
     if not replaced:
         failed.append("the killed worker was not replaced")
+    if died > (1 if killed_at is not None else 0):
+        failed.append(f"{died} workers died; only the killed one should have")
+    if reloads < expected_reloads:
+        failed.append(f"workers applied {reloads} reloads, fewer than the {expected_reloads} the drops call for")
+    if refused_drops and refusals < 2 * refused_drops - 1:
+        failed.append("the rule past the compiler's limit was not refused by the workers")
     if code != 0:
         failed.append(f"server exit code {code}")
     print("result: " + ("PASS" if not failed else "FAIL: " + "; ".join(failed)))

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from .model import Dimension, RuleSet
 
 __all__ = ["generate_rules_yaml", "write_ruleset", "threshold_grid", "random_values", "STYLES", "WIDE_SHAPES",
-           "wide_rule_yaml"]
+           "TOO_WIDE", "wide_rule_yaml"]
 
 STYLES = ("plain", "mixed", "wide")
 """``plain``: ands of 1–3 comparisons; ``mixed``: nested and/or/not up to depth 2 with every kind
@@ -72,6 +72,8 @@ WIDE_SHAPES: dict[str, str] = {
 }
 """Conditions a consultant can write that once took the server down (durable_rules error 113),
 kept so tests, benchmarks and the soak can drop them into a rules folder."""
+TOO_WIDE = " and ".join("(" + " or ".join(f"influence < {20 + k + j}" for k in range(9)) + ")" for j in range(4))
+"""Four ors of nine tests: 9^4 = 6,561 alternatives, past the compiler's limit; lint refuses it."""
 
 
 def wide_rule_yaml(rule_id: str, when: str, intervention: str = "prioritisation") -> str:

@@ -20,7 +20,7 @@ import pytest
 from engine import build_recommender, check_ruleset
 from engine import build as build_module
 from engine import durable_compile, loader
-from engine.synthetic import WIDE_SHAPES, wide_rule_yaml
+from engine.synthetic import TOO_WIDE, WIDE_SHAPES, wide_rule_yaml
 
 from .conftest import ROOT
 from .test_cli import trivsel
@@ -79,8 +79,7 @@ def test_generated_wide_rule_sets_agree_with_python() -> None:
 
 
 def test_a_condition_past_the_limit_is_refused_at_its_line_with_what_to_do(rules_copy: Callable[..., Path]) -> None:
-    too_wide = " and ".join("(" + " or ".join(f"influence < {20 + k + j}" for k in range(9)) + ")" for j in range(4))
-    folder = rules_copy({"themes/zz-wide.yaml": wide_rule_yaml("too-wide", too_wide)})
+    folder = rules_copy({"themes/zz-wide.yaml": wide_rule_yaml("too-wide", TOO_WIDE)})
     problems = [p for p in _problems(folder) if p["severity"] == "error"]
     assert [(p["code"], Path(p["file"]).name, p["line"]) for p in problems] == [("too-complex", "zz-wide.yaml", 4)]
     assert problems[0]["column"] > 1  # inside the condition, not the start of the line

@@ -19,7 +19,7 @@ from pathlib import Path
 import grpc
 
 from engine import check_ruleset
-from engine.synthetic import WIDE_SHAPES, wide_rule_yaml
+from engine.synthetic import TOO_WIDE, WIDE_SHAPES, wide_rule_yaml
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import RULES
@@ -28,7 +28,6 @@ from ..test_compile_limits import WORST
 from .harness import SERVING, ServerProcess
 
 BEST = {k: (5.0 if v > 50 else 95.0) for k, v in WORST.items()}
-TOO_WIDE = " and ".join("(" + " or ".join(f"influence < {20 + k + j}" for k in range(9)) + ")" for j in range(4))
 
 
 class SteadyLoad:
