@@ -31,11 +31,32 @@ class ServerConfig:
     admin_token: str | None = None
     admin_identities: tuple[str, ...] = ()
     max_batch: int = 10_000
-    max_message_mb: int = 64
+    max_message_mb: float = 64
     grace_seconds: float = 10.0
     watch_seconds: float = 1.0
     cpus: tuple[int, ...] = ()  # pin worker i to cpus[i % len(cpus)]; empty: no pinning
     malloc_keep_mb: int = DEFAULT_KEEP_MB  # freed heap a worker keeps for reuse (service/memory.py); 0: glibc's defaults
+    protect_introspection: bool = False  # Describe and reflection need the admin credential (service/auth.py)
+    max_concurrent_calls: int = 0  # calls one worker holds at once, queued or running (gRPC); 0: 8 x threads
+    heavy_calls: int = 0  # RecommendBatch/AnalyseOrganisation calls inside a worker at once; 0: threads - 2, at least 1
+    answer_mb_in_flight: int = 0  # worst-case answer MiB those may add up to (service/admission.py); 0: 2 x max message
+    admission_wait_seconds: float = 2.0  # how long a heavy call waits for room before RESOURCE_EXHAUSTED
+
+    @property
+    def concurrent_calls(self) -> int:
+        return self.max_concurrent_calls or 8 * self.threads
+
+    @property
+    def heavy_call_limit(self) -> int:
+        return self.heavy_calls or max(1, self.threads - 2)
+
+    @property
+    def answer_bytes_in_flight(self) -> int:
+        return int((self.answer_mb_in_flight or 2 * self.max_message_mb) * 1024 * 1024)
+
+    @property
+    def max_message_bytes(self) -> int:
+        return int(self.max_message_mb * 1024 * 1024)
 
     @property
     def host(self) -> str:
@@ -78,7 +99,8 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     p.add_argument("--admin-identity", default=_env(env, "ADMIN_IDENTITY", ""),
                    help="client-certificate common names (comma-separated) allowed to call Reload (needs --client-ca)")
     p.add_argument("--max-batch", type=int, default=int(_env(env, "MAX_BATCH", 10_000)))  # type: ignore[arg-type]
-    p.add_argument("--max-message-mb", type=int, default=int(_env(env, "MAX_MESSAGE_MB", 64)))  # type: ignore
+    p.add_argument("--max-message-mb", type=float, default=float(_env(env, "MAX_MESSAGE_MB", 64)),  # type: ignore
+                   help="largest request or answer, in MiB (fractions allowed; default 64); batch limits follow it")
     p.add_argument("--grace-seconds", type=float, default=float(_env(env, "GRACE_SECONDS", 10)))  # type: ignore
     p.add_argument("--watch-seconds", type=float, default=float(_env(env, "WATCH_SECONDS", 1.0)),  # type: ignore
                    help="poll the rules folder this often (0: do not watch)")
@@ -89,6 +111,22 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
                    help=f"freed memory each worker keeps for reuse instead of returning it to the system, so that "
                         f"answering does not fault in fresh pages (glibc; default {DEFAULT_KEEP_MB}, 0: the C "
                         f"library's defaults)")
+    p.add_argument("--protect-introspection", action="store_true",
+                   default=str(_env(env, "PROTECT_INTROSPECTION", "")).lower() in ("1", "true", "yes", "on"),
+                   help="Describe and server reflection need the admin credential, like Reload (health stays open)")
+    p.add_argument("--max-concurrent-calls", type=int, default=int(_env(env, "MAX_CONCURRENT_CALLS", 0)),  # type: ignore
+                   help="calls one worker holds at once, running or queued; more get RESOURCE_EXHAUSTED at once "
+                        "(default 0: 8 x --threads)")
+    p.add_argument("--heavy-calls", type=int, default=int(_env(env, "HEAVY_CALLS", 0)),  # type: ignore[arg-type]
+                   help="RecommendBatch and AnalyseOrganisation calls one worker works on at once; more get "
+                        "RESOURCE_EXHAUSTED at once, so threads stay free for the rest (default 0: --threads - 2)")
+    p.add_argument("--answer-mb-in-flight", type=int, default=int(_env(env, "ANSWER_MB_IN_FLIGHT", 0)),  # type: ignore
+                   help="the worst-case answer sizes of the large calls one worker builds at once may add up to "
+                        "this; a call past it waits briefly, then gets RESOURCE_EXHAUSTED (default 0: 2 x "
+                        "--max-message-mb)")
+    p.add_argument("--admission-wait-seconds", type=float,
+                   default=float(_env(env, "ADMISSION_WAIT_SECONDS", 2.0)),  # type: ignore[arg-type]
+                   help="how long a large call may wait for room (default 2)")
     return p
 
 
@@ -140,12 +178,22 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
     if set(cpus) - allowed:
         parser.error(f"--cpus: this process may only run on CPUs {_ranges(sorted(allowed))}, "
                      f"not {_ranges(sorted(set(cpus) - allowed))}")
+    if a.protect_introspection and not (a.admin_token or identities):
+        parser.error("--protect-introspection needs --admin-token or --admin-identity (the admin credential it asks for)")
+    if min(a.max_concurrent_calls, a.heavy_calls, a.answer_mb_in_flight) < 0 or a.admission_wait_seconds < 0:
+        parser.error("--max-concurrent-calls, --heavy-calls, --answer-mb-in-flight and --admission-wait-seconds "
+                     "cannot be negative")
+    if not 0.01 <= a.max_message_mb <= 2047:
+        parser.error("--max-message-mb must be between 0.01 and 2047 (gRPC's limit is below 2 GiB)")
     path = lambda v: Path(v) if v else None  # noqa: E731
     return ServerConfig(a.address, Path(a.rules), a.workers, a.threads, a.log_format, a.log_level,
                         int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),
                         path(a.tls_key), path(a.client_ca), a.admin_token or None, identities, a.max_batch,
                         a.max_message_mb,
-                        a.grace_seconds, a.watch_seconds, cpus, a.malloc_keep_mb)
+                        a.grace_seconds, a.watch_seconds, cpus, a.malloc_keep_mb,
+                        protect_introspection=a.protect_introspection, max_concurrent_calls=a.max_concurrent_calls,
+                        heavy_calls=a.heavy_calls, answer_mb_in_flight=a.answer_mb_in_flight,
+                        admission_wait_seconds=a.admission_wait_seconds)
 
 
 def _ranges(cpus: Sequence[int]) -> str:

@@ -28,7 +28,8 @@ __all__ = ["profile_from_proto", "profile_to_proto", "result_to_proto", "result_
            "description_to_proto", "description_from_proto", "problem_to_proto", "problem_from_proto",
            "changes_from_proto", "changes_to_proto", "whatif_to_proto", "whatif_from_proto", "field_path",
            "PREVENTION", "EFFORT", "IGLO", "MOVEMENT", "rule_why_to_proto", "intervention_why_to_proto",
-           "why_from_proto", "levers_to_proto", "levers_from_proto", "org_to_proto", "org_from_proto"]
+           "why_from_proto", "levers_to_proto", "levers_from_proto", "org_to_proto", "org_from_proto",
+           "batch_limit_to_proto"]
 
 PREVENTION = {"primary": pb.PREVENTION_PRIMARY, "secondary": pb.PREVENTION_SECONDARY,
               "tertiary": pb.PREVENTION_TERTIARY}
@@ -256,6 +257,11 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
         interventions=[_intervention(i) for i in desc.interventions],
         sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade) for s in desc.sources],
         refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at))
+
+
+def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
+    return pb.BatchLimit(method=limit.method, detail=pb.DETAIL_FULL if limit.full else pb.DETAIL_IDS, top=limit.top,
+                         max_profiles=limit.max_profiles, bytes_per_profile=limit.bytes_per_profile)
 
 
 def description_from_proto(msg: pb.DescribeResponse) -> Description:

@@ -2,6 +2,15 @@
 
 A caller's code can read ``google.rpc.BadRequest.field_violations`` to highlight the fields in a
 form; the message repeats them for people reading logs.
+
+Every status is bounded and escaped here, whatever built it: the message and the details travel in
+the trailers (``grpc-message``, ``grpc-status-details-bin`` in base64), and a client refuses
+trailers above its metadata limit (16 KiB by default in grpc-core) — turning an INVALID_ARGUMENT
+into a RESOURCE_EXHAUSTED that names nothing. So a status carries at most :data:`MAX_VIOLATIONS`
+violations plus one saying how many more there were, each field path and description cut to a
+few hundred bytes, and a message of at most :data:`MAX_MESSAGE_BYTES`; every text is escaped
+(service/escape.py), since most of them repeat input. The largest status this allows is
+:data:`MAX_STATUS_BYTES` serialized, which the answer-size bounds count on for refused items.
 """
 
 from __future__ import annotations
@@ -16,11 +25,25 @@ from grpc_status import rpc_status
 from engine.profile import FieldError, ProfileError
 
 from .convert import field_path
+from .escape import clip, echo
 
 __all__ = ["RpcError", "bad_request", "profile_error", "status_message", "abort", "field_errors", "engine_field",
-           "GRPC_TO_RPC_CODE"]
+           "GRPC_TO_RPC_CODE", "MAX_VIOLATIONS", "MAX_MESSAGE_BYTES", "MAX_FIELD_BYTES", "MAX_DESCRIPTION_BYTES",
+           "MAX_STATUS_BYTES"]
 
 GRPC_TO_RPC_CODE = {code: getattr(code_pb2, code.name) for code in grpc.StatusCode}
+MAX_VIOLATIONS = 10
+"""Field violations (or precondition violations) one status lists; one more says how many were left out."""
+MAX_MESSAGE_BYTES = 512
+"""A status message's length in UTF-8 (grpc-message percent-encodes it: at most three times this)."""
+MAX_FIELD_BYTES = 120
+"""A violation's field path (``profile.scores.<key>``) or subject."""
+MAX_DESCRIPTION_BYTES = 240
+"""A violation's description."""
+MAX_STATUS_BYTES = 5 * 1024
+"""An upper bound on a serialized status built here: the message, at most 11 violations of at most
+field + description + 12 bytes of framing each, the Any wrappers (type URL and lengths) and room for
+one small ErrorInfo or RetryInfo detail — 4,316 bytes, rounded up."""
 
 
 class RpcError(Exception):
@@ -37,13 +60,37 @@ class RpcError(Exception):
 
 
 def status_message(code: grpc.StatusCode, message: str, details: Iterable[object] = ()) -> status_pb2.Status:
-    """A google.rpc.Status with packed details (also used per item in a batch)."""
+    """A google.rpc.Status with packed details (also used per item in a batch), bounded and escaped."""
     packed = []
     for detail in details:
         any_msg = any_pb2.Any()
-        any_msg.Pack(detail)  # type: ignore[arg-type]
+        any_msg.Pack(_bounded(detail))  # type: ignore[arg-type]
         packed.append(any_msg)
-    return status_pb2.Status(code=GRPC_TO_RPC_CODE[code], message=message, details=packed)
+    return status_pb2.Status(code=GRPC_TO_RPC_CODE[code], message=echo(message, MAX_MESSAGE_BYTES), details=packed)
+
+
+def _bounded(detail: object) -> object:
+    """A BadRequest or PreconditionFailure with at most MAX_VIOLATIONS entries (and one more saying
+    how many were left out), each text escaped and cut; other details (ours, small) as they are."""
+    if isinstance(detail, error_details_pb2.BadRequest):
+        shown = [error_details_pb2.BadRequest.FieldViolation(field=echo(v.field, MAX_FIELD_BYTES),
+                                                             description=echo(v.description, MAX_DESCRIPTION_BYTES))
+                 for v in detail.field_violations[:MAX_VIOLATIONS]]
+        hidden = len(detail.field_violations) - len(shown)
+        if hidden:
+            shown.append(error_details_pb2.BadRequest.FieldViolation(
+                field="(more)", description=f"{hidden} more problem(s) not listed; fix these and send again"))
+        return error_details_pb2.BadRequest(field_violations=shown)
+    if isinstance(detail, error_details_pb2.PreconditionFailure):
+        kept = [error_details_pb2.PreconditionFailure.Violation(
+            type=echo(v.type, MAX_FIELD_BYTES), subject=echo(v.subject, MAX_FIELD_BYTES),
+            description=echo(v.description, MAX_DESCRIPTION_BYTES)) for v in detail.violations[:MAX_VIOLATIONS]]
+        hidden = len(detail.violations) - len(kept)
+        if hidden:
+            kept.append(error_details_pb2.PreconditionFailure.Violation(
+                type="MORE", subject="(more)", description=f"{hidden} more violation(s) not listed"))
+        return error_details_pb2.PreconditionFailure(violations=kept)
+    return detail
 
 
 def _violation(error: FieldError, prefix: str) -> error_details_pb2.BadRequest.FieldViolation:
@@ -68,7 +115,11 @@ def profile_error(exc: ProfileError, prefix: str = "profile") -> RpcError:
         return RpcError(grpc.StatusCode.FAILED_PRECONDITION, exc.errors[0].message, [detail])
     violations = [_violation(e, prefix) for e in exc.errors]
     detail = error_details_pb2.BadRequest(field_violations=violations)
-    text = "; ".join(f"{v.field}: {v.description}" for v in violations)
+    shown = violations[:MAX_VIOLATIONS]
+    # raw parts cut short, so that several fit in the message; status_message escapes it as a whole
+    text = "; ".join(f"{clip(v.field, 60)}: {clip(v.description, 80)}" for v in shown)
+    if len(violations) > len(shown):
+        text += f"; and {len(violations) - len(shown)} more"
     return RpcError(grpc.StatusCode.INVALID_ARGUMENT, f"invalid {prefix}: {text}", [detail])
 
 

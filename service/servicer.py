@@ -2,15 +2,22 @@
 
 Every method runs through :func:`rpc`, which gives the call a request id (the caller's
 ``x-request-id`` or a new one, returned in the response's trailing metadata), times it, turns engine errors
-into statuses with field-level details, and logs method, status, latency and rule-set version —
-never the profile.
+into statuses with field-level details, serializes the answer and checks it against the send limit
+(so the log line says what the caller really gets: gRPC would drop an oversized answer after the
+handler returned, with the call already logged OK), and logs method, status, latency and rule-set
+version — never the profile.
+
+The heavy calls (RecommendBatch, AnalyseOrganisation) are refused before any work when their answer
+might not fit one message (service/limits.py), pass admission (service/admission.py), and are built
+under a running size check.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import hmac
 import itertools
+from pathlib import Path
 import time
 import uuid
 from typing import Any, Callable
@@ -23,12 +30,17 @@ from engine import MatchError, Options, ProfileError
 from engine.description import describe
 from engine.suggestions import closest
 from engine.levers import levers
-from engine.organisation import DEFAULT_SHARE, analyse
+from engine.organisation import DEFAULT_SHARE, _reason as escalation_reason
 from engine.why import explain_intervention, explain_rule
+from engine.problems import Problem
 from engine.result import DETAIL_FULL, DETAIL_IDS
 
 from . import convert, wire
+from .admission import Admission, AdmissionSettings
+from .auth import AdminCheck
 from .errors import RpcError, abort, bad_request, profile_error
+from .escape import clip, escape
+from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
 from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
@@ -92,6 +104,14 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                         raise bad_request(f"the request is not a valid {request_class.DESCRIPTOR.full_name}",
                                           [("request", "cannot be decoded")]) from None
                 response = fn(self, request, context, fields)
+                if response.__class__ is not bytes:
+                    response = response.SerializeToString()
+                if len(response) > self.max_message_bytes:
+                    fields["answer_bytes"] = len(response)
+                    response = None
+                    raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED,
+                                   f"the answer is larger than this server sends in one message "
+                                   f"({self.max_message_bytes / 2**20:.0f} MiB); it was not sent")
             except RpcError as exc:
                 error = exc
             except ProfileError as exc:
@@ -120,14 +140,18 @@ class RecommenderService(pb_grpc.RecommenderServicer):
 
     def __init__(self, holder: RuleSetHolder, max_batch: int = 10_000, min_group_size: int | None = None,
                  admin_token: str | None = None, on_reloaded: Callable[[], None] | None = None,
-                 admin_identities: tuple[str, ...] = ()) -> None:
+                 admin_identities: tuple[str, ...] = (), max_message_bytes: int = 64 * 1024 * 1024,
+                 admission: AdmissionSettings | None = None, protect_introspection: bool = False) -> None:
         self.holder = holder
         self.max_batch = max_batch
         self.min_group_size = min_group_size
-        self.admin_token = admin_token
-        self.admin_identities = admin_identities
+        self.admin = AdminCheck(admin_token, admin_identities)
         self.on_reloaded = on_reloaded
         self.request_ids = RequestIds()
+        self.max_message_bytes = max_message_bytes
+        self.admission = Admission(admission or AdmissionSettings(max_calls=6, budget_bytes=2 * max_message_bytes,
+                                                                  wait_seconds=2.0))
+        self.protect_introspection = protect_introspection
 
     # --- helpers ----------------------------------------------------------------------------------
     def _options(self, top: int, language: str, detail: int) -> Options:
@@ -135,7 +159,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         if top < 0 or top > MAX_TOP:
             problems.append(("top", f"must be between 0 (the default) and {MAX_TOP}, not {top}"))
         if language not in ("", "da", "en"):
-            problems.append(("language", f"must be 'da' or 'en', not '{language[:20]}'"))
+            problems.append(("language", f"must be 'da' or 'en', not '{clip(language, 20)}'"))
         if detail not in _DETAIL:
             problems.append(("detail", f"unknown detail level {detail}"))
         if problems:
@@ -148,6 +172,13 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         remaining = context.time_remaining()
         if (remaining is not None and remaining <= 0) or not context.is_active():
             raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the answer was ready")
+
+    def _limits(self, snapshot) -> AnswerLimits:  # noqa: ANN001 - state.Snapshot
+        return AnswerLimits(snapshot.renderer, self.max_message_bytes, self.max_batch)
+
+    def _too_many(self, count: int, what: str) -> RpcError:
+        return bad_request(f"a call holds at most {self.max_batch} {what}, not {count}; split it",
+                           [("profiles", f"{count} {what} exceed the limit of {self.max_batch}")])
 
     @staticmethod
     def _unavailable() -> RpcError:
@@ -162,7 +193,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             if snapshot is None:
                 raise self._unavailable()
             fields["ruleset"] = snapshot.info.version
-            fields["department"] = request.profile.department_id[:64]
+            fields["department"] = escape(request.profile.department_id[:64])
             evaluation = snapshot.recommender.evaluate(convert.profile_from_proto(request.profile),
                                                        options.min_group_size)
             return snapshot.renderer.response(evaluation, options)
@@ -173,33 +204,38 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         count = len(request.profiles)
         fields["profiles"] = count
         if count > self.max_batch:
-            raise bad_request(f"a batch holds at most {self.max_batch} profiles, not {count}; split it",
-                              [("profiles", f"{count} profiles exceed the limit of {self.max_batch}")])
+            raise self._too_many(count, "profiles")
         options = self._options(request.top, request.language, request.detail)
         refused = 0
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
             fields["ruleset"] = snapshot.info.version
-            evaluate_many, render = snapshot.recommender.evaluate_many, snapshot.renderer.response
-            profile_from_proto, minimum = convert.profile_from_proto, options.min_group_size
             messages = request.profiles
-            items = []
-            # in chunks, each evaluated stage by stage and then rendered (see evaluate_many for why);
-            # the deadline is checked before each chunk
-            for start in range(0, count, BATCH_CHUNK):
-                self._check_deadline(context)
-                chunk = messages[start:start + BATCH_CHUNK]
-                outcomes = evaluate_many([profile_from_proto(message) for message in chunk], minimum)
-                for i, (message, outcome) in enumerate(zip(chunk, outcomes), start):
-                    if isinstance(outcome, ProfileError):
-                        refused += 1
-                        status = profile_error(outcome, f"profiles[{i}]").to_status()
-                        items.append(wire.batch_item(i, message.department_id, error=status))
-                    else:
-                        items.append(wire.batch_item(i, message.department_id, render(outcome, options)))
-            fields["refused"] = refused
-            return wire.batch(items, snapshot.renderer.ruleset_bytes)
+            bound = self._limits(snapshot).check(BATCH, messages, options.detail == DETAIL_FULL, request.top)
+            fields["answer_bound"] = bound
+            with self.admission.admit(bound, f"this batch of {count} profiles", context.time_remaining()):
+                evaluate_many, render = snapshot.recommender.evaluate_many, snapshot.renderer.response
+                profile_from_proto, minimum = convert.profile_from_proto, options.min_group_size
+                guard = SizeGuard(self.max_message_bytes, "profile")
+                items = []
+                # in chunks, each evaluated stage by stage and then rendered (see evaluate_many for why);
+                # the deadline is checked before each chunk, the answer's size after each item
+                for start in range(0, count, BATCH_CHUNK):
+                    self._check_deadline(context)
+                    chunk = messages[start:start + BATCH_CHUNK]
+                    outcomes = evaluate_many([profile_from_proto(message) for message in chunk], minimum)
+                    for i, (message, outcome) in enumerate(zip(chunk, outcomes), start):
+                        if isinstance(outcome, ProfileError):
+                            refused += 1
+                            status = profile_error(outcome, f"profiles[{i}]").to_status()
+                            item = wire.batch_item(i, message.department_id, error=status)
+                        else:
+                            item = wire.batch_item(i, message.department_id, render(outcome, options))
+                        guard.take(len(item[0]) + len(item[1]), i)
+                        items.append(item)
+                fields["refused"] = refused
+                return wire.batch(items, snapshot.renderer.ruleset_bytes)
 
     @rpc("WhatIf")
     def WhatIf(self, request: pb.WhatIfRequest, context: grpc.ServicerContext, fields: dict) -> pb.WhatIfResponse:
@@ -230,14 +266,14 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             if target == "rule_id":
                 if ruleset.rule(request.rule_id) is None:
                     hint = closest(request.rule_id, [r.id for r in ruleset.rules])
-                    raise bad_request(f"unknown rule '{request.rule_id[:80]}'",
+                    raise bad_request(f"unknown rule '{clip(request.rule_id)}'",
                                       [("rule_id", "unknown rule" + (f" (did you mean '{hint}'?)" if hint else ""))])
                 why = explain_rule(snapshot.recommender, profile, request.rule_id, options.language,
                                    options.min_group_size)
                 return convert.rule_why_to_proto(why, snapshot.info)
             if request.intervention_id not in ruleset.interventions:
                 hint = closest(request.intervention_id, ruleset.interventions)
-                raise bad_request(f"unknown intervention '{request.intervention_id[:80]}'",
+                raise bad_request(f"unknown intervention '{clip(request.intervention_id)}'",
                                   [("intervention_id", "unknown intervention" +
                                     (f" (did you mean '{hint}'?)" if hint else ""))])
             why = explain_intervention(snapshot.recommender, profile, request.intervention_id, options.language,
@@ -256,46 +292,124 @@ class RecommenderService(pb_grpc.RecommenderServicer):
 
     @rpc("AnalyseOrganisation")
     def AnalyseOrganisation(self, request: pb.AnalyseOrganisationRequest, context: grpc.ServicerContext,
-                            fields: dict) -> pb.AnalyseOrganisationResponse:
+                            fields: dict) -> bytes:
+        """A serialized AnalyseOrganisationResponse, equal to ``convert.org_to_proto(analyse(...))``
+        but built like a batch: departments evaluated in chunks and written to wire format as they
+        go, keeping only what the needs are counted from — never every department's answer as
+        engine objects and then as messages at once (what made parallel large calls take
+        gigabytes)."""
         count = len(request.profiles)
         fields["profiles"] = count
         if count > self.max_batch:
-            raise bad_request(f"at most {self.max_batch} departments per call, not {count}",
-                              [("profiles", f"{count} departments exceed the limit of {self.max_batch}")])
+            raise self._too_many(count, "departments")
         share = request.escalation_share or DEFAULT_SHARE
         if not 0 < share <= 1:
             raise bad_request("invalid escalation share", [("escalation_share", "must be above 0 and at most 1")])
-        options = self._options(request.top, request.language, pb.DETAIL_FULL)
-        profiles = [convert.profile_from_proto(message) for message in request.profiles]
+        options = self._options(request.top, request.language, request.detail)
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
             fields["ruleset"] = snapshot.info.version
-            org = analyse(snapshot.recommender, profiles, options, share)
+            messages = request.profiles
+            bound = self._limits(snapshot).check(ORGANISATION, messages, options.detail == DETAIL_FULL, request.top)
+            fields["answer_bound"] = bound
+            with self.admission.admit(bound, f"this organisation of {count} departments", context.time_remaining()):
+                return self._organisation(snapshot, messages, options, share, context, fields)
+
+    def _organisation(self, snapshot, messages, options: Options, share: float,  # noqa: ANN001
+                      context: grpc.ServicerContext, fields: dict) -> bytes:
+        recommender, render = snapshot.recommender, snapshot.renderer.response
+        dims = recommender.ruleset.dimensions
+        guard = SizeGuard(self.max_message_bytes, "department")
+        departments = []
+        needed: dict[str, list[str]] = {}
+        evaluated = refused = 0
+        for start in range(0, len(messages), BATCH_CHUNK):
             self._check_deadline(context)
-
-            def status(errors):  # noqa: ANN001, ANN202
-                return profile_error(ProfileError(errors), "profile").to_status()
-
-            return convert.org_to_proto(org, status)
+            chunk = messages[start:start + BATCH_CHUNK]
+            profiles = [convert.profile_from_proto(message) for message in chunk]
+            outcomes = recommender.evaluate_many(profiles, options.min_group_size)
+            for i, (profile, outcome) in enumerate(zip(profiles, outcomes), start):
+                d = profile.department
+                if isinstance(outcome, ProfileError):
+                    refused += 1
+                    if outcome.too_small_only:
+                        piece = wire.department(d.id, d.name, profile.respondents, refused=outcome.errors[0].message)
+                    else:
+                        status = profile_error(ProfileError(outcome.errors), "profile").to_status()
+                        piece = wire.department(d.id, d.name, profile.respondents, error=status)
+                else:
+                    evaluated += 1
+                    bands = []
+                    for ident, dim in dims.items():  # catalogue order, as the engine's organisation view
+                        value = profile.scores.get(ident)
+                        band = dim.band_of(float(value)) if value is not None else None
+                        if band is not None:
+                            bands.append((ident, band.id))
+                    for candidate in recommender.chosen(outcome, options.top):
+                        needed.setdefault(candidate.intervention_id, []).append(d.id)
+                    piece = wire.department(d.id, d.name, profile.respondents, render(outcome, options), bands=bands)
+                guard.take(len(piece[0]) + len(piece[1]) + len(piece[2]), i)
+                departments.append(piece)
+        fields["refused"] = refused
+        needs = []
+        lang = options.language
+        for ident, ids in sorted(needed.items(), key=lambda item: (-len(item[1]), item[0])):
+            part = len(ids) / evaluated
+            escalated = part >= share - 1e-12
+            reason = escalation_reason(len(ids), evaluated, part, share, lang).get(lang) if escalated else ""
+            needs.append(pb.InterventionNeed(
+                intervention_id=ident, title=recommender.ruleset.interventions[ident].title.get(lang),
+                departments=len(ids), share=part, escalated=escalated, reason=reason,
+                department_ids=ids).SerializeToString())
+            guard.take(len(needs[-1]), len(messages))
+        return wire.organisation(departments, snapshot.renderer.ruleset_bytes, lang, share, needs)
 
     @rpc("Describe")
     def Describe(self, request: pb.DescribeRequest, context: grpc.ServicerContext, fields: dict) -> pb.DescribeResponse:
+        if self.protect_introspection:
+            self.admin.require(context, "Describe")
         with self.holder.lease() as snapshot:
             refused_at = self.holder.refused_at
+            refused = tuple(self._relative(p) for p in self.holder.refused if p.is_error)
             if snapshot is None:
-                return pb.DescribeResponse(
-                    service="trivsel", service_version=SERVICE_VERSION, api_version="v1", max_batch=self.max_batch,
-                    refused_reload=[convert.problem_to_proto(p) for p in self.holder.refused if p.is_error])
-            fields["ruleset"] = snapshot.info.version
-            ruleset = snapshot.recommender.ruleset
-            refused = tuple(p for p in self.holder.refused if p.is_error)
-            return convert.description_to_proto(describe(ruleset, refused), SERVICE_VERSION, self.max_batch,
-                                                refused_at)
+                response = pb.DescribeResponse(service="trivsel", service_version=SERVICE_VERSION, api_version="v1",
+                                               max_batch=self.max_batch,
+                                               refused_reload=[convert.problem_to_proto(p) for p in refused])
+            else:
+                fields["ruleset"] = snapshot.info.version
+                ruleset = snapshot.recommender.ruleset
+                response = convert.description_to_proto(describe(ruleset, refused), SERVICE_VERSION, self.max_batch,
+                                                        refused_at)
+                limits = self._limits(snapshot).advertised()
+                response.batch_limits.extend(convert.batch_limit_to_proto(limit) for limit in limits)
+                response.max_batch = max((x.max_profiles for x in limits if not x.full and x.top == ruleset.ranking.top),
+                                         default=self.max_batch)
+            settings = self.admission.settings
+            response.max_message_bytes = self.max_message_bytes
+            response.max_heavy_calls = settings.max_calls
+            response.max_answer_bytes_in_flight = settings.budget_bytes
+            return response
+
+    def _relative(self, problem: Problem) -> Problem:
+        """A rule-file problem as Describe shows it: the file relative to the rules folder, and
+        the folder's absolute path taken out of the message — the server's layout is nobody's
+        business. A file outside the folder (a kept last-good copy) shows by its name only."""
+        folder = self.holder.folder.resolve()
+        name = problem.position.file
+        path = Path(name)
+        if path.is_absolute():
+            try:
+                name = str(path.resolve().relative_to(folder))
+            except ValueError:
+                name = path.name
+        message = problem.message.replace(f"{folder}/", "").replace(str(folder), ".")
+        return dataclasses.replace(problem, position=dataclasses.replace(problem.position, file=name),
+                                   message=message)
 
     @rpc("Reload")
     def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext, fields: dict) -> pb.ReloadResponse:
-        self._authorise_admin(context)
+        self.admin.require(context, "Reload")
         outcome = self.holder.reload()
         fields["outcome"] = outcome.outcome
         fields["errors"] = sum(1 for p in outcome.problems if p.is_error)
@@ -311,38 +425,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         return pb.ReloadResponse(
             outcome=_OUTCOME[outcome.outcome],
             ruleset=convert.ruleset_info_to_proto(snapshot.info) if snapshot else None,
-            problems=[convert.problem_to_proto(p) for p in outcome.problems])
-
-    def _authorise_admin(self, context: grpc.ServicerContext) -> None:
-        """Reload needs an admin: a configured bearer token, or a client certificate whose common
-        name is listed (mutual TLS). With neither configured, Reload is off (the rules folder is still
-        watched, and SIGHUP still reloads). Refusals are logged with the peer and the reason, never
-        with what was sent."""
-        peer = context.peer()
-        if self.admin_identities:
-            names = (context.auth_context() or {}).get("x509_common_name", [])
-            if any(n.decode("utf-8", "replace") in self.admin_identities for n in names):
-                return
-        if self.admin_token:
-            sent = ""
-            for key, value in context.invocation_metadata() or ():
-                if key == "authorization" and value.startswith("Bearer "):
-                    sent = value[len("Bearer "):]
-            if sent and hmac.compare_digest(sent.encode(), self.admin_token.encode()):
-                return
-            reason = "wrong token" if sent else "no token"
-            log.warning("admin.denied", peer=peer, reason=reason)
-            if sent:
-                raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "the admin token is wrong")
-            raise RpcError(grpc.StatusCode.UNAUTHENTICATED, "Reload needs 'authorization: Bearer <token>'"
-                           + (" or an admin client certificate" if self.admin_identities else ""))
-        if self.admin_identities:
-            log.warning("admin.denied", peer=peer, reason="client certificate is not an admin identity")
-            raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "Reload needs an admin client certificate")
-        log.warning("admin.denied", peer=peer, reason="no admin credential configured")
-        raise RpcError(grpc.StatusCode.PERMISSION_DENIED, "Reload is off: start the server with --admin-token or "
-                       "--admin-identity (the rules folder is watched, and SIGHUP reloads)")
-
+            problems=[convert.problem_to_proto(self._relative(p)) for p in outcome.problems])
 
 def _serialize(message: Any) -> bytes:
     """Hot-path handlers return wire bytes already; the others return messages."""

@@ -24,19 +24,41 @@ from google.rpc import status_pb2
 from engine import Options, Recommender
 from engine.explain import Numbers
 from engine.model import LANGUAGES, RuleSetInfo
+from engine.profile import MAX_ID_LENGTH
 from engine.recommender import Evaluation, SummaryKey
 from engine.result import DETAIL_FULL
+from engine.templates import Placeholder
 
 from . import convert
 from trivsel.v1 import recommender_pb2 as pb
 
-__all__ = ["WireRenderer", "varint", "batch_item", "batch"]
+__all__ = ["WireRenderer", "varint", "batch_item", "batch", "department", "organisation", "FRAME", "TEXT_BYTES",
+           "WARNINGS_BYTES"]
 
 _double = struct.Struct("<d").pack
 _HOLDS = b"\x38\x01"  # Condition.holds = true
 
 
+FRAME = 11
+"""The most a field's framing takes: a tag (one byte for our field numbers) and a length or varint
+value (at most 10 bytes). Bounds count this for every field rather than the exact size."""
+TEXT_BYTES = 4 * MAX_ID_LENGTH
+"""The most a department id or name that passed the profile check takes in UTF-8 (four bytes a
+character); anything echoed from a refused profile is cut to the same length (:func:`clipped`)."""
+WARNINGS_BYTES = 2048
+"""An upper bound on an answer's warnings: at most six notices (low response rate, small group, no
+scores, missing dimensions, low competence, nothing fired), each a code and a fixed sentence under
+200 bytes with at most three numbers in it — about 1.1 KB with their framing — doubled."""
+
+
+def clipped(text: str) -> str:
+    """A department id or name from a request as it may be echoed into an answer: a refused
+    profile's id may be any length, a valid one is at most MAX_ID_LENGTH characters."""
+    return text if len(text) <= MAX_ID_LENGTH else text[:MAX_ID_LENGTH]
+
+
 def _varint_slow(n: int) -> bytes:
+    n &= 0xFFFFFFFFFFFFFFFF  # a negative int32/int64 is written as its 64-bit two's complement
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
@@ -49,8 +71,8 @@ _VARINTS = [_varint_slow(n) for n in range(1 << 14)]  # every length below 16 Ki
 
 
 def varint(n: int) -> bytes:
-    """Protobuf base-128 varint (non-negative ``n``)."""
-    return _VARINTS[n] if n < 16384 else _varint_slow(n)
+    """Protobuf base-128 varint (a negative ``n`` as its 64-bit two's complement, as int32 fields are)."""
+    return _VARINTS[n] if 0 <= n < 16384 else _varint_slow(n)
 
 
 def _len(tag: bytes, payload: bytes) -> bytes:
@@ -71,7 +93,7 @@ def batch_item(index: int, department_id: str, result: bytes | None = None,
     piece of every item once. Copying each answer into its item and each item into the
     response cost more than a tenth of a full-rationale batch (megabyte buffers, fresh pages).
     """
-    head = (b"\x08" + varint(index) if index else b"") + _text(b"\x12", department_id)
+    head = (b"\x08" + varint(index) if index else b"") + _text(b"\x12", clipped(department_id))
     payload = result if result is not None else error.SerializeToString()  # type: ignore[union-attr]
     field = (b"\x1a" if result is not None else b"\x22") + varint(len(payload))
     return b"\x0a" + varint(len(head) + len(field) + len(payload)) + head + field, payload
@@ -80,6 +102,35 @@ def batch_item(index: int, department_id: str, result: bytes | None = None,
 def batch(items: Sequence[Sequence[bytes]], ruleset: bytes) -> bytes:
     """A serialized ``RecommendBatchResponse`` from :func:`batch_item` outputs and ruleset bytes."""
     return b"".join([*itertools.chain.from_iterable(items), b"\x12", varint(len(ruleset)), ruleset])
+
+
+def department(department_id: str, name: str, respondents: int, result: bytes | None = None,
+               refused: str | None = None, error: status_pb2.Status | None = None,
+               bands: Sequence[tuple[str, str]] = ()) -> tuple[bytes, ...]:
+    """A ``DepartmentResult`` as a field of ``AnalyseOrganisationResponse`` (tag included), in
+    pieces like :func:`batch_item`, so that the answer is not copied into it."""
+    head = _text(b"\x0a", clipped(department_id)) + _text(b"\x12", clipped(name))
+    if respondents:
+        head += b"\x18" + varint(respondents)
+    if result is not None:
+        payload, field = result, b"\x22" + varint(len(result))
+    elif refused is not None:
+        payload = refused.encode("utf-8")
+        field = b"\x2a" + varint(len(payload))
+    else:
+        payload = error.SerializeToString()  # type: ignore[union-attr]
+        field = b"\x32" + varint(len(payload))
+    tail = b"".join([_len(b"\x3a", _text(b"\x0a", dim) + _text(b"\x12", band)) for dim, band in bands])
+    return (b"\x22" + varint(len(head) + len(field) + len(payload) + len(tail)) + head + field, payload, tail)
+
+
+def organisation(departments: Sequence[Sequence[bytes]], ruleset: bytes, language: str, share: float,
+                 needs: Sequence[bytes]) -> bytes:
+    """A serialized ``AnalyseOrganisationResponse`` from :func:`department` outputs, the ruleset
+    bytes and serialized ``InterventionNeed`` messages."""
+    head = [b"\x0a", varint(len(ruleset)), ruleset, _text(b"\x12", language), b"\x19", _double(share)]
+    return b"".join([*head, *itertools.chain.from_iterable(departments),
+                     *itertools.chain.from_iterable((b"\x2a", varint(len(n)), n) for n in needs)])
 
 
 class WireRenderer:
@@ -94,6 +145,8 @@ class WireRenderer:
                        for name in [*ruleset.dimensions, *ruleset.interventions, *(r.id for r in ruleset.rules)]}
         self._fired_fields = tuple(b"\x3a" + self._names[rule.id] for rule in ruleset.rules)
         self._summaries: dict[tuple[SummaryKey, str], tuple[bytes, bytes]] = {}
+        self._bounds: dict[tuple[bool, int], int] = {}
+        self._widest: int | None = None
         self._interventions = {(item.id, lang, full): self._intervention(item.id, lang, full)
                                for item in ruleset.interventions.values() for lang in LANGUAGES
                                for full in (True, False)}
@@ -227,3 +280,61 @@ class WireRenderer:
 
     def info(self) -> RuleSetInfo:
         return self.recommender.ruleset.info
+
+    # --- the largest answer this rule set can give ---------------------------------------------------
+    def answer_bound(self, full: bool, top: int) -> int:
+        """An upper bound on the bytes of one serialized ``RecommendResponse`` with a list of at most
+        ``top`` interventions, in either language, for any valid profile — without its department
+        id, which the caller counts (service/limits.py measures it on the request).
+
+        Worked out from the very pieces :meth:`response` joins, each at its largest: every listed
+        intervention with every rule that can recommend it contributing (whether or not those
+        rules can fire together), every value and rationale placeholder at its widest text, every
+        dimension missing and every rule unevaluable, the longest department id, and every field's
+        framing at its largest. So it is loose — a real answer is a fraction of it — but it holds
+        by construction, which is what lets a call be refused before anything is built.
+        """
+        key = (full, top)
+        bound = self._bounds.get(key)
+        if bound is None:
+            bound = self._bounds[key] = max(self._answer_bound(lang, full, top) for lang in LANGUAGES)
+        return bound
+
+    def _answer_bound(self, lang: str, full: bool, top: int) -> int:
+        ruleset = self.recommender.ruleset
+        reasons: dict[str, int] = {}
+        if full:
+            for rule in ruleset.rules:
+                size = FRAME + self._reason_bound(rule, lang) + 9  # the reason's frame, itself, its points
+                for recommend in rule.recommend:
+                    reasons[recommend.intervention] = reasons.get(recommend.intervention, 0) + size
+        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + len(self._interventions[(ident, lang, full)])
+                        + reasons.get(ident, 0) + FRAME for ident in ruleset.interventions), reverse=True)
+        listed = sum(items[:max(0, top)])
+        names = sum(1 + len(self._names[d]) for d in ruleset.dimensions)  # missing dimensions
+        summary = names + WARNINGS_BYTES + len(self._ruleset_field) + FRAME + 2 + FRAME
+        if full:
+            summary += 2 * sum(len(f) for f in self._fired_fields)  # fired and unevaluable rules
+        return listed + summary
+
+    def _reason_bound(self, rule, lang: str) -> int:  # noqa: ANN001 - engine.model.Rule
+        head, explainer, _, leaves, _ = self._rules[(rule.index, lang)]
+        widest = self._widest_placeholder()
+        text = FRAME + sum(widest if isinstance(part, Placeholder) else len(part.encode("utf-8"))
+                           for part in rule.rationale[lang].parts)
+        conditions = sum(2 * FRAME + len(static) + 9 + 2 + FRAME + fixed_length + widest
+                         for _, static, _, _, _, fixed_length, _ in leaves)
+        return len(head) + text + conditions
+
+    def _widest_placeholder(self) -> int:
+        """The most bytes a placeholder or a condition's value can take in a text: a value (or a
+        reference value) at its widest within its dimension's range, a band label, or the word for
+        a missing value."""
+        if self._widest is None:
+            widths = [len("(mangler)".encode("utf-8"))]
+            for dim in self.recommender.ruleset.dimensions.values():
+                for value in (dim.minimum, dim.maximum, *((dim.reference.value,) if dim.reference else ())):
+                    widths.append(len(f"{abs(value):.2f}") + 1)  # the sign
+                widths += [len(b.label.get(lang).encode("utf-8")) for b in dim.bands for lang in LANGUAGES]
+            self._widest = max(widths)
+        return self._widest

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
+from .admission import AdmissionSettings
+from .auth import AdminCheck
 from .config import ServerConfig
+from .introspection import SERVICE_NAME as REFLECTION, add_reflection
 from .logs import configure_logging
 from .memory import tune_allocator
 from .servicer import RecommenderService, generic_handler
@@ -32,9 +34,13 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Recommender"].full_name
 
 
 def server_options(config: ServerConfig) -> list[tuple[str, int]]:
-    size = config.max_message_mb * 1024 * 1024
+    size = config.max_message_bytes
     return [("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", size),
             ("grpc.max_send_message_length", size), ("grpc.max_concurrent_streams", 256)]
+
+
+def admission_settings(config: ServerConfig) -> AdmissionSettings:
+    return AdmissionSettings(config.heavy_call_limit, config.answer_bytes_in_flight, config.admission_wait_seconds)
 
 
 def _credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
@@ -95,11 +101,18 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
     gc.collect()
     gc.freeze()  # the rule set lives as long as the process: keep it out of the collector's young generations
     service = RecommenderService(holder, config.max_batch, config.min_group_size, config.admin_token,
-                                 on_reloaded=tell_siblings, admin_identities=config.admin_identities)
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads), options=server_options(config))
+                                 on_reloaded=tell_siblings, admin_identities=config.admin_identities,
+                                 max_message_bytes=config.max_message_bytes,
+                                 admission=admission_settings(config),
+                                 protect_introspection=config.protect_introspection)
+    # maximum_concurrent_rpcs: calls past it (running or queued for a thread) get RESOURCE_EXHAUSTED
+    # at once instead of queueing without bound
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads), options=server_options(config),
+                         maximum_concurrent_rpcs=config.concurrent_calls)
     server.add_generic_rpc_handlers((generic_handler(service),))
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection((SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server)
+    add_reflection(server, (SERVICE_NAME, health.SERVICE_NAME, REFLECTION),
+                   AdminCheck(config.admin_token, config.admin_identities) if config.protect_introspection else None)
     target = f"{config.host}:{port}" if ":" not in config.host else f"[{config.host}]:{port}"
     credentials = _credentials(config)
     bound = server.add_secure_port(target, credentials) if credentials else server.add_insecure_port(target)
