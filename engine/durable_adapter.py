@@ -1,14 +1,14 @@
 """The only module that touches durable_rules.
 
 durable_rules' C core is process-global and not thread-safe, never releases the GIL, and its
-``Host`` starts timer threads that crash under load (ENGINEERING.md, durable-rules-facts.md). So we
+``Host`` starts timer threads that crash under load (docs/MATCHING.md). So we
 drive the C module directly, every call under one process-wide lock, with one fixed sid per shard:
 ``assert_fact`` → drain the actions → ``retract_fact``. Threads add no parallelism here; scale with
 processes. Handles are freed with the close sentinel first, because ``delete_state`` on a state
 whose actions never ran frees an uninitialised pointer.
 
 Fault injection: ``TRIVSEL_FAILPOINTS=durable-match:N`` makes the N-th match of this process send
-the engine a fact it cannot parse (``1e-05``, see durable-rules-facts.md), so tests can drive the
+the engine a fact it cannot parse (``1e-05``, see docs/MATCHING.md), so tests can drive the
 real error path of the C core end to end. It is read once at import and is off by default.
 """
 

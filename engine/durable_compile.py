@@ -1,7 +1,7 @@
 """Turn resolved conditions into durable_rules ruleset definitions, within the engine's limits.
 
 Pure data transformation, no durable_rules import (that lives in :mod:`engine.durable_adapter`).
-What the limits are and why we shard is in ENGINEERING.md and durable-rules-facts.md:
+What the limits are, what was measured and why we shard: docs/MATCHING.md. In short:
 
 * a fact may match at most 64 pending alpha branches, an alpha node holds at most 512 children and
   256 rules on one node crash — so each shard holds at most :data:`CHAIN_BUDGET` condition chains
