@@ -38,9 +38,9 @@ __all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_LOGIC_NODES", "MAX_TOTAL_CHAINS
 CHAIN_BUDGET = 60
 MAX_DNF_TERMS = 4096
 """Alternatives one rule may expand to: ~69 shards, each one more assert per evaluation."""
-MAX_TOTAL_CHAINS = 12_000
-"""Alternatives for the whole rule set: ~200 shards, ~1–2 ms per evaluation on this project's
-reference machine (docs/BENCHMARKS.md); more would make every answer slow, not wrong."""
+MAX_TOTAL_CHAINS = 6_000
+"""Alternatives for the whole rule set: ~100 shards, ~1 ms per evaluation and ~150 MiB of C memory
+per worker (docs/MATCHING.md); more would make every answer slow and every worker big."""
 MAX_LOGIC_NODES = 15
 """``$and``/``$or`` nodes in one durable rule, the wrapper included: 15 create, 16 give error 113."""
 MAX_FACT_PROPERTIES = 240
