@@ -16,6 +16,7 @@ from engine.description import Description
 from engine.whatif import Change, WhatIfResult
 from engine.result import Recommendation, Result
 from engine.templates import format_number
+from service.escape import escape
 
 __all__ = ["render_result", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
            "render_levers", "render_org", "render_followup",
@@ -40,6 +41,14 @@ PREVENTION_WORDS = {"en": {"primary": "primary", "secondary": "secondary", "tert
 """Prevention levels in words, per language (also used by the reports)."""
 _EFFORT = {"en": {"low": "low", "medium": "medium", "high": "high"},
            "da": {"low": "lav", "medium": "middel", "high": "høj"}}
+
+
+def _lines(lines: Iterable[str], strip: bool = False) -> str:
+    """The output text, each line escaped: department names and ids come from profiles, and rule
+    texts and ids from rule files or a server — an ANSI escape or another control character in them
+    must show as ``\\x1b`` in the terminal, not act on it."""
+    text = "\n".join(escape(line) for line in lines)
+    return (text.rstrip() if strip else text) + "\n"
 
 
 def width() -> int:
@@ -124,7 +133,7 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
         lines.append(f"{w['warnings']}:")
         for warning in result.warnings:
             lines += _wrap(f"! {warning.message}", "  ", cols)
-    return "\n".join(lines).rstrip() + "\n"
+    return _lines(lines, strip=True)
 
 
 def _table(rows: Iterable[tuple[str, ...]]) -> list[str]:
@@ -156,7 +165,7 @@ def render_description(desc: Description, lang: str) -> str:
     lines += ["  " + line for line in _table(rows)]
     if desc.refused_reload:
         lines += ["", "Last refused reload:"] + [f"  {p}" for p in desc.refused_reload]
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
 
 
 _MOVES = {
@@ -204,7 +213,7 @@ def render_whatif(w: WhatIfResult, changes: list[Change], title: str = "") -> st
             lines += _wrap(f"- {m['stopped']}: {', '.join(d.rules_stopped)}", "      ", width())
         if d.rules_changed:
             lines += _wrap(f"~ {m['weighed']}: {', '.join(d.rules_changed)}", "      ", width())
-    return "\n".join(lines).rstrip() + "\n"
+    return _lines(lines, strip=True)
 
 
 def render_test_report(results: list, problems: list, cov: object | None, min_coverage: float | None) -> str:
@@ -237,7 +246,7 @@ def render_test_report(results: list, problems: list, cov: object | None, min_co
         for dim, (seen, unseen) in cov.bands.items():  # type: ignore[attr-defined]
             text = f"{dim}: {', '.join(seen) or '-'}" + (f"  (never: {', '.join(unseen)})" if unseen else "")
             lines += _wrap(text, "    ", width())
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
 
 
 _WHY = {
@@ -293,7 +302,7 @@ def render_why(why, lang: str, title: str = "") -> str:  # noqa: ANN001 - RuleWh
     else:
         lines.append(f"{t['rule']}:")
         lines += _rule_lines(why, lang, "  ")
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
 
 
 def _move(d, lang: str) -> str:  # noqa: ANN001 - RankChange
@@ -343,7 +352,7 @@ def render_impact(impact, lang: str) -> str:  # noqa: ANN001 - engine.impact.Imp
                                                                         impact.rules_started.items()) or "none"), "", width())
         lines += _wrap("Rules firing for fewer profiles: " + (", ".join(f"{r} ({n})" for r, n in
                                                                          impact.rules_stopped.items()) or "none"), "", width())
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
 
 
 _LEVER = {
@@ -401,7 +410,7 @@ def render_levers(report, description, lang: str, title: str = "", show_all: boo
     if report.best_pair is not None:
         lines += _wrap(f"{t['pair']}: {_lever_change(report.best_pair, dims, lang)}", "", width())
         lines += _wrap(_lever_effect(report.best_pair, lang, len(report.listed)), "  ", width())
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
 
 
 _ORG = {
@@ -440,7 +449,7 @@ def render_org(org) -> str:  # noqa: ANN001 - engine.organisation.OrgResult
         lines += ["", f"{t['invalid']}:"]
         for d in org.invalid:
             lines += _wrap(f"{d.department_id}: " + "; ".join(str(e) for e in d.errors), "  ", width())
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
 
 
 _FOLLOW = {
@@ -481,4 +490,4 @@ def render_followup(report, dimensions, lang: str, other_department: bool = Fals
     for key, items in (("gone", report.no_longer_triggered), ("still", report.still_recommended),
                        ("added", report.newly_recommended)):
         lines += _wrap(f"{t[key]}: {', '.join(items) or t['none']}", "", width())
-    return "\n".join(lines) + "\n"
+    return _lines(lines)
