@@ -25,6 +25,7 @@ from trivsel.v1 import recommender_pb2 as pb
 from ..conftest import RULES
 from ..test_cli import trivsel
 from ..test_compile_limits import WORST
+from .conftest import ADMIN, ADMIN_TOKEN
 from .harness import SERVING, ServerProcess
 
 BEST = {k: (5.0 if v > 50 else 95.0) for k, v in WORST.items()}
@@ -128,3 +129,22 @@ def test_wide_rules_dropped_into_a_watched_folder_are_served_without_a_failed_ca
     assert load.calls > 100
     assert load.failures == 0, load.errors[:5]
     assert not server.events("worker.died")
+
+
+def test_the_reload_call_answers_refused_or_loaded_never_internal(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    drop = rules / "themes" / "zz-drop.yaml"
+    with ServerProcess(rules, workers=1, log_dir=tmp_path, extra=["--watch-seconds", "0"],
+                       env={"TRIVSEL_ADMIN_TOKEN": ADMIN_TOKEN}) as server:
+        stub = server.stub()
+        drop.write_text(wide_rule_yaml("too-wide", TOO_WIDE), encoding="utf-8")
+        refused = stub.Reload(pb.ReloadRequest(), metadata=ADMIN)
+        assert refused.outcome == pb.RELOAD_OUTCOME_REFUSED
+        problem = next(p for p in refused.problems if p.severity == "error")
+        assert (problem.code, Path(problem.file).name, problem.line) == ("too-complex", "zz-drop.yaml", 4)
+        drop.write_text(wide_rule_yaml("or-of-14-ands", WIDE_SHAPES["or-of-14-ands"]), encoding="utf-8")
+        loaded = stub.Reload(pb.ReloadRequest(), metadata=ADMIN)
+        assert loaded.outcome == pb.RELOAD_OUTCOME_LOADED
+        assert _server_fires(server, "or-of-14-ands", WORST) == {True}
+        assert not server.stub().Describe(pb.DescribeRequest()).refused_reload
