@@ -186,7 +186,7 @@ def test_deadline_is_honoured(server) -> None:
     profile = example("care-unit-emotional-demands.yaml")
     with pytest.raises(grpc.RpcError) as info:
         server.stub().RecommendBatch(pb.RecommendBatchRequest(profiles=[profile] * 10_000, detail=pb.DETAIL_IDS),
-                                     timeout=0.2, metadata=(("x-request-id", "deadline-1"),))
+                                     timeout=0.3, metadata=(("x-request-id", "deadline-1"),))
     assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not [e for e in server.events("rpc") if e["request_id"] == "deadline-1"]:
