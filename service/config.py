@@ -41,6 +41,7 @@ class ServerConfig:
     heavy_calls: int = 0  # RecommendBatch/AnalyseOrganisation calls inside a worker at once; 0: threads - 2, at least 1
     answer_mb_in_flight: int = 0  # worst-case answer MiB those may add up to (service/admission.py); 0: 2 x max message
     admission_wait_seconds: float = 2.0  # how long a heavy call waits for room before RESOURCE_EXHAUSTED
+    watchdog_seconds: float = 10.0  # replace a worker that has not answered its own health check this long; 0: off
 
     @property
     def concurrent_calls(self) -> int:
@@ -111,6 +112,9 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
                    help=f"freed memory each worker keeps for reuse instead of returning it to the system, so that "
                         f"answering does not fault in fresh pages (glibc; default {DEFAULT_KEEP_MB}, 0: the C "
                         f"library's defaults)")
+    p.add_argument("--watchdog-seconds", type=float, default=float(_env(env, "WATCHDOG_SECONDS", 10)),  # type: ignore
+                   help="kill and replace a worker that has not answered its own health check for this long "
+                        "(default 10; 0: no watchdog)")
     p.add_argument("--protect-introspection", action="store_true",
                    default=str(_env(env, "PROTECT_INTROSPECTION", "")).lower() in ("1", "true", "yes", "on"),
                    help="Describe and server reflection need the admin credential, like Reload (health stays open)")
@@ -159,6 +163,8 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         parser.error("--workers and --threads must be at least 1")
     if a.malloc_keep_mb != 0 and not MIN_KEEP_MB <= a.malloc_keep_mb <= MAX_KEEP_MB:
         parser.error(f"--malloc-keep-mb must be 0 (glibc's defaults) or {MIN_KEEP_MB}–{MAX_KEEP_MB}")
+    if a.watchdog_seconds != 0 and not 1 <= a.watchdog_seconds <= 3600:
+        parser.error("--watchdog-seconds must be 0 (no watchdog) or 1–3600")
     if bool(a.tls_cert) != bool(a.tls_key):
         parser.error("--tls-cert and --tls-key go together")
     if a.client_ca and not a.tls_cert:
@@ -191,6 +197,7 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
                         path(a.tls_key), path(a.client_ca), a.admin_token or None, identities, a.max_batch,
                         a.max_message_mb,
                         a.grace_seconds, a.watch_seconds, cpus, a.malloc_keep_mb,
+                        watchdog_seconds=a.watchdog_seconds,
                         protect_introspection=a.protect_introspection, max_concurrent_calls=a.max_concurrent_calls,
                         heavy_calls=a.heavy_calls, answer_mb_in_flight=a.answer_mb_in_flight,
                         admission_wait_seconds=a.admission_wait_seconds)

@@ -1,9 +1,15 @@
-"""The main process: start the workers, watch the rules, relay signals, replace dead workers.
+"""The main process: start the workers, watch the rules, relay signals, replace dead and hung workers.
 
 It imports no gRPC and no durable_rules: workers are started with the ``spawn`` method, so each
 begins with a clean interpreter (gRPC and durable_rules both dislike ``fork``). The port is
 reserved here with SO_REUSEPORT (so ``--address host:0`` gives every worker the same free port)
 and announced on standard output: ``trivsel: serving on 127.0.0.1:50051 (2 workers)``.
+
+Supervision, each piece in its own module: a fixed port already served or bound by another server
+is refused before the reservation (``port_guard``); workers die with the supervisor
+(``lifeline``); a worker that stops answering its own health check is killed (``watchdog``); a
+worker that dies is replaced at once after a stable run, and after a growing wait when it keeps
+dying at start-up (``restarts``), with one ``worker.died`` line per death.
 """
 
 from __future__ import annotations
@@ -16,16 +22,24 @@ import socket
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
 from .config import ServerConfig
+from .lifeline import Lifeline, hold, watch
 from .logs import configure_logging
+from .port_guard import ADDRESS_IN_USE, address_taken
+from .restarts import RestartBackoff
 from .watch import FolderWatch
+from .watchdog import Pulse, Watchdog
 
-__all__ = ["serve"]
+__all__ = ["serve", "FAILPOINT_WORKER_START", "FAILPOINT_EXIT"]
 
-RESTART_BACKOFF = 1.0
 PIN_FAILED = 4  # a worker's exit code when it cannot be pinned to its CPU
+# Fault injection, off by default: TRIVSEL_FAILPOINTS=worker-start-exit makes every worker exit
+# with FAILPOINT_EXIT as it starts, so tests can drive the restart backoff end to end.
+FAILPOINT_WORKER_START = "worker-start-exit"
+FAILPOINT_EXIT = 70
 
 
 def _reserve_port(config: ServerConfig) -> tuple[socket.socket, int]:
@@ -36,7 +50,15 @@ def _reserve_port(config: ServerConfig) -> tuple[socket.socket, int]:
     return sock, sock.getsockname()[1]
 
 
-def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, state_dir: str) -> None:
+def _failpoint(name: str) -> bool:
+    return name in {spec.strip() for spec in os.environ.get("TRIVSEL_FAILPOINTS", "").split(",")}
+
+
+def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, state_dir: str,
+                 lifeline: Connection | None = None, pulse: Pulse | None = None) -> None:
+    hold(supervisor)  # first of all: from here on this worker cannot outlive its supervisor (on Linux)
+    if _failpoint(FAILPOINT_WORKER_START):
+        sys.exit(FAILPOINT_EXIT)
     if config.cpus:  # before gRPC starts its threads: they inherit the main thread's affinity
         cpu = config.cpus[index % len(config.cpus)]
         try:
@@ -45,13 +67,18 @@ def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, s
             configure_logging(config.log_format, config.log_level, worker=index, pid=os.getpid()).error(
                 "worker.pin_failed", cpu=cpu, error=str(exc))
             sys.exit(PIN_FAILED)
+    watch(lifeline)  # after the pinning, which only threads started later inherit
     from .worker import run_worker
 
-    sys.exit(run_worker(config, port, index, supervisor, state_dir))
+    sys.exit(run_worker(config, port, index, supervisor, state_dir, pulse))
 
 
 def serve(config: ServerConfig) -> int:
     log = configure_logging(config.log_format, config.log_level, role="supervisor", pid=os.getpid())
+    taken = address_taken(config.host, config.port)
+    if taken:
+        log.error("bind.failed", address=config.address, error=ADDRESS_IN_USE, detail=taken)
+        return 3
     try:
         reservation, port = _reserve_port(config)
     except OSError as exc:
@@ -60,16 +87,27 @@ def serve(config: ServerConfig) -> int:
     print(f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)})",
           flush=True)
     ctx = multiprocessing.get_context("spawn")
-    state_dir = tempfile.mkdtemp(prefix="trivsel-state-")  # the last rule set that loaded, for new workers
+    state_dir = tempfile.mkdtemp(prefix="trivsel-state-")  # the last good rule set, the workers' probe sockets
+    lifeline = Lifeline(ctx)
+    watchdog = Watchdog(config.watchdog_seconds)
+    backoff = RestartBackoff()
     workers: dict[int, BaseProcess] = {}
+    spawned_at: dict[int, float] = {}
+    restart_at: dict[int, float] = {}  # dead workers' slots, waiting out their backoff
+    proven: set[int] = set()  # slots whose worker the watchdog killed after it had answered
     stopping = False
     reload_all = False
 
     def start(index: int) -> None:
-        process = ctx.Process(target=_worker_main, args=(config, port, index, os.getpid(), state_dir),
-                              name=f"trivsel-worker-{index}")
+        # From this (the main) thread only: a worker's parent-death signal fires when the thread
+        # that started it ends.
+        pulse = watchdog.pulse(ctx)
+        process = ctx.Process(target=_worker_main, name=f"trivsel-worker-{index}",
+                              args=(config, port, index, os.getpid(), state_dir, lifeline.reader, pulse))
         process.start()
         workers[index] = process
+        spawned_at[index] = time.monotonic()
+        watchdog.watch(index, pulse, spawned_at[index])
         log.info("worker.spawned", worker=index, worker_pid=process.pid)
 
     def on_stop(*_: object) -> None:
@@ -88,7 +126,6 @@ def serve(config: ServerConfig) -> int:
         start(index)
     watch = FolderWatch(config.rules) if config.watch_seconds > 0 else None
     last_poll = time.monotonic()
-    restarts: dict[int, float] = {}
     while not stopping:
         time.sleep(0.1)
         if watch is not None and time.monotonic() - last_poll >= config.watch_seconds:
@@ -101,13 +138,35 @@ def serve(config: ServerConfig) -> int:
             for process in workers.values():
                 if process.is_alive() and process.pid:
                     os.kill(process.pid, signal.SIGHUP)
+        now = time.monotonic()
+        for index, silent, answered in watchdog.silent(now):
+            process = workers[index]
+            watchdog.forget(index)
+            if process.is_alive() and not stopping:
+                log.error("worker.hung", worker=index, worker_pid=process.pid, silent_seconds=round(silent, 1),
+                          answered_before=answered, watchdog_seconds=config.watchdog_seconds)
+                process.kill()  # the death is noticed, logged and replaced below, like any other
+                if answered:
+                    proven.add(index)
         for index, process in list(workers.items()):
-            if not process.is_alive() and not stopping:
-                log.error("worker.died", worker=index, exitcode=process.exitcode)
-                if time.monotonic() - restarts.get(index, 0.0) < RESTART_BACKOFF:
-                    continue
-                restarts[index] = time.monotonic()
-                start(index)
+            if stopping:
+                break
+            if index in restart_at:
+                if now >= restart_at[index]:
+                    del restart_at[index]
+                    start(index)
+                continue
+            if not process.is_alive():
+                watchdog.forget(index)
+                uptime = now - spawned_at[index]
+                delay = backoff.after_death(index, uptime, proven=index in proven)
+                proven.discard(index)
+                log.error("worker.died", worker=index, worker_pid=process.pid, exitcode=process.exitcode,
+                          uptime_seconds=round(uptime, 1), restart_in_seconds=delay)
+                if delay > 0:
+                    restart_at[index] = now + delay
+                else:
+                    start(index)
     log.info("stopping", workers=len(workers))
     for process in workers.values():
         if process.is_alive() and process.pid:
@@ -120,6 +179,7 @@ def serve(config: ServerConfig) -> int:
             process.kill()
             process.join()
     reservation.close()
+    lifeline.close()
     shutil.rmtree(state_dir, ignore_errors=True)
     log.info("stopped")
     return 0

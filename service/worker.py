@@ -26,6 +26,7 @@ from .logs import configure_logging
 from .memory import tune_allocator
 from .servicer import RecommenderService, generic_handler
 from .state import LOADED, REFUSED, RuleSetHolder
+from .watchdog import Heartbeat, Pulse
 from trivsel.v1 import recommender_pb2 as pb
 
 __all__ = ["run_worker", "server_options", "SERVICE_NAME"]
@@ -52,12 +53,14 @@ def _credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
     return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
 
 
-def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0, state_dir: str = "") -> int:
+def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0, state_dir: str = "",
+               pulse: Pulse | None = None) -> int:
     """Serve until SIGTERM; returns the exit code.
 
     ``supervisor`` is the pid to tell after a Reload call (so the siblings reload too); ``state_dir``
     is where the last rule set that loaded is kept, so a worker started while the folder is broken
-    still serves the version its siblings serve.
+    still serves the version its siblings serve. ``pulse`` is where this worker reports that it
+    still answers (service/watchdog.py); None: nobody is watching.
     """
     # Signals first: the supervisor may send SIGHUP (a rules change) while this worker is starting,
     # and SIGHUP's default action would end the process.
@@ -119,7 +122,10 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
     if bound == 0:
         log.error("bind.failed", address=target)
         return 3
+    heartbeat = Heartbeat.attach(server, pulse, state_dir, index, log)  # its private port: before start
     server.start()
+    if heartbeat is not None:
+        heartbeat.start()
     log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None,
              cpus=sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None, **allocator)
     while not stop.is_set():
