@@ -14,7 +14,8 @@ from typing import Iterable
 from engine import Profile
 from engine.description import Description
 from engine.whatif import Change, WhatIfResult
-from engine.result import Recommendation, Result
+from engine.result import MustActItem, Recommendation, Result
+from engine.strengths import KEEP
 from engine.templates import format_number
 from service.escape import escape
 
@@ -28,13 +29,19 @@ _WORDS = {
            "warnings": "Warnings", "none": "No recommendations.", "score": "score", "effort": "effort",
            "evidence": "Evidence", "dimensions": "Dimensions", "interventions": "Interventions",
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
-           "intervention": "Intervention", "level": "Prevention"},
+           "intervention": "Intervention", "level": "Prevention",
+           "must_act": "Must act (the law requires it; not counted in the list below)",
+           "basis": "Legal basis", "found": "Found", "ranked": "Recommended", "strengths": "Strengths to keep",
+           "next": "Next measurement"},
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
            "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "indsats",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
            "bands": "bånd", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
-           "intervention": "Indsats", "level": "Forebyggelse"},
+           "intervention": "Indsats", "level": "Forebyggelse",
+           "must_act": "Skal handles (loven kræver det; tæller ikke med i listen nedenfor)",
+           "basis": "Retsgrundlag", "found": "Fundet", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
+           "next": "Næste måling"},
 }
 PREVENTION_WORDS = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
                     "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
@@ -65,7 +72,26 @@ def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
     head = (f"{rec.rank}. {rec.title or rec.intervention_id}  [{rec.intervention_id}]")
     meta = (f"   {w['score']} {format_number(rec.score, lang)} · {PREVENTION_WORDS[lang][rec.prevention]} · "
             f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}")
-    lines = [head, meta]
+    return [head, meta, *_body(rec, lang, cols)]
+
+
+def _must_act(item: MustActItem, lang: str, cols: int) -> list[str]:
+    """A must-act entry: the hazards found and their legal basis first, then the action as usual."""
+    w = _WORDS[lang]
+    lines = [f"!{item.rank}. {item.title or item.intervention_id}  [{item.intervention_id}]"]
+    lines += _wrap(f"{w['found']}: " + "; ".join(h.title or h.id for h in item.hazards) +
+                   f" · {PREVENTION_WORDS[lang][item.prevention]} · IGLO {'/'.join(item.iglo)} · "
+                   f"{w['effort']} {_EFFORT[lang][item.effort]}", "   ", cols)
+    for hazard in item.hazards:
+        if hazard.legal_basis:
+            lines += _wrap(f"{w['basis']}: {hazard.legal_basis}", "   ", cols)
+    return lines + _body(item, lang, cols)
+
+
+def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
+    """Description, reasons, plan and evidence: the same for a recommendation and a must-act item."""
+    w = _WORDS[lang]
+    lines: list[str] = []
     if rec.description:
         lines += _wrap(rec.description, "   ", cols)
     if rec.because:
@@ -119,13 +145,31 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
         lines.append(title)
     lines.append(f"{w['rules']}: {info.id} {info.version} ({info.fingerprint})")
     lines.append("")
+    if result.must_act:
+        lines.append(w["must_act"] + ":")
+        lines += [f"  !{m.rank}  {m.title or m.intervention_id} — " + "; ".join(h.title or h.id for h in m.hazards)
+                  for m in result.must_act]
+        lines.append("")
+        if result.recommendations:
+            lines.append(w["ranked"] + ":")
     if not result.recommendations:
         lines.append(w["none"])
     else:
         lines += _summary(result) + [""]
+    for item in result.must_act:
+        lines += _must_act(item, lang, cols)
+        lines.append("")
     for rec in result.recommendations:
         lines += _recommendation(rec, lang, cols)
         lines.append("")
+    if result.strengths:
+        lines.append(f"{w['strengths']}:")
+        for strength in result.strengths:
+            lines += _wrap(f"+ {strength.text}", "  ", cols)
+        lines += _wrap(KEEP.get(lang), "  ", cols)
+        lines.append("")
+    if result.next_measurement:
+        lines += [f"{w['next']}: {result.next_measurement}", ""]
     if result.missing:
         lines += _wrap(f"{w['missing']}: {', '.join(result.missing)} ({len(result.unevaluable_rules)} "
                        f"{w['unevaluable']})", "", cols)

@@ -106,7 +106,8 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
     evaluated = [o for o in outcomes if o.result is not None]
     counts: dict[str, list[str]] = {}
     for outcome in evaluated:
-        for ident in outcome.result.ids:  # type: ignore[union-attr]
+        result = outcome.result
+        for ident in (*result.must_act_ids, *result.ids):  # type: ignore[union-attr]
             counts.setdefault(ident, []).append(outcome.department_id)
     total = len(evaluated)
     needs = []

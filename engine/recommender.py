@@ -7,11 +7,12 @@ once, so the per-call path only matches, scores and renders.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
-from .conditions import predicate
+from .grading import counting_factor
 from .build import build_matcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
@@ -19,10 +20,12 @@ from .loader import load_ruleset
 from .model import LANGUAGES, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
-from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
+from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
+                     StrengthView, Warning)
+from .strengths import next_measurement, strengths
 from .whatif import Change, WhatIfResult, apply_changes, compare
 
-__all__ = ["Options", "Recommender", "Evaluation", "SummaryKey"]
+__all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey"]
 
 SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool, bool]
 """(keys present, fired rules that look at a missing dimension, notices, low competence, nothing ranked)"""
@@ -47,9 +50,20 @@ class Options:
             raise ValueError("top must be between 1 and 100")
 
 
+class MustActCandidate(NamedTuple):
+    """An intervention a fired rule puts in the must-act part: the hazards found (most severe
+    first), the most severe one's severity, and the strength (1 + intensity) of its strongest rule."""
+
+    intervention_id: str
+    severity: int
+    strength: float
+    hazards: tuple[str, ...]
+
+
 class Evaluation(NamedTuple):
     """The language-independent outcome of matching and ranking (what-if and explain reuse it).
 
+    ``ranked`` holds every candidate but those in ``must_act``, which stand apart in severity order.
     A NamedTuple, not a frozen dataclass: one is made per profile, and a frozen dataclass's
     ``__init__`` costs three times as much (immutable either way)."""
 
@@ -58,6 +72,7 @@ class Evaluation(NamedTuple):
     ranked: tuple[Candidate, ...]
     low_competence: bool
     scores: Scores
+    must_act: tuple[MustActCandidate, ...] = ()
 
 
 class Recommender:
@@ -68,7 +83,7 @@ class Recommender:
         keys = short_keys(list(ruleset.dimensions))
         self._fact = FactWriter(keys)
         policy = ruleset.ranking.low_competence
-        self._policy = predicate(policy.condition) if policy else None
+        self._policy = counting_factor(policy.condition) if policy else None  # graded, like a rule
         order_of = {d: i for i, d in enumerate(ruleset.dimensions)}
         self._used = tuple(sorted(ruleset.used_dimensions, key=order_of.__getitem__))
         self._plans = {(i.id, lang): PlanView(i.plan.goal.get(lang), i.plan.owner.get(lang),
@@ -84,6 +99,11 @@ class Recommender:
         self._scorer = Scorer(ruleset)
         self._checker = ProfileChecker(ruleset)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
+        self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
+        self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
+        self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
+                                                       ruleset.sources[h.source].citation)
+                              for h in ruleset.hazards.values() for lang in LANGUAGES}
         self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions) for rule in ruleset.rules)
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
                                                    ruleset.sources[s].grade) for s in i.evidence)
@@ -147,18 +167,46 @@ class Recommender:
     def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:
         """The evaluation of a checked profile whose rules ``fired``: policy, scores and order."""
         values = checked.values
-        low_competence = bool(self._policy and self._policy(values))
-        scores = self._scorer.score(fired, values, low_competence)
-        ranked = order(scores.candidates, self.ruleset, low_competence)
-        return Evaluation(checked, fired, tuple(ranked), low_competence, scores)
+        low_competence = bool(self._policy and self._policy(values, checked.profile.respondents) > 0.0)
+        scores = self._scorer.score(fired, values, low_competence, checked.profile.respondents)
+        strengths = scores.strengths
+        fired = tuple(i for i in fired if i in strengths)  # matched and counting (engine/grading.py)
+        must_rules = self._must_act_rules
+        acting = [i for i in fired if i in must_rules] if must_rules else None
+        if not acting:
+            return Evaluation(checked, fired, tuple(order(scores.candidates, self.ruleset, low_competence)),
+                              low_competence, scores)
+        must_act = self._must_act(acting, scores.strengths)
+        taken = {m.intervention_id for m in must_act}
+        rest = {ident: c for ident, c in scores.candidates.items() if ident not in taken}
+        return Evaluation(checked, fired, tuple(order(rest, self.ruleset, low_competence)), low_competence, scores,
+                          must_act)
+
+    def _must_act(self, acting: Sequence[int], strengths: Mapping[int, float]) -> tuple[MustActCandidate, ...]:
+        """One item per intervention, in severity order: most severe hazard, then the strongest
+        finding (how far past its thresholds), then the intervention's id."""
+        hazards = self.ruleset.hazards
+        found: dict[str, tuple[set[str], float]] = {}
+        for index in acting:
+            spec = self._must_act_rules[index]
+            named, strength = found.get(spec.intervention, (set(), 0.0))
+            named.add(spec.hazard)
+            found[spec.intervention] = (named, max(strength, strengths[index]))
+        items = []
+        for ident, (named, strength) in found.items():
+            ordered = tuple(sorted(named, key=lambda h: (-hazards[h].severity, h)))
+            items.append(MustActCandidate(ident, hazards[ordered[0]].severity, strength, ordered))
+        return tuple(sorted(items, key=lambda m: (-m.severity, -m.strength, m.intervention_id)))
 
     def top_for(self, evaluation: Evaluation, top: int | None) -> int:
+        """How many candidates make the list: ``top`` (or the rule set's default), plus one when the
+        low-competence policy placed its first action — it adds a place and takes none."""
+        length = top if top is not None else self.ruleset.ranking.top
         policy = self.ruleset.ranking.low_competence
-        if top is not None:
-            return top
-        if evaluation.low_competence and policy is not None:
-            return min(policy.max_actions, self.ruleset.ranking.top)
-        return self.ruleset.ranking.top
+        if (evaluation.low_competence and policy is not None and evaluation.ranked
+                and evaluation.ranked[0].intervention_id == policy.first):
+            return length + 1
+        return length
 
     def recommend(self, profile: Profile, options: Options = Options()) -> Result:
         """Evaluate one profile; raises :class:`engine.profile.ProfileError` for a refused profile."""
@@ -179,17 +227,56 @@ class Recommender:
     def render(self, evaluation: Evaluation, options: Options) -> Result:
         """The answer for an evaluation, in the requested language and detail."""
         lang = options.language
-        numbers = Numbers(evaluation.checked.values, lang) if options.detail == DETAIL_FULL else None
+        numbers = self.numbers(evaluation, lang) if options.detail == DETAIL_FULL else None
         recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers)
                                 for rank, c in enumerate(self.chosen(evaluation, options.top), start=1))
+        must_act = tuple(self.must_act_item(m, rank, evaluation.scores, numbers, lang)
+                         for rank, m in enumerate(evaluation.must_act, start=1))
         missing, unevaluable, warnings = self.summary(evaluation, lang)
         fired = self.rule_ids(evaluation.fired)
         if options.detail == DETAIL_IDS:  # ids, scores and ranks: no rule lists either
             fired, unevaluable = (), ()
+        kept = self.strengths(evaluation, numbers) if numbers is not None else ()
         return Result(evaluation.checked.profile.department.id, lang, recommendations, missing, warnings,
-                      self.ruleset.info, fired, unevaluable, len(evaluation.ranked))
+                      self.ruleset.info, fired, unevaluable, len(evaluation.ranked), must_act, kept,
+                      self.next_measurement(evaluation))
+
+    def strengths(self, evaluation: Evaluation, numbers: Numbers) -> tuple[StrengthView, ...]:
+        return tuple(StrengthView(*s) for s in strengths(self.ruleset, evaluation.checked.values, numbers))
+
+    def next_measurement(self, evaluation: Evaluation) -> str:
+        """When nothing needs acting on: the date to measure again (keep what works until then)."""
+        if evaluation.ranked or evaluation.must_act:
+            return ""
+        measured = evaluation.checked.profile.measured_on
+        when = next_measurement(measured if isinstance(measured, _dt.date) else None,
+                                self.ruleset.remeasure_months)
+        return when.isoformat() if when else ""
+
+    def must_act_item(self, m: MustActCandidate, rank: int, scores: Scores, numbers: Numbers | None,
+                      language: str) -> MustActItem:
+        """One must-act entry; ``numbers`` is None for the ids-only detail level (no texts, no reasons)."""
+        item = self.ruleset.interventions[m.intervention_id]
+        if numbers is None:
+            return MustActItem(item.id, rank, m.severity, tuple(HazardView(h, "", self.ruleset.hazards[h].severity, "",
+                                                                           "") for h in m.hazards),
+                               "", "", item.prevention, item.iglo, item.effort, item.time_to_effect, None, (), ())
+        explainers = self._explainers
+        because = tuple(explainers[i].reason(points, numbers) for i, points in self._scorer.contributions(item.id, scores))
+        return MustActItem(item.id, rank, m.severity, tuple(self._hazard_views[(h, language)] for h in m.hazards),
+                           item.title.get(language), item.description.get(language), item.prevention, item.iglo,
+                           item.effort, item.time_to_effect, self._plans[(item.id, language)],
+                           self._evidence[item.id], because)
 
     # --- the parts of an answer, also used by renderers outside the engine (service/wire.py) -------
+    def numbers(self, evaluation: Evaluation, language: str) -> Numbers:
+        """The answer's values as its texts show them: negative acts as shares of the respondents,
+        and not at all (only "at least one respondent") below the rule set's minimum of answers."""
+        checked = evaluation.checked
+        minimum = self.ruleset.min_answers_for_shares
+        hidden = self._act_shares if checked.profile.respondents < minimum else frozenset()
+        return Numbers(checked.values, language, self._act_shares, hidden, minimum)
+
     def chosen(self, evaluation: Evaluation, top: int | None) -> tuple[Candidate, ...]:
         """The candidates that make the list."""
         return evaluation.ranked[:self.top_for(evaluation, top)]
@@ -213,7 +300,8 @@ class Recommender:
         _, affected, affected_set = self._gaps(present)
         fired = evaluation.fired
         blocked = tuple([i for i in fired if i in affected_set]) if affected and fired else ()
-        return present, blocked, evaluation.checked.notices, evaluation.low_competence, not evaluation.ranked
+        return (present, blocked, evaluation.checked.notices, evaluation.low_competence,
+                not (evaluation.ranked or evaluation.must_act))
 
     def summary(self, evaluation: Evaluation, language: str, key: SummaryKey | None = None
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]:
@@ -275,11 +363,15 @@ class Recommender:
             policy = self.ruleset.ranking.low_competence
             assert policy is not None
             notices.append(Notice("low-competence", Text(
-                "Arbejdsmiljøkompetencen er lav: byg først processen op, og hold handlingerne få og enkle.",
-                "Work-environment competence is low: build the process first, and keep the actions few "
-                "and simple.")))
-        if not evaluation.ranked:
-            notices.append(Notice("nothing-fired", Text(
-                "Ingen regler gav anledning til en anbefaling for denne profil.",
-                "No rule led to a recommendation for this profile.")))
+                "Arbejdsmiljøkompetencen er lav: begynd med at bygge processen op, og vælg den enkleste af "
+                "handlinger, der vejer lige tungt. De alvorligste risici står stadig øverst.",
+                "Work-environment competence is low: start by building the process, and choose the "
+                "simpler of actions that weigh the same. The most serious risks still come first.")))
+        if not evaluation.ranked and not evaluation.must_act:
+            months = self.ruleset.remeasure_months
+            notices.append(Notice("keep-what-works", Text(
+                f"Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} "
+                "måneder.",
+                f"Nothing needs acting on now. Keep what works (see the strengths), and measure again in "
+                f"{months} months.")))
         return notices

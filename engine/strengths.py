@@ -1,0 +1,114 @@
+"""What is clearly good in a department, and should be kept (docs/RANKING.md, "strengths").
+
+NFA's advice is to start from what works. So every answer names the department's strengths
+beside what needs to change — and a department with nothing to act on gets its strengths and the
+date of its next measurement rather than an empty answer.
+
+A strength must be clear, not borderline, by the same meaningful difference that grades the rules:
+
+* a **resource** lies at least the meaningful difference inside its best band (``influence`` 72 or
+  more when the top band starts at 67);
+* a **demand** lies, by the same margin, inside a band marked ``ok`` on both sides — neither too
+  much nor too little;
+* **no negative act** was reported, when the profile measured all of them;
+* **sickness absence** lies at least its meaningful difference below its reference.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Mapping, NamedTuple
+
+from .explain import Numbers
+from .model import Band, Dimension, RuleSet, Text
+from .templates import format_number
+
+__all__ = ["Strength", "strengths", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP"]
+
+NO_NEGATIVE_ACTS = "no-negative-acts"
+"""The pseudo-dimension of the strength "no negative act reported"."""
+
+_RESOURCE = Text("{name}: tydeligt et godt niveau ({value}, {band}) – en ressource at bevare.",
+                 "{name}: clearly good ({value}, {band}) – a resource to keep.")
+_DEMAND = Text("{name}: i balance ({value}, {band}) – hverken for meget eller for lidt.",
+               "{name}: in balance ({value}, {band}) – neither too much nor too little.")
+KEEP = Text("Hold fast i det, der virker: tal i gruppen om, hvad der skaber styrkerne, og værn om dem, når "
+            "arbejdet ændrer sig.",
+            "Keep what works: talk in the team about what creates these strengths, and protect them when the "
+            "work changes.")
+"""The advice that goes with the strengths, once per answer."""
+_NONE_REPORTED = Text("Ingen har rapporteret mobning, seksuel chikane, vold eller trusler. Bevar den kultur, og "
+                      "sørg for, at alle ved, hvordan man melder en krænkelse, hvis det skulle ske.",
+                      "No one reported bullying, sexual harassment, violence or threats. Keep that culture, and "
+                      "make sure everyone knows how to report an offensive act should one happen.")
+_BELOW_REFERENCE = Text("{name}: {value} %, tydeligt under referencen på {reference} %.",
+                        "{name}: {value}%, clearly below the reference of {reference}%.")
+_NEGATIVE_ACTS = ("bullying", "sexual_harassment", "violence", "threats")
+
+
+class Strength(NamedTuple):
+    """One clearly good finding, with a sentence saying what it is and to keep it."""
+
+    dimension: str
+    value: float | None
+    band: str
+    text: str
+
+
+def _best_band(dim: Dimension) -> Band | None:
+    """A resource's best band: the top one, if it is marked ``ok``."""
+    top = dim.bands[-1] if dim.bands else None
+    return top if top is not None and top.risk == "ok" else None
+
+
+def _clearly_inside(band: Band, value: float, margin: float) -> bool:
+    return ((band.low is None or value >= band.low + margin) and
+            (band.high is None or value <= band.high - margin))
+
+
+def strengths(ruleset: RuleSet, values: Mapping[str, float], numbers: Numbers) -> tuple[Strength, ...]:
+    """The strengths in ``values``, in catalogue order, worded in ``numbers.language``."""
+    lang = numbers.language
+    out: list[Strength] = []
+    for ident, dim in ruleset.dimensions.items():
+        value = values.get(ident)
+        if value is None or dim.share:
+            continue
+        name = dim.name.get(lang)
+        band = dim.band_of(value)
+        if band is None:
+            continue
+        label = band.label.get(lang)
+        shown = format_number(value, lang)
+        if dim.group == "resource":
+            best = _best_band(dim)
+            if best is not None and band is best and _clearly_inside(best, value, dim.meaningful_difference):
+                out.append(Strength(ident, value, band.id, _RESOURCE.get(lang).format(name=name, value=shown,
+                                                                                     band=label)))
+        elif dim.group == "demand":
+            if band.risk == "ok" and _clearly_inside(band, value, dim.meaningful_difference) and \
+                    (band.low is not None or dim.adverse == "high"):
+                out.append(Strength(ident, value, band.id, _DEMAND.get(lang).format(name=name, value=shown,
+                                                                                   band=label)))
+        elif dim.group == "signal" and dim.reference is not None and dim.adverse == "high" and \
+                dim.meaningful_difference and value <= dim.reference.value - dim.meaningful_difference:
+            out.append(Strength(ident, value, band.id, _BELOW_REFERENCE.get(lang).format(
+                name=name, value=shown, reference=format_number(dim.reference.value, lang))))
+    acts = [values.get(a) for a in _NEGATIVE_ACTS if a in ruleset.dimensions]
+    if acts and all(v is not None and v == 0 for v in acts):
+        out.append(Strength(NO_NEGATIVE_ACTS, None, "none", _NONE_REPORTED.get(lang)))
+    return tuple(out)
+
+
+def next_measurement(measured_on: _dt.date | None, months: int) -> _dt.date | None:
+    """``months`` after the measurement (the same day of the month, or the month's last day)."""
+    if measured_on is None:
+        return None
+    month = measured_on.month - 1 + months
+    year, month = measured_on.year + month // 12, month % 12 + 1
+    for day in (measured_on.day, 30, 29, 28):
+        try:
+            return _dt.date(year, month, min(day, 31))
+        except ValueError:
+            continue
+    return None  # pragma: no cover - day 28 exists in every month
