@@ -14,6 +14,7 @@ under a running size check.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -176,6 +177,16 @@ class RecommenderService(pb_grpc.RecommenderServicer):
     def _limits(self, snapshot) -> AnswerLimits:  # noqa: ANN001 - state.Snapshot
         return AnswerLimits(snapshot.renderer, self.max_message_bytes, self.max_batch)
 
+    def _admit(self, count: int, bound: int, what: str, context: grpc.ServicerContext):  # noqa: ANN202
+        """Admission (service/admission.py) for a call of more than one chunk of profiles. A call of
+        one chunk or less is not counted: it takes tens of milliseconds, like a few Recommend calls,
+        and what it builds at worst (a chunk of full answers, a few MB) is bounded by the request
+        threads building at once — while counting it would refuse the many small parallel batches
+        a bulk client sends."""
+        if count <= BATCH_CHUNK:
+            return contextlib.nullcontext()
+        return self.admission.admit(bound, what, context.time_remaining())
+
     def _too_many(self, count: int, what: str) -> RpcError:
         return bad_request(f"a call holds at most {self.max_batch} {what}, not {count}; split it",
                            [("profiles", f"{count} {what} exceed the limit of {self.max_batch}")])
@@ -214,7 +225,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             messages = request.profiles
             bound = self._limits(snapshot).check(BATCH, messages, options.detail == DETAIL_FULL, request.top)
             fields["answer_bound"] = bound
-            with self.admission.admit(bound, f"this batch of {count} profiles", context.time_remaining()):
+            with self._admit(count, bound, f"this batch of {count} profiles", context):
                 evaluate_many, render = snapshot.recommender.evaluate_many, snapshot.renderer.response
                 profile_from_proto, minimum = convert.profile_from_proto, options.min_group_size
                 guard = SizeGuard(self.max_message_bytes, "profile")
@@ -313,7 +324,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             messages = request.profiles
             bound = self._limits(snapshot).check(ORGANISATION, messages, options.detail == DETAIL_FULL, request.top)
             fields["answer_bound"] = bound
-            with self.admission.admit(bound, f"this organisation of {count} departments", context.time_remaining()):
+            with self._admit(count, bound, f"this organisation of {count} departments", context):
                 return self._organisation(snapshot, messages, options, share, context, fields)
 
     def _organisation(self, snapshot, messages, options: Options, share: float,  # noqa: ANN001
