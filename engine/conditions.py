@@ -22,7 +22,7 @@ from .problems import ERROR, WARNING
 from .suggestions import closest
 
 __all__ = ["Literal", "AllOf", "AnyOf", "Condition", "NEVER", "ResolveIssue", "resolve",
-           "literals", "holds", "intensity", "predicate", "dimensions_of", "is_monotone", "intensity_function"]
+           "literals", "holds", "matches", "intensity", "predicate", "dimensions_of", "is_monotone", "intensity_function"]
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -271,6 +271,16 @@ def holds(cond: Condition, values: Mapping[str, float]) -> bool:
     if isinstance(cond, AllOf):
         return all(holds(item, values) for item in cond.items)
     return any(holds(item, values) for item in cond.items)
+
+
+def matches(cond: Condition, values: Mapping[str, float]) -> bool:
+    """Reference form of what both matchers test: :func:`holds` with each leaf's threshold moved by
+    its margin (:meth:`Literal.matches`)."""
+    if isinstance(cond, Literal):
+        return cond.matches(values.get(cond.dimension))
+    if isinstance(cond, AllOf):
+        return all(matches(item, values) for item in cond.items)
+    return any(matches(item, values) for item in cond.items)
 
 
 def intensity(cond: Condition, values: Mapping[str, float]) -> float:

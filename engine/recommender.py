@@ -269,6 +269,11 @@ class Recommender:
                            self._evidence[item.id], because)
 
     # --- the parts of an answer, also used by renderers outside the engine (service/wire.py) -------
+    @property
+    def phrased_dimensions(self) -> frozenset[str]:
+        """The negative acts' shares: texts word them as shares of the respondents, or hide them."""
+        return self._act_shares
+
     def numbers(self, evaluation: Evaluation, language: str) -> Numbers:
         """The answer's values as its texts show them: negative acts as shares of the respondents,
         and not at all (only "at least one respondent") below the rule set's minimum of answers."""

@@ -16,7 +16,8 @@ from engine.description import Description
 from engine.model import (Band, Dimension, Intervention, Plan, Reference, RuleSetInfo, Source, Text)
 from engine.problems import Position, Problem
 from engine.profile import Department, FieldError, Profile, ProfileError
-from engine.result import (ConditionResult, EvidenceView, PlanView, Reason, Recommendation, Result, Warning)
+from engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
+                           Result, StrengthView, Warning)
 from engine.analysis import Change as SuggestedChange
 from engine.whatif import Change, RankChange, WhatIfResult
 from engine.levers import Lever, LeverReport
@@ -86,7 +87,7 @@ def _iglo(levels: tuple[str, ...]) -> list[int]:
     return [IGLO[level] for level in levels]
 
 
-def _condition(c: ConditionResult) -> pb.Condition:
+def condition_to_proto(c: ConditionResult) -> pb.Condition:
     return pb.Condition(dimension=c.dimension, op=c.op, threshold=c.threshold, threshold_high=c.threshold_high,
                         band=c.band or "", actual=c.actual, holds=c.holds, text=c.text)
 
@@ -94,7 +95,7 @@ def _condition(c: ConditionResult) -> pb.Condition:
 def _reason(r: Reason, cache: dict[int, list[pb.Condition]]) -> pb.Reason:
     conditions = cache.get(id(r.conditions))
     if conditions is None:
-        conditions = cache[id(r.conditions)] = [_condition(c) for c in r.conditions]
+        conditions = cache[id(r.conditions)] = [condition_to_proto(c) for c in r.conditions]
     return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text, conditions=conditions, points=r.points)
 
 
@@ -113,6 +114,21 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
         because=[_reason(r, cache) for r in rec.because])
 
 
+def _must_act(item: MustActItem, cache: dict[int, list[pb.Condition]]) -> pb.MustAct:
+    msg = pb.MustAct(intervention_id=item.intervention_id, rank=item.rank, title=item.title,
+                     description=item.description, prevention=PREVENTION[item.prevention], iglo=_iglo(item.iglo),
+                     effort=EFFORT[item.effort], time_to_effect=item.time_to_effect,
+                     evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade)
+                               for e in item.evidence],
+                     because=[_reason(r, cache) for r in item.because], severity=item.severity,
+                     hazards=[pb.Hazard(id=h.id, title=h.title, severity=h.severity, legal_basis=h.legal_basis,
+                                        source=h.source) for h in item.hazards])
+    if item.plan is not None:
+        p = item.plan
+        msg.plan.CopyFrom(pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks))
+    return msg
+
+
 def result_to_proto(result: Result) -> pb.RecommendResponse:
     """The message for an answer (the server's hot paths write the same bytes directly: service/wire.py)."""
     cache: dict[int, list[pb.Condition]] = {}
@@ -121,32 +137,50 @@ def result_to_proto(result: Result) -> pb.RecommendResponse:
         missing=result.missing, warnings=[pb.Warning(code=w.code, message=w.message) for w in result.warnings],
         ruleset=ruleset_info_to_proto(result.ruleset), department_id=result.department_id,
         language=result.language, fired_rules=result.fired_rules, unevaluable_rules=result.unevaluable_rules,
-        candidates=result.candidates)
+        candidates=result.candidates, must_act=[_must_act(m, cache) for m in result.must_act],
+        strengths=[pb.Strength(dimension=s.dimension, value=s.value, band=s.band, text=s.text)
+                   for s in result.strengths],
+        next_measurement=result.next_measurement)
 
 
 def _optional(msg: object, name: str) -> float | None:
     return getattr(msg, name) if msg.HasField(name) else None  # type: ignore[attr-defined]
 
 
+def _plan_back(r: pb.Recommendation | pb.MustAct) -> PlanView | None:
+    return PlanView(r.plan.goal, r.plan.owner, r.plan.evaluation, r.plan.follow_up_weeks) if r.HasField("plan") else None
+
+
+def _because_back(r: pb.Recommendation | pb.MustAct) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(b.rule_id, b.title, b.text, tuple(
+            ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
+                            c.band or None, _optional(c, "actual"), c.holds, c.text) for c in b.conditions),
+            b.points)
+        for b in r.because)
+
+
+def _evidence_back(r: pb.Recommendation | pb.MustAct) -> tuple[EvidenceView, ...]:
+    return tuple(EvidenceView(e.id, e.citation, e.url or None, e.grade) for e in r.evidence)
+
+
 def result_from_proto(msg: pb.RecommendResponse) -> Result:
-    recommendations = []
-    for r in msg.recommendations:
-        plan = (PlanView(r.plan.goal, r.plan.owner, r.plan.evaluation, r.plan.follow_up_weeks)
-                if r.HasField("plan") else None)
-        because = tuple(
-            Reason(b.rule_id, b.title, b.text, tuple(
-                ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
-                                c.band or None, _optional(c, "actual"), c.holds, c.text) for c in b.conditions),
-                b.points)
-            for b in r.because)
-        recommendations.append(Recommendation(
-            r.intervention_id, r.rank, r.score, r.title, r.description, _PREVENTION_BACK[r.prevention],
-            tuple(_IGLO_BACK[i] for i in r.iglo), _EFFORT_BACK[r.effort], r.time_to_effect, plan,
-            tuple(EvidenceView(e.id, e.citation, e.url or None, e.grade) for e in r.evidence), because))
-    return Result(msg.department_id, msg.language, tuple(recommendations), tuple(msg.missing),
+    recommendations = tuple(Recommendation(
+        r.intervention_id, r.rank, r.score, r.title, r.description, _PREVENTION_BACK[r.prevention],
+        tuple(_IGLO_BACK[i] for i in r.iglo), _EFFORT_BACK[r.effort], r.time_to_effect, _plan_back(r),
+        _evidence_back(r), _because_back(r)) for r in msg.recommendations)
+    must_act = tuple(MustActItem(
+        m.intervention_id, m.rank, m.severity,
+        tuple(HazardView(h.id, h.title, h.severity, h.legal_basis, h.source) for h in m.hazards),
+        m.title, m.description, _PREVENTION_BACK[m.prevention], tuple(_IGLO_BACK[i] for i in m.iglo),
+        _EFFORT_BACK[m.effort], m.time_to_effect, _plan_back(m), _evidence_back(m), _because_back(m))
+        for m in msg.must_act)
+    strengths = tuple(StrengthView(s.dimension, _optional(s, "value"), s.band, s.text) for s in msg.strengths)
+    return Result(msg.department_id, msg.language, recommendations, tuple(msg.missing),
                   tuple(Warning(w.code, w.message) for w in msg.warnings),
                   RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint),
-                  tuple(msg.fired_rules), tuple(msg.unevaluable_rules), msg.candidates)
+                  tuple(msg.fired_rules), tuple(msg.unevaluable_rules), msg.candidates, must_act, strengths,
+                  msg.next_measurement)
 
 
 # --- what-if -----------------------------------------------------------------------------------------
@@ -173,7 +207,8 @@ def whatif_to_proto(w: WhatIfResult) -> pb.WhatIfResponse:
                                    baseline_rank=d.baseline_rank, changed_rank=d.changed_rank,
                                    baseline_score=d.baseline_score, changed_score=d.changed_score,
                                    rules_started=d.rules_started, rules_stopped=d.rules_stopped,
-                                   rules_changed=d.rules_changed)
+                                   rules_changed=d.rules_changed, baseline_must_act=d.baseline_must_act,
+                                   changed_must_act=d.changed_must_act)
                      for d in w.differences],
         changed_scores=dict(w.changed_scores))
 
@@ -181,7 +216,8 @@ def whatif_to_proto(w: WhatIfResult) -> pb.WhatIfResponse:
 def whatif_from_proto(msg: pb.WhatIfResponse) -> WhatIfResult:
     return WhatIfResult(result_from_proto(msg.baseline), result_from_proto(msg.changed), tuple(
         RankChange(d.intervention_id, _MOVEMENT_BACK[d.movement], d.baseline_rank, d.changed_rank, d.baseline_score,
-                   d.changed_score, tuple(d.rules_started), tuple(d.rules_stopped), tuple(d.rules_changed))
+                   d.changed_score, tuple(d.rules_started), tuple(d.rules_stopped), tuple(d.rules_changed),
+                   d.baseline_must_act, d.changed_must_act)
         for d in msg.differences),
         dict(msg.changed_scores))
 
@@ -277,7 +313,7 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
 # --- explanations -----------------------------------------------------------------------------------
 def _rule_why_to_proto(w: RuleWhy) -> pb.RuleExplanation:
     return pb.RuleExplanation(
-        rule_id=w.rule_id, title=w.title, fired=w.fired, text=w.text, conditions=[_condition(c) for c in w.conditions],
+        rule_id=w.rule_id, title=w.title, fired=w.fired, text=w.text, conditions=[condition_to_proto(c) for c in w.conditions],
         changes=[pb.SuggestedChange(dimension=c.dimension, current=c.current, value=c.value, text=t)
                  for c, t in zip(w.changes, w.change_texts)],
         missing=w.missing, points=w.points)

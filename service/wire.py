@@ -151,6 +151,15 @@ class WireRenderer:
                                for item in ruleset.interventions.values() for lang in LANGUAGES
                                for full in (True, False)}
         self._rules = {}
+        shares = recommender.phrased_dimensions
+        # A rule that looks at a negative act's share words that share in its own way ("12.5% of
+        # the respondents", or "at least one respondent" in a small group): such reasons are
+        # rendered by the engine and encoded whole.
+        self._phrased = frozenset(rule.index for rule in ruleset.rules if shares.intersection(rule.dimensions))
+        self._hazards = {(h.id, lang, full): pb.Hazard(id=h.id, severity=h.severity, **(
+            dict(title=h.title.get(lang), legal_basis=h.legal_basis.get(lang),
+                 source=ruleset.sources[h.source].citation) if full else {})).SerializeToString()
+            for h in ruleset.hazards.values() for lang in LANGUAGES for full in (True, False)}
         for rule in ruleset.rules:
             explainer = recommender.explainer(rule.index)
             for lang in LANGUAGES:
@@ -191,6 +200,10 @@ class WireRenderer:
     def _rule(self, index: int, numbers: Numbers) -> bytes:
         """A reason's fields except its points: id, title, rationale and every condition."""
         head, explainer, conjunction, leaves, text_format = self._rules[(index, numbers.language)]
+        if index in self._phrased:
+            r = explainer.reason(0.0, numbers)
+            return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text,
+                             conditions=[convert.condition_to_proto(c) for c in r.conditions]).SerializeToString()
         values, utf8 = numbers.values, numbers.utf8
         if text_format is None:
             text = _text(b"\x1a", explainer.text(numbers))
@@ -221,6 +234,20 @@ class WireRenderer:
                 parts += (b"\x22", varint(len(static) + len(middle) + len(fixed_text)), static, middle, fixed_text)
         return b"".join(parts)
 
+    def _with_reasons(self, body: bytes, ident: str, evaluation: Evaluation, numbers: Numbers,
+                      rules_done: dict[int, bytes]) -> bytes:
+        """``body`` followed by the reasons (field 12 of a Recommendation or MustAct) behind ``ident``."""
+        pieces = [body]
+        for index, points in self.recommender.contributions(ident, evaluation):
+            reason = rules_done.get(index)
+            if reason is None:
+                reason = rules_done[index] = self._rule(index, numbers)
+            if points:
+                pieces += (b"\x62", varint(len(reason) + 9), reason, b"\x29", _double(points))
+            else:
+                pieces += (b"\x62", varint(len(reason)), reason)
+        return b"".join(pieces)
+
     def _names_field(self, tag: bytes, names: Sequence[str]) -> bytes:
         known = self._names
         return b"".join([tag + known[n] for n in names])
@@ -230,7 +257,7 @@ class WireRenderer:
         rec = self.recommender
         lang = options.language
         full = options.detail == DETAIL_FULL
-        numbers = Numbers(evaluation.checked.values, lang) if full else None
+        numbers = rec.numbers(evaluation, lang) if full else None
         rules_done: dict[int, bytes] = {}
         parts = []
         for rank, candidate in enumerate(rec.chosen(evaluation, options.top), start=1):
@@ -240,17 +267,21 @@ class WireRenderer:
                 body += b"\x19" + _double(candidate.score)
             body += self._interventions[(ident, lang, full)]
             if numbers is not None:
-                pieces = [body]
-                for index, points in rec.contributions(ident, evaluation):
-                    reason = rules_done.get(index)
-                    if reason is None:
-                        reason = rules_done[index] = self._rule(index, numbers)
-                    if points:
-                        pieces += (b"\x62", varint(len(reason) + 9), reason, b"\x29", _double(points))
-                    else:
-                        pieces += (b"\x62", varint(len(reason)), reason)
-                body = b"".join(pieces)
+                body = self._with_reasons(body, ident, evaluation, numbers, rules_done)
             parts.append(_len(b"\x0a", body))
+        for rank, acting in enumerate(evaluation.must_act, start=1):  # field 10: MustAct
+            ident = acting.intervention_id
+            body = b"\x0a" + self._names[ident] + b"\x10" + varint(rank) + self._interventions[(ident, lang, full)]
+            if numbers is not None:
+                body = self._with_reasons(body, ident, evaluation, numbers, rules_done)
+            body += b"\x68" + varint(acting.severity) + b"".join(
+                [_len(b"\x72", self._hazards[(h, lang, full)]) for h in acting.hazards])
+            parts.append(_len(b"\x52", body))
+        if numbers is not None:  # field 11: Strength
+            for s in rec.strengths(evaluation, numbers):
+                body = _text(b"\x0a", s.dimension) + (b"\x11" + _double(s.value) if s.value is not None else b"")
+                parts.append(_len(b"\x5a", body + _text(b"\x1a", s.band) + _text(b"\x22", s.text)))
+        parts.append(_text(b"\x62", rec.next_measurement(evaluation)))  # field 12
         key = rec.summary_key(evaluation)
         head, tail = self._summary(key, evaluation, lang)
         parts.append(head)
