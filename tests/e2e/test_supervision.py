@@ -110,15 +110,17 @@ def test_workers_die_with_their_supervisor(tmp_path: Path, short_tmp: dict[str, 
         assert again.stub().Recommend(pb.RecommendRequest(profile=PROFILE), timeout=10).recommendations
 
 
-def run_second_server(port: int) -> subprocess.CompletedProcess[str]:
+def run_second_server(port: int, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Another server on ``port``; killed after 30 s if it starts (the state directory it then leaves
+    behind is in ``env``'s TMPDIR)."""
     return subprocess.run([sys.executable, str(ROOT / "server.py"), "--address", f"127.0.0.1:{port}",
                            "--rules", str(RULES), "--workers", "1", "--log-format", "json"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=30)
+                          cwd=ROOT, capture_output=True, text=True, timeout=30, env={**os.environ, **env})
 
 
 def test_a_second_server_on_a_served_address_is_refused(tmp_path: Path, short_tmp: dict[str, str]) -> None:
     with ServerProcess(RULES, workers=1, log_dir=tmp_path, env=short_tmp) as server:
-        second = run_second_server(server.port)
+        second = run_second_server(server.port, short_tmp)
         assert second.returncode == 3, second.stderr
         assert "serving on" not in second.stdout
         assert ADDRESS_IN_USE in second.stderr and "a server answers on it" in second.stderr
@@ -127,13 +129,13 @@ def test_a_second_server_on_a_served_address_is_refused(tmp_path: Path, short_tm
         assert len(server.events("worker.spawned")) == 1
 
 
-def test_a_port_another_server_has_reserved_is_refused() -> None:
+def test_a_port_another_server_has_reserved_is_refused(short_tmp: dict[str, str]) -> None:
     # What a second server's supervisor holds while its workers are still loading their rules:
     # bound with SO_REUSEPORT, not listening. SO_REUSEPORT alone would let us share it silently.
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as reservation:
         reservation.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         reservation.bind(("127.0.0.1", 0))
-        second = run_second_server(reservation.getsockname()[1])
+        second = run_second_server(reservation.getsockname()[1], short_tmp)
     assert second.returncode == 3, second.stderr
     assert ADDRESS_IN_USE in second.stderr and "another socket is bound to it" in second.stderr
 
