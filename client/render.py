@@ -403,10 +403,12 @@ _LEVER = {
     "en": {"risk": "Total risk", "list": "the list", "title": "Levers, largest effect first",
            "none": "No dimension is outside its best band.", "stops": "rules that stop firing",
            "needed": "{n} of {m} no longer needed", "pair": "Best pair", "and": "and",
+           "resolved": "no longer a must-act item",
            "idle": "{n} other change(s) would change nothing (--all lists them)."},
     "da": {"risk": "Samlet risiko", "list": "listen", "title": "Håndtag, størst effekt først",
            "none": "Ingen dimension ligger uden for sit bedste niveau.", "stops": "regler der ikke længere udløses",
            "needed": "{n} af {m} ikke længere nødvendige", "pair": "Bedste par", "and": "og",
+           "resolved": "skal ikke længere handles på",
            "idle": "{n} andre ændringer ville ikke ændre noget (--all viser dem)."},
 }
 
@@ -426,6 +428,8 @@ def _lever_effect(lever, lang: str, listed: int) -> str:  # noqa: ANN001
     t = _LEVER[lang]
     pct = f" (−{lever.share * 100:.0f} %)" if lever.risk_before else ""
     text = f"{t['risk']} {format_number(lever.risk_before, lang)} → {format_number(lever.risk_after, lang)}{pct}"
+    if lever.must_act_resolved:
+        text += f"; {t['resolved']}: " + ", ".join(lever.must_act_resolved)
     if lever.no_longer_needed:
         text += "; " + t["needed"].format(n=len(lever.no_longer_needed), m=listed) + ": " + \
             ", ".join(lever.no_longer_needed)

@@ -157,7 +157,7 @@ def _candidates(cond: Condition, dimension: str, dim: Dimension, current: float 
         if lit.dimension != dimension:
             continue
         bounds = [lit.threshold, lit.threshold_high]
-        if lit.margin and lit.threshold is not None:
+        if lit.margin and lit.threshold is not None:  # where it is clearly past (borderline alone never fires)
             bounds.append(lit.threshold + (-lit.margin if lit.adverse == "low" else lit.margin))
         if lit.share and lit.threshold is not None:
             bounds.append(_share_needed(lit.threshold, respondents, dim))

@@ -22,7 +22,7 @@ from .problems import ERROR, WARNING
 from .suggestions import closest
 
 __all__ = ["Literal", "AllOf", "AnyOf", "Condition", "NEVER", "ResolveIssue", "resolve",
-           "literals", "holds", "matches", "intensity", "predicate", "dimensions_of", "is_monotone", "intensity_function"]
+           "literals", "holds", "intensity", "predicate", "dimensions_of", "is_monotone", "intensity_function"]
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -52,28 +52,10 @@ class Literal:
     extreme: float = 0.0
     offset: int = 0
     margin: float = 0.0
-    """The dimension's meaningful difference, for a test in the harmful direction: values this close
-    to the threshold, on either side, are borderline (engine/grading.py), so matching looks this far
-    beyond it (:meth:`matches`)."""
+    """The dimension's meaningful difference, for a test in the harmful direction: a value that is
+    past the threshold by less than this is borderline (engine/grading.py)."""
     share: bool = False
     """The dimension is a share of the respondents: graded by its confidence interval instead."""
-
-    def matches(self, value: float | None) -> bool:
-        """:meth:`holds` with the threshold moved ``margin`` towards the harmless side: what both
-        matchers test, so that borderline values reach the grading."""
-        if self.margin and self.op in _COMPARE and value is not None:
-            if self.adverse == "low":
-                return _COMPARE[self.op](value, self.threshold + self.margin)  # type: ignore[operator]
-            if self.adverse == "high":
-                return _COMPARE[self.op](value, self.threshold - self.margin)  # type: ignore[operator]
-        return self.holds(value)
-
-    @property
-    def matching_threshold(self) -> float | None:
-        """The threshold :meth:`matches` compares with."""
-        if self.margin and self.threshold is not None and self.op in _COMPARE:
-            return self.threshold + self.margin if self.adverse == "low" else self.threshold - self.margin
-        return self.threshold
 
     def holds(self, value: float | None) -> bool:
         """Whether the test is true for ``value`` (``None`` = missing)."""
@@ -273,16 +255,6 @@ def holds(cond: Condition, values: Mapping[str, float]) -> bool:
     return any(holds(item, values) for item in cond.items)
 
 
-def matches(cond: Condition, values: Mapping[str, float]) -> bool:
-    """Reference form of what both matchers test: :func:`holds` with each leaf's threshold moved by
-    its margin (:meth:`Literal.matches`)."""
-    if isinstance(cond, Literal):
-        return cond.matches(values.get(cond.dimension))
-    if isinstance(cond, AllOf):
-        return all(matches(item, values) for item in cond.items)
-    return any(matches(item, values) for item in cond.items)
-
-
 def intensity(cond: Condition, values: Mapping[str, float]) -> float:
     """How strongly a true condition holds, 0 … 1.
 
@@ -305,9 +277,7 @@ def is_monotone(lit: Literal) -> bool:
 def predicate(cond: Condition) -> Callable[[Mapping[str, float]], bool]:
     """A closure evaluating ``cond`` fast: the plain-Python matcher.
 
-    Same semantics as the durable_rules matcher: each leaf's :meth:`Literal.matches` (thresholds
-    moved by the meaningful difference, so that borderline values are graded, not lost); about 3×
-    faster than walking the tree because dispatch happens once, here.
+    Same semantics as :func:`holds`, about 3× faster because dispatch happens once, here.
     """
     if isinstance(cond, Literal):
         dim, op = cond.dimension, cond.op
@@ -316,7 +286,7 @@ def predicate(cond: Condition) -> Callable[[Mapping[str, float]], bool]:
         if op == "missing":
             return lambda v: v.get(dim) is None
         if op in _COMPARE:
-            fn, t = _COMPARE[op], cond.matching_threshold
+            fn, t = _COMPARE[op], cond.threshold
 
             def compare(v: Mapping[str, float]) -> bool:
                 x = v.get(dim)

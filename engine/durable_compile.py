@@ -134,7 +134,7 @@ def _literal(lit: Literal, keys: Mapping[str, str]) -> dict:
     if lit.op == "==":
         return {dim: lit.threshold}
     if lit.op in _OPS:
-        return {_OPS[lit.op]: {dim: lit.matching_threshold}}  # moved by the margin: see Literal.matches
+        return {_OPS[lit.op]: {dim: lit.threshold}}
     low = {("$gte" if lit.low_inclusive else "$gt"): {dim: lit.threshold}}
     high = {("$lte" if lit.high_inclusive else "$lt"): {dim: lit.threshold_high}}
     if lit.op == "between":

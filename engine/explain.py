@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .conditions import AllOf, Literal, literals
+from .grading import BORDERLINE, borderline_zone, in_zone, share_grade
 from .model import LANGUAGES, Dimension, Rule
 from .result import ConditionResult, Reason
 from .templates import format_number
@@ -24,6 +25,7 @@ _WORDS = {
     "missing": {"en": "is missing", "da": "mangler"},
 }
 MISSING = {"en": "(missing)", "da": "(mangler)"}
+BORDERLINE_WORDS = {"en": " (borderline)", "da": " (grænsetilfælde)"}
 AT_LEAST_ONE = {"en": "at least one respondent", "da": "mindst én af de svarende"}
 NONE_REPORTED = {"en": "no respondent", "da": "ingen af de svarende"}
 OF_RESPONDENTS = {"en": "{n}% of the respondents", "da": "{n} % af de svarende"}
@@ -59,10 +61,11 @@ class Numbers:
     person): their value reads "at least one respondent", in the texts and in the conditions.
     """
 
-    __slots__ = ("values", "language", "_cache", "_utf8", "explained", "phrased", "hidden", "min_answers")
+    __slots__ = ("values", "language", "_cache", "_utf8", "explained", "phrased", "hidden", "min_answers",
+                 "respondents")
 
     def __init__(self, values: Mapping[str, float], language: str, phrased: frozenset[str] = frozenset(),
-                 hidden: frozenset[str] = frozenset(), min_answers: int = 20) -> None:
+                 hidden: frozenset[str] = frozenset(), min_answers: int = 20, respondents: int = 0) -> None:
         self.values = values
         self.language = language
         self._cache: dict[str, str] = {}
@@ -71,6 +74,7 @@ class Numbers:
         self.phrased = phrased
         self.hidden = hidden
         self.min_answers = min_answers
+        self.respondents = respondents
 
     def text(self, dimension: str) -> str:
         """The value as a number ("12.5"), or the words a hidden share is shown with."""
@@ -105,21 +109,24 @@ class RuleExplainer:
     """A rule's explanation, prepared at load time for both languages.
 
     Each leaf is kept, per language, as a plain tuple — (dimension, op, threshold, threshold_high,
-    band, test, prefix, suffix, shows_value) — because an answer explains every condition of every
-    contributing rule and this loop is the hottest part of rendering.
+    band, test, prefix, suffix, shows_value, zone, share) — because an answer explains every
+    condition of every contributing rule and this loop is the hottest part of rendering. ``zone``
+    is where the test is borderline (engine/grading.py), ``share`` the literal itself when it tests
+    a share of the respondents (graded by its interval), else None.
     """
 
     def __init__(self, rule: Rule, dimensions: Mapping[str, Dimension]) -> None:
         self.rule = rule
         self._dimensions = dimensions
         self._titles = {lang: rule.title.get(lang) for lang in LANGUAGES}
+        leaves = literals(rule.condition)
         # In a rule that is one test or an 'and' of tests, every test holds once the rule fired.
         self.conjunction = isinstance(rule.condition, Literal) or (
             isinstance(rule.condition, AllOf) and all(isinstance(i, Literal) for i in rule.condition.items))
-        leaves = literals(rule.condition)
         self._leaves = {lang: tuple((lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, lit.holds)
                                     + _pieces(lit, dimensions.get(lit.dimension), lang)
-                                    + (lit.op not in ("present", "missing"),)
+                                    + (lit.op not in ("present", "missing"), borderline_zone(lit),
+                                       lit if lit.share else None)
                                     for lit in leaves)
                         for lang in LANGUAGES}
 
@@ -129,13 +136,18 @@ class RuleExplainer:
         values, text_of, hidden = numbers.values, numbers.text, numbers.hidden
         known = fired and self.conjunction
         out = []
-        for dim, op, threshold, high, band, test, prefix, suffix, shows_value in self._leaves[numbers.language]:
+        for dim, op, threshold, high, band, test, prefix, suffix, shows_value, zone, share in \
+                self._leaves[numbers.language]:
             value = values.get(dim)
             if hidden and dim in hidden and value is not None:
                 out.append(self._hidden(dim, op, threshold, high, band, test(value), numbers))
                 continue
+            near = value is not None and (in_zone(zone, value) if zone is not None else
+                                          share is not None and share_grade(share, value, numbers.respondents)
+                                          == BORDERLINE)
+            text = prefix + text_of(dim) + suffix if shows_value else prefix
             out.append(ConditionResult(dim, op, threshold, high, band, value, True if known else test(value),
-                                       prefix + text_of(dim) + suffix if shows_value else prefix))
+                                       text + BORDERLINE_WORDS[numbers.language] if near else text, near))
         return tuple(out)
 
     def _hidden(self, dim: str, op: str, threshold: float | None, high: float | None, band: str | None,

@@ -66,7 +66,8 @@ def compare_measurements(before: Profile, after: Profile, before_result: Result,
         elif bx is not None and by is not None and bx.id != by.id:
             changes.append(BandChange(ident, x, y, bx.id, by.id, _direction(dim, bx, by)))
     fired_before, fired_after = before_result.fired_rules, after_result.fired_rules
-    rec_before, rec_after = before_result.ids, after_result.ids
+    rec_before = before_result.must_act_ids + before_result.ids  # both parts: what was asked of the department
+    rec_after = after_result.must_act_ids + after_result.ids
     return FollowUp(
         before.department.id, before.measured_on.isoformat() if before.measured_on else "",
         after.measured_on.isoformat() if after.measured_on else "", tuple(changes),

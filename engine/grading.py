@@ -1,12 +1,11 @@
-"""How firmly a matched rule holds: clear, borderline, or not at all (docs/RANKING.md, "graded").
+"""How firmly a matched rule holds: clear or borderline (docs/RANKING.md, "graded").
 
-Both matchers test each leaf with its threshold moved by the dimension's meaningful difference
-(:meth:`engine.conditions.Literal.matches`), so a rule whose values lie *near* its thresholds
-reaches this module, which decides what it counts for:
+The matchers decide which rules' conditions are true, exactly as written; this module decides
+what each true condition counts for:
 
 * a test on a 0–100 scale (or another dimension with a meaningful difference *m*) is **clear**
   when the value lies at least *m* past the threshold in the harmful direction, **borderline**
-  when it lies within *m* of the threshold on either side;
+  when it lies past the threshold by less than *m* (influence 31 against "below 33");
 * a test on a share of the respondents (negative acts, stress) is **clear** when the lower bound
   of the share's 95 % Wilson interval lies past the threshold, **borderline** when only the
   share itself does — one answer in six is 16.7 %, but the interval reaches down to 3 %;
@@ -28,7 +27,8 @@ from typing import Callable, Mapping
 
 from .conditions import AllOf, Condition, Literal, literals
 
-__all__ = ["Grade", "grade_function", "counting_factor", "wilson_lower", "BORDERLINE", "CLEAR"]
+__all__ = ["Grade", "grade_function", "counting_factor", "wilson_lower", "borderline_zone", "in_zone", "share_grade",
+           "BORDERLINE", "CLEAR"]
 
 CLEAR, BORDERLINE = 1.0, 0.5
 _Z = 1.959964  # the 97.5 % normal quantile: a two-sided 95 % interval
@@ -48,8 +48,17 @@ def wilson_lower(percent: float, n: int) -> float:
     return max(0.0, (centre - spread) / (1 + z2 / n) * 100.0)
 
 
+def share_grade(lit: Literal, value: float | None, n: int) -> float:
+    """A share test's degree for ``value`` from ``n`` answers: 1 clear, ½ borderline, 0 not true."""
+    if lit.threshold is None or not lit.holds(value):
+        return 0.0
+    low = wilson_lower(value, n)  # type: ignore[arg-type]
+    clear = low >= lit.threshold if lit.op in ("<=", ">=") else low > lit.threshold
+    return CLEAR if clear else BORDERLINE
+
+
 def _leaf(lit: Literal) -> GradeFunction:
-    dim, holds, matches = lit.dimension, lit.holds, lit.matches
+    dim, holds = lit.dimension, lit.holds
     if lit.adverse is None or lit.threshold is None:
         return lambda v, n: (CLEAR, False) if holds(v.get(dim)) else (0.0, False)
     threshold, inclusive = lit.threshold, lit.op in ("<=", ">=")
@@ -69,7 +78,7 @@ def _leaf(lit: Literal) -> GradeFunction:
 
     def scaled(v: Mapping[str, float], n: int) -> Grade:
         x = v.get(dim)
-        if not matches(x):
+        if not holds(x):
             return 0.0, False
         past = sign * (x - threshold)  # type: ignore[operator]
         return (CLEAR, True) if past >= margin else (BORDERLINE, False)
@@ -101,6 +110,27 @@ def grade_function(cond: Condition) -> GradeFunction:
             supported = supported or (s and d > 0.0)
         return degree, supported
     return disjunction
+
+
+Zone = tuple[float, bool, float, bool]
+"""(low, low included, high, high included): where a leaf with a margin is borderline."""
+
+
+def borderline_zone(lit: Literal) -> Zone | None:
+    """Where a test with a meaningful difference is borderline — true, but not clearly past its
+    threshold — as an interval, for renderers that mark such values without grading whole rules.
+    None for a test without a margin (shares are graded by their interval: :func:`share_grade`)."""
+    if not lit.margin or lit.threshold is None or lit.adverse is None or lit.op not in ("<", "<=", ">", ">="):
+        return None
+    t, m = lit.threshold, lit.margin
+    if lit.adverse == "low":
+        return t - m, False, t, lit.op == "<="
+    return t, lit.op == ">=", t + m, False
+
+
+def in_zone(zone: Zone, x: float) -> bool:
+    low, low_in, high, high_in = zone
+    return (low < x or (low_in and x == low)) and (x < high or (high_in and x == high))
 
 
 def counting_factor(cond: Condition) -> Callable[[Mapping[str, float], int], float]:

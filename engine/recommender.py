@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
-from .grading import counting_factor
+from .grading import Zone, counting_factor, in_zone
 from .build import build_matcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
 from .loader import load_ruleset
-from .model import LANGUAGES, RuleSet, Text
+from .model import LANGUAGES, Dimension, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
@@ -27,8 +27,9 @@ from .whatif import Change, WhatIfResult, apply_changes, compare
 
 __all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey"]
 
-SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool, bool]
-"""(keys present, fired rules that look at a missing dimension, notices, low competence, nothing ranked)"""
+SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool, bool, tuple[str, ...]]
+"""(keys present, fired rules that look at a missing dimension, notices, low competence, nothing
+ranked, dimensions that lie just inside a harmful band)"""
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,22 @@ class Evaluation(NamedTuple):
     must_act: tuple[MustActCandidate, ...] = ()
 
 
+def _near_zones(dim: Dimension) -> tuple[Zone, ...]:
+    """Where ``dim`` lies inside a harmful band by less than its meaningful difference: the values a
+    rule on that band would count only as borderline, and never fire on alone."""
+    if not dim.meaningful_difference:
+        return ()
+    m, zones = dim.meaningful_difference, []
+    for band in dim.bands:
+        if band.risk != "adverse":
+            continue
+        if band.high is not None and band.high < dim.maximum:  # the harmful side lies below: a low band
+            zones.append((band.high - m, False, band.high, band.high_inclusive))
+        if band.low is not None and band.low > dim.minimum:
+            zones.append((band.low, band.low_inclusive, band.low + m, False))
+    return tuple(zones)
+
+
 class Recommender:
     """Evaluates profiles against one rule set. Thread-safe; ``close`` frees the matcher."""
 
@@ -101,6 +118,7 @@ class Recommender:
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
         self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
         self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
+        self._near_zones = tuple((d.id, zones) for d in ruleset.dimensions.values() if (zones := _near_zones(d)))
         self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
                                                        ruleset.sources[h.source].citation)
                               for h in ruleset.hazards.values() for lang in LANGUAGES}
@@ -221,8 +239,9 @@ class Recommender:
         was, now = before.scores.strengths, after.scores.strengths
         moved = frozenset(self._rule_ids[i] for i in was.keys() & now.keys() if abs(was[i] - now[i]) > 1e-9)
         return compare(self.render(before, options), self.render(after, options), self.ruleset,
-                       {c.intervention_id: c.score for c in before.ranked},
-                       {c.intervention_id: c.score for c in after.ranked}, after.checked.values, moved)
+                       {c.intervention_id: c.score for c in before.scores.candidates.values()},
+                       {c.intervention_id: c.score for c in after.scores.candidates.values()}, after.checked.values,
+                       moved)
 
     def render(self, evaluation: Evaluation, options: Options) -> Result:
         """The answer for an evaluation, in the requested language and detail."""
@@ -280,7 +299,7 @@ class Recommender:
         checked = evaluation.checked
         minimum = self.ruleset.min_answers_for_shares
         hidden = self._act_shares if checked.profile.respondents < minimum else frozenset()
-        return Numbers(checked.values, language, self._act_shares, hidden, minimum)
+        return Numbers(checked.values, language, self._act_shares, hidden, minimum, checked.profile.respondents)
 
     def chosen(self, evaluation: Evaluation, top: int | None) -> tuple[Candidate, ...]:
         """The candidates that make the list."""
@@ -301,12 +320,15 @@ class Recommender:
         fired rules among those that look at a missing dimension, the check's notices, the
         low-competence flag and whether anything was ranked. Answers of one survey share few such
         keys, so summaries (and their encodings, see service/wire.py) are kept per key."""
-        present = tuple(evaluation.checked.values)
+        values = evaluation.checked.values
+        present = tuple(values)
         _, affected, affected_set = self._gaps(present)
         fired = evaluation.fired
         blocked = tuple([i for i in fired if i in affected_set]) if affected and fired else ()
+        near = tuple([dim for dim, zones in self._near_zones if dim in values and
+                      any(in_zone(zone, values[dim]) for zone in zones)])
         return (present, blocked, evaluation.checked.notices, evaluation.low_competence,
-                not (evaluation.ranked or evaluation.must_act))
+                not (evaluation.ranked or evaluation.must_act), near)
 
     def summary(self, evaluation: Evaluation, language: str, key: SummaryKey | None = None
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]:
@@ -316,13 +338,14 @@ class Recommender:
         memo = self._summaries.get((key, language))
         if memo is not None:
             return memo
-        present, blocked, notices, _, _ = key
+        present, blocked, notices, _, _, near = key
         missing, affected, _ = self._gaps(present)
         unevaluable: tuple[str, ...] = ()
         if affected:
             unevaluable = self.rule_ids([i for i in affected if i not in blocked] if blocked else affected)
         warnings = [Warning(n.code, n.text.get(language)) for n in notices]
-        warnings += [Warning(n.code, n.text.get(language)) for n in self._notices(evaluation, missing, unevaluable)]
+        warnings += [Warning(n.code, n.text.get(language))
+                     for n in self._notices(evaluation, missing, unevaluable, near)]
         memo = missing, unevaluable, tuple(warnings)
         if len(self._summaries) >= 1024:
             self._summaries.clear()
@@ -357,7 +380,7 @@ class Recommender:
         return gaps
 
     def _notices(self, evaluation: Evaluation, missing: tuple[str, ...],
-                 unevaluable: tuple[str, ...]) -> list[Notice]:
+                 unevaluable: tuple[str, ...], near: tuple[str, ...] = ()) -> list[Notice]:
         notices = []
         if missing:
             n, m = len(missing), len(unevaluable)
@@ -372,7 +395,15 @@ class Recommender:
                 "handlinger, der vejer lige tungt. De alvorligste risici står stadig øverst.",
                 "Work-environment competence is low: start by building the process, and choose the "
                 "simpler of actions that weigh the same. The most serious risks still come first.")))
-        if not evaluation.ranked and not evaluation.must_act:
+        if near:
+            dims = self.ruleset.dimensions
+            names = Text(", ".join(dims[d].name.da for d in near), ", ".join(dims[d].name.en for d in near))
+            notices.append(Notice("borderline", Text(
+                f"Tæt på en grænse (inden for den betydende forskel): {names.da}. Det er for lidt til at handle på "
+                "alene, men hold øje med det, og se det i sammenhæng med resten af målingen.",
+                f"Close to a limit (within the meaningful difference): {names.en}. Too little to act on alone, "
+                "but watch it, and read it together with the rest of the survey.")))
+        if not evaluation.ranked and not evaluation.must_act and not near:
             months = self.ruleset.remeasure_months
             notices.append(Notice("keep-what-works", Text(
                 f"Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} "

@@ -36,6 +36,9 @@ class ConditionResult(NamedTuple):
     actual: float | None
     holds: bool
     text: str
+    borderline: bool = False
+    """The value lies within the meaningful difference of the threshold (or, for a share, the
+    threshold lies inside its confidence interval): the test counts half (docs/RANKING.md)."""
 
 
 class Reason(NamedTuple):

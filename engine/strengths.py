@@ -23,7 +23,7 @@ from .explain import Numbers
 from .model import Band, Dimension, RuleSet, Text
 from .templates import format_number
 
-__all__ = ["Strength", "strengths", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP"]
+__all__ = ["Strength", "strengths", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP", "TEXTS"]
 
 NO_NEGATIVE_ACTS = "no-negative-acts"
 """The pseudo-dimension of the strength "no negative act reported"."""
@@ -44,6 +44,8 @@ _NONE_REPORTED = Text("Ingen har rapporteret mobning, seksuel chikane, vold elle
 _BELOW_REFERENCE = Text("{name}: {value} %, tydeligt under referencen på {reference} %.",
                         "{name}: {value}%, clearly below the reference of {reference}%.")
 _NEGATIVE_ACTS = ("bullying", "sexual_harassment", "violence", "threats")
+TEXTS = (_RESOURCE, _DEMAND, _NONE_REPORTED, _BELOW_REFERENCE)
+"""Every strength sentence, for renderers that bound an answer's size before building it."""
 
 
 class Strength(NamedTuple):

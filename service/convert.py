@@ -89,7 +89,7 @@ def _iglo(levels: tuple[str, ...]) -> list[int]:
 
 def condition_to_proto(c: ConditionResult) -> pb.Condition:
     return pb.Condition(dimension=c.dimension, op=c.op, threshold=c.threshold, threshold_high=c.threshold_high,
-                        band=c.band or "", actual=c.actual, holds=c.holds, text=c.text)
+                        band=c.band or "", actual=c.actual, holds=c.holds, text=c.text, borderline=c.borderline)
 
 
 def _reason(r: Reason, cache: dict[int, list[pb.Condition]]) -> pb.Reason:
@@ -155,7 +155,8 @@ def _because_back(r: pb.Recommendation | pb.MustAct) -> tuple[Reason, ...]:
     return tuple(
         Reason(b.rule_id, b.title, b.text, tuple(
             ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
-                            c.band or None, _optional(c, "actual"), c.holds, c.text) for c in b.conditions),
+                            c.band or None, _optional(c, "actual"), c.holds, c.text, c.borderline)
+            for c in b.conditions),
             b.points)
         for b in r.because)
 
@@ -353,12 +354,14 @@ def _lever_to_proto(lever: Lever) -> pb.Lever:
     return pb.Lever(dimensions=lever.dimensions, currents=lever.currents, targets=lever.targets,
                     from_bands=lever.from_bands, to_bands=lever.to_bands, risk_before=lever.risk_before,
                     risk_after=lever.risk_after, no_longer_needed=lever.no_longer_needed,
-                    still_listed=lever.still_listed, rules_stopped=lever.rules_stopped)
+                    still_listed=lever.still_listed, rules_stopped=lever.rules_stopped,
+                    must_act_resolved=lever.must_act_resolved)
 
 
 def _lever_back(m: pb.Lever) -> Lever:
     return Lever(tuple(m.dimensions), tuple(m.currents), tuple(m.targets), tuple(m.from_bands), tuple(m.to_bands),
-                 m.risk_before, m.risk_after, tuple(m.no_longer_needed), m.still_listed, tuple(m.rules_stopped))
+                 m.risk_before, m.risk_after, tuple(m.no_longer_needed), m.still_listed, tuple(m.rules_stopped),
+                 tuple(m.must_act_resolved))
 
 
 def levers_to_proto(report: LeverReport, info: RuleSetInfo) -> pb.LeversResponse:

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from engine.conditions import holds, intensity, intensity_function, literals, matches, predicate, resolve
+from engine.conditions import holds, intensity, intensity_function, predicate, resolve
 from engine.expr import And, BandTest, Between, Compare, Not, Or, Presence, parse
 from engine.synthetic import _condition, random_values
 
@@ -59,9 +59,7 @@ def test_nnf_matches_kleene_logic_on_random_conditions(ruleset) -> None:
         values = random_values(rng, few, missing_share=0.3, on_threshold_share=0.5)
         expected = kleene(expr, values, dims) is True
         assert holds(condition, values) == expected, (text, values)
-        assert predicate(condition)(values) == matches(condition, values), (text, values)
-        if not any(lit.margin for lit in literals(condition)):
-            assert matches(condition, values) == expected, (text, values)
+        assert predicate(condition)(values) == expected, (text, values)
 
 
 @pytest.mark.parametrize("text, values, fires", [
@@ -115,19 +113,3 @@ def test_compiled_intensity_equals_the_reference_on_the_bundled_rules(ruleset) -
                 assert fast(values) == pytest.approx(intensity(condition, values), abs=1e-12), (rule_id, values)
     assert checked > 1000  # the profiles make many rules fire, so intensities are really compared
 
-
-@pytest.mark.parametrize("text, value, holds_raw, matched", [
-    ("influence < 33", 32.0, True, True),
-    ("influence < 33", 35.0, False, True),    # within the meaningful difference (5) of the bound: graded
-    ("influence < 33", 38.0, False, False),   # a full meaningful difference away
-    ("quantitative_demands is high", 63.0, False, True),
-    ("quantitative_demands is high", 61.0, False, False),  # ">= 67" reaches down to 62 inclusive
-    ("bullying > 0", 0.0, False, False),      # a share: graded by its interval, never widened
-])
-def test_matching_reaches_values_near_the_bound(ruleset, text: str, value: float, holds_raw: bool,
-                                                matched: bool) -> None:
-    condition, _ = resolve(parse(text), ruleset.dimensions)
-    dim = literals(condition)[0].dimension
-    assert holds(condition, {dim: value}) is holds_raw
-    assert matches(condition, {dim: value}) is matched
-    assert predicate(condition)({dim: value}) is matched

@@ -26,7 +26,7 @@ def test_csv_example(recommender) -> None:
     assert refused.result is None and refused.bands == ()  # a small group shows nothing
     counted = {n.intervention_id: n.departments for n in org.needs}
     for need in org.needs:
-        actual = sum(1 for d in org.evaluated if need.intervention_id in d.result.ids)
+        actual = sum(1 for d in org.evaluated if need.intervention_id in d.result.ids + d.result.must_act_ids)
         assert need.departments == actual and need.share == pytest.approx(actual / 10)
         assert need.escalated == (actual / 10 >= 0.3)
         assert bool(need.reason) == need.escalated

@@ -16,11 +16,13 @@ def recommend(recommender, name: str, **options):
 
 
 def test_high_strain_example_puts_workload_and_influence_first(recommender) -> None:
+    """Workload 78 and pace 81 are the executive order's "high workload and time pressure": joint
+    prioritisation must be done (must-act), and influence over planning leads the list."""
     result = recommend(recommender, "production-high-workload.yaml")
-    top3 = result.ids[:3]
-    assert "prioritisation" in top3 and "influence-over-planning" in top3
-    for rec in result.recommendations[:3]:
-        if rec.intervention_id in ("prioritisation", "influence-over-planning"):
+    assert result.must_act_ids == ("prioritisation",)
+    assert [h.id for h in result.must_act[0].hazards] == ["workload"] and "1406" in result.must_act[0].hazards[0].legal_basis
+    assert result.ids[0] == "influence-over-planning" and "prioritisation" not in result.ids
+    for rec in (*result.must_act, *result.recommendations[:1]):
             texts = " ".join(reason.text for reason in rec.because)
             assert "78" in texts and "28" in texts  # quantitative_demands and influence, from the profile
             conditions = {(c.dimension, c.op, c.threshold, c.actual, c.holds) for r in rec.because
@@ -43,24 +45,34 @@ def test_answer_contains_everything_promised(recommender) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_negative_acts_lead_when_bullying_is_reported(recommender) -> None:
+def test_reported_negative_acts_are_must_act_items_in_severity_order(recommender) -> None:
     result = recommend(recommender, "bullying-reports.yaml")
-    assert result.ids[0] == "negative-acts-policy"
-    assert "sexual-harassment-prevention" in result.ids
+    # sexual harassment (severity 95), threats (90, answered by violence prevention), bullying (85)
+    assert result.must_act_ids == ("sexual-harassment-prevention", "violence-prevention", "negative-acts-policy")
+    assert [m.rank for m in result.must_act] == list(range(1, len(result.must_act) + 1))
+    assert not set(result.must_act_ids) & set(result.ids)  # never repeated in the list
 
 
-def test_care_unit_gets_violence_prevention(recommender) -> None:
-    assert "violence-prevention" in recommend(recommender, "care-unit-emotional-demands.yaml").ids[:3]
+def test_care_unit_gets_violence_prevention_first_whatever_the_list_length(recommender) -> None:
+    for top in (1, 3, 5):
+        result = recommend(recommender, "care-unit-emotional-demands.yaml", top=top)
+        assert result.must_act_ids[0] == "violence-prevention"
+        assert [h.id for h in result.must_act[0].hazards] == ["violence", "threats"]
+        assert len(result.recommendations) == top  # the must-act part is not counted against top
 
 
 def test_poor_collaboration_gets_cross_team_coordination(recommender) -> None:
     assert "cross-team-coordination" in recommend(recommender, "poor-collaboration.yaml").ids
 
 
-def test_healthy_department_gets_nothing(recommender) -> None:
+def test_healthy_department_gets_its_strengths_and_the_next_measurement(recommender) -> None:
     result = recommend(recommender, "healthy-department.yaml")
-    assert result.recommendations == () and result.fired_rules == () and result.missing == ()
-    assert [w.code for w in result.warnings] == ["nothing-fired"]
+    assert result.recommendations == () and result.must_act == () and result.fired_rules == ()
+    assert [w.code for w in result.warnings] == ["keep-what-works"]
+    assert result.next_measurement == "2026-04-22"  # measured 2025-04-22, twelve months on
+    kept = {s.dimension for s in result.strengths}
+    assert {"influence", "meaning", "support_colleagues", "quantitative_demands", "no-negative-acts"} <= kept
+    assert "work_environment_competence" in kept and "organisational_justice" not in kept  # 71: not clearly high
 
 
 def test_partial_profile_names_what_is_missing(recommender) -> None:
@@ -153,6 +165,7 @@ def test_kept_summaries_equal_freshly_worked_out_ones(recommender) -> None:
 
 def _summary_from_scratch(rec, evaluation, language: str) -> tuple:  # noqa: ANN001
     """The summary as its definition says, from the evaluation alone (no key, nothing kept)."""
+    from engine.grading import in_zone
     from engine.result import Warning
 
     values = evaluation.checked.values
@@ -160,8 +173,10 @@ def _summary_from_scratch(rec, evaluation, language: str) -> tuple:  # noqa: ANN
     affected = sorted(set().union(*(rec._rules_on[d] for d in missing)))  # noqa: SLF001
     unevaluable = rec.rule_ids([i for i in affected if i not in evaluation.fired])
     warnings = [Warning(n.code, n.text.get(language)) for n in evaluation.checked.notices]
+    near = tuple(d for d, zones in rec._near_zones if d in values  # noqa: SLF001
+                 and any(in_zone(z, values[d]) for z in zones))
     warnings += [Warning(n.code, n.text.get(language))
-                 for n in rec._notices(evaluation, missing, unevaluable)]  # noqa: SLF001
+                 for n in rec._notices(evaluation, missing, unevaluable, near)]  # noqa: SLF001
     return missing, unevaluable, tuple(warnings)
 
 

@@ -40,7 +40,10 @@ def test_answers_parse_to_the_same_messages(recommender) -> None:
         except ProfileError:
             continue
         expected = result_to_proto(recommender.render(evaluation, options))
-        assert pb.RecommendResponse.FromString(renderer.response(evaluation, options)) == expected
+        answer = renderer.response(evaluation, options)
+        assert pb.RecommendResponse.FromString(answer) == expected
+        bound = renderer.answer_bound(options.detail == "full", options.top or recommender.ruleset.ranking.top)
+        assert len(answer) <= bound + wire.TEXT_BYTES  # the size bound limits are built on holds
         checked += 1
         seen.update(part for part in ("must_act", "strengths", "next_measurement") if getattr(expected, part))
         seen.update(("hidden",) if any("at least one respondent" in r.text or "mindst én" in r.text
