@@ -411,12 +411,26 @@ class _Builder:
         return Reference(value, label, source)
 
     # --- interventions ----------------------------------------------------------------------------
-    def build_interventions(self, sources: dict[str, Source]) -> dict[str, Intervention]:
+    def resources(self, node: YamlNode, dims: dict[str, Dimension]) -> tuple[str, ...] | None:
+        """``builds: [support_colleagues]``: resource dimensions, each known."""
+        items = self.reader.sequence(node, "builds", non_empty=True)
+        out = []
+        for item in items:
+            ident = self.reference(item, dims, "dimension", "unknown-dimension")
+            if ident is not None and dims[ident].group != "resource":
+                self.problems.append(Problem(item.position, f"'{ident}' is not a resource; an intervention builds "
+                                             "resources", "not-a-resource"))
+                ident = None
+            out.append(ident)
+        return None if not items or None in out else tuple(out)  # type: ignore[arg-type]
+
+    def build_interventions(self, sources: dict[str, Source],
+                            dims: dict[str, Dimension] | None = None) -> dict[str, Intervention]:
         out: dict[str, Intervention] = {}
         r = self.reader
         for entry in self.entries["interventions"]:
             f = r.mapping(entry.node, "an intervention", ("id", "title", "description", "prevention", "iglo",
-                                                          "effort", "time_to_effect", "plan", "evidence"))
+                                                          "effort", "time_to_effect", "plan", "evidence"), ("builds",))
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "intervention id")
@@ -428,11 +442,12 @@ class _Builder:
             iglo = self.iglo(f["iglo"]) if "iglo" in f else None
             plan = self.plan(f["plan"]) if "plan" in f else None
             evidence = self.source_list(f["evidence"], sources) if "evidence" in f else None
-            values = (ident, title, description, prevention, effort, time, iglo, plan, evidence)
+            builds = self.resources(f["builds"], dims or {}) if "builds" in f else ()
+            values = (ident, title, description, prevention, effort, time, iglo, plan, evidence, builds)
             if None in values or ident in out:
                 continue
             out[ident] = Intervention(ident, title, description, prevention, iglo, effort, time, plan,  # type: ignore
-                                      evidence, f["id"].position)  # type: ignore[arg-type]
+                                      evidence, f["id"].position, builds)  # type: ignore[arg-type]
         self.unique(self.ids("interventions"), "intervention")
         return out
 
@@ -680,7 +695,7 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     fingerprint = builder.read_files()
     sources = builder.build_sources()
     dims = builder.build_dimensions(sources)
-    interventions = builder.build_interventions(sources)
+    interventions = builder.build_interventions(sources, dims)
     hazards = builder.build_hazards(sources)
     rules = builder.build_rules(dims, interventions, sources, hazards)
     header = builder.build_header(dims, interventions)

@@ -140,6 +140,9 @@ class Intervention:
     plan: Plan
     evidence: tuple[str, ...]
     position: Position = field(default=Position(""), compare=False)
+    builds: tuple[str, ...] = ()
+    """The resources the intervention builds: where all of them are already clear strengths, it is
+    not recommended (a strength is kept, not fixed)."""
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,14 @@ _new = tuple.__new__  # Candidate(a, b) without the generated __new__'s Python f
 
 
 class Scores(NamedTuple):
-    """Every candidate's score, plus each fired rule's strength (1 + intensity), from which the
-    points of any one intervention's rules can be worked out again without keeping them all."""
+    """Every candidate's score, plus each fired rule's strength ((1 + intensity) × degree), from
+    which the points of any one intervention's rules can be worked out again without keeping them
+    all; and for each candidate the rule behind its strongest evidence (its leading finding)."""
 
     candidates: dict[str, Candidate]
     strengths: dict[int, float]
     low_competence: bool
+    leading: dict[str, int] = {}
 
 
 class Scorer:
@@ -97,6 +99,7 @@ class Scorer:
         a rule's strength is (1 + intensity) × its degree; ``strengths`` holds exactly the rules
         that count — the rules that fired."""
         best: dict[str, dict[int, float]] = {}
+        lead: dict[str, tuple[float, int]] = {}
         strengths: dict[int, float] = {}
         rules = self._rules
         for index in matched:
@@ -110,13 +113,17 @@ class Scorer:
                 per_finding = best.get(ident)
                 if per_finding is None:
                     best[ident] = {finding: evidence}
-                elif evidence > per_finding.get(finding, 0.0):
-                    per_finding[finding] = evidence
+                    lead[ident] = (evidence, index)
+                else:
+                    if evidence > per_finding.get(finding, 0.0):
+                        per_finding[finding] = evidence
+                    if evidence > lead[ident][0]:
+                        lead[ident] = (evidence, index)
         total = self._total
         candidates = {ident: _new(Candidate, (ident, _quantise(total(per.values()) if len(per) > 1
                                                                 else next(iter(per.values())))))
                       for ident, per in best.items()}
-        return Scores(candidates, strengths, low_competence)
+        return Scores(candidates, strengths, low_competence, {ident: index for ident, (_, index) in lead.items()})
 
     def contributions(self, ident: str, scores: Scores) -> list[tuple[int, float]]:
         """(rule index, points) for each fired rule behind ``ident``, largest share first.
@@ -147,14 +154,18 @@ class Scorer:
         return [(index, -negative) for negative, index in sorted([(-p, i) for i, p in points.items()])]
 
 
-def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence: bool) -> list[Candidate]:
-    """All candidates, best first, with the prevention and low-competence rules applied."""
+def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence: bool,
+          leading: Mapping[str, int] | None = None, answered: frozenset[int] = frozenset()) -> list[Candidate]:
+    """All candidates, best first, with the finding, prevention and low-competence rules applied.
+    ``answered``: the rules whose finding the must-act part already answers."""
     interventions = ruleset.interventions
     level = ruleset.prevention_rank
     # (-score, prevention level, id, candidate) tuples sort natively; ids are unique, so the
     # candidate itself is never compared
     ranked = [entry[3] for entry in sorted([(-c.score, level[c.intervention_id], c.intervention_id, c)
                                             for c in candidates.values()])]
+    if leading and (len(ranked) > 1 or answered):
+        ranked = _one_answer_per_finding(ranked, ruleset, leading, level, answered)
     policy = ruleset.ranking.low_competence
     if low_competence and policy is not None and policy.near_tie > 0:
         ranked = _simpler_first_within_near_ties(ranked, ruleset, policy.near_tie)
@@ -168,6 +179,37 @@ def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence:
         ranked.remove(pinned)
         ranked.insert(0, pinned)
     return ranked
+
+
+def _one_answer_per_finding(ranked: list[Candidate], ruleset: RuleSet, leading: Mapping[str, int],
+                            level: Mapping[str, int], answered: frozenset[int] = frozenset()) -> list[Candidate]:
+    """Few but important areas: a candidate whose leading finding looks only at dimensions that
+    better-ranked candidates already answer — or whose leading finding is one the must-act part
+    answers (``answered``: the rules that put something there) — is a second answer to the same
+    problem, and competes with a third of its score (the weight of a further finding) against
+    answers to new problems.
+
+    One pass over the score order: such a candidate waits in a queue (in score order, so in the
+    order of its reduced score too) and comes back as soon as its reduced score beats the next new
+    answer's score. Scores themselves are unchanged.
+    """
+    rules, further = ruleset.rules, ruleset.ranking.further_findings
+    covered: set[str] = set()
+    waiting: list[tuple[float, Candidate]] = []
+    out: list[Candidate] = []
+    for candidate in ranked:
+        lead = leading[candidate.intervention_id]
+        dims = rules[lead].dimensions
+        if lead in answered or (covered and covered.issuperset(dims)):
+            waiting.append((candidate.score * further, candidate))
+            continue
+        while waiting and (waiting[0][0], -level[waiting[0][1].intervention_id]) > \
+                (candidate.score, -level[candidate.intervention_id]):
+            out.append(waiting.pop(0)[1])
+        out.append(candidate)
+        covered.update(dims)
+    out.extend(c for _, c in waiting)
+    return out
 
 
 _EFFORT_RANK = {effort: n for n, effort in enumerate(EFFORTS)}

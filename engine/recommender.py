@@ -22,7 +22,7 @@ from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileErr
 from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
                      StrengthView, Warning)
-from .strengths import next_measurement, strengths
+from .strengths import clear_strength, next_measurement, strengths
 from .whatif import Change, WhatIfResult, apply_changes, compare
 
 __all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey"]
@@ -117,6 +117,7 @@ class Recommender:
         self._checker = ProfileChecker(ruleset)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
         self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
+        self._builds = {i.id: i.builds for i in ruleset.interventions.values() if i.builds}
         self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
         self._near_zones = tuple((d.id, zones) for d in ruleset.dimensions.values() if (zones := _near_zones(d)))
         self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
@@ -191,14 +192,23 @@ class Recommender:
         fired = tuple(i for i in fired if i in strengths)  # matched and counting (engine/grading.py)
         must_rules = self._must_act_rules
         acting = [i for i in fired if i in must_rules] if must_rules else None
+        kept = self._already_strong(scores.candidates, values)
         if not acting:
-            return Evaluation(checked, fired, tuple(order(scores.candidates, self.ruleset, low_competence)),
+            rest = {i: c for i, c in scores.candidates.items() if i not in kept} if kept else scores.candidates
+            return Evaluation(checked, fired, tuple(order(rest, self.ruleset, low_competence, scores.leading)),
                               low_competence, scores)
         must_act = self._must_act(acting, scores.strengths)
-        taken = {m.intervention_id for m in must_act}
+        taken = {m.intervention_id for m in must_act} | kept
         rest = {ident: c for ident, c in scores.candidates.items() if ident not in taken}
-        return Evaluation(checked, fired, tuple(order(rest, self.ruleset, low_competence)), low_competence, scores,
-                          must_act)
+        return Evaluation(checked, fired, tuple(order(rest, self.ruleset, low_competence, scores.leading,
+                                                      frozenset(acting))), low_competence, scores, must_act)
+
+    def _already_strong(self, candidates: Mapping[str, Candidate], values: Mapping[str, float]) -> set[str]:
+        """Candidates that only build resources the department already has as clear strengths
+        (colleague support where support from colleagues is 77): a strength is kept, not fixed."""
+        builds = self._builds
+        return {ident for ident in candidates if ident in builds and all(
+            d in values and clear_strength(self.ruleset.dimensions[d], values[d]) for d in builds[ident])}
 
     def _must_act(self, acting: Sequence[int], strengths: Mapping[int, float]) -> tuple[MustActCandidate, ...]:
         """One item per intervention, in severity order: most severe hazard, then the strongest

@@ -27,6 +27,7 @@ file, line, column and a suggestion. Failures say what was expected and show the
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ from .problems import ERROR, Position, Problem
 from .profile import Profile, ProfileError, profile_from_dict
 from .recommender import Options, Recommender
 from .result import Result
+from .strengths import NO_NEGATIVE_ACTS
 from .schema import Reader
 from .suggestions import closest
 from .yaml_source import YamlDocument, YamlNode, parse_yaml
@@ -48,7 +50,8 @@ __all__ = ["Expectation", "Relation", "Case", "CaseResult", "Coverage", "load_ca
            "EXPECTATIONS"]
 
 EXPECTATIONS = ("top_is", "top_n_includes", "top_set", "excludes", "ranked_above", "fires", "does_not_fire",
-                "rationale_mentions", "warnings_include", "must_act", "must_act_first")
+                "rationale_mentions", "warnings_include", "must_act", "must_act_first", "strengths_include",
+                "answer_excludes_text", "next_measurement")
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,12 @@ class _CaseReader:
                 parsed = [] if value.is_seq and not value.value else self.ids(value, interventions, "intervention")
             elif kind in ("fires", "does_not_fire"):
                 parsed = self.ids(value, rules, "rule")
+            elif kind == "strengths_include":
+                parsed = self.ids(value, [*self.ruleset.dimensions, NO_NEGATIVE_ACTS], "dimension")
+            elif kind in ("answer_excludes_text",):
+                parsed = [str(v.value) for v in (value.value if value.is_seq else (value,))]  # type: ignore[union-attr]
+            elif kind == "next_measurement":
+                parsed = str(value.value) if value.is_scalar else None
             elif kind == "warnings_include":
                 parsed = [str(v.value) for v in (value.value if value.is_seq else (value,))]  # type: ignore[union-attr]
             elif kind == "top_set":
@@ -306,6 +315,19 @@ def _check(e: Expectation, result: Result) -> str | None:
             return None
         return (f"must_act: expected {{{', '.join(sorted(value)) or 'nothing'}}}, "  # type: ignore[arg-type]
                 f"got {{{', '.join(sorted(got)) or 'nothing'}}}")
+    if kind == "strengths_include":
+        kept = {s.dimension for s in result.strengths}
+        missing = [d for d in value if d not in kept]  # type: ignore[union-attr]
+        return None if not missing else (f"strengths_include: {', '.join(missing)} not among the strengths "
+                                         f"({', '.join(sorted(kept)) or 'none'})")
+    if kind == "answer_excludes_text":
+        # everything the answer shows about the department (the rule set's version is no finding)
+        shown = json.dumps({k: v for k, v in result.to_dict().items() if k != "ruleset"}, ensure_ascii=False)
+        found = [t for t in value if t in shown]  # type: ignore[union-attr]
+        return None if not found else f"answer_excludes_text: the answer shows {', '.join(repr(t) for t in found)}"
+    if kind == "next_measurement":
+        return None if result.next_measurement == value else \
+            f"next_measurement: expected {value}, got {result.next_measurement or 'none'}"
     if kind == "must_act_first":
         got = result.must_act_ids[0] if result.must_act else "nothing"
         return None if got == value else f"must_act_first: expected {value}, got {got}"

@@ -23,7 +23,7 @@ from .explain import Numbers
 from .model import Band, Dimension, RuleSet, Text
 from .templates import format_number
 
-__all__ = ["Strength", "strengths", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP", "TEXTS"]
+__all__ = ["Strength", "strengths", "clear_strength", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP", "TEXTS"]
 
 NO_NEGATIVE_ACTS = "no-negative-acts"
 """The pseudo-dimension of the strength "no negative act reported"."""
@@ -68,6 +68,13 @@ def _clearly_inside(band: Band, value: float, margin: float) -> bool:
             (band.high is None or value <= band.high - margin))
 
 
+def clear_strength(dim: Dimension, value: float) -> bool:
+    """Whether a resource's value is a clear strength: at least its meaningful difference inside its
+    best band (an intervention that only builds such a resource is not recommended)."""
+    best = _best_band(dim) if dim.group == "resource" else None
+    return best is not None and best.contains(value) and _clearly_inside(best, value, dim.meaningful_difference)
+
+
 def strengths(ruleset: RuleSet, values: Mapping[str, float], numbers: Numbers) -> tuple[Strength, ...]:
     """The strengths in ``values``, in catalogue order, worded in ``numbers.language``."""
     lang = numbers.language
@@ -83,8 +90,7 @@ def strengths(ruleset: RuleSet, values: Mapping[str, float], numbers: Numbers) -
         label = band.label.get(lang)
         shown = format_number(value, lang)
         if dim.group == "resource":
-            best = _best_band(dim)
-            if best is not None and band is best and _clearly_inside(best, value, dim.meaningful_difference):
+            if clear_strength(dim, value):
                 out.append(Strength(ident, value, band.id, _RESOURCE.get(lang).format(name=name, value=shown,
                                                                                      band=label)))
         elif dim.group == "demand":
