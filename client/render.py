@@ -32,16 +32,20 @@ _WORDS = {
            "intervention": "Intervention", "level": "Prevention",
            "must_act": "Must act (the law requires it; not counted in the list below)",
            "basis": "Legal basis", "found": "Found", "ranked": "Recommended", "strengths": "Strengths to keep",
-           "next": "Next measurement"},
+           "next": "Next measurement",
+           "second": "² a second answer to a finding already answered above or in the must-act part: in the order "
+                     "it counts a third of its score."},
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
-           "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "indsats",
+           "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "omfang",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
            "bands": "bånd", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
            "intervention": "Indsats", "level": "Forebyggelse",
            "must_act": "Skal handles (loven kræver det; tæller ikke med i listen nedenfor)",
            "basis": "Retsgrundlag", "found": "Fundet", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
-           "next": "Næste måling"},
+           "next": "Næste måling",
+           "second": "² et andet svar på et fund, der allerede er besvaret ovenfor eller under \"skal handles\": i "
+                     "rækkefølgen tæller det med en tredjedel af sin score."},
 }
 PREVENTION_WORDS = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
                     "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
@@ -129,7 +133,8 @@ def _summary(result: Result) -> list[str]:
     w = _WORDS[lang]
     rows = [("#", w["intervention"], w["score"].capitalize(), w["level"], "IGLO", w["effort"].capitalize())]
     for rec in result.recommendations:
-        rows.append((str(rec.rank), rec.title or rec.intervention_id, format_number(rec.score, lang),
+        rows.append((str(rec.rank), (rec.title or rec.intervention_id) + (" ²" if rec.second_answer else ""),
+                     format_number(rec.score, lang),
                      PREVENTION_WORDS[lang][rec.prevention], "/".join(rec.iglo), _EFFORT[lang][rec.effort]))
     return _table(rows)
 
@@ -155,7 +160,10 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
     if not result.recommendations:
         lines.append(w["none"])
     else:
-        lines += _summary(result) + [""]
+        lines += _summary(result)
+        if any(r.second_answer for r in result.recommendations):
+            lines += _wrap(w["second"], "", cols)
+        lines.append("")
     for item in result.must_act:
         lines += _must_act(item, lang, cols)
         lines.append("")

@@ -155,9 +155,11 @@ class Scorer:
 
 
 def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence: bool,
-          leading: Mapping[str, int] | None = None, answered: frozenset[int] = frozenset()) -> list[Candidate]:
+          leading: Mapping[str, int] | None = None, answered: frozenset[int] = frozenset(),
+          second: set[str] | None = None) -> list[Candidate]:
     """All candidates, best first, with the finding, prevention and low-competence rules applied.
-    ``answered``: the rules whose finding the must-act part already answers."""
+    ``answered``: the rules whose finding the must-act part already answers; ``second``, if given,
+    receives the ids of the candidates ranked as second answers."""
     interventions = ruleset.interventions
     level = ruleset.prevention_rank
     # (-score, prevention level, id, candidate) tuples sort natively; ids are unique, so the
@@ -165,7 +167,7 @@ def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence:
     ranked = [entry[3] for entry in sorted([(-c.score, level[c.intervention_id], c.intervention_id, c)
                                             for c in candidates.values()])]
     if leading and (len(ranked) > 1 or answered):
-        ranked = _one_answer_per_finding(ranked, ruleset, leading, level, answered)
+        ranked = _one_answer_per_finding(ranked, ruleset, leading, level, answered, second)
     policy = ruleset.ranking.low_competence
     if low_competence and policy is not None and policy.near_tie > 0:
         ranked = _simpler_first_within_near_ties(ranked, ruleset, policy.near_tie)
@@ -182,7 +184,8 @@ def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence:
 
 
 def _one_answer_per_finding(ranked: list[Candidate], ruleset: RuleSet, leading: Mapping[str, int],
-                            level: Mapping[str, int], answered: frozenset[int] = frozenset()) -> list[Candidate]:
+                            level: Mapping[str, int], answered: frozenset[int] = frozenset(),
+                            second: set[str] | None = None) -> list[Candidate]:
     """Few but important areas: a candidate whose leading finding looks only at dimensions that
     better-ranked candidates already answer — or whose leading finding is one the must-act part
     answers (``answered``: the rules that put something there) — is a second answer to the same
@@ -202,6 +205,8 @@ def _one_answer_per_finding(ranked: list[Candidate], ruleset: RuleSet, leading: 
         dims = rules[lead].dimensions
         if lead in answered or (covered and covered.issuperset(dims)):
             waiting.append((candidate.score * further, candidate))
+            if second is not None:
+                second.add(candidate.intervention_id)
             continue
         while waiting and (waiting[0][0], -level[waiting[0][1].intervention_id]) > \
                 (candidate.score, -level[candidate.intervention_id]):

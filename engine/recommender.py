@@ -74,6 +74,8 @@ class Evaluation(NamedTuple):
     low_competence: bool
     scores: Scores
     must_act: tuple[MustActCandidate, ...] = ()
+    second: frozenset[str] = frozenset()
+    """Candidates ranked as second answers to a finding another one (or the must-act part) answers."""
 
 
 def _near_zones(dim: Dimension) -> tuple[Zone, ...]:
@@ -193,15 +195,16 @@ class Recommender:
         must_rules = self._must_act_rules
         acting = [i for i in fired if i in must_rules] if must_rules else None
         kept = self._already_strong(scores.candidates, values)
+        second: set[str] = set()
         if not acting:
             rest = {i: c for i, c in scores.candidates.items() if i not in kept} if kept else scores.candidates
-            return Evaluation(checked, fired, tuple(order(rest, self.ruleset, low_competence, scores.leading)),
-                              low_competence, scores)
+            ranked = order(rest, self.ruleset, low_competence, scores.leading, second=second)
+            return Evaluation(checked, fired, tuple(ranked), low_competence, scores, (), frozenset(second))
         must_act = self._must_act(acting, scores.strengths)
         taken = {m.intervention_id for m in must_act} | kept
         rest = {ident: c for ident, c in scores.candidates.items() if ident not in taken}
-        return Evaluation(checked, fired, tuple(order(rest, self.ruleset, low_competence, scores.leading,
-                                                      frozenset(acting))), low_competence, scores, must_act)
+        ranked = order(rest, self.ruleset, low_competence, scores.leading, frozenset(acting), second)
+        return Evaluation(checked, fired, tuple(ranked), low_competence, scores, must_act, frozenset(second))
 
     def _already_strong(self, candidates: Mapping[str, Candidate], values: Mapping[str, float]) -> set[str]:
         """Candidates that only build resources the department already has as clear strengths
@@ -257,7 +260,8 @@ class Recommender:
         """The answer for an evaluation, in the requested language and detail."""
         lang = options.language
         numbers = self.numbers(evaluation, lang) if options.detail == DETAIL_FULL else None
-        recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers)
+        recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers, c.intervention_id
+                                                     in evaluation.second)
                                 for rank, c in enumerate(self.chosen(evaluation, options.top), start=1))
         must_act = tuple(self.must_act_item(m, rank, evaluation.scores, numbers, lang)
                          for rank, m in enumerate(evaluation.must_act, start=1))
@@ -362,18 +366,19 @@ class Recommender:
         self._summaries[(key, language)] = memo
         return memo
 
-    def _recommendation(self, c: Candidate, rank: int, scores: Scores, numbers: Numbers | None) -> Recommendation:
+    def _recommendation(self, c: Candidate, rank: int, scores: Scores, numbers: Numbers | None,
+                        second: bool = False) -> Recommendation:
         """One entry of the list; ``numbers`` is None for the ids-only detail level."""
         item = self.ruleset.interventions[c.intervention_id]
         if numbers is None:
             return Recommendation(item.id, rank, c.score, "", "", item.prevention, item.iglo, item.effort,
-                                  item.time_to_effect, None, (), ())
+                                  item.time_to_effect, None, (), (), second)
         lang = numbers.language
         explainers = self._explainers
         because = tuple(explainers[i].reason(points, numbers) for i, points in self._scorer.contributions(item.id, scores))
         return Recommendation(item.id, rank, c.score, item.title.get(lang), item.description.get(lang),
                               item.prevention, item.iglo, item.effort, item.time_to_effect,
-                              self._plans[(item.id, lang)], self._evidence[item.id], because)
+                              self._plans[(item.id, lang)], self._evidence[item.id], because, second)
 
     def _gaps(self, present: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[int]]:
         """The used dimensions missing from a profile with these keys, and the rules that look at

@@ -78,6 +78,9 @@ class Recommendation(NamedTuple):
     plan: PlanView | None
     evidence: tuple[EvidenceView, ...]
     because: tuple[Reason, ...]
+    second_answer: bool = False
+    """Its strongest finding is one a better-ranked intervention or the must-act part already
+    answers: it ranks with a third of its score (docs/RANKING.md, "One answer per finding")."""
 
 
 class HazardView(NamedTuple):

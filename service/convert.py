@@ -103,7 +103,8 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
     if rec.plan is None:
         return pb.Recommendation(intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score,
                                  prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
-                                 effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect)
+                                 effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
+                                 second_answer=rec.second_answer)
     p = rec.plan
     return pb.Recommendation(
         intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score, title=rec.title,
@@ -111,7 +112,7 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
         effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
         plan=pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks),
         evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade) for e in rec.evidence],
-        because=[_reason(r, cache) for r in rec.because])
+        because=[_reason(r, cache) for r in rec.because], second_answer=rec.second_answer)
 
 
 def _must_act(item: MustActItem, cache: dict[int, list[pb.Condition]]) -> pb.MustAct:
@@ -169,7 +170,7 @@ def result_from_proto(msg: pb.RecommendResponse) -> Result:
     recommendations = tuple(Recommendation(
         r.intervention_id, r.rank, r.score, r.title, r.description, _PREVENTION_BACK[r.prevention],
         tuple(_IGLO_BACK[i] for i in r.iglo), _EFFORT_BACK[r.effort], r.time_to_effect, _plan_back(r),
-        _evidence_back(r), _because_back(r)) for r in msg.recommendations)
+        _evidence_back(r), _because_back(r), r.second_answer) for r in msg.recommendations)
     must_act = tuple(MustActItem(
         m.intervention_id, m.rank, m.severity,
         tuple(HazardView(h.id, h.title, h.severity, h.legal_basis, h.source) for h in m.hazards),

@@ -277,6 +277,8 @@ class WireRenderer:
             if candidate.score:
                 body += b"\x19" + _double(candidate.score)
             body += self._interventions[(ident, lang, full)]
+            if ident in evaluation.second:
+                body += b"\x68\x01"  # field 13: second_answer
             if numbers is not None:
                 body = self._with_reasons(body, ident, evaluation, numbers, rules_done)
             parts.append(_len(b"\x0a", body))
@@ -350,7 +352,7 @@ class WireRenderer:
                 size = FRAME + self._reason_bound(rule, lang) + 9  # the reason's frame, itself, its points
                 for recommend in rule.recommend:
                     reasons[recommend.intervention] = reasons.get(recommend.intervention, 0) + size
-        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + len(self._interventions[(ident, lang, full)])
+        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + 2 + len(self._interventions[(ident, lang, full)])
                         + reasons.get(ident, 0) + FRAME for ident in ruleset.interventions), reverse=True)
         listed = sum(items[:max(0, top)])
         # the must-act part is not counted against top: every intervention a rule can put there,
