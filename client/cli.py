@@ -22,6 +22,8 @@ from engine import Options, ProfileError, Recommender, RuleSetError, build_recom
 from engine.description import description_to_dict
 from engine.whatif import parse_change
 
+from service.escape import escape
+
 from .backend import Backend, EmbeddedBackend
 from .paths import default_rules_folder
 from .profiles import InputError, read_profile
@@ -411,7 +413,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
                      "problems": problems})
     else:
         for line in problems:
-            print(line)
+            print(escape(line))
         print(f"{outcome}: {response.ruleset.id} {response.ruleset.version} ({response.ruleset.fingerprint})")
     return EXIT_PROBLEMS if outcome == "refused" else EXIT_OK
 
@@ -437,7 +439,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         _print_json({"folder": str(folder), "ok": not errors, "problems": [p.to_dict() for p in problems]})
     else:
         for problem in problems:
-            print(problem)
+            print(escape(str(problem)))  # rule files are input: a control character in one shows as \x1b
         warnings = len(problems) - len(errors)
         summary = f"{folder}: {len(errors)} error(s), {warnings} warning(s)"
         if ruleset is not None:
@@ -447,7 +449,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def _fail(message: str, args: argparse.Namespace | None, details: list[dict] | None = None) -> int:
-    print(f"trivsel: {message}", file=sys.stderr)
+    # profiles and rule files are input: every line escaped, the lines kept
+    print("trivsel: " + "\n".join(escape(line) for line in message.split("\n")), file=sys.stderr)
     if args is not None and getattr(args, "json", False):
         _print_json({"error": message, "details": details or []})
     return EXIT_BAD_INPUT
@@ -467,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, UsageError, ValueError) as exc:
         return _fail(str(exc), args)
     except ServerError as exc:
-        print(f"trivsel: {exc}", file=sys.stderr)
+        print(f"trivsel: {escape(str(exc))}", file=sys.stderr)
         return EXIT_SERVER
     except BrokenPipeError:
         return EXIT_OK

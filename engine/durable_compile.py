@@ -196,9 +196,17 @@ def _pieces(index: int, cond: Condition, keys: Mapping[str, str]) -> list[tuple[
         return [(f"r{index}", _rule(_expression(cond, keys)), chains)]
     pieces = []
     for k, term in enumerate(dnf_terms(cond)):
-        tests = [_literal(lit, keys) for lit in term]
+        tests = [test for lit in term for test in _flat_tests(lit, keys)]
         pieces.append((f"r{index}.{k}", {"all": [{"m": {"$and": [{"__e": 1}, *tests]}}]}, 1))
     return pieces
+
+
+def _flat_tests(lit: Literal, keys: Mapping[str, str]) -> list[dict]:
+    """A literal as plain comparisons for a flat ``$and``: ``between`` (and ``is medium``) as its two
+    bounds, so a term of any number of them stays one ``$and`` node (``not between`` never reaches
+    here: :func:`_dnf` splits it into two terms)."""
+    expression = _literal(lit, keys)
+    return expression["$and"] if lit.op == "between" else [expression]
 
 
 def plan_shards(conditions: Sequence[Condition], keys: Mapping[str, str] | None = None,

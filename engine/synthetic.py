@@ -66,6 +66,10 @@ WIDE_SHAPES: dict[str, str] = {
     # 14 two-test ands: 16 and/or nodes in one durable rule, past the C core's 15
     "or-of-14-ands": " or ".join(f"({_RESOURCES[i % 10]} < 30 and {_RESOURCES[(i + 3) % 10]} < {25 + i})"
                                  for i in range(14)),
+    # sixteen ranges in one 'and' (each two comparisons, like "is medium"): 17 and-nodes written as is
+    "and-of-16-ranges": " and ".join(
+        [f"{d} between 0 and {28 + k}" for k, d in enumerate((*_RESOURCES, "horizontal_trust", "influence"))]
+        + [f"{d} between 70 and 100" for d in ("quantitative_demands", "work_pace", "role_conflicts", "work_pace")]),
     # four ors of eight tests each: 8^4 = 4,096 alternatives, the most one rule may have
     "4096-alternatives": " and ".join(
         "(" + " or ".join(f"{_RESOURCES[(j + k) % 10]} < {22 + k}" for k in range(8)) + ")" for j in range(4)),
@@ -87,7 +91,7 @@ def wide_rule_yaml(rule_id: str, when: str, intervention: str = "prioritisation"
 
 def _wide(rng: random.Random, dims: Sequence[Dimension]) -> str:
     pick = lambda: _comparison(rng, rng.choice(list(dims)), "mixed")  # noqa: E731
-    shape = rng.randrange(4)
+    shape = rng.randrange(5)
     if shape == 0:  # an and of ors: the product of the ors' sizes, up to 4^6
         return " and ".join("(" + " or ".join(pick() for _ in range(rng.randint(2, 4))) + ")"
                             for _ in range(rng.randint(2, 6)))
@@ -95,6 +99,10 @@ def _wide(rng: random.Random, dims: Sequence[Dimension]) -> str:
         return " or ".join(pick() for _ in range(rng.randint(14, 90)))
     if shape == 2:
         return " or ".join(f"({pick()} and {pick()})" for _ in range(rng.randint(10, 30)))
+    if shape == 3:  # an and of ranges, each two comparisons
+        dims_ = rng.sample(list(dims), rng.randint(14, min(20, len(dims))))
+        return " and ".join(f"{d.id} between {d.minimum:g} and {d.maximum:g}" if rng.random() < 0.5
+                            else _comparison(rng, d, "mixed") for d in dims_)
     text = pick()  # alternately nested and/or, 12–20 levels
     for level in range(rng.randint(12, 20)):
         text = f"({text} {'and' if level % 2 else 'or'} {pick()})"

@@ -42,6 +42,7 @@ class ServerConfig:
     answer_mb_in_flight: int = 0  # worst-case answer MiB those may add up to (service/admission.py); 0: 2 x max message
     admission_wait_seconds: float = 2.0  # how long a heavy call waits for room before RESOURCE_EXHAUSTED
     watchdog_seconds: float = 10.0  # replace a worker that has not answered its own health check this long; 0: off
+    max_request_mb: float = 12.0  # largest request a worker receives (10,000 full profiles: ~8.3 MiB); bounds request memory
 
     @property
     def concurrent_calls(self) -> int:
@@ -58,6 +59,10 @@ class ServerConfig:
     @property
     def max_message_bytes(self) -> int:
         return int(self.max_message_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_mb * 1024 * 1024)
 
     @property
     def host(self) -> str:
@@ -101,7 +106,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
                    help="client-certificate common names (comma-separated) allowed to call Reload (needs --client-ca)")
     p.add_argument("--max-batch", type=int, default=int(_env(env, "MAX_BATCH", 10_000)))  # type: ignore[arg-type]
     p.add_argument("--max-message-mb", type=float, default=float(_env(env, "MAX_MESSAGE_MB", 64)),  # type: ignore
-                   help="largest request or answer, in MiB (fractions allowed; default 64); batch limits follow it")
+                   help="largest answer, in MiB (fractions allowed; default 64); batch limits follow it")
+    p.add_argument("--max-request-mb", type=float, default=float(_env(env, "MAX_REQUEST_MB", 12)),  # type: ignore
+                   help="largest request, in MiB (default 12: 10,000 profiles with every dimension take about "
+                        "8.3); with the calls a worker holds at once it bounds the memory requests can take")
     p.add_argument("--grace-seconds", type=float, default=float(_env(env, "GRACE_SECONDS", 10)))  # type: ignore
     p.add_argument("--watch-seconds", type=float, default=float(_env(env, "WATCH_SECONDS", 1.0)),  # type: ignore
                    help="poll the rules folder this often (0: do not watch)")
@@ -189,8 +197,8 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
     if min(a.max_concurrent_calls, a.heavy_calls, a.answer_mb_in_flight) < 0 or a.admission_wait_seconds < 0:
         parser.error("--max-concurrent-calls, --heavy-calls, --answer-mb-in-flight and --admission-wait-seconds "
                      "cannot be negative")
-    if not 0.01 <= a.max_message_mb <= 2047:
-        parser.error("--max-message-mb must be between 0.01 and 2047 (gRPC's limit is below 2 GiB)")
+    if not 0.01 <= a.max_message_mb <= 2047 or not 0.01 <= a.max_request_mb <= 2047:
+        parser.error("--max-message-mb and --max-request-mb must be between 0.01 and 2047 (gRPC's limit is below 2 GiB)")
     path = lambda v: Path(v) if v else None  # noqa: E731
     return ServerConfig(a.address, Path(a.rules), a.workers, a.threads, a.log_format, a.log_level,
                         int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),
@@ -200,7 +208,7 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
                         watchdog_seconds=a.watchdog_seconds,
                         protect_introspection=a.protect_introspection, max_concurrent_calls=a.max_concurrent_calls,
                         heavy_calls=a.heavy_calls, answer_mb_in_flight=a.answer_mb_in_flight,
-                        admission_wait_seconds=a.admission_wait_seconds)
+                        admission_wait_seconds=a.admission_wait_seconds, max_request_mb=a.max_request_mb)
 
 
 def _ranges(cpus: Sequence[int]) -> str:

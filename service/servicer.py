@@ -42,7 +42,7 @@ from .auth import AdminCheck
 from .errors import RpcError, abort, bad_request, profile_error
 from .escape import clip, escape
 from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
-from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder
+from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, log_refusal
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
@@ -394,7 +394,9 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                                                         refused_at)
                 limits = self._limits(snapshot).advertised()
                 response.batch_limits.extend(convert.batch_limit_to_proto(limit) for limit in limits)
-                response.max_batch = max((x.max_profiles for x in limits if not x.full and x.top == ruleset.ranking.top),
+                # what every call can carry at its default detail (full) and list length: the one number
+                # a caller that reads nothing else can rely on (batch_limits has the rest)
+                response.max_batch = min((x.max_profiles for x in limits if x.full and x.top == ruleset.ranking.top),
                                          default=self.max_batch)
             settings = self.admission.settings
             response.max_message_bytes = self.max_message_bytes
@@ -425,9 +427,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         fields["outcome"] = outcome.outcome
         fields["errors"] = sum(1 for p in outcome.problems if p.is_error)
         if outcome.outcome == REFUSED:
-            for problem in outcome.problems:
-                if problem.is_error:
-                    log.warning("reload.problem", problem=str(problem))
+            log_refusal(log, outcome.problems)
         if outcome.outcome == LOADED and self.on_reloaded:
             self.on_reloaded()
         snapshot = outcome.snapshot

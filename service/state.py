@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from engine import Recommender, build_recommender, check_ruleset
 from engine.build import compile_ruleset
@@ -25,9 +25,22 @@ from engine.problems import Position, Problem
 
 from .wire import WireRenderer
 
-__all__ = ["Snapshot", "RuleSetHolder", "ReloadOutcome", "LOADED", "UNCHANGED", "REFUSED"]
+__all__ = ["Snapshot", "RuleSetHolder", "ReloadOutcome", "LOADED", "UNCHANGED", "REFUSED", "log_refusal"]
 
 LOADED, UNCHANGED, REFUSED = "loaded", "unchanged", "refused"
+MAX_LOGGED_PROBLEMS = 10
+"""Errors of a refused reload written to the log, each worker, each reload: a folder with
+thousands of problems must not flood the log (Describe and ``trivsel lint`` list them all)."""
+
+
+def log_refusal(log: Any, problems: tuple[Problem, ...]) -> None:
+    """The first :data:`MAX_LOGGED_PROBLEMS` errors of a refused reload, then how many more there are."""
+    errors = [p for p in problems if p.is_error]
+    for problem in errors[:MAX_LOGGED_PROBLEMS]:
+        log.warning("reload.problem", problem=str(problem))
+    if len(errors) > MAX_LOGGED_PROBLEMS:
+        log.warning("reload.problems_not_logged", count=len(errors) - MAX_LOGGED_PROBLEMS,
+                    see="Describe (refused_reload) or trivsel lint")
 
 
 @dataclass

@@ -25,7 +25,7 @@ from .introspection import SERVICE_NAME as REFLECTION, add_reflection
 from .logs import configure_logging
 from .memory import tune_allocator
 from .servicer import RecommenderService, generic_handler
-from .state import LOADED, REFUSED, RuleSetHolder
+from .state import LOADED, REFUSED, RuleSetHolder, log_refusal
 from .watchdog import Heartbeat, Pulse
 from trivsel.v1 import recommender_pb2 as pb
 
@@ -35,9 +35,8 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Recommender"].full_name
 
 
 def server_options(config: ServerConfig) -> list[tuple[str, int]]:
-    size = config.max_message_bytes
-    return [("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", size),
-            ("grpc.max_send_message_length", size), ("grpc.max_concurrent_streams", 256)]
+    return [("grpc.so_reuseport", 1), ("grpc.max_receive_message_length", config.max_request_bytes),
+            ("grpc.max_send_message_length", config.max_message_bytes), ("grpc.max_concurrent_streams", 256)]
 
 
 def admission_settings(config: ServerConfig) -> AdmissionSettings:
@@ -89,9 +88,7 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
         if outcome.outcome == REFUSED:
             log.warning("reload.refused", errors=sum(1 for p in outcome.problems if p.is_error),
                         fallback=outcome.fallback, **fields)
-            for problem in outcome.problems:
-                if problem.is_error:
-                    log.warning("reload.problem", problem=str(problem))
+            log_refusal(log, outcome.problems)
         else:
             log.info("reload", **fields)
         set_health(current is not None)

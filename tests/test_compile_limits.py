@@ -152,3 +152,19 @@ def test_a_rule_the_engine_refuses_is_named_at_its_position(rules_copy: Callable
     assert [p.code for p in errors] == [build_module.ENGINE_REFUSED]
     assert "'fourteen-ands'" in errors[0].message and "113" in errors[0].message
     assert errors[0].position.file.endswith("zz-wide.yaml") and errors[0].position.line == 2
+
+
+def test_a_folder_of_many_rules_stops_being_read_at_the_cap(rules_copy: Callable[..., Path]) -> None:
+    """The rule cap is counted while reading: files after the one that passes it are never parsed
+    (a 32 MiB folder of rules once took the server to 2.7 GB before it refused it)."""
+    from engine.synthetic import generate_rules_yaml
+    from engine import load_ruleset as load
+
+    text = generate_rules_yaml(1_500, load(ROOT / "rules"), 7, "plain")
+    folder = rules_copy({"themes/gen-a.yaml": text, "themes/gen-b.yaml": text.replace("generated-", "second-"),
+                         "themes/gen-c.yaml": text.replace("generated-", "third-")})
+    ruleset, problems = check_ruleset(folder)
+    assert ruleset is None
+    too_many = [p for p in problems if p.code == "too-many-rules"]
+    assert len(too_many) == 1 and too_many[0].position.file.endswith("gen-b.yaml")  # gen-c was never read
+    assert not any(p.position.file.endswith("gen-c.yaml") for p in problems)

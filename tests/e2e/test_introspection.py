@@ -90,11 +90,22 @@ def test_the_cli_escapes_what_came_from_a_profile(tmp_path: Path) -> None:
     profile = tmp_path / "evil.yaml"
     profile.write_text('department: {id: "prod-\\e]0;owned\\a", name: "Linje \\e[2J\\e[31m3"}\n'
                        "respondents: 24\nscores: {influence: 20, work_pace: 85}\n", encoding="utf-8")
-    for where in ([], ):
-        proc = trivsel("recommend", str(profile), *where)
-        assert proc.returncode == 0, proc.stderr
-        assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
-        assert "Linje \\x1b[2J\\x1b[31m3 (prod-\\x1b]0;owned\\x07)" in proc.stdout
+    proc = trivsel("recommend", str(profile))
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "Linje \\x1b[2J\\x1b[31m3 (prod-\\x1b]0;owned\\x07)" in proc.stdout
+    bad = tmp_path / "bad.yaml"  # a refused profile: its error names the bad key, escaped
+    bad.write_text('department: {id: x}\nrespondents: 24\nscores: {"influ\\e]0;pwned\\aence": 20}\n', "utf-8")
+    refused = trivsel("recommend", str(bad))
+    assert refused.returncode == 2 and "\x1b" not in refused.stderr and "\x07" not in refused.stderr
+    assert "influ\\x1b]0;pwned\\x07ence" in refused.stderr
+
+
+def test_lint_escapes_what_came_from_a_rule_file(rules_copy) -> None:
+    folder = rules_copy({"themes/evil.yaml": 'rules:\n  - id: "bad\\e[31mRED"\n'})
+    proc = trivsel("lint", str(folder))
+    assert proc.returncode == 1 and "\x1b" not in proc.stdout + proc.stderr
+    assert "bad\\x1b[31mRED" in proc.stdout
 
 
 def test_the_cli_escapes_what_came_from_a_server(tmp_path: Path) -> None:

@@ -90,7 +90,9 @@ def test_describe_advertises_limits_per_detail_level(server) -> None:
     full, ids = limits[("RecommendBatch", pb.DETAIL_FULL, 5)], limits[("RecommendBatch", pb.DETAIL_IDS, 5)]
     assert 0 < full.max_profiles < ids.max_profiles <= 10_000
     assert full.max_profiles * full.bytes_per_profile <= describe.max_message_bytes
-    assert describe.max_batch == ids.max_profiles  # the most any call may carry
+    organisation = limits[("AnalyseOrganisation", pb.DETAIL_FULL, 5)]
+    # what every call carries at its default detail and length
+    assert describe.max_batch == min(full.max_profiles, organisation.max_profiles)
     assert describe.max_heavy_calls >= 1 and describe.max_answer_bytes_in_flight >= describe.max_message_bytes
 
 
