@@ -166,11 +166,13 @@ def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence:
     # candidate itself is never compared
     ranked = [entry[3] for entry in sorted([(-c.score, level[c.intervention_id], c.intervention_id, c)
                                             for c in candidates.values()])]
+    standing = {c.intervention_id: c.score for c in ranked}
     if leading and (len(ranked) > 1 or answered):
-        ranked = _one_answer_per_finding(ranked, ruleset, leading, level, answered, second)
+        pinned = policy_first if low_competence and (policy_first := _first(ruleset)) else None
+        ranked = _one_answer_per_finding(ranked, ruleset, leading, level, answered, second, standing, pinned)
     policy = ruleset.ranking.low_competence
     if low_competence and policy is not None and policy.near_tie > 0:
-        ranked = _simpler_first_within_near_ties(ranked, ruleset, policy.near_tie)
+        ranked = _simpler_first_within_near_ties(ranked, ruleset, policy.near_tie, standing)
     if ranked and interventions[ranked[0].intervention_id].prevention != "primary":
         best_primary = next((c for c in ranked if interventions[c.intervention_id].prevention == "primary"), None)
         if best_primary is not None:
@@ -183,19 +185,30 @@ def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence:
     return ranked
 
 
+def _first(ruleset: RuleSet) -> str | None:
+    policy = ruleset.ranking.low_competence
+    return policy.first if policy is not None else None
+
+
 def _one_answer_per_finding(ranked: list[Candidate], ruleset: RuleSet, leading: Mapping[str, int],
                             level: Mapping[str, int], answered: frozenset[int] = frozenset(),
-                            second: set[str] | None = None) -> list[Candidate]:
+                            second: set[str] | None = None, standing: dict[str, float] | None = None,
+                            pinned: str | None = None) -> list[Candidate]:
     """Few but important areas: a candidate whose leading finding looks only at dimensions that
-    better-ranked candidates already answer — or whose leading finding is one the must-act part
-    answers (``answered``: the rules that put something there) — is a second answer to the same
-    problem, and competes with a third of its score (the weight of a further finding) against
-    answers to new problems.
+    better-ranked *primary* candidates already answer — or whose leading finding is one the
+    must-act part answers (``answered``: the rules that put something there) — is a second answer
+    to the same problem, and competes with a third of its score (the weight of a further finding)
+    against answers to new problems. Only a primary (workplace) measure answers a finding: an
+    individual or return-to-work measure never turns the workplace answer into a second one, and
+    itself always competes as a supplement, with a third of its score (secondary and tertiary
+    prevention supplement primary prevention, never replace it). The process the low-competence
+    policy places first (``pinned``) answers no finding.
 
     One pass over the score order: such a candidate waits in a queue (in score order, so in the
     order of its reduced score too) and comes back as soon as its reduced score beats the next new
-    answer's score. Scores themselves are unchanged.
+    answer's score. Scores themselves are unchanged; ``standing`` receives the reduced ones.
     """
+    primary = ruleset.prevention_rank
     rules, further = ruleset.rules, ruleset.ranking.further_findings
     covered: set[str] = set()
     waiting: list[tuple[float, Candidate]] = []
@@ -203,16 +216,21 @@ def _one_answer_per_finding(ranked: list[Candidate], ruleset: RuleSet, leading: 
     for candidate in ranked:
         lead = leading[candidate.intervention_id]
         dims = rules[lead].dimensions
-        if lead in answered or (covered and covered.issuperset(dims)):
+        is_primary = primary[candidate.intervention_id] == 0
+        repeats = lead in answered or (covered and covered.issuperset(dims))
+        if repeats or not is_primary:
             waiting.append((candidate.score * further, candidate))
-            if second is not None:
+            if second is not None and repeats:
                 second.add(candidate.intervention_id)
+            if standing is not None:
+                standing[candidate.intervention_id] = candidate.score * further
             continue
         while waiting and (waiting[0][0], -level[waiting[0][1].intervention_id]) > \
                 (candidate.score, -level[candidate.intervention_id]):
             out.append(waiting.pop(0)[1])
         out.append(candidate)
-        covered.update(dims)
+        if candidate.intervention_id != pinned:
+            covered.update(dims)
     out.extend(c for _, c in waiting)
     return out
 
@@ -220,21 +238,24 @@ def _one_answer_per_finding(ranked: list[Candidate], ruleset: RuleSet, leading: 
 _EFFORT_RANK = {effort: n for n, effort in enumerate(EFFORTS)}
 
 
-def _simpler_first_within_near_ties(ranked: list[Candidate], ruleset: RuleSet, near_tie: float) -> list[Candidate]:
-    """Groups of consecutive candidates whose scores lie within ``near_tie`` of the group's first,
-    each ordered by effort (low first), keeping the score order otherwise. Groups are formed from
-    the top down, so the order is deterministic."""
+def _simpler_first_within_near_ties(ranked: list[Candidate], ruleset: RuleSet, near_tie: float,
+                                    standing: Mapping[str, float] | None = None) -> list[Candidate]:
+    """Groups of consecutive candidates whose standing (their score, or the reduced score of a
+    second answer) lies within ``near_tie`` of the group's first, each ordered by effort (low
+    first), keeping the order otherwise. Groups are formed from the top down, so the order is
+    deterministic."""
     interventions = ruleset.interventions
     level = ruleset.prevention_rank
+    worth = (lambda c: standing[c.intervention_id]) if standing is not None else (lambda c: c.score)
     out: list[Candidate] = []
     start = 0
     while start < len(ranked):
         end = start + 1
-        floor = ranked[start].score * (1 - near_tie)
-        while end < len(ranked) and ranked[end].score >= floor:
+        floor = worth(ranked[start]) * (1 - near_tie)
+        while end < len(ranked) and worth(ranked[end]) >= floor and worth(ranked[end]) <= worth(ranked[start]):
             end += 1
         group = ranked[start:end]
-        group.sort(key=lambda c: (_EFFORT_RANK[interventions[c.intervention_id].effort], -c.score,
+        group.sort(key=lambda c: (_EFFORT_RANK[interventions[c.intervention_id].effort], -worth(c),
                                   level[c.intervention_id], c.intervention_id))
         out.extend(group)
         start = end

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
-from .grading import Zone, counting_factor, in_zone
+from .conditions import literals
+from .grading import counting_factor
 from .build import build_matcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
@@ -27,9 +28,8 @@ from .whatif import Change, WhatIfResult, apply_changes, compare
 
 __all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey"]
 
-SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool, bool, tuple[str, ...]]
-"""(keys present, fired rules that look at a missing dimension, notices, low competence, nothing
-ranked, dimensions that lie just inside a harmful band)"""
+SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool]
+"""(keys present, fired rules that look at a missing dimension, notices, low competence)"""
 
 
 @dataclass(frozen=True)
@@ -76,22 +76,16 @@ class Evaluation(NamedTuple):
     must_act: tuple[MustActCandidate, ...] = ()
     second: frozenset[str] = frozenset()
     """Candidates ranked as second answers to a finding another one (or the must-act part) answers."""
+    near: tuple[str, ...] = ()
+    """Dimensions of rules that matched on borderline tests alone (close to a limit), catalogue order."""
 
 
-def _near_zones(dim: Dimension) -> tuple[Zone, ...]:
-    """Where ``dim`` lies inside a harmful band by less than its meaningful difference: the values a
-    rule on that band would count only as borderline, and never fire on alone."""
-    if not dim.meaningful_difference:
-        return ()
-    m, zones = dim.meaningful_difference, []
-    for band in dim.bands:
-        if band.risk != "adverse":
-            continue
-        if band.high is not None and band.high < dim.maximum:  # the harmful side lies below: a low band
-            zones.append((band.high - m, False, band.high, band.high_inclusive))
-        if band.low is not None and band.low > dim.minimum:
-            zones.append((band.low, band.low_inclusive, band.low + m, False))
-    return tuple(zones)
+_BORDERLINE = Text("Tæt på en grænse (inden for den betydende forskel): {names}. Det er for lidt til at handle "
+                   "på alene, men hold øje med det, og se det i sammenhæng med resten af målingen.",
+                   "Close to a limit (within the meaningful difference): {names}. Too little to act on alone, "
+                   "but watch it, and read it together with the rest of the survey.")
+_KEEP = Text("Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} måneder.",
+             "Nothing needs acting on now. Keep what works (see the strengths), and measure again in {months} months.")
 
 
 class Recommender:
@@ -121,7 +115,10 @@ class Recommender:
         self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
         self._builds = {i.id: i.builds for i in ruleset.interventions.values() if i.builds}
         self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
-        self._near_zones = tuple((d.id, zones) for d in ruleset.dimensions.values() if (zones := _near_zones(d)))
+        order_of_dims = {d: n for n, d in enumerate(ruleset.dimensions)}
+        self._order_of_dims = order_of_dims
+        self._adverse_dims = tuple(tuple(dict.fromkeys(lit.dimension for lit in literals(rule.condition)
+                                                       if lit.adverse is not None)) for rule in ruleset.rules)
         self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
                                                        ruleset.sources[h.source].citation)
                               for h in ruleset.hazards.values() for lang in LANGUAGES}
@@ -191,6 +188,10 @@ class Recommender:
         low_competence = bool(self._policy and self._policy(values, checked.profile.respondents) > 0.0)
         scores = self._scorer.score(fired, values, low_competence, checked.profile.respondents)
         strengths = scores.strengths
+        near: tuple[str, ...] = ()
+        if len(strengths) < len(fired):  # matched, but resting on borderline tests only: close to a limit
+            dims = {d for i in fired if i not in strengths for d in self._adverse_dims[i]}
+            near = tuple(sorted(dims, key=self._order_of_dims.__getitem__))
         fired = tuple(i for i in fired if i in strengths)  # matched and counting (engine/grading.py)
         must_rules = self._must_act_rules
         acting = [i for i in fired if i in must_rules] if must_rules else None
@@ -199,12 +200,12 @@ class Recommender:
         if not acting:
             rest = {i: c for i, c in scores.candidates.items() if i not in kept} if kept else scores.candidates
             ranked = order(rest, self.ruleset, low_competence, scores.leading, second=second)
-            return Evaluation(checked, fired, tuple(ranked), low_competence, scores, (), frozenset(second))
+            return Evaluation(checked, fired, tuple(ranked), low_competence, scores, (), frozenset(second), near)
         must_act = self._must_act(acting, scores.strengths)
         taken = {m.intervention_id for m in must_act} | kept
         rest = {ident: c for ident, c in scores.candidates.items() if ident not in taken}
         ranked = order(rest, self.ruleset, low_competence, scores.leading, frozenset(acting), second)
-        return Evaluation(checked, fired, tuple(ranked), low_competence, scores, must_act, frozenset(second))
+        return Evaluation(checked, fired, tuple(ranked), low_competence, scores, must_act, frozenset(second), near)
 
     def _already_strong(self, candidates: Mapping[str, Candidate], values: Mapping[str, float]) -> set[str]:
         """Candidates that only build resources the department already has as clear strengths
@@ -266,6 +267,7 @@ class Recommender:
         must_act = tuple(self.must_act_item(m, rank, evaluation.scores, numbers, lang)
                          for rank, m in enumerate(evaluation.must_act, start=1))
         missing, unevaluable, warnings = self.summary(evaluation, lang)
+        warnings += self.late_warnings(evaluation, lang)
         fired = self.rule_ids(evaluation.fired)
         if options.detail == DETAIL_IDS:  # ids, scores and ranks: no rule lists either
             fired, unevaluable = (), ()
@@ -331,18 +333,16 @@ class Recommender:
 
     def summary_key(self, evaluation: Evaluation) -> SummaryKey:
         """Everything :meth:`summary` depends on besides the language: the profile's keys, the
-        fired rules among those that look at a missing dimension, the check's notices, the
-        low-competence flag and whether anything was ranked. Answers of one survey share few such
-        keys, so summaries (and their encodings, see service/wire.py) are kept per key."""
+        fired rules among those that look at a missing dimension, the check's notices and the
+        low-competence flag. Answers of one survey share few such keys, so summaries (and their
+        encodings, see service/wire.py) are kept per key; the notices that depend on the values
+        themselves come from :meth:`late_warnings`."""
         values = evaluation.checked.values
         present = tuple(values)
         _, affected, affected_set = self._gaps(present)
         fired = evaluation.fired
         blocked = tuple([i for i in fired if i in affected_set]) if affected and fired else ()
-        near = tuple([dim for dim, zones in self._near_zones if dim in values and
-                      any(in_zone(zone, values[dim]) for zone in zones)])
-        return (present, blocked, evaluation.checked.notices, evaluation.low_competence,
-                not (evaluation.ranked or evaluation.must_act), near)
+        return present, blocked, evaluation.checked.notices, evaluation.low_competence
 
     def summary(self, evaluation: Evaluation, language: str, key: SummaryKey | None = None
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]:
@@ -352,14 +352,13 @@ class Recommender:
         memo = self._summaries.get((key, language))
         if memo is not None:
             return memo
-        present, blocked, notices, _, _, near = key
+        present, blocked, notices, _ = key
         missing, affected, _ = self._gaps(present)
         unevaluable: tuple[str, ...] = ()
         if affected:
             unevaluable = self.rule_ids([i for i in affected if i not in blocked] if blocked else affected)
         warnings = [Warning(n.code, n.text.get(language)) for n in notices]
-        warnings += [Warning(n.code, n.text.get(language))
-                     for n in self._notices(evaluation, missing, unevaluable, near)]
+        warnings += [Warning(n.code, n.text.get(language)) for n in self._notices(evaluation, missing, unevaluable)]
         memo = missing, unevaluable, tuple(warnings)
         if len(self._summaries) >= 1024:
             self._summaries.clear()
@@ -394,8 +393,20 @@ class Recommender:
             gaps = self._gap_cache[present] = (missing, affected, frozenset(affected))
         return gaps
 
+    def late_warnings(self, evaluation: Evaluation, language: str) -> tuple[Warning, ...]:
+        """The warnings that depend on the values themselves, after the kept summary's: values close
+        to a limit (``borderline``), or nothing to act on (``keep-what-works``)."""
+        near = evaluation.near
+        if near:
+            dims = self.ruleset.dimensions
+            names = ", ".join(dims[d].name.get(language) for d in near)
+            return (Warning("borderline", _BORDERLINE.get(language).format(names=names)),)
+        if not evaluation.ranked and not evaluation.must_act:
+            return (Warning("keep-what-works", _KEEP.get(language).format(months=self.ruleset.remeasure_months)),)
+        return ()
+
     def _notices(self, evaluation: Evaluation, missing: tuple[str, ...],
-                 unevaluable: tuple[str, ...], near: tuple[str, ...] = ()) -> list[Notice]:
+                 unevaluable: tuple[str, ...]) -> list[Notice]:
         notices = []
         if missing:
             n, m = len(missing), len(unevaluable)
@@ -410,19 +421,4 @@ class Recommender:
                 "handlinger, der vejer lige tungt. De alvorligste risici står stadig øverst.",
                 "Work-environment competence is low: start by building the process, and choose the "
                 "simpler of actions that weigh the same. The most serious risks still come first.")))
-        if near:
-            dims = self.ruleset.dimensions
-            names = Text(", ".join(dims[d].name.da for d in near), ", ".join(dims[d].name.en for d in near))
-            notices.append(Notice("borderline", Text(
-                f"Tæt på en grænse (inden for den betydende forskel): {names.da}. Det er for lidt til at handle på "
-                "alene, men hold øje med det, og se det i sammenhæng med resten af målingen.",
-                f"Close to a limit (within the meaningful difference): {names.en}. Too little to act on alone, "
-                "but watch it, and read it together with the rest of the survey.")))
-        if not evaluation.ranked and not evaluation.must_act and not near:
-            months = self.ruleset.remeasure_months
-            notices.append(Notice("keep-what-works", Text(
-                f"Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} "
-                "måneder.",
-                f"Nothing needs acting on now. Keep what works (see the strengths), and measure again in "
-                f"{months} months.")))
         return notices

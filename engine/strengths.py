@@ -94,8 +94,12 @@ def strengths(ruleset: RuleSet, values: Mapping[str, float], numbers: Numbers) -
                 out.append(Strength(ident, value, band.id, _RESOURCE.get(lang).format(name=name, value=shown,
                                                                                      band=label)))
         elif dim.group == "demand":
+            # in balance: an ok band by a clear margin — for a demand harmful both ways, not the band
+            # next to "too little" (a low workload beside "very low" is no strength)
+            index = dim.bands.index(band)
+            below_ok = index == 0 or dim.bands[index - 1].risk == "ok"
             if band.risk == "ok" and _clearly_inside(band, value, dim.meaningful_difference) and \
-                    (band.low is not None or dim.adverse == "high"):
+                    (dim.adverse == "high" or below_ok):
                 out.append(Strength(ident, value, band.id, _DEMAND.get(lang).format(name=name, value=shown,
                                                                                    band=label)))
         elif dim.group == "signal" and dim.reference is not None and dim.adverse == "high" and \

@@ -298,6 +298,8 @@ class WireRenderer:
         key = rec.summary_key(evaluation)
         head, tail = self._summary(key, evaluation, lang)
         parts.append(head)
+        for w in rec.late_warnings(evaluation, lang):  # field 3 again: after the kept ones, as in render()
+            parts.append(_len(b"\x1a", _text(b"\x0a", w.code) + _text(b"\x12", w.message)))
         parts.append(_text(b"\x2a", evaluation.checked.profile.department.id))
         parts.append(_text(b"\x32", lang))
         if full:
@@ -373,6 +375,8 @@ class WireRenderer:
         listed += FRAME + len("2026-11-29")  # the next measurement
         names = sum(1 + len(self._names[d]) for d in ruleset.dimensions)  # missing dimensions
         summary = names + WARNINGS_BYTES + len(self._ruleset_field) + FRAME + 2 + FRAME
+        # the borderline warning names dimensions: at most every one, with its separator
+        summary += 3 * FRAME + 400 + sum(len(d.name.get(lang).encode("utf-8")) + 2 for d in ruleset.dimensions.values())
         if full:
             summary += 2 * sum(len(f) for f in self._fired_fields)  # fired and unevaluable rules
         return listed + summary

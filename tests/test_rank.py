@@ -147,19 +147,21 @@ def test_secondary_never_stands_alone(rules_copy) -> None:
 
 def test_low_competence_breaks_near_ties_by_effort_but_never_overrides_severity(rules_copy) -> None:
     with small_ruleset(rules_copy,
-                       ("a", "influence < 50", {"work-organisation-change": 5, "role-clarity": 4.6}),
-                       ("b", "meaning < 50", {"work-organisation-change": 5, "recognition-practice": 2}),
-                       ("c", "work_environment_competence is low", {"build-environment-competence": 1})) as rec:
-        # scores 5 and 4.6 are within 10 %: with low competence the simpler action (role clarity,
-        # low effort) goes first; with good competence the higher score does
-        assert ranked_ids(rec, {"influence": 40, "work_environment_competence": 60}) == [
+                       ("a", "influence < 50", {"work-organisation-change": 5}),
+                       ("b", "meaning < 50", {"role-clarity": 4.6}),
+                       ("c", "recognition < 50", {"work-organisation-change": 5}),
+                       ("d", "work_environment_competence is low", {"build-environment-competence": 1})) as rec:
+        # two findings, scores 6.0 and 5.52: within 10 %, so with low competence the simpler action
+        # (role clarity, low effort) goes first; with good competence the higher score does
+        assert ranked_ids(rec, {"influence": 40, "meaning": 40, "work_environment_competence": 60}) == [
             "work-organisation-change", "role-clarity"]
-        assert ranked_ids(rec, {"influence": 40, "work_environment_competence": 20}) == [
-            "build-environment-competence", "role-clarity", "work-organisation-change"]
-        # 5 + 5/3 against 4.6 is no near-tie: severity decides even with low competence, and
-        # nothing is cut
         assert ranked_ids(rec, {"influence": 40, "meaning": 40, "work_environment_competence": 20}) == [
-            "build-environment-competence", "work-organisation-change", "role-clarity", "recognition-practice"]
+            "build-environment-competence", "role-clarity", "work-organisation-change"]
+        # 6 + 6/3 against 5.52 is no near-tie: severity decides even with low competence, and
+        # nothing is cut
+        assert ranked_ids(rec, {"influence": 40, "meaning": 40, "recognition": 40,
+                                "work_environment_competence": 20}) == [
+            "build-environment-competence", "work-organisation-change", "role-clarity"]
 
 
 def test_a_rule_repeating_another_changes_no_ranking(rules_copy, ruleset) -> None:
