@@ -168,7 +168,7 @@ def _candidates(cond: Condition, dimension: str, dim: Dimension, current: float 
                            math.floor(t) - 1, math.ceil(t) + 1, round(t - 0.1, 6), round(t + 0.1, 6)})
     if current is not None:
         points.add(current)
-    return sorted(p for p in points if dim.minimum <= p <= dim.maximum)
+    return sorted(float(p) for p in points if dim.minimum <= p <= dim.maximum)  # floats, as over the wire
 
 
 def _anchor(dim: Dimension) -> float:

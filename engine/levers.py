@@ -137,8 +137,11 @@ def levers(recommender: Recommender, profile: Profile, options: Options = Option
     listed = tuple(c.intervention_id for c in recommender.chosen(base, options.top))  # the ranked part
     moves = []
     values = base.checked.values
+    # a negative act's share from too few answers is never shown, so it is no lever either (its
+    # current value would be shown): the must-act part already asks for action on it
+    hidden = recommender.numbers(base, "en").hidden
     for ident, dim in recommender.ruleset.dimensions.items():  # catalogue order: the same answer for any key order
-        if ident not in values:
+        if ident not in values or ident in hidden:
             continue
         step = next_better_band(dim, values[ident])
         # a change smaller than the meaningful difference is noise, not a lever (competence 30 → 33)

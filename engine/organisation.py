@@ -11,7 +11,7 @@ bands for the heat map.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from .grading import wilson_lower
 from .model import Band, Dimension, RuleSetInfo, Text
@@ -19,7 +19,7 @@ from .profile import FieldError, Profile, ProfileError
 from .recommender import Options, Recommender
 from .result import Result
 
-__all__ = ["DepartmentOutcome", "Need", "OrgResult", "analyse", "DEFAULT_SHARE"]
+__all__ = ["DepartmentOutcome", "Need", "OrgResult", "analyse", "department_bands", "shown_band", "DEFAULT_SHARE"]
 
 DEFAULT_SHARE = 0.3
 
@@ -95,6 +95,18 @@ def shown_band(dim: Dimension, value: float, respondents: int) -> Band | None:
     return supported
 
 
+def department_bands(dims: Mapping[str, Dimension], profile: Profile) -> tuple[tuple[str, str], ...]:
+    """(dimension, band) for every measured dimension in catalogue order — whatever order the
+    profile came in — each band as an overview may show it (:func:`shown_band`)."""
+    bands = []
+    for ident, dim in dims.items():
+        value = profile.scores.get(ident)
+        band = shown_band(dim, float(value), profile.respondents) if value is not None else None
+        if band is not None:
+            bands.append((ident, band.id))
+    return tuple(bands)
+
+
 def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Options = Options(),
             escalation_share: float = DEFAULT_SHARE) -> OrgResult:
     """Evaluate every department and summarise."""
@@ -112,13 +124,8 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
             else:
                 outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, None, errors=exc.errors))
             continue
-        bands = []
-        for ident, dim in dims.items():  # catalogue order, whatever order the profile came in
-            value = profile.scores.get(ident)
-            band = shown_band(dim, float(value), profile.respondents) if value is not None else None
-            if band is not None:
-                bands.append((ident, band.id))
-        outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result, bands=tuple(bands)))
+        outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result,
+                                          bands=department_bands(dims, profile)))
     evaluated = [o for o in outcomes if o.result is not None]
     counts: dict[str, list[str]] = {}
     for outcome in evaluated:

@@ -253,7 +253,8 @@ def _timestamp(when: _dt.datetime | None) -> Timestamp | None:
 def _dimension(d: Dimension) -> pb.Dimension:
     return pb.Dimension(
         id=d.id, group=d.group, name=_text(d.name), description=_text(d.description), unit=d.unit,
-        minimum=d.minimum, maximum=d.maximum, adverse=d.adverse, gold_nugget=d.gold_nugget,
+        minimum=d.minimum, maximum=d.maximum, adverse=d.adverse, gold_nugget=d.gold_nugget, share=d.share,
+        meaningful_difference=d.meaningful_difference,
         bands=[pb.Band(id=b.id, label=_text(b.label), risk=b.risk, low=b.low, low_inclusive=b.low_inclusive,
                        high=b.high, high_inclusive=b.high_inclusive) for b in d.bands],
         reference=(pb.Reference(value=d.reference.value, label=_text(d.reference.label), source=d.reference.source)
@@ -266,7 +267,8 @@ def _dimension_back(d: pb.Dimension) -> Dimension:
     reference = (Reference(d.reference.value, _text_back(d.reference.label), d.reference.source)
                  if d.HasField("reference") else None)
     return Dimension(d.id, d.group, _text_back(d.name), _text_back(d.description), d.unit, d.minimum, d.maximum,
-                     d.adverse, bands, reference, d.gold_nugget)
+                     d.adverse, bands, reference, d.gold_nugget, share=d.share,
+                     meaningful_difference=d.meaningful_difference)
 
 
 def _intervention(i: Intervention) -> pb.Intervention:
@@ -294,7 +296,8 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
         max_batch=max_batch, dimensions=[_dimension(d) for d in desc.dimensions],
         interventions=[_intervention(i) for i in desc.interventions],
         sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade) for s in desc.sources],
-        refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at))
+        refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at),
+        min_answers_for_shares=desc.min_answers_for_shares)
 
 
 def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
@@ -309,7 +312,7 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
         msg.rule_count, msg.min_group_size, msg.default_top, tuple(_dimension_back(d) for d in msg.dimensions),
         tuple(_intervention_back(i) for i in msg.interventions),
         tuple(Source(s.id, s.citation, s.url or None, s.grade) for s in msg.sources),
-        tuple(problem_from_proto(p) for p in msg.refused_reload))
+        tuple(problem_from_proto(p) for p in msg.refused_reload), msg.min_answers_for_shares or 20)
 
 
 # --- explanations -----------------------------------------------------------------------------------

@@ -354,23 +354,22 @@ class WireRenderer:
                 size = FRAME + self._reason_bound(rule, lang) + 9  # the reason's frame, itself, its points
                 for recommend in rule.recommend:
                     reasons[recommend.intervention] = reasons.get(recommend.intervention, 0) + size
-        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + 2 + len(self._interventions[(ident, lang, full)])
-                        + reasons.get(ident, 0) + FRAME for ident in ruleset.interventions), reverse=True)
-        listed = sum(items[:max(0, top)])
-        # the must-act part is not counted against top: every intervention a rule can put there,
-        # with every hazard it can answer
+        # the must-act part is not counted against top, but an intervention stands in one part
+        # only: the answer holds at most top + (interventions a rule can put in must-act) distinct
+        # items, each at its largest (as a must-act item, with every hazard it can answer)
         acting: dict[str, set[str]] = {}
         for rule in ruleset.rules:
             if rule.must_act:
                 acting.setdefault(rule.must_act.intervention, set()).add(rule.must_act.hazard)
-        listed += sum(FRAME + len(self._names[ident]) + 1 + FRAME + len(self._interventions[(ident, lang, full)])
-                      + reasons.get(ident, 0) + FRAME + FRAME
-                      + sum(FRAME + len(self._hazards[(h, lang, full)]) for h in hazards)
-                      for ident, hazards in acting.items())
+        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + 2 + len(self._interventions[(ident, lang, full)])
+                        + reasons.get(ident, 0) + FRAME
+                        + sum(FRAME + len(self._hazards[(h, lang, full)]) for h in acting.get(ident, ())) + FRAME
+                        for ident in ruleset.interventions), reverse=True)
+        listed = sum(items[:max(0, top) + len(acting)])
         if full:  # strengths: at most one per dimension, and "no negative act reported"
             widest, longest = self._widest_placeholder(), max(len(t.get(lang).encode("utf-8")) for t in STRENGTH_TEXTS)
-            listed += sum(4 * FRAME + len(d) + 9 + 3 * widest + longest
-                          + len(dim.name.get(lang).encode("utf-8")) + max((len(b.id) for b in dim.bands), default=0)
+            listed += sum(4 * FRAME + len(d) + 9 + 2 * widest + longest + len(dim.name.get(lang).encode("utf-8"))
+                          + max((len(b.id) for b in dim.bands), default=0)
                           for d, dim in ruleset.dimensions.items()) + 4 * FRAME + longest + len(NO_NEGATIVE_ACTS)
         listed += FRAME + len("2026-11-29")  # the next measurement
         names = sum(1 + len(self._names[d]) for d in ruleset.dimensions)  # missing dimensions

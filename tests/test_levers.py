@@ -77,3 +77,14 @@ def test_levers_command(tmp_path) -> None:
     assert "Best pair:" in out
     da = " ".join(trivsel("levers", str(EXAMPLES / "high-absence.yaml"), "--lang", "da").stdout.split())
     assert "Sygefravær 7,2 → 5,9" in da
+
+
+def test_a_small_groups_negative_act_share_is_no_lever(recommender) -> None:
+    """One report in a team of six (16.7 %) must not be shown, so no lever carries its value."""
+    profile = Profile(Department("small"), 6, MappingProxyType({"bullying": 16.7, "influence": 20.0}))
+    report = levers(recommender, profile)
+    assert "bullying" not in {d for lever in report.levers for d in lever.dimensions}
+    assert 16.7 not in {c for lever in report.levers for c in lever.currents}
+    large = levers(recommender, Profile(Department("large"), 60, MappingProxyType({"bullying": 16.7,
+                                                                                 "influence": 20.0})))
+    assert "bullying" in {d for lever in large.levers for d in lever.dimensions}

@@ -225,7 +225,8 @@ def test_whatif(server) -> None:
     assert moves["influence-over-planning"].movement == pb.MOVEMENT_LEFT
     assert "low-influence" in moves["influence-over-planning"].rules_stopped
     assert response.changed_scores["work_pace"] == 61
-    assert response.baseline.recommendations[0].intervention_id == "prioritisation"
+    assert [m.intervention_id for m in response.baseline.must_act] == ["prioritisation"]  # workload 78, pace 81
+    assert response.baseline.recommendations[0].intervention_id == "influence-over-planning"
 
 
 def test_whatif_bad_change(server) -> None:
