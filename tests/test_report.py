@@ -455,7 +455,8 @@ def test_a_small_teams_negative_act_share_is_never_shown(recommender, descriptio
     result = recommender.recommend(profile, Options(language=lang))
     assert result.recommendations or result.must_act, "the report has rationale and levers to leak through"
     report = levers(recommender, profile)
-    assert any("bullying" in lv.dimensions for lv in report.levers if lv.reduction > 0)
+    # no lever on the hidden share (its current value would show); the rest of the report can still leak
+    assert not any("bullying" in lv.dimensions for lv in report.levers)
     for fmt in FORMATS:
         page = render_profile_report(profile, result, description, report, fmt=fmt)
         for secret in ("16.7", "16,7", "udbredt", "widespread"):
