@@ -310,8 +310,9 @@ def cmd_followup(args: argparse.Namespace) -> int:
     options = Options(top=100, language=args.lang)
     with _backend(args) as backend:
         first, second = backend.recommend(before, options), backend.recommend(after, options)
-        dimensions = {d.id: d for d in backend.describe().dimensions}
-    report = compare_measurements(before, after, first, second, dimensions)
+        description = backend.describe()
+        dimensions = {d.id: d for d in description.dimensions}
+    report = compare_measurements(before, after, first, second, dimensions, description.min_answers_for_shares)
     if args.json:
         _print_json(asdict(report))
     else:

@@ -432,15 +432,16 @@ def _lever_change(lever, dims, lang: str) -> str:  # noqa: ANN001
     return f" {_LEVER[lang]['and']} ".join(parts)
 
 
-def _lever_effect(lever, lang: str, listed: int) -> str:  # noqa: ANN001
+def _lever_effect(lever, lang: str, listed: int, titles: dict[str, str] | None = None) -> str:  # noqa: ANN001
     t = _LEVER[lang]
+    name = (lambda i: titles.get(i, i)) if titles else (lambda i: i)  # noqa: E731
     pct = f" (−{lever.share * 100:.0f} %)" if lever.risk_before else ""
     text = f"{t['risk']} {format_number(lever.risk_before, lang)} → {format_number(lever.risk_after, lang)}{pct}"
     if lever.must_act_resolved:
-        text += f"; {t['resolved']}: " + ", ".join(lever.must_act_resolved)
+        text += f"; {t['resolved']}: " + ", ".join(map(name, lever.must_act_resolved))
     if lever.no_longer_needed:
         text += "; " + t["needed"].format(n=len(lever.no_longer_needed), m=listed) + ": " + \
-            ", ".join(lever.no_longer_needed)
+            ", ".join(map(name, lever.no_longer_needed))
     return text
 
 
@@ -448,6 +449,7 @@ def render_levers(report, description, lang: str, title: str = "", show_all: boo
     """Single-dimension improvements, largest risk reduction first, and the best pair."""
     t = _LEVER[lang]
     dims = {d.id: d for d in description.dimensions}
+    titles = {i.id: i.title.get(lang) for i in description.interventions}
     lines = [title] if title else []
     lines.append(f"{t['risk']} {format_number(report.risk, lang)}; {t['list']}: {', '.join(report.listed) or '-'}")
     useful = [x for x in report.levers if x.reduction > 0 or x.no_longer_needed]
@@ -458,14 +460,14 @@ def render_levers(report, description, lang: str, title: str = "", show_all: boo
         lines.append(f"{t['title']}:")
     for n, lever in enumerate(shown, start=1):
         lines += _wrap(f"{n}. {_lever_change(lever, dims, lang)}", "  ", width())
-        lines += _wrap(_lever_effect(lever, lang, len(report.listed)), "     ", width())
+        lines += _wrap(_lever_effect(lever, lang, len(report.listed), titles), "     ", width())
         if lever.rules_stopped:
             lines += _wrap(f"{t['stops']}: {', '.join(lever.rules_stopped)}", "     ", width())
     if not show_all and len(report.levers) > len(useful):
         lines.append(t["idle"].format(n=len(report.levers) - len(useful)))
     if report.best_pair is not None:
         lines += _wrap(f"{t['pair']}: {_lever_change(report.best_pair, dims, lang)}", "", width())
-        lines += _wrap(_lever_effect(report.best_pair, lang, len(report.listed)), "  ", width())
+        lines += _wrap(_lever_effect(report.best_pair, lang, len(report.listed), titles), "  ", width())
     return _lines(lines)
 
 
@@ -535,7 +537,8 @@ def render_followup(report, dimensions, lang: str, other_department: bool = Fals
     for c in report.band_changes:
         dim = dimensions[c.dimension]
         label = lambda b: dim.band(b).label.get(lang) if b and dim.band(b) else "-"  # noqa: E731
-        value = lambda v: format_number(v, lang) if v is not None else "-"  # noqa: E731
+        # a hidden share (a negative act in a small group) has no value: its band says enough
+        value = lambda v: format_number(v, lang) if v is not None else "–"  # noqa: E731
         lines.append(f"  {marks[c.direction]} {dim.name.get(lang)} {value(c.before)} ({label(c.before_band)}) → "
                      f"{value(c.after)} ({label(c.after_band)}): {t[c.direction]}")
     if not report.band_changes:

@@ -27,7 +27,7 @@ from typing import Callable, Mapping
 
 from .conditions import AllOf, Condition, Literal, literals
 
-__all__ = ["Grade", "grade_function", "counting_factor", "wilson_lower", "borderline_zone", "in_zone", "share_grade",
+__all__ = ["Grade", "grade_function", "counting_factor", "borderline_tests", "wilson_lower", "borderline_zone", "in_zone", "share_grade",
            "BORDERLINE", "CLEAR"]
 
 CLEAR, BORDERLINE = 1.0, 0.5
@@ -131,6 +131,16 @@ def borderline_zone(lit: Literal) -> Zone | None:
 def in_zone(zone: Zone, x: float) -> bool:
     low, low_in, high, high_in = zone
     return (low < x or (low_in and x == low)) and (x < high or (high_in and x == high))
+
+
+def borderline_tests(cond: Condition) -> Callable[[Mapping[str, float], int], tuple[str, ...]]:
+    """The dimensions of ``cond``'s tests that hold only borderline for the values (no branch
+    logic: every test of the condition is looked at, true ones only)."""
+    leaves = tuple((lit, _leaf(lit)) for lit in literals(cond) if lit.adverse is not None)
+
+    def near(v: Mapping[str, float], n: int) -> tuple[str, ...]:
+        return tuple(lit.dimension for lit, grade in leaves if grade(v, n)[0] == BORDERLINE)
+    return near
 
 
 def counting_factor(cond: Condition) -> Callable[[Mapping[str, float], int], float]:

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
-from .conditions import literals
-from .grading import counting_factor
+from .grading import borderline_tests, counting_factor
 from .build import build_matcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
@@ -23,7 +22,7 @@ from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileErr
 from .rank import Candidate, Scorer, Scores, order
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
                      StrengthView, Warning)
-from .strengths import clear_strength, next_measurement, strengths
+from .strengths import StrengthFinder, clear_strength, next_measurement
 from .whatif import Change, WhatIfResult, apply_changes, compare
 
 __all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey"]
@@ -113,12 +112,14 @@ class Recommender:
         self._checker = ProfileChecker(ruleset)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
         self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
+        self._strengths = StrengthFinder(ruleset)
         self._builds = {i.id: i.builds for i in ruleset.interventions.values() if i.builds}
         self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
         order_of_dims = {d: n for n, d in enumerate(ruleset.dimensions)}
         self._order_of_dims = order_of_dims
-        self._adverse_dims = tuple(tuple(dict.fromkeys(lit.dimension for lit in literals(rule.condition)
-                                                       if lit.adverse is not None)) for rule in ruleset.rules)
+        self._borderline_tests = tuple(borderline_tests(rule.condition) for rule in ruleset.rules)
+        self._rules_dims = tuple(rule.dimensions for rule in ruleset.rules)
+        self._acts = frozenset(d.id for d in ruleset.dimensions.values() if d.group == "negative_act")
         self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
                                                        ruleset.sources[h.source].citation)
                               for h in ruleset.hazards.values() for lang in LANGUAGES}
@@ -190,7 +191,11 @@ class Recommender:
         strengths = scores.strengths
         near: tuple[str, ...] = ()
         if len(strengths) < len(fired):  # matched, but resting on borderline tests only: close to a limit
-            dims = {d for i in fired if i not in strengths for d in self._adverse_dims[i]}
+            n = checked.profile.respondents
+            dims = {d for i in fired if i not in strengths for d in self._borderline_tests[i](values, n)}
+            # not a negative act (any report is must-act), nor what a rule that counts looks at
+            dims -= self._acts
+            dims -= {d for i in strengths for d in self._rules_dims[i]}
             near = tuple(sorted(dims, key=self._order_of_dims.__getitem__))
         fired = tuple(i for i in fired if i in strengths)  # matched and counting (engine/grading.py)
         must_rules = self._must_act_rules
@@ -277,11 +282,12 @@ class Recommender:
                       self.next_measurement(evaluation))
 
     def strengths(self, evaluation: Evaluation, numbers: Numbers) -> tuple[StrengthView, ...]:
-        return tuple(StrengthView(*s) for s in strengths(self.ruleset, evaluation.checked.values, numbers))
+        return tuple(StrengthView(*s) for s in self._strengths(evaluation.checked.values, numbers.language))
 
     def next_measurement(self, evaluation: Evaluation) -> str:
-        """When nothing needs acting on: the date to measure again (keep what works until then)."""
-        if evaluation.ranked or evaluation.must_act:
+        """When nothing needs acting on and nothing lies close to a limit: the date to measure again
+        (keep what works until then)."""
+        if evaluation.ranked or evaluation.must_act or evaluation.near:
             return ""
         measured = evaluation.checked.profile.measured_on
         when = next_measurement(measured if isinstance(measured, _dt.date) else None,

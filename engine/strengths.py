@@ -23,7 +23,7 @@ from .explain import Numbers
 from .model import Band, Dimension, RuleSet, Text
 from .templates import format_number
 
-__all__ = ["Strength", "strengths", "clear_strength", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP", "TEXTS"]
+__all__ = ["Strength", "StrengthFinder", "strengths", "clear_strength", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP", "TEXTS"]
 
 NO_NEGATIVE_ACTS = "no-negative-acts"
 """The pseudo-dimension of the strength "no negative act reported"."""
@@ -75,41 +75,61 @@ def clear_strength(dim: Dimension, value: float) -> bool:
     return best is not None and best.contains(value) and _clearly_inside(best, value, dim.meaningful_difference)
 
 
+class StrengthFinder:
+    """:func:`strengths` compiled for one rule set: per dimension, the interval where a value is a
+    clear strength, so that an answer costs a few comparisons and only its strengths are worded."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        tests: list[tuple[str, float, bool, float, bool, Dimension, Text]] = []
+        for ident, dim in ruleset.dimensions.items():
+            if dim.share:
+                continue
+            m = dim.meaningful_difference
+            if dim.group == "resource":
+                best = _best_band(dim)
+                if best is not None:
+                    tests.append(_interval(ident, best, m, dim, _RESOURCE))
+            elif dim.group == "demand":
+                for index, band in enumerate(dim.bands):
+                    # in balance: an ok band by a clear margin — for a demand harmful both ways, not
+                    # the band next to "too little" (a low workload beside "very low" is no strength)
+                    below_ok = index == 0 or dim.bands[index - 1].risk == "ok"
+                    if band.risk == "ok" and (dim.adverse == "high" or below_ok):
+                        tests.append(_interval(ident, band, m, dim, _DEMAND))
+            elif dim.group == "signal" and dim.reference is not None and dim.adverse == "high" and m:
+                tests.append((ident, dim.minimum, True, dim.reference.value - m, True, dim, _BELOW_REFERENCE))
+        self._tests = tuple(tests)
+        self._acts = tuple(a for a in _NEGATIVE_ACTS if a in ruleset.dimensions)
+
+    def __call__(self, values: Mapping[str, float], language: str) -> tuple[Strength, ...]:
+        out: list[Strength] = []
+        for ident, low, low_in, high, high_in, dim, text in self._tests:
+            value = values.get(ident)
+            if value is None or value < low or value > high or (value == low and not low_in) or \
+                    (value == high and not high_in):
+                continue
+            band = dim.band_of(value)
+            out.append(Strength(ident, value, band.id if band else "", text.get(language).format(
+                name=dim.name.get(language), value=format_number(value, language),
+                band=band.label.get(language) if band else "",
+                reference=format_number(dim.reference.value, language) if dim.reference else "")))
+        if self._acts and all(values.get(a) == 0 for a in self._acts):
+            out.append(Strength(NO_NEGATIVE_ACTS, None, "none", _NONE_REPORTED.get(language)))
+        return tuple(out)
+
+
+def _interval(ident: str, band: Band, margin: float, dim: Dimension,
+              text: Text) -> tuple[str, float, bool, float, bool, Dimension, Text]:
+    """The values at least ``margin`` inside ``band``, as (low, low included, high, high included)."""
+    low = band.low + margin if band.low is not None else dim.minimum
+    high = band.high - margin if band.high is not None else dim.maximum
+    return ident, low, True, high, True, dim, text
+
+
 def strengths(ruleset: RuleSet, values: Mapping[str, float], numbers: Numbers) -> tuple[Strength, ...]:
-    """The strengths in ``values``, in catalogue order, worded in ``numbers.language``."""
-    lang = numbers.language
-    out: list[Strength] = []
-    for ident, dim in ruleset.dimensions.items():
-        value = values.get(ident)
-        if value is None or dim.share:
-            continue
-        name = dim.name.get(lang)
-        band = dim.band_of(value)
-        if band is None:
-            continue
-        label = band.label.get(lang)
-        shown = format_number(value, lang)
-        if dim.group == "resource":
-            if clear_strength(dim, value):
-                out.append(Strength(ident, value, band.id, _RESOURCE.get(lang).format(name=name, value=shown,
-                                                                                     band=label)))
-        elif dim.group == "demand":
-            # in balance: an ok band by a clear margin — for a demand harmful both ways, not the band
-            # next to "too little" (a low workload beside "very low" is no strength)
-            index = dim.bands.index(band)
-            below_ok = index == 0 or dim.bands[index - 1].risk == "ok"
-            if band.risk == "ok" and _clearly_inside(band, value, dim.meaningful_difference) and \
-                    (dim.adverse == "high" or below_ok):
-                out.append(Strength(ident, value, band.id, _DEMAND.get(lang).format(name=name, value=shown,
-                                                                                   band=label)))
-        elif dim.group == "signal" and dim.reference is not None and dim.adverse == "high" and \
-                dim.meaningful_difference and value <= dim.reference.value - dim.meaningful_difference:
-            out.append(Strength(ident, value, band.id, _BELOW_REFERENCE.get(lang).format(
-                name=name, value=shown, reference=format_number(dim.reference.value, lang))))
-    acts = [values.get(a) for a in _NEGATIVE_ACTS if a in ruleset.dimensions]
-    if acts and all(v is not None and v == 0 for v in acts):
-        out.append(Strength(NO_NEGATIVE_ACTS, None, "none", _NONE_REPORTED.get(lang)))
-    return tuple(out)
+    """The strengths in ``values``, in catalogue order, worded in ``numbers.language`` (the
+    reference form; answers use a :class:`StrengthFinder` built once per rule set)."""
+    return StrengthFinder(ruleset)(values, numbers.language)
 
 
 def next_measurement(measured_on: _dt.date | None, months: int) -> _dt.date | None:

@@ -62,8 +62,9 @@ def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers
     explainer = recommender.explainer(index)
     rule = explainer.rule
     was_fired = index in fired
-    changes = () if was_fired else tuple(smallest_change(rule.condition, values, recommender.ruleset.dimensions,
-                                                         respondents))
+    changes = () if was_fired else tuple(
+        c for c in smallest_change(rule.condition, values, recommender.ruleset.dimensions, respondents)
+        if c.dimension not in numbers.hidden)  # a small group's negative-act share is not shown, nor moved
     missing = tuple(d for d in rule.dimensions if d not in values)
     texts = tuple(describe_change(c, recommender, numbers.language) for c in changes)
     return RuleWhy(rule.id, explainer.title(numbers.language), was_fired, explainer.text(numbers),

@@ -72,8 +72,9 @@ def test_levers_command(tmp_path) -> None:
     out = " ".join(proc.stdout.split())  # independent of the terminal's width
     assert proc.returncode == 0
     assert "1. Influence 28 → 33 (low → medium)" in out
-    assert "2 of 5 no longer needed: influence-over-planning, leader-influence-practices" in out
-    assert "no longer a must-act item: prioritisation" in out
+    assert ("2 of 5 no longer needed: Influence over how and when tasks are done, Clear agreements on employees' "
+            "scope for decisions") in out  # titles, not ids
+    assert "no longer a must-act item: Joint prioritisation of tasks" in out
     assert "Best pair:" in out
     da = " ".join(trivsel("levers", str(EXAMPLES / "high-absence.yaml"), "--lang", "da").stdout.split())
     assert "Sygefravær 7,2 → 5,9" in da
