@@ -30,28 +30,28 @@ _WORDS = {
            "evidence": "Evidence", "dimensions": "Dimensions", "interventions": "Interventions",
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
            "intervention": "Intervention", "level": "Prevention",
-           "must_act": "Must act (the law requires it; not counted in the list below)",
-           "basis": "Legal basis", "found": "Found", "ranked": "Recommended", "strengths": "Strengths to keep",
+           "must_act": "Must act (required by law – comes before the list below)",
+           "basis": "Legal basis", "found": "Hazard", "ranked": "Recommended", "strengths": "Strengths to keep",
            "next": "Next measurement",
-           "second": "² a second answer to a finding already answered above or in the must-act part: in the order "
-                     "it counts a third of its score."},
+           "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order "
+                     "it counts a third of its score)."},
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
-           "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "omfang",
+           "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "ressourcekrav",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
            "bands": "bånd", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
            "intervention": "Indsats", "level": "Forebyggelse",
-           "must_act": "Skal handles (loven kræver det; tæller ikke med i listen nedenfor)",
-           "basis": "Retsgrundlag", "found": "Fundet", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
+           "must_act": "Det skal I handle på (lovkrav – kommer før listen nedenfor)",
+           "basis": "Retsgrundlag", "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
            "next": "Næste måling",
-           "second": "² et andet svar på et fund, der allerede er besvaret ovenfor eller under \"skal handles\": i "
-                     "rækkefølgen tæller det med en tredjedel af sin score."},
+           "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket "
+                     "ned (i rækkefølgen tæller det med en tredjedel af sin score)."},
 }
 PREVENTION_WORDS = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
                     "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
 """Prevention levels in words, per language (also used by the reports)."""
 _EFFORT = {"en": {"low": "low", "medium": "medium", "high": "high"},
-           "da": {"low": "lav", "medium": "middel", "high": "høj"}}
+           "da": {"low": "lille", "medium": "middel", "high": "stort"}}
 
 
 def _lines(lines: Iterable[str], strip: bool = False) -> str:

@@ -79,8 +79,8 @@ class Evaluation(NamedTuple):
     """Dimensions of rules that matched on borderline tests alone (close to a limit), catalogue order."""
 
 
-_BORDERLINE = Text("Tæt på en grænse (inden for den betydende forskel): {names}. Det er for lidt til at handle "
-                   "på alene, men hold øje med det, og se det i sammenhæng med resten af målingen.",
+_BORDERLINE = Text("Tæt på grænsen (mindre end den betydende forskel fra den): {names}. Det er ikke i sig selv nok "
+                   "til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
                    "Close to a limit (within the meaningful difference): {names}. Too little to act on alone, "
                    "but watch it, and read it together with the rest of the survey.")
 _KEEP = Text("Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} måneder.",
@@ -423,8 +423,8 @@ class Recommender:
             policy = self.ruleset.ranking.low_competence
             assert policy is not None
             notices.append(Notice("low-competence", Text(
-                "Arbejdsmiljøkompetencen er lav: begynd med at bygge processen op, og vælg den enkleste af "
-                "handlinger, der vejer lige tungt. De alvorligste risici står stadig øverst.",
+                "Arbejdsmiljøkompetencen er lav: begynd med at bygge processen op, og vælg den enkleste, når to "
+                "handlinger vejer lige tungt. De alvorligste risici står stadig øverst.",
                 "Work-environment competence is low: start by building the process, and choose the "
                 "simpler of actions that weigh the same. The most serious risks still come first.")))
         return notices

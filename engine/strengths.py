@@ -28,10 +28,12 @@ __all__ = ["Strength", "StrengthFinder", "strengths", "clear_strength", "next_me
 NO_NEGATIVE_ACTS = "no-negative-acts"
 """The pseudo-dimension of the strength "no negative act reported"."""
 
-_RESOURCE = Text("{name}: tydeligt et godt niveau ({value}, {band}) – en ressource at bevare.",
-                 "{name}: clearly good ({value}, {band}) – a resource to keep.")
+_RESOURCE = Text("{name}: et klart godt niveau ({value}, {band}) – en styrke at holde fast i.",
+                 "{name}: clearly good ({value}, {band}) – a strength to keep.")
 _DEMAND = Text("{name}: i balance ({value}, {band}) – hverken for meget eller for lidt.",
                "{name}: in balance ({value}, {band}) – neither too much nor too little.")
+_LOW_DEMAND = Text("{name}: lave ({value}) – ikke en belastning i dag.",
+                   "{name}: low ({value}) – not a strain today.")
 KEEP = Text("Hold fast i det, der virker: tal i gruppen om, hvad der skaber styrkerne, og værn om dem, når "
             "arbejdet ændrer sig.",
             "Keep what works: talk in the team about what creates these strengths, and protect them when the "
@@ -44,7 +46,7 @@ _NONE_REPORTED = Text("Ingen har rapporteret mobning, seksuel chikane, vold elle
 _BELOW_REFERENCE = Text("{name}: {value} %, tydeligt under referencen på {reference} %.",
                         "{name}: {value}%, clearly below the reference of {reference}%.")
 _NEGATIVE_ACTS = ("bullying", "sexual_harassment", "violence", "threats")
-TEXTS = (_RESOURCE, _DEMAND, _NONE_REPORTED, _BELOW_REFERENCE)
+TEXTS = (_RESOURCE, _DEMAND, _LOW_DEMAND, _NONE_REPORTED, _BELOW_REFERENCE)
 """Every strength sentence, for renderers that bound an answer's size before building it."""
 
 
@@ -95,7 +97,7 @@ class StrengthFinder:
                     # the band next to "too little" (a low workload beside "very low" is no strength)
                     below_ok = index == 0 or dim.bands[index - 1].risk == "ok"
                     if band.risk == "ok" and (dim.adverse == "high" or below_ok):
-                        tests.append(_interval(ident, band, m, dim, _DEMAND))
+                        tests.append(_interval(ident, band, m, dim, _LOW_DEMAND if dim.adverse == "high" else _DEMAND))
             elif dim.group == "signal" and dim.reference is not None and dim.adverse == "high" and m:
                 tests.append((ident, dim.minimum, True, dim.reference.value - m, True, dim, _BELOW_REFERENCE))
         self._tests = tuple(tests)
