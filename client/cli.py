@@ -289,11 +289,12 @@ def cmd_report(args: argparse.Namespace) -> int:
             from .org_input import read_departments
 
             org = backend.analyse(read_departments(args.org), options, args.share)
-            text = render_org_report(org, description, fmt)
+            text = render_org_report(org, description, fmt, min_answers=description.min_answers_for_shares)
         else:
             profile = read_profile(args.profile)
             text = render_profile_report(profile, backend.recommend(profile, options), description,
-                                         backend.levers(profile, options), fmt)
+                                         backend.levers(profile, options), fmt,
+                                         min_answers=description.min_answers_for_shares)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
@@ -309,8 +310,9 @@ def cmd_followup(args: argparse.Namespace) -> int:
     options = Options(top=100, language=args.lang)
     with _backend(args) as backend:
         first, second = backend.recommend(before, options), backend.recommend(after, options)
-        dimensions = {d.id: d for d in backend.describe().dimensions}
-    report = compare_measurements(before, after, first, second, dimensions)
+        description = backend.describe()
+        dimensions = {d.id: d for d in description.dimensions}
+    report = compare_measurements(before, after, first, second, dimensions, description.min_answers_for_shares)
     if args.json:
         _print_json(asdict(report))
     else:

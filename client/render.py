@@ -14,7 +14,8 @@ from typing import Iterable
 from engine import Profile
 from engine.description import Description
 from engine.whatif import Change, WhatIfResult
-from engine.result import Recommendation, Result
+from engine.result import MustActItem, Recommendation, Result
+from engine.strengths import KEEP
 from engine.templates import format_number
 from service.escape import escape
 
@@ -28,19 +29,29 @@ _WORDS = {
            "warnings": "Warnings", "none": "No recommendations.", "score": "score", "effort": "effort",
            "evidence": "Evidence", "dimensions": "Dimensions", "interventions": "Interventions",
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
-           "intervention": "Intervention", "level": "Prevention"},
+           "intervention": "Intervention", "level": "Prevention",
+           "must_act": "Must act (required by law – comes before the list below)",
+           "basis": "Legal basis", "found": "Hazard", "ranked": "Recommended", "strengths": "Strengths to keep",
+           "next": "Next measurement",
+           "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order "
+                     "it counts a third of its score)."},
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
-           "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "indsats",
+           "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "ressourcekrav",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
            "bands": "bånd", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
-           "intervention": "Indsats", "level": "Forebyggelse"},
+           "intervention": "Indsats", "level": "Forebyggelse",
+           "must_act": "Det skal I handle på (lovkrav – kommer før listen nedenfor)",
+           "basis": "Retsgrundlag", "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
+           "next": "Næste måling",
+           "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket "
+                     "ned (i rækkefølgen tæller det med en tredjedel af sin score)."},
 }
 PREVENTION_WORDS = {"en": {"primary": "primary", "secondary": "secondary", "tertiary": "tertiary"},
                     "da": {"primary": "primær", "secondary": "sekundær", "tertiary": "tertiær"}}
 """Prevention levels in words, per language (also used by the reports)."""
 _EFFORT = {"en": {"low": "low", "medium": "medium", "high": "high"},
-           "da": {"low": "lav", "medium": "middel", "high": "høj"}}
+           "da": {"low": "lille", "medium": "middel", "high": "stort"}}
 
 
 def _lines(lines: Iterable[str], strip: bool = False) -> str:
@@ -65,7 +76,26 @@ def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
     head = (f"{rec.rank}. {rec.title or rec.intervention_id}  [{rec.intervention_id}]")
     meta = (f"   {w['score']} {format_number(rec.score, lang)} · {PREVENTION_WORDS[lang][rec.prevention]} · "
             f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}")
-    lines = [head, meta]
+    return [head, meta, *_body(rec, lang, cols)]
+
+
+def _must_act(item: MustActItem, lang: str, cols: int) -> list[str]:
+    """A must-act entry: the hazards found and their legal basis first, then the action as usual."""
+    w = _WORDS[lang]
+    lines = [f"!{item.rank}. {item.title or item.intervention_id}  [{item.intervention_id}]"]
+    lines += _wrap(f"{w['found']}: " + "; ".join(h.title or h.id for h in item.hazards) +
+                   f" · {PREVENTION_WORDS[lang][item.prevention]} · IGLO {'/'.join(item.iglo)} · "
+                   f"{w['effort']} {_EFFORT[lang][item.effort]}", "   ", cols)
+    for hazard in item.hazards:
+        if hazard.legal_basis:
+            lines += _wrap(f"{w['basis']}: {hazard.legal_basis}", "   ", cols)
+    return lines + _body(item, lang, cols)
+
+
+def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
+    """Description, reasons, plan and evidence: the same for a recommendation and a must-act item."""
+    w = _WORDS[lang]
+    lines: list[str] = []
     if rec.description:
         lines += _wrap(rec.description, "   ", cols)
     if rec.because:
@@ -103,7 +133,8 @@ def _summary(result: Result) -> list[str]:
     w = _WORDS[lang]
     rows = [("#", w["intervention"], w["score"].capitalize(), w["level"], "IGLO", w["effort"].capitalize())]
     for rec in result.recommendations:
-        rows.append((str(rec.rank), rec.title or rec.intervention_id, format_number(rec.score, lang),
+        rows.append((str(rec.rank), (rec.title or rec.intervention_id) + (" ²" if rec.second_answer else ""),
+                     format_number(rec.score, lang),
                      PREVENTION_WORDS[lang][rec.prevention], "/".join(rec.iglo), _EFFORT[lang][rec.effort]))
     return _table(rows)
 
@@ -119,13 +150,34 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
         lines.append(title)
     lines.append(f"{w['rules']}: {info.id} {info.version} ({info.fingerprint})")
     lines.append("")
+    if result.must_act:
+        lines.append(w["must_act"] + ":")
+        lines += [f"  !{m.rank}  {m.title or m.intervention_id} — " + "; ".join(h.title or h.id for h in m.hazards)
+                  for m in result.must_act]
+        lines.append("")
+        if result.recommendations:
+            lines.append(w["ranked"] + ":")
     if not result.recommendations:
         lines.append(w["none"])
     else:
-        lines += _summary(result) + [""]
+        lines += _summary(result)
+        if any(r.second_answer for r in result.recommendations):
+            lines += _wrap(w["second"], "", cols)
+        lines.append("")
+    for item in result.must_act:
+        lines += _must_act(item, lang, cols)
+        lines.append("")
     for rec in result.recommendations:
         lines += _recommendation(rec, lang, cols)
         lines.append("")
+    if result.strengths:
+        lines.append(f"{w['strengths']}:")
+        for strength in result.strengths:
+            lines += _wrap(f"+ {strength.text}", "  ", cols)
+        lines += _wrap(KEEP.get(lang), "  ", cols)
+        lines.append("")
+    if result.next_measurement:
+        lines += [f"{w['next']}: {result.next_measurement}", ""]
     if result.missing:
         lines += _wrap(f"{w['missing']}: {', '.join(result.missing)} ({len(result.unevaluable_rules)} "
                        f"{w['unevaluable']})", "", cols)
@@ -359,10 +411,12 @@ _LEVER = {
     "en": {"risk": "Total risk", "list": "the list", "title": "Levers, largest effect first",
            "none": "No dimension is outside its best band.", "stops": "rules that stop firing",
            "needed": "{n} of {m} no longer needed", "pair": "Best pair", "and": "and",
+           "resolved": "no longer a must-act item",
            "idle": "{n} other change(s) would change nothing (--all lists them)."},
     "da": {"risk": "Samlet risiko", "list": "listen", "title": "Håndtag, størst effekt først",
            "none": "Ingen dimension ligger uden for sit bedste niveau.", "stops": "regler der ikke længere udløses",
            "needed": "{n} af {m} ikke længere nødvendige", "pair": "Bedste par", "and": "og",
+           "resolved": "skal ikke længere handles på",
            "idle": "{n} andre ændringer ville ikke ændre noget (--all viser dem)."},
 }
 
@@ -378,13 +432,16 @@ def _lever_change(lever, dims, lang: str) -> str:  # noqa: ANN001
     return f" {_LEVER[lang]['and']} ".join(parts)
 
 
-def _lever_effect(lever, lang: str, listed: int) -> str:  # noqa: ANN001
+def _lever_effect(lever, lang: str, listed: int, titles: dict[str, str] | None = None) -> str:  # noqa: ANN001
     t = _LEVER[lang]
+    name = (lambda i: titles.get(i, i)) if titles else (lambda i: i)  # noqa: E731
     pct = f" (−{lever.share * 100:.0f} %)" if lever.risk_before else ""
     text = f"{t['risk']} {format_number(lever.risk_before, lang)} → {format_number(lever.risk_after, lang)}{pct}"
+    if lever.must_act_resolved:
+        text += f"; {t['resolved']}: " + ", ".join(map(name, lever.must_act_resolved))
     if lever.no_longer_needed:
         text += "; " + t["needed"].format(n=len(lever.no_longer_needed), m=listed) + ": " + \
-            ", ".join(lever.no_longer_needed)
+            ", ".join(map(name, lever.no_longer_needed))
     return text
 
 
@@ -392,6 +449,7 @@ def render_levers(report, description, lang: str, title: str = "", show_all: boo
     """Single-dimension improvements, largest risk reduction first, and the best pair."""
     t = _LEVER[lang]
     dims = {d.id: d for d in description.dimensions}
+    titles = {i.id: i.title.get(lang) for i in description.interventions}
     lines = [title] if title else []
     lines.append(f"{t['risk']} {format_number(report.risk, lang)}; {t['list']}: {', '.join(report.listed) or '-'}")
     useful = [x for x in report.levers if x.reduction > 0 or x.no_longer_needed]
@@ -402,14 +460,14 @@ def render_levers(report, description, lang: str, title: str = "", show_all: boo
         lines.append(f"{t['title']}:")
     for n, lever in enumerate(shown, start=1):
         lines += _wrap(f"{n}. {_lever_change(lever, dims, lang)}", "  ", width())
-        lines += _wrap(_lever_effect(lever, lang, len(report.listed)), "     ", width())
+        lines += _wrap(_lever_effect(lever, lang, len(report.listed), titles), "     ", width())
         if lever.rules_stopped:
             lines += _wrap(f"{t['stops']}: {', '.join(lever.rules_stopped)}", "     ", width())
     if not show_all and len(report.levers) > len(useful):
         lines.append(t["idle"].format(n=len(report.levers) - len(useful)))
     if report.best_pair is not None:
         lines += _wrap(f"{t['pair']}: {_lever_change(report.best_pair, dims, lang)}", "", width())
-        lines += _wrap(_lever_effect(report.best_pair, lang, len(report.listed)), "  ", width())
+        lines += _wrap(_lever_effect(report.best_pair, lang, len(report.listed), titles), "  ", width())
     return _lines(lines)
 
 
@@ -479,7 +537,8 @@ def render_followup(report, dimensions, lang: str, other_department: bool = Fals
     for c in report.band_changes:
         dim = dimensions[c.dimension]
         label = lambda b: dim.band(b).label.get(lang) if b and dim.band(b) else "-"  # noqa: E731
-        value = lambda v: format_number(v, lang) if v is not None else "-"  # noqa: E731
+        # a hidden share (a negative act in a small group) has no value: its band says enough
+        value = lambda v: format_number(v, lang) if v is not None else "–"  # noqa: E731
         lines.append(f"  {marks[c.direction]} {dim.name.get(lang)} {value(c.before)} ({label(c.before_band)}) → "
                      f"{value(c.after)} ({label(c.after_band)}): {t[c.direction]}")
     if not report.band_changes:

@@ -30,14 +30,20 @@ from engine.levers import Lever, LeverReport
 from engine.model import Band, Dimension
 from engine.organisation import DepartmentOutcome, OrgResult
 from engine.profile import Profile
-from engine.result import Recommendation, Result
+from engine.result import ConditionResult, MustActItem, Recommendation, Result
+from engine.strengths import KEEP
 from engine.templates import format_number
 
 from .render import PREVENTION_WORDS
 
-__all__ = ["render_profile_report", "render_org_report", "FORMATS"]
+__all__ = ["render_profile_report", "render_org_report", "FORMATS", "MIN_ANSWERS"]
 
 FORMATS = ("html", "md")
+MIN_ANSWERS = 20
+"""Below this many respondents a negative act's share is never shown (the bundled rule set's
+``min_answers_for_shares``; the reports take the rule set's own value as ``min_answers``)."""
+Item = Recommendation | MustActItem
+"""A ranked recommendation or a must-act item: both carry a plan, evidence and reasons."""
 
 _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "en": MappingProxyType({
@@ -73,10 +79,25 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "heatmap": "Bands by department",
         "heat_caption": "Each cell is the department's band on that dimension, coloured by risk; an empty cell "
                         "means the dimension was not measured.",
-        "top3": "Top three interventions per department", "refused_h": "Not evaluated: too few respondents",
+        "top3": "Must act (!) and the top three interventions per department",
+        "refused_h": "Not evaluated: too few respondents",
         "refused_note": "Small groups are listed without any results, to protect anonymity.",
         "invalid_h": "Invalid profiles", "escalated_badge": "org. level", "legend": "Risk",
         "prevention": "Prevention",
+        "must_act": "Must act",
+        "must_act_intro": "The department shows hazards that the Danish executive order on the psychosocial work "
+                          "environment names, and the employer must act on them. These interventions are required: "
+                          "they come before the action plan and are not counted in it.",
+        "found": "Found", "basis": "Legal basis", "required": "must act", "strengths": "Strengths to keep",
+        "next": "Next measurement", "reported": "reported by at least one respondent", "none_reported": "none reported",
+        "hidden_note": "Fewer than {m} answers: the shares of negative acts are not shown as numbers, so that "
+                       "no one can be recognised.",
+        "fewer_cases": "fewer cases", "heat_reported": "reported", "resolved": "no longer required: {items}",
+        "heat_hidden": "“reported”: a negative act in a department with fewer than {m} answers, whose band is "
+                       "not shown, to protect anonymity.",
+        "must_act_org": "Must act across departments", "hazard": "Hazard", "must_act_col": "Of which must act",
+        "required_intervention": "Required intervention", "which": "Which departments",
+        "no_must_act": "No department shows a hazard that the law requires action on.",
     }),
     "da": MappingProxyType({
         "title": "Rapport om psykisk arbejdsmiljø", "org_title": "Organisationsrapport om psykisk arbejdsmiljø",
@@ -111,10 +132,28 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "heatmap": "Bånd pr. afdeling",
         "heat_caption": "Hver celle er afdelingens bånd på dimensionen, farvet efter risiko; en tom celle betyder, "
                         "at dimensionen ikke er målt.",
-        "top3": "De tre første indsatser pr. afdeling", "refused_h": "Ikke vurderet: for få besvarelser",
+        "top3": "Skal handles (!) og de tre første indsatser pr. afdeling",
+        "refused_h": "Ikke vurderet: for få besvarelser",
         "refused_note": "Små grupper vises uden resultater af hensyn til anonymiteten.",
         "invalid_h": "Ugyldige profiler", "escalated_badge": "org.-niveau", "legend": "Risiko",
         "prevention": "Forebyggelse",
+        "must_act": "Skal handles",
+        "must_act_intro": "Afdelingen viser forhold, som bekendtgørelsen om psykisk arbejdsmiljø nævner, og dem har "
+                          "arbejdsgiveren pligt til at handle på. Indsatserne her er påkrævede: de kommer før "
+                          "handleplanen og tæller ikke med i den.",
+        "found": "Fundet", "basis": "Retsgrundlag", "required": "skal handles",
+        "strengths": "Styrker at holde fast i", "next": "Næste måling",
+        "reported": "rapporteret af mindst én af de svarende", "none_reported": "ingen rapporteret",
+        "hidden_note": "Færre end {m} svar: andelene for negative handlinger vises ikke som tal, så ingen kan "
+                       "genkendes.",
+        "fewer_cases": "færre tilfælde", "heat_reported": "rapporteret",
+        "resolved": "ikke længere påkrævet: {items}",
+        "heat_hidden": "»rapporteret«: en negativ handling i en afdeling med færre end {m} svar, hvis bånd ikke "
+                       "vises af hensyn til anonymiteten.",
+        "must_act_org": "Skal handles på tværs af afdelingerne", "hazard": "Risikofaktor",
+        "must_act_col": "Heraf skal handles", "required_intervention": "Påkrævet indsats",
+        "which": "Hvilke afdelinger",
+        "no_must_act": "Ingen afdeling viser en risikofaktor, som loven kræver handling på.",
     }),
 })
 _GRADE: Mapping[str, Mapping[str, str]] = MappingProxyType({
@@ -174,6 +213,22 @@ table.heatmap { table-layout: fixed; }
 table.heatmap thead th { overflow-wrap: anywhere; font-size: 8.5pt; }
 table.heatmap thead th:first-child { width: 17%; }
 ol.sources li { margin-bottom: 4px; }
+ul.conditions .borderline { color: #7a5a12; }
+.badge.must { border-color: #c0392b; background: #f7dcd8; color: #7d1f15; font-weight: 600; }
+article.must { border-left: 5px solid #c0392b; background: #fdf1ef; padding: 8px 12px 6px; margin: 10px 0;
+               break-inside: avoid; }
+article.must h3 { margin: 0 0 4px; }
+article.must-reason { border-left: 3px solid #c0392b; padding-left: 10px; }
+dl.card { display: grid; grid-template-columns: max-content 1fr; gap: 3px 12px; margin: 6px 0 4px; }
+dl.card dt { font-weight: 600; } dl.card dd { margin: 0; }
+dl.card ul { margin: 0; padding-left: 16px; }
+section.strengths { border-left: 5px solid #3f8f4f; background: #eef7ee; padding: 2px 12px 8px; margin: 14px 0; }
+section.strengths h2 { border: 0; margin-top: 8px; }
+section.strengths ul { margin: 4px 0 8px; padding-left: 18px; }
+p.next { font-weight: 600; }
+ul.must-act { list-style: none; margin: 0 0 4px; padding-left: 0; }
+ul.must-act li { color: #7d1f15; }
+.cell.hidden-share { font-style: italic; }
 a { color: #1f4f8f; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
@@ -257,7 +312,7 @@ def _department_title(name: str, ident: str) -> str:
     return f"{name} ({ident})" if name else ident
 
 
-def _deadline(profile: Profile, rec: Recommendation, today: _dt.date) -> _dt.date | None:
+def _deadline(profile: Profile, rec: Item, today: _dt.date) -> _dt.date | None:
     if rec.plan is None:
         return None
     return (profile.measured_on or today) + _dt.timedelta(weeks=rec.plan.follow_up_weeks)
@@ -275,12 +330,54 @@ def _safe_url(url: str | None) -> str | None:
 
 
 def _sources(result: Result) -> list[tuple[str, str, str | None, str]]:
-    """The evidence behind the recommendations, each source once, in order of first use."""
+    """The evidence behind the must-act items and the recommendations, each source once, in order of first use."""
     seen: dict[str, tuple[str, str, str | None, str]] = {}
-    for rec in result.recommendations:
+    for rec in (*result.must_act, *result.recommendations):
         for ev in rec.evidence:
             seen.setdefault(ev.id, (ev.id, ev.citation, ev.url, ev.grade))
     return list(seen.values())
+
+
+def _is_act_share(dim: Dimension) -> bool:
+    """A negative act measured as a share of the respondents (bullying, violence …)."""
+    return dim.share and dim.group == "negative_act"
+
+
+def _hidden_shares(profile: Profile, result: Result, dims: Mapping[str, Dimension], min_answers: int) -> frozenset[str]:
+    """The negative acts' shares that must not be shown as numbers: all of them below ``min_answers``
+    respondents, and any the engine itself hid in a condition (its ``actual`` is None although the
+    profile has the value), so the report never shows what the answer kept back."""
+    hidden = {i for i in profile.scores if i in dims and _is_act_share(dims[i])} \
+        if profile.respondents < min_answers else set()
+    for rec in (*result.must_act, *result.recommendations):
+        for reason in rec.because:
+            hidden.update(c.dimension for c in reason.conditions
+                          if c.actual is None and c.dimension in profile.scores and c.dimension in dims
+                          and _is_act_share(dims[c.dimension]))
+    return frozenset(hidden)
+
+
+def _hidden_text(value: float, lang: str) -> str:
+    """What a hidden share shows instead of its number."""
+    return _w(lang, "reported" if value > 0 else "none_reported")
+
+
+def _hidden_risk(dim: Dimension, value: float) -> str:
+    """The risk a hidden share is coloured with: none reported is fine; any report takes the risk of
+    the first band past "none" ("some cases"), whatever its real band, which would hint at the share."""
+    if value <= 0:
+        band = dim.band_of(value)
+        return band.risk if band else "ok"
+    return next((b.risk for b in dim.bands if b.risk != "ok"), "watch")
+
+
+def _mark(cond: ConditionResult) -> str:
+    """✓ holds, ≈ holds but borderline (within the meaningful difference), ✗ does not hold."""
+    return "≈" if cond.holds and cond.borderline else ("✓" if cond.holds else "✗")
+
+
+def _mark_class(cond: ConditionResult) -> str:
+    return "borderline" if cond.holds and cond.borderline else ("holds" if cond.holds else "fails")
 
 
 def _page(lang: str, title: str, body: Iterable[str], extra_style: str = "") -> str:
@@ -432,7 +529,7 @@ def _radar_svg(items: Sequence[tuple[Dimension, float]], department: str, lang: 
 
 # ---------------------------------------------------------------------------------------------- profile: bars
 
-_BAR_LABEL_W, _BAR_W, _BAR_VALUE_W, _BAR_ROW = 215.0, 300.0, 175.0, 23.0
+_BAR_LABEL_W, _BAR_W, _BAR_VALUE_W, _BAR_ROW = 215.0, 280.0, 225.0, 23.0
 
 
 def _bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[str]:
@@ -457,7 +554,21 @@ def _bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[str]:
     return out
 
 
-def _bars_svg(items: Sequence[tuple[Dimension, float]], group: str, lang: str) -> str:
+def _hidden_bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[str]:
+    """A negative act whose share must not be shown: its name and "reported by at least one
+    respondent" (or "none reported"), and no bar, since a bar's length would show the share."""
+    x0, h = _BAR_LABEL_W, _BAR_ROW - 8
+    risk = _hidden_risk(dim, value)
+    return [f'<text x="{_px(x0 - 8)}" y="{_px(y + h - 4)}" text-anchor="end" font-size="11" fill="#222">'
+            f'{_e(_label(dim, lang))}</text>',
+            f'<g class="hidden-share" data-dimension="{_e(dim.id)}" data-risk="{_e(risk)}">'
+            f'<rect x="{_px(x0)}" y="{_px(y + h / 2 - 4)}" width="8" height="8" fill="{_RISK_COLOUR[risk]}"/>'
+            f'<text x="{_px(x0 + 14)}" y="{_px(y + h - 4)}" font-size="11" font-style="italic" fill="#222">'
+            f'{_e(_hidden_text(value, lang))}</text></g>']
+
+
+def _bars_svg(items: Sequence[tuple[Dimension, float]], group: str, lang: str,
+              hidden: frozenset[str] = frozenset()) -> str:
     """Horizontal bars, one per dimension, each on its own 0–maximum scale."""
     width = _BAR_LABEL_W + _BAR_W + _BAR_VALUE_W
     height = _BAR_ROW * len(items) + 8
@@ -466,12 +577,14 @@ def _bars_svg(items: Sequence[tuple[Dimension, float]], group: str, lang: str) -
              f'viewBox="0 0 {_px(width)} {_px(height)}" width="{_px(width)}" height="{_px(height)}" '
              f'data-x="{_px(_BAR_LABEL_W)}" data-width="{_px(_BAR_W)}">']
     for i, (dim, value) in enumerate(items):
-        parts += _bar_row(dim, value, 6 + i * _BAR_ROW, lang)
+        row = _hidden_bar_row if dim.id in hidden else _bar_row
+        parts += row(dim, value, 6 + i * _BAR_ROW, lang)
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _profile_html(profile: Profile, dims: Mapping[str, Dimension], lang: str) -> str:
+def _profile_html(profile: Profile, dims: Mapping[str, Dimension], lang: str, hidden: frozenset[str],
+                  min_answers: int) -> str:
     d = profile.department
     parts = [f'<section class="profile"><h2>{_e(_w(lang, "profile"))}</h2>', _legend(lang),
              f'<figure class="radar-figure"><h3>{_e(_w(lang, "resource"))}</h3>']
@@ -488,10 +601,13 @@ def _profile_html(profile: Profile, dims: Mapping[str, Dimension], lang: str) ->
         items = _present(profile, dims, group)
         parts.append(f'<figure class="bars-figure"><h3>{_e(_w(lang, group))}</h3>')
         if items:
-            parts.append(_bars_svg(items, group, lang))
+            parts.append(_bars_svg(items, group, lang, hidden))
             if not explained:
                 parts.append(f"<figcaption>{_e(_w(lang, 'bars_caption'))}</figcaption>")
                 explained = True
+            if any(d.id in hidden for d, _ in items):
+                parts.append(f'<figcaption class="hidden-note">{_e(_w(lang, "hidden_note").format(m=min_answers))}'
+                             "</figcaption>")
         else:
             parts.append(f'<p class="muted">{_e(_w(lang, "none_measured"))}</p>')
         parts.append("</figure>")
@@ -499,21 +615,31 @@ def _profile_html(profile: Profile, dims: Mapping[str, Dimension], lang: str) ->
     return "\n".join(parts)
 
 
-def _profile_md(profile: Profile, dims: Mapping[str, Dimension], lang: str) -> list[str]:
+def _profile_md_row(dim: Dimension, value: float, hidden: frozenset[str], lang: str) -> tuple[str, str, str]:
+    """(value, band, assessment) for the profile table; a hidden share shows words, no number or band."""
+    if dim.id in hidden:
+        return _hidden_text(value, lang), "", _w(lang, _hidden_risk(dim, value))
+    band = dim.band_of(value)
+    return _value_text(dim, value, lang), _band_text(band, lang), _w(lang, band.risk) if band else ""
+
+
+def _profile_md(profile: Profile, dims: Mapping[str, Dimension], lang: str, hidden: frozenset[str],
+                min_answers: int) -> list[str]:
     lines = [f"## {_w(lang, 'profile')}", "", _w(lang, "gold"), "",
              f"| {_w(lang, 'group')} | {_w(lang, 'dimension')} | {_w(lang, 'value')} | {_w(lang, 'band')} | "
              f"{_w(lang, 'assessment')} |", "|---|---|---:|---|---|"]
     for group in _GROUPS:
         for dim, value in _present(profile, dims, group):
-            band = dim.band_of(value)
-            lines.append(f"| {_md(_w(lang, group))} | {_md(_label(dim, lang))} | {_md(_value_text(dim, value, lang))} "
-                         f"| {_md(_band_text(band, lang))} | {_md(_w(lang, band.risk)) if band else ''} |")
+            cells = (_w(lang, group), _label(dim, lang), *_profile_md_row(dim, value, hidden, lang))
+            lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    if any(i in hidden for i in profile.scores):
+        lines += ["", _w(lang, "hidden_note").format(m=min_answers)]
     return lines + [""]
 
 
 # ---------------------------------------------------------------------------------------------- profile: plan
 
-def _badges(rec: Recommendation, lang: str) -> str:
+def _badges(rec: Item, lang: str) -> str:
     level = PREVENTION_WORDS[lang].get(rec.prevention, rec.prevention)
     out = f'<span class="badge level" title="{_e(_w(lang, "prevention"))}">{_e(level)}</span>'
     if rec.iglo:
@@ -527,8 +653,92 @@ def _plan_caption(profile: Profile, today: _dt.date, lang: str) -> str:
     return _w(lang, "plan_caption")
 
 
+def _hazard_titles(item: MustActItem) -> str:
+    return "; ".join(h.title or h.id for h in item.hazards)
+
+
+def _legal_bases(item: MustActItem) -> list[tuple[str, str]]:
+    """(hazard title, legal basis) per hazard, each basis once; the title is left out when there is only one."""
+    seen: dict[str, str] = {}
+    for hazard in item.hazards:
+        if hazard.legal_basis:
+            seen.setdefault(hazard.legal_basis, hazard.title or hazard.id)
+    return [("" if len(seen) == 1 else title, basis) for basis, title in seen.items()]
+
+
+def _follow_up(profile: Profile, item: Item, today: _dt.date, lang: str) -> str:
+    """``2025-05-10 (8 weeks)``."""
+    due = _deadline(profile, item, today)
+    if due is None or item.plan is None:
+        return ""
+    return f"{due.isoformat()} ({_w(lang, 'weeks').format(n=item.plan.follow_up_weeks)})"
+
+
+def _must_act_rows(profile: Profile, item: MustActItem, today: _dt.date, lang: str) -> list[tuple[str, str, str]]:
+    """(class, term, escaped HTML) for a must-act card: what was found, the law, and the plan."""
+    bases = _legal_bases(item)
+    if len(bases) == 1:
+        law = _e(bases[0][1])
+    else:
+        law = "<ul>" + "".join(f"<li><strong>{_e(t)}:</strong> {_e(b)}</li>" for t, b in bases) + "</ul>"
+    rows = [("hazards", _w(lang, "found"), _e(_hazard_titles(item)))]
+    if bases:
+        rows.append(("basis", _w(lang, "basis"), law))
+    plan = item.plan
+    if plan is not None:
+        due = _deadline(profile, item, today)
+        rows += [("goal", _w(lang, "goal"), _e(plan.goal)), ("owner", _w(lang, "owner"), _e(plan.owner)),
+                 ("deadline", _w(lang, "deadline"),
+                  f'<span class="date" data-deadline="{due.isoformat() if due else ""}">'
+                  f"{_e(_follow_up(profile, item, today, lang))}</span>"),
+                 ("evaluate", _w(lang, "evaluate"), _e(plan.evaluation))]
+    return rows
+
+
+def _must_act_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> str:
+    """The interventions the law requires, one card each, before the ranked action plan."""
+    if not result.must_act:
+        return ""
+    parts = [f'<section class="must-act major"><h2>{_e(_w(lang, "must_act"))}</h2>',
+             f'<p>{_e(_w(lang, "must_act_intro"))}</p>']
+    for item in result.must_act:
+        rows = "".join(f'<dt>{_e(term)}</dt><dd class="{cls}">{value}</dd>'
+                       for cls, term, value in _must_act_rows(profile, item, today, lang))
+        parts.append(f'<article class="must" data-intervention="{_e(item.intervention_id)}" data-rank="{item.rank}">'
+                     f"<h3>!{item.rank}. {_e(item.title or item.intervention_id)}</h3>{_badges(item, lang)}"
+                     f'<dl class="card">{rows}</dl></article>')
+    parts.append(f'<p class="muted">{_e(_plan_caption(profile, today, lang))}</p></section>')
+    return "\n".join(parts)
+
+
+def _must_act_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> list[str]:
+    if not result.must_act:
+        return []
+    lines = [f"## {_w(lang, 'must_act')}", "", _w(lang, "must_act_intro"), ""]
+    for item in result.must_act:
+        level = PREVENTION_WORDS[lang].get(item.prevention, item.prevention)
+        lines += [f"### !{item.rank}. {_md(item.title or item.intervention_id)}", "",
+                  f"- **{_w(lang, 'prevention')}:** {_md(level)} · IGLO {_md('/'.join(item.iglo))}",
+                  f"- **{_w(lang, 'found')}:** {_md(_hazard_titles(item))}"]
+        bases = _legal_bases(item)
+        if len(bases) == 1:
+            lines.append(f"- **{_w(lang, 'basis')}:** {_md(bases[0][1])}")
+        elif bases:
+            lines.append(f"- **{_w(lang, 'basis')}:**")
+            lines += [f"  - *{_md(title)}:* {_md(basis)}" for title, basis in bases]
+        if item.plan is not None:
+            lines += [f"- **{_w(lang, 'goal')}:** {_md(item.plan.goal)}",
+                      f"- **{_w(lang, 'owner')}:** {_md(item.plan.owner)}",
+                      f"- **{_w(lang, 'deadline')}:** {_md(_follow_up(profile, item, today, lang))}",
+                      f"- **{_w(lang, 'evaluate')}:** {_md(item.plan.evaluation)}"]
+        lines.append("")
+    return lines + [_plan_caption(profile, today, lang), ""]
+
+
 def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> str:
-    parts = [f'<section class="plan major"><h2>{_e(_w(lang, "plan"))}</h2>']
+    # A new page for the plan, unless the must-act section has just started one.
+    major = "" if result.must_act else " major"
+    parts = [f'<section class="plan{major}"><h2>{_e(_w(lang, "plan"))}</h2>']
     if not result.recommendations:
         return "\n".join(parts + [f"<p>{_e(_w(lang, 'none'))}</p></section>"])
     parts.append('<table class="plan"><colgroup><col style="width:4%"><col style="width:21%"><col style="width:22%">'
@@ -568,47 +778,102 @@ def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> li
 
 # ---------------------------------------------------------------------------------------------- profile: rationale
 
+def _number(rec: Item) -> str:
+    """``!1`` for a must-act item, ``1`` for a ranked recommendation."""
+    return f"!{rec.rank}" if isinstance(rec, MustActItem) else str(rec.rank)
+
+
+def _rationale_item_html(rec: Item, lang: str) -> list[str]:
+    must = isinstance(rec, MustActItem)
+    badge = f' <span class="badge must">{_e(_w(lang, "required"))}</span>' if must else ""
+    cls = ' class="must-reason"' if must else ""
+    parts = [f'<article{cls} data-intervention="{_e(rec.intervention_id)}">'
+             f"<h3>{_number(rec)}. {_e(rec.title or rec.intervention_id)}{badge}</h3>"]
+    if isinstance(rec, MustActItem):
+        parts.append(f"<p><strong>{_e(_w(lang, 'found'))}:</strong> {_e(_hazard_titles(rec))}</p>")
+    if rec.description:
+        parts.append(f'<p class="muted">{_e(rec.description)}</p>')
+    for reason in rec.because:
+        conds = "".join(f'<li class="{_mark_class(c)}">{_mark(c)} {_e(c.text)}</li>' for c in reason.conditions)
+        parts.append(f'<div class="reason" data-rule="{_e(reason.rule_id)}"><p><strong>{_e(reason.title)}</strong> '
+                     f'<span class="muted">(+{_e(format_number(reason.points, lang))} {_e(_w(lang, "points"))})'
+                     f'</span></p><p>{_e(reason.text)}</p><ul class="conditions">{conds}</ul></div>')
+    return parts + ["</article>"]
+
+
 def _rationale_html(result: Result, lang: str) -> str:
+    """Why each item is there, the must-act items first: the rules, their texts and every condition."""
+    if not result.must_act and not result.recommendations:
+        return ""
     parts = [f'<section class="rationale major"><h2>{_e(_w(lang, "why"))}</h2>']
-    for rec in result.recommendations:
-        parts.append(f'<article data-intervention="{_e(rec.intervention_id)}">'
-                     f"<h3>{rec.rank}. {_e(rec.title or rec.intervention_id)}</h3>")
-        if rec.description:
-            parts.append(f'<p class="muted">{_e(rec.description)}</p>')
-        for reason in rec.because:
-            conds = "".join(f'<li class="{"holds" if c.holds else "fails"}">{"✓" if c.holds else "✗"} '
-                            f"{_e(c.text)}</li>" for c in reason.conditions)
-            parts.append(f'<div class="reason" data-rule="{_e(reason.rule_id)}"><p><strong>{_e(reason.title)}</strong> '
-                         f'<span class="muted">(+{_e(format_number(reason.points, lang))} {_e(_w(lang, "points"))})'
-                         f'</span></p><p>{_e(reason.text)}</p><ul class="conditions">{conds}</ul></div>')
-        parts.append("</article>")
+    for rec in (*result.must_act, *result.recommendations):
+        parts += _rationale_item_html(rec, lang)
     parts.append("</section>")
     return "\n".join(parts)
 
 
 def _rationale_md(result: Result, lang: str) -> list[str]:
+    if not result.must_act and not result.recommendations:
+        return []
     lines = [f"## {_w(lang, 'why')}", ""]
-    for rec in result.recommendations:
-        lines += [f"### {rec.rank}. {_md(rec.title or rec.intervention_id)}", ""]
+    for rec in (*result.must_act, *result.recommendations):
+        must = isinstance(rec, MustActItem)
+        lines += [f"### {_number(rec)}. {_md(rec.title or rec.intervention_id)}"
+                  + (f" ({_w(lang, 'required')})" if must else ""), ""]
+        if isinstance(rec, MustActItem):
+            lines += [f"**{_w(lang, 'found')}:** {_md(_hazard_titles(rec))}", ""]
         if rec.description:
             lines += [_md(rec.description), ""]
         for reason in rec.because:
             lines.append(f"- **{_md(reason.title)}** (+{format_number(reason.points, lang)} {_w(lang, 'points')}): "
                          f"{_md(reason.text)}")
-            lines += [f"  - {'✓' if c.holds else '✗'} {_md(c.text)}" for c in reason.conditions]
+            lines += [f"  - {_mark(c)} {_md(c.text)}" for c in reason.conditions]
         lines.append("")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------- profile: strengths
+
+def _strengths_html(result: Result, lang: str) -> str:
+    """What is clearly good, with the advice to keep it, and the next measurement when nothing needs acting on."""
+    if not result.strengths and not result.next_measurement:
+        return ""
+    parts = [f'<section class="strengths"><h2>{_e(_w(lang, "strengths"))}</h2>']
+    if result.strengths:
+        items = "".join(f'<li data-dimension="{_e(s.dimension)}">{_e(s.text)}</li>' for s in result.strengths)
+        parts.append(f'<ul class="strengths">{items}</ul><p class="keep">{_e(KEEP.get(lang))}</p>')
+    if result.next_measurement:
+        parts.append(f'<p class="next" data-date="{_e(result.next_measurement)}">{_e(_w(lang, "next"))}: '
+                     f"{_e(result.next_measurement)}</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _strengths_md(result: Result, lang: str) -> list[str]:
+    if not result.strengths and not result.next_measurement:
+        return []
+    lines = [f"## {_w(lang, 'strengths')}", ""]
+    if result.strengths:
+        lines += [f"- {_md(s.text)}" for s in result.strengths] + ["", _md(KEEP.get(lang)), ""]
+    if result.next_measurement:
+        lines += [f"**{_w(lang, 'next')}:** {_md(result.next_measurement)}", ""]
     return lines
 
 
 # ---------------------------------------------------------------------------------------------- profile: levers
 
-def _lever_moves(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> list[tuple[str, str, str]]:
-    """Per moved dimension (name, from, to) as text: ``Følelsesmæssige krav``, ``76 (høj)``, ``66 (middel)``."""
+def _lever_moves(lever: Lever, dims: Mapping[str, Dimension], lang: str,
+                 hidden: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """Per moved dimension (name, from, to) as text: ``Følelsesmæssige krav``, ``76 (høj)``, ``66 (middel)``.
+    A hidden share moves from "reported by at least one respondent" to "fewer cases": its value,
+    its band and the target (which would give the band away) are not shown."""
     moves = []
     for ident, cur, target, b0, b1 in zip(lever.dimensions, lever.currents, lever.targets, lever.from_bands,
                                           lever.to_bands):
         dim = dims.get(ident)
-        if dim is None:  # a description of another rule set: show what we know
+        if ident in hidden:
+            moves.append((dim.name.get(lang) if dim else ident, _hidden_text(cur, lang), _w(lang, "fewer_cases")))
+        elif dim is None:  # a description of another rule set: show what we know
             moves.append((ident, format_number(cur, lang), format_number(target, lang)))
         else:
             moves.append((dim.name.get(lang), f"{_value_text(dim, cur, lang)} ({_band_text(dim.band(b0), lang)})",
@@ -616,21 +881,28 @@ def _lever_moves(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> list
     return moves
 
 
-def _lever_parts(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> tuple[str, str, str]:
+def _lever_parts(lever: Lever, dims: Mapping[str, Dimension], lang: str,
+                 hidden: frozenset[str] = frozenset()) -> tuple[str, str, str]:
     """(dimension, from, to) for a table row."""
-    moves = _lever_moves(lever, dims, lang)
+    moves = _lever_moves(lever, dims, lang, hidden)
     return tuple(" + ".join(m[i] for m in moves) for i in range(3))  # type: ignore[return-value]
 
 
-def _lever_sentence(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> str:
+def _lever_sentence(lever: Lever, dims: Mapping[str, Dimension], lang: str,
+                    hidden: frozenset[str] = frozenset()) -> str:
     """``A 76 (høj) → 66 (middel) + B 20,8 % (…) → 17,7 % (…)`` (for the best pair)."""
-    return " + ".join(f"{name} {before} → {after}" for name, before, after in _lever_moves(lever, dims, lang))
+    return " + ".join(f"{name} {before} → {after}" for name, before, after in _lever_moves(lever, dims, lang, hidden))
 
 
-def _lever_effect(lever: Lever, report: LeverReport, lang: str) -> tuple[str, str]:
-    """(the fall in total risk, ``n of m recommendations no longer needed``)."""
-    return (f"−{format_number(round(lever.share * 100), lang)} %",
-            _w(lang, "no_longer").format(n=len(lever.no_longer_needed), m=len(report.listed)))
+def _lever_effect(lever: Lever, report: LeverReport, lang: str,
+                  must: Mapping[str, str] = MappingProxyType({})) -> tuple[str, str]:
+    """(the fall in total risk, ``n of m recommendations no longer needed`` and the must-act items
+    the change would make unnecessary). Below 1 % the fall keeps a decimal, so it never reads −0 %."""
+    percent = lever.share * 100
+    needed = _w(lang, "no_longer").format(n=len(lever.no_longer_needed), m=len(report.listed))
+    if lever.must_act_resolved:
+        needed += "; " + _w(lang, "resolved").format(items=", ".join(must.get(i, i) for i in lever.must_act_resolved))
+    return f"−{format_number(round(percent) if percent >= 1 else round(percent, 1), lang)} %", needed
 
 
 def _useful_levers(report: LeverReport) -> list[Lever]:
@@ -641,7 +913,8 @@ def _lever_columns(lang: str) -> tuple[str, ...]:
     return (_w(lang, "dimension"), _w(lang, "from"), _w(lang, "to"), _w(lang, "risk_col"), _w(lang, "needed_col"))
 
 
-def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str) -> str:
+def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str,
+                 hidden: frozenset[str] = frozenset(), must: Mapping[str, str] = MappingProxyType({})) -> str:
     parts = [f'<section class="levers"><h2>{_e(_w(lang, "levers"))}</h2><p>{_e(_w(lang, "levers_intro"))}</p>']
     useful = _useful_levers(report)
     if not useful:
@@ -650,34 +923,35 @@ def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str) 
                    for i, c in enumerate(_lever_columns(lang)))
     parts.append(f'<table class="levers"><thead><tr>{head}</tr></thead><tbody>')
     for lever in useful:
-        name, before, after = _lever_parts(lever, dims, lang)
-        risk, needed = _lever_effect(lever, report, lang)
+        name, before, after = _lever_parts(lever, dims, lang, hidden)
+        risk, needed = _lever_effect(lever, report, lang, must)
         parts.append(f'<tr data-dimension="{_e(lever.dimensions[0])}"><td>{_e(name)}</td><td>{_e(before)}</td>'
                      f'<td>{_e(after)}</td><td class="num">{_e(risk)}</td><td>{_e(needed)}</td></tr>')
     parts.append("</tbody></table>")
     pair = report.best_pair
     if pair is not None and pair.reduction > 0:
-        risk, needed = _lever_effect(pair, report, lang)
+        risk, needed = _lever_effect(pair, report, lang, must)
         parts.append(f'<p class="best-pair"><strong>{_e(_w(lang, "best_pair"))}:</strong> '
-                     f"{_e(_lever_sentence(pair, dims, lang))}; {_e(_w(lang, 'risk_col').lower())} {_e(risk)}; "
+                     f"{_e(_lever_sentence(pair, dims, lang, hidden))}; {_e(_w(lang, 'risk_col').lower())} {_e(risk)}; "
                      f"{_e(needed)}.</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str) -> list[str]:
+def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str,
+               hidden: frozenset[str] = frozenset(), must: Mapping[str, str] = MappingProxyType({})) -> list[str]:
     lines = [f"## {_w(lang, 'levers')}", "", _w(lang, "levers_intro"), ""]
     useful = _useful_levers(report)
     if not useful:
         return lines + [_w(lang, "no_levers"), ""]
     lines += ["| " + " | ".join(_lever_columns(lang)) + " |", "|---|---|---|---:|---|"]
     for lever in useful:
-        cells = _lever_parts(lever, dims, lang) + _lever_effect(lever, report, lang)
+        cells = _lever_parts(lever, dims, lang, hidden) + _lever_effect(lever, report, lang, must)
         lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
     pair = report.best_pair
     if pair is not None and pair.reduction > 0:
-        risk, needed = _lever_effect(pair, report, lang)
-        lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(_lever_sentence(pair, dims, lang))}; "
+        risk, needed = _lever_effect(pair, report, lang, must)
+        lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(_lever_sentence(pair, dims, lang, hidden))}; "
                       f"{_w(lang, 'risk_col').lower()} {risk}; {_md(needed)}."]
     return lines + [""]
 
@@ -711,24 +985,30 @@ def _sources_md(result: Result, lang: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------- profile report
 
 def render_profile_report(profile: Profile, result: Result, description: Description, levers: LeverReport | None,
-                          fmt: str = "html", today: _dt.date | None = None) -> str:
-    """One department's report: header, charts, action plan, rationale, levers and sources.
+                          fmt: str = "html", today: _dt.date | None = None, min_answers: int = MIN_ANSWERS) -> str:
+    """One department's report: header, charts, must-act items, action plan, strengths, rationale,
+    levers and sources.
 
     ``today`` is where follow-up dates count from when the profile has no measurement date
-    (default: the current date).
+    (default: the current date). ``min_answers`` is the rule set's ``min_answers_for_shares``: with
+    fewer respondents, no negative act's share is shown as a number or a bar anywhere in the report.
     """
     _check_format(fmt)
     lang = result.language
     dims = _catalogue(description)
     day = today or _dt.date.today()
+    hidden = _hidden_shares(profile, result, dims, min_answers)
+    must = {m.intervention_id: m.title or m.intervention_id for m in result.must_act}
     if fmt == "md":
-        lines = _header_md(profile, result, description, lang) + _profile_md(profile, dims, lang) \
-            + _plan_md(profile, result, day, lang) + _rationale_md(result, lang) \
-            + (_levers_md(levers, dims, lang) if levers is not None else []) + _sources_md(result, lang)
+        lines = _header_md(profile, result, description, lang) + _profile_md(profile, dims, lang, hidden, min_answers) \
+            + _must_act_md(profile, result, day, lang) + _plan_md(profile, result, day, lang) \
+            + _strengths_md(result, lang) + _rationale_md(result, lang) \
+            + (_levers_md(levers, dims, lang, hidden, must) if levers is not None else []) + _sources_md(result, lang)
         return "\n".join(lines).rstrip() + "\n"
-    body = [_header_html(profile, result, description, lang), _profile_html(profile, dims, lang),
-            _plan_html(profile, result, day, lang), _rationale_html(result, lang),
-            _levers_html(levers, dims, lang) if levers is not None else "", _sources_html(result, lang)]
+    body = [_header_html(profile, result, description, lang), _profile_html(profile, dims, lang, hidden, min_answers),
+            _must_act_html(profile, result, day, lang), _plan_html(profile, result, day, lang),
+            _strengths_html(result, lang), _rationale_html(result, lang),
+            _levers_html(levers, dims, lang, hidden, must) if levers is not None else "", _sources_html(result, lang)]
     d = profile.department
     return _page(lang, f"{_w(lang, 'title')} – {d.name or d.id}", [b for b in body if b])
 
@@ -775,11 +1055,50 @@ def _escalated_html(org: OrgResult, lang: str) -> str:
     if not org.escalated:
         parts.append(f"<p>{_e(_w(lang, 'no_escalated'))}</p>")
     for need in org.escalated:
-        depts = ", ".join(names.get(i, i) for i in need.department_ids)
+        depts = "; ".join(names.get(i, i) for i in need.department_ids)
         parts.append(f'<article data-intervention="{_e(need.intervention_id)}"><h3>{_e(need.title)}</h3>'
                      f'<p class="reason">{_e(need.reason)}</p>'
                      f'<p class="muted">{_e(_w(lang, "needed_in"))}: {_e(depts)}</p></article>')
     parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _hazard_counts(org: OrgResult) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """Per hazard found anywhere: (id, title, the departments that must act on it, the interventions
+    they must carry out), most departments first, then most severe."""
+    found: dict[str, tuple[str, int, dict[str, None], dict[str, None]]] = {}
+    for o in org.evaluated:
+        for item in o.result.must_act if o.result else ():
+            for hazard in item.hazards:
+                entry = found.setdefault(hazard.id, (hazard.title or hazard.id, hazard.severity, {}, {}))
+                entry[2][o.department_id] = None
+                entry[3][item.title or item.intervention_id] = None
+    ordered = sorted(found.items(), key=lambda kv: (-len(kv[1][2]), -kv[1][1], kv[0]))
+    return [(ident, title, tuple(depts), tuple(items)) for ident, (title, _, depts, items) in ordered]
+
+
+def _must_act_counts(org: OrgResult) -> dict[str, int]:
+    """Per intervention, in how many departments it is a must-act item."""
+    counts: dict[str, int] = {}
+    for o in org.evaluated:
+        for ident in o.result.must_act_ids if o.result else ():
+            counts[ident] = counts.get(ident, 0) + 1
+    return counts
+
+
+def _must_act_org_html(org: OrgResult, lang: str) -> str:
+    names, rows = _names(org), _hazard_counts(org)
+    parts = [f'<section class="must-act-org"><h2>{_e(_w(lang, "must_act_org"))}</h2>']
+    if not rows:
+        return "\n".join(parts + [f"<p>{_e(_w(lang, 'no_must_act'))}</p></section>"])
+    parts.append(f'<table class="must-act-org"><thead><tr><th>{_e(_w(lang, "hazard"))}</th>'
+                 f'<th class="num">{_e(_w(lang, "departments"))}</th><th>{_e(_w(lang, "required_intervention"))}</th>'
+                 f'<th>{_e(_w(lang, "which"))}</th></tr></thead><tbody>')
+    for ident, title, depts, items in rows:
+        parts.append(f'<tr data-hazard="{_e(ident)}"><td><strong>{_e(title)}</strong></td>'
+                     f'<td class="num">{len(depts)}</td><td>{_e("; ".join(items))}</td>'
+                     f'<td>{_e("; ".join(names.get(d, d) for d in depts))}</td></tr>')
+    parts.append("</tbody></table></section>")
     return "\n".join(parts)
 
 
@@ -788,26 +1107,50 @@ def _escalated_badge(lang: str) -> str:
 
 
 def _needs_html(org: OrgResult, lang: str) -> str:
+    must = _must_act_counts(org)
     rows = "".join(f'<tr data-intervention="{_e(n.intervention_id)}"><td>{_e(n.title)}'
                    f'{_escalated_badge(lang) if n.escalated else ""}'
-                   f'</td><td class="num">{n.departments}</td><td class="num">{_e(_share(n.share, lang))}</td></tr>'
+                   f'</td><td class="num">{n.departments}</td>'
+                   f'<td class="num" data-must-act="{must.get(n.intervention_id, 0)}">'
+                   f'{must.get(n.intervention_id) or ""}</td>'
+                   f'<td class="num">{_e(_share(n.share, lang))}</td></tr>'
                    for n in org.needs)
     return (f'<section class="needs"><h2>{_e(_w(lang, "needs"))}</h2><table class="needs"><thead><tr>'
             f'<th>{_e(_w(lang, "intervention"))}</th><th class="num">{_e(_w(lang, "departments"))}</th>'
+            f'<th class="num">{_e(_w(lang, "must_act_col"))}</th>'
             f'<th class="num">{_e(_w(lang, "share"))}</th></tr></thead><tbody>{rows}</tbody></table></section>')
 
 
-def _heat_cell(outcome: DepartmentOutcome, dim: Dimension, lang: str) -> str:
+def _heat_hidden(outcome: DepartmentOutcome, dim: Dimension, band: Band, min_answers: int) -> bool:
+    """A negative act with a report in a department below ``min_answers``: its band (some cases or
+    widespread) would say how many reported, so the cell only says "reported"."""
+    return _is_act_share(dim) and outcome.respondents < min_answers and band.risk != "ok"
+
+
+def _heat_label(outcome: DepartmentOutcome, dim: Dimension, min_answers: int, lang: str) -> str:
+    """The text of a heat-map cell: the band's label, "reported" when hidden, or nothing."""
+    band_id = dict(outcome.bands).get(dim.id)
+    band = dim.band(band_id) if band_id else None
+    if band is None:
+        return ""
+    return _w(lang, "heat_reported") if _heat_hidden(outcome, dim, band, min_answers) else band.label.get(lang)
+
+
+def _heat_cell(outcome: DepartmentOutcome, dim: Dimension, lang: str, min_answers: int = MIN_ANSWERS) -> str:
     bands = dict(outcome.bands)
     ident = _e(outcome.department_id)
     band = dim.band(bands[dim.id]) if dim.id in bands else None
     if band is None:
         return f'<td class="cell empty" data-department="{ident}" data-dimension="{_e(dim.id)}"></td>'
+    if _heat_hidden(outcome, dim, band, min_answers):
+        risk = _hidden_risk(dim, 1.0)
+        return (f'<td class="cell hidden-share risk-{_e(risk)}" data-department="{ident}" '
+                f'data-dimension="{_e(dim.id)}" data-hidden="share">{_e(_w(lang, "heat_reported"))}</td>')
     return (f'<td class="cell risk-{_e(band.risk)}" data-department="{ident}" data-dimension="{_e(dim.id)}" '
             f'data-band="{_e(band.id)}" data-risk="{_e(band.risk)}">{_e(band.label.get(lang))}</td>')
 
 
-def _heatmap_html(org: OrgResult, description: Description, lang: str) -> str:
+def _heatmap_html(org: OrgResult, description: Description, lang: str, min_answers: int = MIN_ANSWERS) -> str:
     """Dimensions down, departments across (a page holds 30 rows more easily than 30 columns)."""
     evaluated = org.evaluated
     dims = _heat_dimensions(org, description)
@@ -822,9 +1165,12 @@ def _heatmap_html(org: OrgResult, description: Description, lang: str) -> str:
         if dim.group != group:
             group = dim.group
             parts.append(f'<tr class="group"><th colspan="{len(evaluated) + 1}">{_e(_w(lang, group))}</th></tr>')
-        cells = "".join(_heat_cell(o, dim, lang) for o in evaluated)
+        cells = "".join(_heat_cell(o, dim, lang, min_answers) for o in evaluated)
         parts.append(f"<tr><th>{_e(_label(dim, lang))}</th>{cells}</tr>")
-    parts.append(f"</tbody></table><p class=\"muted\">{_e(_w(lang, 'heat_caption'))}</p></section>")
+    caption = _w(lang, "heat_caption")
+    if any(_heat_label(o, d, min_answers, lang) == _w(lang, "heat_reported") for o in evaluated for d in dims):
+        caption += " " + _w(lang, "heat_hidden").format(m=min_answers)
+    parts.append(f'</tbody></table><p class="muted">{_e(caption)}</p></section>')
     return "\n".join(parts)
 
 
@@ -833,11 +1179,17 @@ def _top3_html(org: OrgResult, lang: str) -> str:
     rows = []
     for o in org.evaluated:
         recs = o.result.recommendations[:3] if o.result else ()
+        must = o.result.must_act if o.result else ()
         items = "".join(f'<li data-intervention="{_e(r.intervention_id)}">{_e(r.title or r.intervention_id)}'
                         f'{_escalated_badge(lang) if r.intervention_id in escalated else ""}'
                         f"</li>" for r in recs)
+        musts = "".join(f'<li data-intervention="{_e(m.intervention_id)}">! {_e(m.title or m.intervention_id)}'
+                        f'{_escalated_badge(lang) if m.intervention_id in escalated else ""}'
+                        f' <span class="muted">({_e(_hazard_titles(m))})</span></li>' for m in must)
+        cell = (f'<ul class="must-act" title="{_e(_w(lang, "must_act"))}">{musts}</ul>' if musts else "") \
+            + (f"<ol>{items}</ol>" if items else "" if musts else _e(_w(lang, "none")))
         rows.append(f'<tr data-department="{_e(o.department_id)}"><th>{_e(_department_title(o.name, o.department_id))}'
-                    f"</th><td>{'<ol>' + items + '</ol>' if items else _e(_w(lang, 'none'))}</td></tr>")
+                    f"</th><td>{cell}</td></tr>")
     return (f'<section class="top3"><h2>{_e(_w(lang, "top3"))}</h2><table class="top3"><thead><tr>'
             f'<th>{_e(_w(lang, "department"))}</th><th>{_e(_w(lang, "intervention"))}</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></section>')
@@ -862,43 +1214,61 @@ def _invalid_html(org: OrgResult, lang: str) -> str:
     return f'<section class="invalid"><h2>{_e(_w(lang, "invalid_h"))}</h2><ul class="invalid">{items}</ul></section>'
 
 
-def _org_md(org: OrgResult, description: Description, lang: str) -> list[str]:
+def _must_act_org_md(org: OrgResult, lang: str) -> list[str]:
+    names, rows = _names(org), _hazard_counts(org)
+    lines = [f"## {_w(lang, 'must_act_org')}", ""]
+    if not rows:
+        return lines + [_w(lang, "no_must_act"), ""]
+    lines += [f"| {_w(lang, 'hazard')} | {_w(lang, 'departments')} | {_w(lang, 'required_intervention')} | "
+              f"{_w(lang, 'which')} |", "|---|---:|---|---|"]
+    lines += [f"| {_md(title)} | {len(depts)} | {_md('; '.join(items))} | "
+              f"{_md('; '.join(names.get(d, d) for d in depts))} |" for _, title, depts, items in rows]
+    return lines + [""]
+
+
+def _top3_md(o: DepartmentOutcome, lang: str) -> str:
+    """``- **Dept:** ! Must-act item; 1. First; 2. Second …``."""
+    must = o.result.must_act if o.result else ()
+    recs = o.result.recommendations[:3] if o.result else ()
+    items = [f"! {_md(m.title or m.intervention_id)}" for m in must]
+    items += [f"{r.rank}. {_md(r.title or r.intervention_id)}" for r in recs]
+    return f"- **{_md(_department_title(o.name, o.department_id))}:** " + ("; ".join(items) or _w(lang, "none"))
+
+
+def _org_md(org: OrgResult, description: Description, lang: str, min_answers: int = MIN_ANSWERS) -> list[str]:
     info, names = org.ruleset, _names(org)
     lines = [f"# {_w(lang, 'org_title')}", "", _md(description.title.get(lang)), "",
              f"- **{_w(lang, 'rules')}:** {_md(info.id)} {_md(info.version)} · {_w(lang, 'fingerprint')} "
              f"`{_md(info.fingerprint)}`",
              f"- **{_w(lang, 'departments')}:** {_org_counts(org, lang)}",
              f"- **{_w(lang, 'escalation')}:** {_share(org.escalation_share, lang)}", "",
-             f"## {_w(lang, 'escalated')}", ""]
+             *_must_act_org_md(org, lang), f"## {_w(lang, 'escalated')}", ""]
     if not org.escalated:
         lines += [_w(lang, "no_escalated"), ""]
     for need in org.escalated:
         lines += [f"### {_md(need.title)}", "", _md(need.reason), "",
-                  f"{_w(lang, 'needed_in')}: {_md(', '.join(names.get(i, i) for i in need.department_ids))}", ""]
+                  f"{_w(lang, 'needed_in')}: {_md('; '.join(names.get(i, i) for i in need.department_ids))}", ""]
+    must = _must_act_counts(org)
     lines += [f"## {_w(lang, 'needs')}", "", f"| {_w(lang, 'intervention')} | {_w(lang, 'departments')} | "
-              f"{_w(lang, 'share')} |", "|---|---:|---:|"]
+              f"{_w(lang, 'must_act_col')} | {_w(lang, 'share')} |", "|---|---:|---:|---:|"]
     lines += [f"| {_md(n.title)}{' (' + _w(lang, 'escalated_badge') + ')' if n.escalated else ''} | {n.departments} | "
-              f"{_share(n.share, lang)} |" for n in org.needs]
+              f"{must.get(n.intervention_id) or ''} | {_share(n.share, lang)} |" for n in org.needs]
     lines += ["", f"## {_w(lang, 'heatmap')}", ""]
     dims = _heat_dimensions(org, description)
     if org.evaluated and dims:
         lines += [f"| {_w(lang, 'dimension')} | " + " | ".join(_md(o.name or o.department_id) for o in org.evaluated)
                   + " |", "|---|" + "---|" * len(org.evaluated)]
+        hidden = False
         for dim in dims:
-            cells = []
-            for o in org.evaluated:
-                band_id = dict(o.bands).get(dim.id)
-                band = dim.band(band_id) if band_id else None
-                cells.append(_md(band.label.get(lang)) if band else "")
-            lines.append(f"| {_md(_label(dim, lang))} | " + " | ".join(cells) + " |")
-        lines += ["", _w(lang, "heat_caption")]
+            cells = [_heat_label(o, dim, min_answers, lang) for o in org.evaluated]
+            hidden = hidden or _w(lang, "heat_reported") in cells
+            lines.append(f"| {_md(_label(dim, lang))} | " + " | ".join(_md(c) for c in cells) + " |")
+        lines += ["", _w(lang, "heat_caption") + (" " + _w(lang, "heat_hidden").format(m=min_answers)
+                                                   if hidden else "")]
     else:
         lines.append(_w(lang, "none_measured"))
     lines += ["", f"## {_w(lang, 'top3')}", ""]
-    for o in org.evaluated:
-        recs = o.result.recommendations[:3] if o.result else ()
-        lines.append(f"- **{_md(_department_title(o.name, o.department_id))}:** "
-                     + ("; ".join(f"{r.rank}. {_md(r.title or r.intervention_id)}" for r in recs) or _w(lang, "none")))
+    lines += [_top3_md(o, lang) for o in org.evaluated]
     lines.append("")
     if org.refused:
         lines += [f"## {_w(lang, 'refused_h')}", "", _w(lang, "refused_note"), ""]
@@ -913,14 +1283,19 @@ def _org_md(org: OrgResult, description: Description, lang: str) -> list[str]:
     return lines
 
 
-def render_org_report(org: OrgResult, description: Description, fmt: str = "html") -> str:
-    """The organisation overview: escalated interventions, needs, a band heat map, each department's
-    top three, and the departments that were refused or invalid (without any of their results)."""
+def render_org_report(org: OrgResult, description: Description, fmt: str = "html",
+                      min_answers: int = MIN_ANSWERS) -> str:
+    """The organisation overview: the hazards departments must act on, escalated interventions,
+    needs, a band heat map, each department's must-act items and top three, and the departments
+    that were refused or invalid (without any of their results).
+
+    ``min_answers`` is the rule set's ``min_answers_for_shares``: below it, a department's reported
+    negative act shows as "reported" in the heat map, without its band."""
     _check_format(fmt)
     lang = org.language
     if fmt == "md":
-        return "\n".join(_org_md(org, description, lang)).rstrip() + "\n"
-    body = [_org_header_html(org, description, lang), _escalated_html(org, lang), _needs_html(org, lang),
-            _heatmap_html(org, description, lang), _top3_html(org, lang), _refused_html(org, lang),
-            _invalid_html(org, lang)]
+        return "\n".join(_org_md(org, description, lang, min_answers)).rstrip() + "\n"
+    body = [_org_header_html(org, description, lang), _must_act_org_html(org, lang), _escalated_html(org, lang),
+            _needs_html(org, lang), _heatmap_html(org, description, lang, min_answers), _top3_html(org, lang),
+            _refused_html(org, lang), _invalid_html(org, lang)]
     return _page(lang, _w(lang, "org_title"), [b for b in body if b], _ORG_STYLE)

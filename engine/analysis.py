@@ -15,9 +15,10 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-from .conditions import AllOf, AnyOf, Condition, Literal, holds, literals
+from .conditions import AllOf, AnyOf, Condition, Literal, literals
 from .durable_compile import _dnf, chain_count
 from .expr.syntax import NEGATED_OP
+from .grading import counting_factor, wilson_lower
 from .model import Dimension
 
 __all__ = ["satisfiable", "always_true", "negate", "Change", "smallest_change", "ANALYSIS_LIMIT"]
@@ -136,20 +137,38 @@ class Change:
         return math.inf if self.current is None else abs(self.value - self.current)
 
 
-def _candidates(cond: Condition, dimension: str, dim: Dimension, current: float | None) -> list[float]:
-    """Values worth trying: each threshold on ``dimension``, just past it, and whole numbers near it."""
+def _share_needed(threshold: float, respondents: int, dim: Dimension) -> float | None:
+    """The smallest share whose 95 % interval lies clear of ``threshold`` (bisection), if any."""
+    low, high = threshold, dim.maximum
+    if wilson_lower(high, respondents) <= threshold:
+        return None
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (mid, high) if wilson_lower(mid, respondents) <= threshold else (low, mid)
+    return high
+
+
+def _candidates(cond: Condition, dimension: str, dim: Dimension, current: float | None,
+                respondents: int) -> list[float]:
+    """Values worth trying: each threshold on ``dimension``, one meaningful difference past it (or,
+    for a share, where its interval clears it), just past those, and whole numbers near them."""
     points: set[float] = {dim.minimum, dim.maximum}
     for lit in literals(cond):
         if lit.dimension != dimension:
             continue
-        for t in (lit.threshold, lit.threshold_high):
+        bounds = [lit.threshold, lit.threshold_high]
+        if lit.margin and lit.threshold is not None:  # where it is clearly past (borderline alone never fires)
+            bounds.append(lit.threshold + (-lit.margin if lit.adverse == "low" else lit.margin))
+        if lit.share and lit.threshold is not None:
+            bounds.append(_share_needed(lit.threshold, respondents, dim))
+        for t in bounds:
             if t is None:
                 continue
             points.update({t, round(t - _STEP, 6), round(t + _STEP, 6), math.floor(t), math.ceil(t),
                            math.floor(t) - 1, math.ceil(t) + 1, round(t - 0.1, 6), round(t + 0.1, 6)})
     if current is not None:
         points.add(current)
-    return sorted(p for p in points if dim.minimum <= p <= dim.maximum)
+    return sorted(float(p) for p in points if dim.minimum <= p <= dim.maximum)  # floats, as over the wire
 
 
 def _anchor(dim: Dimension) -> float:
@@ -168,14 +187,17 @@ def _nicest(working: list[tuple[float, float]]) -> float:
     return min(working)[1]
 
 
-def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[str, Dimension]) -> list[Change]:
-    """For each dimension of a rule that does not hold, the nearest value that would make the whole
-    condition hold with everything else unchanged; closest first. Empty if no single dimension can.
+def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[str, Dimension],
+                    respondents: int = 20) -> list[Change]:
+    """For each dimension of a rule that does not fire, the nearest value that would make it fire —
+    hold clearly enough to count (engine/grading.py) — with everything else unchanged; closest
+    first. Empty if no single dimension can.
 
     Among equally near values a whole number is preferred (a consultant reads "influence 28 → 32"
     more easily than "→ 32.999999"), then a value with fewer decimals.
     """
     out: list[Change] = []
+    counts = counting_factor(cond)
     for dimension in dict.fromkeys(lit.dimension for lit in literals(cond)):
         dim = dims.get(dimension)
         if dim is None:
@@ -183,9 +205,9 @@ def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[
         current = values.get(dimension)
         trial = dict(values)
         working = []
-        for value in _candidates(cond, dimension, dim, current):
+        for value in _candidates(cond, dimension, dim, current, respondents):
             trial[dimension] = value
-            if value != current and holds(cond, trial):
+            if value != current and counts(trial, respondents) > 0.0:
                 working.append((abs(value - current) if current is not None else abs(value - _anchor(dim)), value))
         if working:
             out.append(Change(dimension, current, _nicest(working)))

@@ -51,6 +51,11 @@ class Literal:
     adverse: str | None = None
     extreme: float = 0.0
     offset: int = 0
+    margin: float = 0.0
+    """The dimension's meaningful difference, for a test in the harmful direction: a value that is
+    past the threshold by less than this is borderline (engine/grading.py)."""
+    share: bool = False
+    """The dimension is a share of the respondents: graded by its confidence interval instead."""
 
     def holds(self, value: float | None) -> bool:
         """Whether the test is true for ``value`` (``None`` = missing)."""
@@ -149,7 +154,10 @@ def _side(op: str, dim: object) -> tuple[str | None, float]:
 
 def _compare(name: str, op: str, value: float, dim: object, offset: int, band: str | None = None) -> Literal:
     side, extreme = _side(op, dim)
-    return Literal(name, op, value, band=band, adverse=side, extreme=extreme, offset=offset)
+    share = bool(side and getattr(dim, "share", False))
+    margin = float(getattr(dim, "meaningful_difference", 0.0)) if side and not share else 0.0
+    return Literal(name, op, value, band=band, adverse=side, extreme=extreme, offset=offset, margin=margin,
+                   share=share)
 
 
 def _interval(name: str, dim: object, low: float | None, low_inc: bool, high: float | None, high_inc: bool,

@@ -23,12 +23,14 @@ class Description:
     interventions: tuple[Intervention, ...]
     sources: tuple[Source, ...]
     refused_reload: tuple[Problem, ...] = ()
+    min_answers_for_shares: int = 20
 
 
 def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Description:
     return Description(ruleset.info, ruleset.title, ruleset.loaded_at, len(ruleset.rules), ruleset.min_group_size,
                        ruleset.ranking.top, tuple(ruleset.dimensions.values()),
-                       tuple(ruleset.interventions.values()), tuple(ruleset.sources.values()), refused_reload)
+                       tuple(ruleset.interventions.values()), tuple(ruleset.sources.values()), refused_reload,
+                       ruleset.min_answers_for_shares)
 
 
 def _dimension(d: Dimension) -> dict[str, object]:
@@ -62,7 +64,7 @@ def description_to_dict(desc: Description) -> dict[str, object]:
         "title": desc.title.to_dict(),
         "loaded_at": desc.loaded_at.isoformat() if desc.loaded_at else None,
         "rule_count": desc.rule_count,
-        "min_group_size": desc.min_group_size,
+        "min_group_size": desc.min_group_size, "min_answers_for_shares": desc.min_answers_for_shares,
         "default_top": desc.default_top,
         "dimensions": [_dimension(d) for d in desc.dimensions],
         "interventions": [_intervention(i) for i in desc.interventions],

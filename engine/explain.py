@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .conditions import AllOf, Literal, literals
+from .grading import BORDERLINE, borderline_zone, in_zone, share_grade
 from .model import LANGUAGES, Dimension, Rule
 from .result import ConditionResult, Reason
 from .templates import format_number
@@ -24,6 +25,12 @@ _WORDS = {
     "missing": {"en": "is missing", "da": "mangler"},
 }
 MISSING = {"en": "(missing)", "da": "(mangler)"}
+BORDERLINE_WORDS = {"en": " (borderline)", "da": " (grænsetilfælde)"}
+AT_LEAST_ONE = {"en": "at least one respondent", "da": "mindst én af de svarende"}
+NONE_REPORTED = {"en": "no respondent", "da": "ingen af de svarende"}
+OF_RESPONDENTS = {"en": "{n}% of the respondents", "da": "{n} % af de svarende"}
+REPORTED = {"en": "{name}: reported by at least one respondent (fewer than {m} answers: no share is shown)",
+            "da": "{name}: rapporteret af mindst én af de svarende (færre end {m} svar: ingen andel vises)"}
 
 
 def _pieces(lit: Literal, dimension: Dimension | None, language: str) -> tuple[str, str]:
@@ -46,24 +53,49 @@ def _pieces(lit: Literal, dimension: Dimension | None, language: str) -> tuple[s
 
 class Numbers:
     """One answer's values formatted for one language, each at most once; and each rule's
-    explanation built at most once, though a rule may stand under several recommendations."""
+    explanation built at most once, though a rule may stand under several recommendations.
 
-    __slots__ = ("values", "language", "_cache", "_utf8", "explained")
+    ``phrased`` are the dimensions whose value a rationale text states as a share of the
+    respondents ("12.5% of the respondents"); ``hidden`` those of them whose share must not be
+    shown at all, because it rests on too few answers (one report in a team of six would name a
+    person): their value reads "at least one respondent", in the texts and in the conditions.
+    """
 
-    def __init__(self, values: Mapping[str, float], language: str) -> None:
+    __slots__ = ("values", "language", "_cache", "_utf8", "explained", "phrased", "hidden", "min_answers",
+                 "respondents")
+
+    def __init__(self, values: Mapping[str, float], language: str, phrased: frozenset[str] = frozenset(),
+                 hidden: frozenset[str] = frozenset(), min_answers: int = 20, respondents: int = 0) -> None:
         self.values = values
         self.language = language
         self._cache: dict[str, str] = {}
         self._utf8: dict[str, bytes] = {}
         self.explained: dict[int, tuple[str, str, tuple[ConditionResult, ...]]] = {}
+        self.phrased = phrased
+        self.hidden = hidden
+        self.min_answers = min_answers
+        self.respondents = respondents
 
     def text(self, dimension: str) -> str:
+        """The value as a number ("12.5"), or the words a hidden share is shown with."""
         cached = self._cache.get(dimension)
         if cached is None:
             value = self.values.get(dimension)
-            cached = self._cache[dimension] = (MISSING[self.language] if value is None
-                                               else format_number(value, self.language))
+            if value is None:
+                cached = MISSING[self.language]
+            elif dimension in self.hidden:
+                cached = (AT_LEAST_ONE if value > 0 else NONE_REPORTED)[self.language]
+            else:
+                cached = format_number(value, self.language)
+            self._cache[dimension] = cached
         return cached
+
+    def phrase(self, dimension: str) -> str:
+        """The value as a rationale text states it: a share as "12.5% of the respondents" (or, when
+        hidden, "at least one respondent"), anything else as :meth:`text`."""
+        if dimension not in self.phrased or dimension in self.hidden or self.values.get(dimension) is None:
+            return self.text(dimension)
+        return OF_RESPONDENTS[self.language].format(n=self.text(dimension))
 
     def utf8(self, dimension: str) -> bytes:
         """:meth:`text` encoded, for renderers that write bytes."""
@@ -77,35 +109,55 @@ class RuleExplainer:
     """A rule's explanation, prepared at load time for both languages.
 
     Each leaf is kept, per language, as a plain tuple — (dimension, op, threshold, threshold_high,
-    band, test, prefix, suffix, shows_value) — because an answer explains every condition of every
-    contributing rule and this loop is the hottest part of rendering.
+    band, test, prefix, suffix, shows_value, zone, share) — because an answer explains every
+    condition of every contributing rule and this loop is the hottest part of rendering. ``zone``
+    is where the test is borderline (engine/grading.py), ``share`` the literal itself when it tests
+    a share of the respondents (graded by its interval), else None.
     """
 
     def __init__(self, rule: Rule, dimensions: Mapping[str, Dimension]) -> None:
         self.rule = rule
         self._dimensions = dimensions
         self._titles = {lang: rule.title.get(lang) for lang in LANGUAGES}
+        leaves = literals(rule.condition)
         # In a rule that is one test or an 'and' of tests, every test holds once the rule fired.
         self.conjunction = isinstance(rule.condition, Literal) or (
             isinstance(rule.condition, AllOf) and all(isinstance(i, Literal) for i in rule.condition.items))
-        leaves = literals(rule.condition)
         self._leaves = {lang: tuple((lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, lit.holds)
                                     + _pieces(lit, dimensions.get(lit.dimension), lang)
-                                    + (lit.op not in ("present", "missing"),)
+                                    + (lit.op not in ("present", "missing"), borderline_zone(lit),
+                                       lit if lit.share else None)
                                     for lit in leaves)
                         for lang in LANGUAGES}
 
     def conditions(self, numbers: Numbers, fired: bool = False) -> tuple[ConditionResult, ...]:
         """The rule's tests with this answer's values. With ``fired`` (the caller knows the rule
         fired) the tests of a plain conjunction all hold, and are not evaluated again."""
-        values, text_of = numbers.values, numbers.text
+        values, text_of, hidden = numbers.values, numbers.text, numbers.hidden
         known = fired and self.conjunction
         out = []
-        for dim, op, threshold, high, band, test, prefix, suffix, shows_value in self._leaves[numbers.language]:
+        for dim, op, threshold, high, band, test, prefix, suffix, shows_value, zone, share in \
+                self._leaves[numbers.language]:
             value = values.get(dim)
+            if hidden and dim in hidden and value is not None:
+                out.append(self._hidden(dim, op, threshold, high, band, test(value), numbers))
+                continue
+            near = value is not None and (in_zone(zone, value) if zone is not None else
+                                          share is not None and share_grade(share, value, numbers.respondents)
+                                          == BORDERLINE)
+            text = prefix + text_of(dim) + suffix if shows_value else prefix
             out.append(ConditionResult(dim, op, threshold, high, band, value, True if known else test(value),
-                                       prefix + text_of(dim) + suffix if shows_value else prefix))
+                                       text + BORDERLINE_WORDS[numbers.language] if near else text, near))
         return tuple(out)
+
+    def _hidden(self, dim: str, op: str, threshold: float | None, high: float | None, band: str | None,
+                holds: bool, numbers: Numbers) -> ConditionResult:
+        """A test on a share too small to show: neither the value nor the threshold it was compared
+        with (which would bound it), only that it was reported."""
+        dimension = self._dimensions.get(dim)
+        name = dimension.name.get(numbers.language) if dimension else dim
+        text = REPORTED[numbers.language].format(name=name, m=numbers.min_answers)
+        return ConditionResult(dim, op, None, None, band, None, holds, text)
 
     def leaves(self, language: str) -> tuple[tuple, ...]:
         """The prepared leaves for ``language`` (see the class docstring), for other renderers."""
@@ -117,7 +169,7 @@ class RuleExplainer:
     def text(self, numbers: Numbers) -> str:
         """The rationale with this answer's values filled in."""
         lang = numbers.language
-        return self.rule.rationale[lang].render(numbers.values, self._dimensions, lang, numbers.text)
+        return self.rule.rationale[lang].render(numbers.values, self._dimensions, lang, numbers.phrase)
 
     def reason(self, points: float, numbers: Numbers) -> Reason:
         """The rule as it appears under a recommendation it contributed ``points`` to."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from .organisation import shown_band
 from .model import Dimension
 from .profile import Profile
 from .result import Result
@@ -50,15 +51,28 @@ def _direction(dim: Dimension, before_band, after_band) -> str:  # noqa: ANN001 
 
 
 def compare_measurements(before: Profile, after: Profile, before_result: Result, after_result: Result,
-                         dimensions: Mapping[str, Dimension]) -> FollowUp:
-    """The follow-up report. The results should list every candidate (a large ``top``)."""
+                         dimensions: Mapping[str, Dimension], min_answers: int = 20) -> FollowUp:
+    """The follow-up report. The results should list every candidate (a large ``top``).
+
+    A share of the respondents is placed in the band its confidence interval supports, and a
+    negative act's share from fewer than ``min_answers`` respondents is not given at all (its
+    ``before``/``after`` is None): one report in a team of seven must not read "14.3 (widespread)"."""
     changes = []
     for ident, dim in dimensions.items():
         x, y = before.scores.get(ident), after.scores.get(ident)
         if x is None and y is None:
             continue
-        bx = dim.band_of(x) if x is not None else None
-        by = dim.band_of(y) if y is not None else None
+        bx = shown_band(dim, x, before.respondents) if x is not None else None
+        by = shown_band(dim, y, after.respondents) if y is not None else None
+        if dim.share and dim.group == "negative_act":
+            x = x if x is None or before.respondents >= min_answers else None
+            y = y if y is None or after.respondents >= min_answers else None
+            if bx is not None and by is not None and bx.id != by.id:
+                changes.append(BandChange(ident, x, y, bx.id, by.id, _direction(dim, bx, by)))
+            elif (bx is None) != (by is None):
+                changes.append(BandChange(ident, x, y, bx.id if bx else None, by.id if by else None,
+                                          "measured" if bx is None else "dropped"))
+            continue
         if x is None:
             changes.append(BandChange(ident, None, y, None, by.id if by else None, "measured"))
         elif y is None:
@@ -66,7 +80,8 @@ def compare_measurements(before: Profile, after: Profile, before_result: Result,
         elif bx is not None and by is not None and bx.id != by.id:
             changes.append(BandChange(ident, x, y, bx.id, by.id, _direction(dim, bx, by)))
     fired_before, fired_after = before_result.fired_rules, after_result.fired_rules
-    rec_before, rec_after = before_result.ids, after_result.ids
+    rec_before = before_result.must_act_ids + before_result.ids  # both parts: what was asked of the department
+    rec_after = after_result.must_act_ids + after_result.ids
     return FollowUp(
         before.department.id, before.measured_on.isoformat() if before.measured_on else "",
         after.measured_on.isoformat() if after.measured_on else "", tuple(changes),

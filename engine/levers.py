@@ -36,6 +36,8 @@ class Lever:
     no_longer_needed: tuple[str, ...]
     still_listed: int
     rules_stopped: tuple[str, ...]
+    must_act_resolved: tuple[str, ...] = ()
+    """Must-act items the change would make unnecessary (the hazard no longer shows)."""
 
     @property
     def reduction(self) -> float:
@@ -56,8 +58,8 @@ class LeverReport:
 
 
 def total_risk(evaluation: Evaluation) -> float:
-    """The sum of every candidate intervention's score."""
-    return round(sum(c.score for c in evaluation.ranked), 6)
+    """The sum of every candidate intervention's score, the must-act part's included."""
+    return round(sum(c.score for c in evaluation.scores.candidates.values()), 6)
 
 
 def _better(dim: Dimension, band: Band) -> Band | None:
@@ -112,36 +114,47 @@ def _effect(recommender: Recommender, profile: Profile, base: Evaluation, listed
     for dimension, target, _, _ in changes:
         scores[dimension] = target
     after = recommender.evaluate(profile.with_scores(scores), min_group_size)
-    remaining = {c.intervention_id for c in after.ranked}
+    acting_after = {m.intervention_id for m in after.must_act}
+    remaining = {c.intervention_id for c in after.ranked} | acting_after
     gone = tuple(i for i in listed if i not in remaining)
+    resolved = tuple(m.intervention_id for m in base.must_act if m.intervention_id not in acting_after)
     stopped = recommender.rule_ids([i for i in base.fired if i not in set(after.fired)])
     return Lever(tuple(c[0] for c in changes), tuple(float(profile.scores[c[0]]) for c in changes),
                  tuple(c[1] for c in changes), tuple(c[2].id for c in changes), tuple(c[3].id for c in changes),
-                 total_risk(base), total_risk(after), gone, len(listed) - len(gone), stopped)
+                 total_risk(base), total_risk(after), gone, len(listed) - len(gone), stopped, resolved)
+
+
+def _rank(lever: Lever) -> tuple:
+    """Levers in order of what they do to the answer: must-act items resolved first, then list
+    items no longer needed, then the fall in total risk (docs/RANKING.md, "Levers")."""
+    return (-len(lever.must_act_resolved), -len(lever.no_longer_needed), -lever.reduction, lever.dimensions)
 
 
 def levers(recommender: Recommender, profile: Profile, options: Options = Options(), pairs: bool = True,
            pair_candidates: int = 6) -> LeverReport:
     """Every single-dimension lever, largest risk reduction first, and the best pair of them."""
     base = recommender.evaluate(profile, options.min_group_size)
-    listed = tuple(c.intervention_id for c in recommender.chosen(base, options.top))
+    listed = tuple(c.intervention_id for c in recommender.chosen(base, options.top))  # the ranked part
     moves = []
     values = base.checked.values
+    # a negative act's share from too few answers is never shown, so it is no lever either (its
+    # current value would be shown): the must-act part already asks for action on it
+    hidden = recommender.numbers(base, "en").hidden
     for ident, dim in recommender.ruleset.dimensions.items():  # catalogue order: the same answer for any key order
-        if ident not in values:
+        if ident not in values or ident in hidden:
             continue
         step = next_better_band(dim, values[ident])
-        if step is not None:
+        # a change smaller than the meaningful difference is noise, not a lever (competence 30 → 33)
+        if step is not None and abs(step[2] - values[ident]) >= dim.meaningful_difference:
             moves.append((ident, step[2], step[0], step[1]))
     minimum = options.min_group_size
     singles = [_effect(recommender, base.checked.profile, base, listed, [m], minimum) for m in moves]
-    singles.sort(key=lambda lever: (-lever.reduction, -len(lever.no_longer_needed), lever.dimensions))
+    singles.sort(key=_rank)
     best_pair = None
     if pairs:
         useful = [m for m in moves if any(s.dimensions == (m[0],) and s.reduction > 0 for s in singles[:pair_candidates])]
         for a, b in itertools.combinations(useful, 2):
             lever = _effect(recommender, base.checked.profile, base, listed, [a, b], minimum)
-            if best_pair is None or (lever.reduction, len(lever.no_longer_needed)) > \
-                    (best_pair.reduction, len(best_pair.no_longer_needed)):
+            if best_pair is None or _rank(lever) < _rank(best_pair):
                 best_pair = lever
     return LeverReport(profile.department.id, total_risk(base), listed, tuple(singles), best_pair)

@@ -22,8 +22,8 @@ from .durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, MAX_TOTAL_CHAIN
                               fact_key_collisions)
 from .expr import ExpressionError, parse
 from .expr.tokens import KEYWORDS
-from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Intervention,
-                    LowCompetencePolicy, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
+from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
+                    LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
                     RuleSetInfo, Source, Text)
 from .problems import ERROR, WARNING, Position, Problem, RuleSetError
 from .schema import DIMENSION_ID_PATTERN, Reader
@@ -33,7 +33,7 @@ from .yaml_source import MAX_FILE_BYTES, YamlDocument, YamlNode, parse_yaml
 
 __all__ = ["load_ruleset", "check_ruleset", "rule_files", "KINDS", "TESTS_FOLDER"]
 
-KINDS = ("ruleset", "dimensions", "sources", "interventions", "rules")
+KINDS = ("ruleset", "dimensions", "sources", "interventions", "hazards", "rules")
 TESTS_FOLDER = "tests"
 MAX_FILES = 500
 MAX_FOLDER_BYTES = 4 * 1024 * 1024
@@ -97,6 +97,8 @@ class _Builder:
     today: _dt.date
     problems: list[Problem] = field(default_factory=list)
     entries: dict[str, list[_Entry]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    min_answers: int | None = 20
+    remeasure: int | None = 12
     reader: Reader = field(init=False)
 
     def __post_init__(self) -> None:
@@ -248,6 +250,25 @@ class _Builder:
         self.unique(self.ids("sources"), "source")
         return sources
 
+    def build_hazards(self, sources: dict[str, Source]) -> dict[str, Hazard]:
+        hazards: dict[str, Hazard] = {}
+        r = self.reader
+        for entry in self.entries["hazards"]:
+            f = r.mapping(entry.node, "a hazard", ("id", "title", "severity", "legal_basis", "source"))
+            if f is None or "id" not in f:
+                continue
+            ident = r.identifier(f["id"], "hazard id")
+            title = r.text(f["title"], "title") if "title" in f else None
+            severity = r.integer(f["severity"], "severity", 1, 100) if "severity" in f else None
+            basis = r.text(f["legal_basis"], "legal_basis") if "legal_basis" in f else None
+            source = self.reference(f["source"], sources, "source", "unknown-source") if "source" in f else None
+            values = (ident, title, severity, basis, source)
+            if None in values or ident in hazards:
+                continue
+            hazards[ident] = Hazard(ident, title, severity, basis, source, f["id"].position)  # type: ignore[arg-type]
+        self.unique(self.ids("hazards"), "hazard")
+        return hazards
+
     def ids(self, kind: str) -> list[tuple[str, Position]]:
         out = []
         for entry in self.entries[kind]:
@@ -257,12 +278,24 @@ class _Builder:
         return out
 
     # --- dimensions -------------------------------------------------------------------------------
+    def default_meaningful_difference(self) -> float:
+        """``ruleset.ranking.meaningful_difference``, read ahead of the dimensions that use it (the
+        header itself is checked, and any mistake in it reported, by :meth:`build_header`)."""
+        for entry in self.entries["ruleset"][:1]:
+            ranking = entry.node.get("ranking") if entry.node.is_map else None
+            value = ranking.get("meaningful_difference") if ranking is not None and ranking.is_map else None
+            if value is not None and value.is_scalar and isinstance(value.value, (int, float)) \
+                    and not isinstance(value.value, bool) and 0 <= value.value <= 50:
+                return float(value.value)
+        return 5.0
+
     def build_dimensions(self, sources: dict[str, Source]) -> dict[str, Dimension]:
         dims: dict[str, Dimension] = {}
         r = self.reader
+        default_md = self.default_meaningful_difference()
         for entry in self.entries["dimensions"]:
             f = r.mapping(entry.node, "a dimension", ("id", "group", "name", "unit", "range", "adverse", "bands"),
-                          ("description", "reference", "gold_nugget"))
+                          ("description", "reference", "gold_nugget", "share", "meaningful_difference"))
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "dimension id", DIMENSION_ID_PATTERN)
@@ -278,12 +311,24 @@ class _Builder:
             scale = self.scale(f["range"]) if "range" in f else None
             bands = self.bands(f["bands"], scale) if "bands" in f and scale else None
             reference = self.dim_reference(f["reference"], scale, sources) if "reference" in f and scale else None
-            if None in (ident, group, name, unit, adverse, scale, bands, gold) or ident in dims:
+            share = r.boolean(f["share"], "share") if "share" in f else False
+            if share and unit != "percent":
+                r.error(f["share"].position, "only a percent dimension can be a share of the respondents", "bad-share")
+                share = None
+            md = (r.number(f["meaningful_difference"], "meaningful_difference", 0.0,
+                           (scale[1] - scale[0]) / 2 if scale else None)
+                  if "meaningful_difference" in f else (default_md if unit == "score" else 0.0))
+            if share and "meaningful_difference" in f:
+                r.error(f["meaningful_difference"].position, "a share is graded by its confidence interval; "
+                        "remove meaningful_difference", "bad-share")
+                md = None
+            if None in (ident, group, name, unit, adverse, scale, bands, gold, share, md) or ident in dims:
                 continue
             if "reference" in f and reference is None:
                 continue
             dims[ident] = Dimension(ident, group, name, description, unit, scale[0], scale[1], adverse,  # type: ignore
-                                    bands, reference, bool(gold), f["id"].position)
+                                    bands, reference, bool(gold), f["id"].position, bool(share),
+                                    0.0 if share else md)  # type: ignore[arg-type]
         self.unique(self.ids("dimensions"), "dimension")
         for ident, (a, b) in fact_key_collisions(dims).items():
             self.problems.append(Problem(dims[ident].position, f"dimension ids '{a}' and '{b}' collide in the "
@@ -374,12 +419,26 @@ class _Builder:
         return Reference(value, label, source)
 
     # --- interventions ----------------------------------------------------------------------------
-    def build_interventions(self, sources: dict[str, Source]) -> dict[str, Intervention]:
+    def resources(self, node: YamlNode, dims: dict[str, Dimension]) -> tuple[str, ...] | None:
+        """``builds: [support_colleagues]``: resource dimensions, each known."""
+        items = self.reader.sequence(node, "builds", non_empty=True)
+        out = []
+        for item in items:
+            ident = self.reference(item, dims, "dimension", "unknown-dimension")
+            if ident is not None and dims[ident].group != "resource":
+                self.problems.append(Problem(item.position, f"'{ident}' is not a resource; an intervention builds "
+                                             "resources", "not-a-resource"))
+                ident = None
+            out.append(ident)
+        return None if not items or None in out else tuple(out)  # type: ignore[arg-type]
+
+    def build_interventions(self, sources: dict[str, Source],
+                            dims: dict[str, Dimension] | None = None) -> dict[str, Intervention]:
         out: dict[str, Intervention] = {}
         r = self.reader
         for entry in self.entries["interventions"]:
             f = r.mapping(entry.node, "an intervention", ("id", "title", "description", "prevention", "iglo",
-                                                          "effort", "time_to_effect", "plan", "evidence"))
+                                                          "effort", "time_to_effect", "plan", "evidence"), ("builds",))
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "intervention id")
@@ -391,11 +450,12 @@ class _Builder:
             iglo = self.iglo(f["iglo"]) if "iglo" in f else None
             plan = self.plan(f["plan"]) if "plan" in f else None
             evidence = self.source_list(f["evidence"], sources) if "evidence" in f else None
-            values = (ident, title, description, prevention, effort, time, iglo, plan, evidence)
+            builds = self.resources(f["builds"], dims or {}) if "builds" in f else ()
+            values = (ident, title, description, prevention, effort, time, iglo, plan, evidence, builds)
             if None in values or ident in out:
                 continue
             out[ident] = Intervention(ident, title, description, prevention, iglo, effort, time, plan,  # type: ignore
-                                      evidence, f["id"].position)  # type: ignore[arg-type]
+                                      evidence, f["id"].position, builds)  # type: ignore[arg-type]
         self.unique(self.ids("interventions"), "intervention")
         return out
 
@@ -431,14 +491,15 @@ class _Builder:
 
     # --- rules ------------------------------------------------------------------------------------
     def build_rules(self, dims: dict[str, Dimension], interventions: dict[str, Intervention],
-                    sources: dict[str, Source]) -> tuple[Rule, ...]:
+                    sources: dict[str, Source], hazards: dict[str, Hazard] | None = None) -> tuple[Rule, ...]:
         rules: list[Rule] = []
         seen: set[str] = set()
         r = self.reader
         chains = 0
         entries = self.entries["rules"][:MAX_RULES]  # more were refused while reading (read_files)
         for entry in entries:
-            f = r.mapping(entry.node, "a rule", ("id", "title", "when", "because", "recommend", "evidence"))
+            f = r.mapping(entry.node, "a rule", ("id", "title", "when", "because", "recommend", "evidence"),
+                          ("must_act",))
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "rule id")
@@ -451,7 +512,14 @@ class _Builder:
                 self.monotonicity(condition, f["when"], entry.doc)
             rationale = (self.rationale(f["because"], entry.doc, dims, condition)
                          if because is not None and condition is not None else None)
-            values = (ident, title, condition, because, recommend, evidence, rationale)
+            must_act = self.must_act(f["must_act"], hazards or {}, interventions) if "must_act" in f else False
+            if must_act and recommend is not None and must_act.intervention not in {x.intervention for x in recommend}:
+                self.problems.append(Problem(f["must_act"].position, f"must_act names '{must_act.intervention}', "
+                                             "which the rule does not recommend; add it to 'recommend' (its weight "
+                                             "counts when the intervention is compared with others)",
+                                             "must-act-not-recommended"))
+                must_act = None
+            values = (ident, title, condition, because, recommend, evidence, rationale, must_act)
             if None in values or ident in seen:
                 continue
             chains += chain_count(condition)  # type: ignore[arg-type]
@@ -464,9 +532,21 @@ class _Builder:
             seen.add(ident)  # type: ignore[arg-type]
             rules.append(Rule(ident, len(rules), title, str(f["when"].value), condition, because,  # type: ignore
                               rationale, recommend, evidence, entry.theme, dimensions_of(condition),  # type: ignore
-                              f["id"].position))
+                              f["id"].position, must_act or None))
         self.unique(self.ids("rules"), "rule")
         return tuple(rules)
+
+    def must_act(self, node: YamlNode, hazards: dict[str, Hazard],
+                 interventions: dict[str, Intervention]) -> MustAct | None:
+        """``must_act: {hazard: violence, intervention: violence-prevention}``."""
+        f = self.reader.mapping(node, "must_act", ("hazard", "intervention"))
+        if f is None or len(f) < 2:
+            return None
+        hazard = self.reference(f["hazard"], hazards, "hazard", "unknown-hazard")
+        intervention = self.reference(f["intervention"], interventions, "intervention", "unknown-intervention")
+        if hazard is None or intervention is None:
+            return None
+        return MustAct(hazard, intervention)
 
     def monotonicity(self, condition: Condition, node: YamlNode, doc: YamlDocument) -> None:
         for lit in literals(condition):
@@ -557,7 +637,8 @@ class _Builder:
             self.problems.append(Problem(extra.node.position, "a second 'ruleset:' header; keep exactly one",
                                          "duplicate-id"))
         entry = headers[0]
-        f = r.mapping(entry.node, "ruleset", ("id", "version", "title"), ("description", "min_group_size", "ranking"))
+        f = r.mapping(entry.node, "ruleset", ("id", "version", "title"),
+                      ("description", "min_group_size", "min_answers_for_shares", "remeasure_months", "ranking"))
         if f is None:
             return None
         ident = r.identifier(f["id"], "rule-set id") if "id" in f else None
@@ -568,6 +649,10 @@ class _Builder:
         if "description" in f:
             r.text(f["description"], "description")
         min_group = r.integer(f["min_group_size"], "min_group_size", 1, 1000) if "min_group_size" in f else 5
+        self.min_answers = (r.integer(f["min_answers_for_shares"], "min_answers_for_shares", 1, 1000)
+                            if "min_answers_for_shares" in f else 20)
+        self.remeasure = (r.integer(f["remeasure_months"], "remeasure_months", 1, 60)
+                          if "remeasure_months" in f else 12)
         ranking = self.ranking(f["ranking"], entry.doc, dims, interventions) if "ranking" in f else RankingPolicy()
         if None in (ident, version, title, min_group, ranking):
             return None
@@ -576,32 +661,32 @@ class _Builder:
     def ranking(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                 interventions: dict[str, Intervention]) -> RankingPolicy | None:
         r = self.reader
-        f = r.mapping(node, "ranking", (), ("top", "low_competence"))
+        f = r.mapping(node, "ranking", (), ("top", "further_findings", "meaningful_difference", "low_competence"))
         if f is None:
             return None
         top = r.integer(f["top"], "top", 1, 50) if "top" in f else 5
+        further = r.number(f["further_findings"], "further_findings", 0.0, 1.0) if "further_findings" in f else 1 / 3
+        md = r.number(f["meaningful_difference"], "meaningful_difference", 0.0, 50.0) \
+            if "meaningful_difference" in f else 5.0
         policy = None
         if "low_competence" in f:
             policy = self.low_competence(f["low_competence"], doc, dims, interventions)
             if policy is None:
                 return None
-        return None if top is None else RankingPolicy(top, policy)
+        return None if None in (top, further, md) else RankingPolicy(top, policy, further, md)  # type: ignore[arg-type]
 
     def low_competence(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                        interventions: dict[str, Intervention]) -> LowCompetencePolicy | None:
         r = self.reader
-        f = r.mapping(node, "low_competence", ("when", "first", "max_actions", "effort_factor"))
-        if f is None or len(f) < 4:
+        f = r.mapping(node, "low_competence", ("when", "first"), ("near_tie",))
+        if f is None or "when" not in f or "first" not in f:
             return None
         condition = self.condition(f["when"], doc, dims, "low_competence condition")
         first = self.reference(f["first"], interventions, "intervention", "unknown-intervention")
-        max_actions = r.integer(f["max_actions"], "max_actions", 1, 50)
-        factors_node = r.mapping(f["effort_factor"], "effort_factor", EFFORTS)
-        factors = ({k: r.number(v, f"effort_factor {k}", 1.0, 10.0) for k, v in factors_node.items()}
-                   if factors_node else None)
-        if None in (condition, first, max_actions, factors) or None in factors.values() or len(factors) < 3:  # type: ignore
+        near_tie = r.number(f["near_tie"], "near_tie", 0.0, 0.5) if "near_tie" in f else 0.1
+        if None in (condition, first, near_tie):
             return None
-        return LowCompetencePolicy(str(f["when"].value), condition, first, max_actions, factors)  # type: ignore
+        return LowCompetencePolicy(str(f["when"].value), condition, first, near_tie)  # type: ignore[arg-type]
 
 
 def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[RuleSet | None, tuple[Problem, ...]]:
@@ -613,10 +698,12 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     fingerprint = builder.read_files()
     sources = builder.build_sources()
     dims = builder.build_dimensions(sources)
-    interventions = builder.build_interventions(sources)
-    rules = builder.build_rules(dims, interventions, sources)
+    interventions = builder.build_interventions(sources, dims)
+    hazards = builder.build_hazards(sources)
+    rules = builder.build_rules(dims, interventions, sources, hazards)
     header = builder.build_header(dims, interventions)
     recommended = {rec.intervention for rule in rules for rec in rule.recommend}
+    recommended |= {rule.must_act.intervention for rule in rules if rule.must_act}
     for ident, item in interventions.items():
         if ident not in recommended:
             builder.problems.append(Problem(item.position, f"no rule recommends intervention '{ident}'",
@@ -628,7 +715,8 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     ruleset = RuleSet(RuleSetInfo(ident, version, fingerprint), title, min_group, ranking, MappingProxyType(dims),
                       MappingProxyType(interventions), MappingProxyType(sources), rules,
                       tuple(p for p in problems if not p.is_error), str(root),
-                      _dt.datetime.now(_dt.timezone.utc))
+                      _dt.datetime.now(_dt.timezone.utc), MappingProxyType(hazards), builder.min_answers or 20,
+                      builder.remeasure or 12)
     return ruleset, problems
 
 

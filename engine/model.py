@@ -18,7 +18,7 @@ from .templates import Template
 
 __all__ = [
     "LANGUAGES", "Text", "Band", "Reference", "Dimension", "Source", "Plan", "Intervention",
-    "Recommend", "Evidence", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
+    "Recommend", "Evidence", "Hazard", "MustAct", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
     "RuleSet", "PREVENTION_ORDER", "IGLO_LEVELS", "EFFORTS",
 ]
 
@@ -90,6 +90,11 @@ class Dimension:
     reference: Reference | None = None
     gold_nugget: bool = False
     position: Position = field(default=Position(""), compare=False)
+    share: bool = False
+    """A share of the respondents (negative acts, stress): graded by its 95 % confidence interval."""
+    meaningful_difference: float = 0.0
+    """The smallest difference that counts (5 points on 0–100 scales): a value this close to a
+    band's bound is borderline (docs/RANKING.md)."""
 
     def band_of(self, value: float) -> Band | None:
         for band in self.bands:
@@ -135,6 +140,9 @@ class Intervention:
     plan: Plan
     evidence: tuple[str, ...]
     position: Position = field(default=Position(""), compare=False)
+    builds: tuple[str, ...] = ()
+    """The resources the intervention builds: where all of them are already clear strengths, it is
+    not recommended (a strength is kept, not fixed)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,31 @@ class Recommend:
 class Evidence:
     sources: tuple[str, ...]
     review_by: _dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Hazard:
+    """A risk the law names: wherever a department shows it, the employer must act on it.
+
+    Answers list each hazard found in a *must-act* part beside the ranked list — never counted
+    against the list's length, never cut by a policy — ordered by ``severity`` (1–100, higher
+    first), each with its ``legal_basis`` and the ``source`` that states it.
+    """
+
+    id: str
+    title: Text
+    severity: int
+    legal_basis: Text
+    source: str
+    position: Position = field(default=Position(""), compare=False)
+
+
+@dataclass(frozen=True)
+class MustAct:
+    """A rule's statement that, when it fires, ``hazard`` is present and ``intervention`` must be done."""
+
+    hazard: str
+    intervention: str
 
 
 @dataclass(frozen=True)
@@ -167,28 +200,37 @@ class Rule:
     theme: str
     dimensions: tuple[str, ...]
     position: Position = field(default=Position(""), compare=False)
+    must_act: MustAct | None = None
 
 
 @dataclass(frozen=True)
 class LowCompetencePolicy:
     """When a group's work-environment competence is low: build the process first, keep it simple.
 
-    ``condition`` decides when the policy applies; ``first`` is pinned to rank 1; ``max_actions``
-    caps the list unless the caller asked for a length; ``effort_factor`` multiplies scores by
-    effort (all factors ≥ 1, so a worse profile never lowers a score).
+    ``condition`` decides when the policy applies. ``first`` (if a rule triggered it) is placed
+    first and does not count against the list's length, so it adds a place and takes none.
+    Candidates whose scores lie within ``near_tie`` (a fraction) of each other are ordered simpler
+    action first. The policy never changes a score and never removes an action: severity decides,
+    effort only breaks near-ties (docs/RANKING.md).
     """
 
     when: str
     condition: Condition
     first: str
-    max_actions: int
-    effort_factor: Mapping[str, float]
+    near_tie: float = 0.1
 
 
 @dataclass(frozen=True)
 class RankingPolicy:
+    """``top``: the list's default length; ``further_findings``: the weight of each further,
+    distinct finding behind an intervention relative to the one before it (1 = a plain sum,
+    ⅓ by default: evidence that repeats itself does not add up)."""
+
     top: int = 5
     low_competence: LowCompetencePolicy | None = None
+    further_findings: float = 1 / 3
+    meaningful_difference: float = 5.0
+    """For every dimension with unit ``score`` that does not set its own (COPSOQ: 5–10 points)."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +260,12 @@ class RuleSet:
     warnings: tuple[Problem, ...] = ()
     folder: str = ""
     loaded_at: _dt.datetime | None = None
+    hazards: Mapping[str, Hazard] = field(default_factory=lambda: MappingProxyType({}))
+    min_answers_for_shares: int = 20
+    remeasure_months: int = 12
+    """When nothing needs acting on, the next measurement is due this many months later."""
+    """Below this many respondents a negative act's share is never shown: "reported by at least
+    one respondent" instead (one report in a team of six would point to a person)."""
 
     def rule(self, rule_id: str) -> Rule | None:
         for rule in self.rules:

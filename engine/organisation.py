@@ -11,14 +11,15 @@ bands for the heat map.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
-from .model import RuleSetInfo, Text
+from .grading import wilson_lower
+from .model import Band, Dimension, RuleSetInfo, Text
 from .profile import FieldError, Profile, ProfileError
 from .recommender import Options, Recommender
 from .result import Result
 
-__all__ = ["DepartmentOutcome", "Need", "OrgResult", "analyse", "DEFAULT_SHARE"]
+__all__ = ["DepartmentOutcome", "Need", "OrgResult", "analyse", "department_bands", "shown_band", "DEFAULT_SHARE"]
 
 DEFAULT_SHARE = 0.3
 
@@ -79,6 +80,33 @@ def _reason(count: int, total: int, share: float, threshold: float, language: st
         "(IGLO: O), since a shared problem rarely belongs to one department.")
 
 
+def shown_band(dim: Dimension, value: float, respondents: int) -> Band | None:
+    """The band an overview may show for a value. A share of the respondents is placed by the lower
+    bound of its 95 % confidence interval — "widespread" or "above the national level" is a claim
+    the interval must support — but a negative act that was reported at all is never shown as none."""
+    band = dim.band_of(value)
+    if not dim.share or band is None:
+        return band
+    supported = dim.band_of(wilson_lower(value, respondents))
+    if supported is None:
+        return band
+    if dim.group == "negative_act" and supported.risk == "ok" and band.risk != "ok":
+        return next(b for b in dim.bands if b.risk != "ok")  # any report of a negative act counts
+    return supported
+
+
+def department_bands(dims: Mapping[str, Dimension], profile: Profile) -> tuple[tuple[str, str], ...]:
+    """(dimension, band) for every measured dimension in catalogue order — whatever order the
+    profile came in — each band as an overview may show it (:func:`shown_band`)."""
+    bands = []
+    for ident, dim in dims.items():
+        value = profile.scores.get(ident)
+        band = shown_band(dim, float(value), profile.respondents) if value is not None else None
+        if band is not None:
+            bands.append((ident, band.id))
+    return tuple(bands)
+
+
 def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Options = Options(),
             escalation_share: float = DEFAULT_SHARE) -> OrgResult:
     """Evaluate every department and summarise."""
@@ -96,17 +124,13 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
             else:
                 outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, None, errors=exc.errors))
             continue
-        bands = []
-        for ident, dim in dims.items():  # catalogue order, whatever order the profile came in
-            value = profile.scores.get(ident)
-            band = dim.band_of(float(value)) if value is not None else None
-            if band is not None:
-                bands.append((ident, band.id))
-        outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result, bands=tuple(bands)))
+        outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result,
+                                          bands=department_bands(dims, profile)))
     evaluated = [o for o in outcomes if o.result is not None]
     counts: dict[str, list[str]] = {}
     for outcome in evaluated:
-        for ident in outcome.result.ids:  # type: ignore[union-attr]
+        result = outcome.result
+        for ident in (*result.must_act_ids, *result.ids):  # type: ignore[union-attr]
             counts.setdefault(ident, []).append(outcome.department_id)
     total = len(evaluated)
     needs = []

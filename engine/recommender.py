@@ -7,25 +7,28 @@ once, so the per-call path only matches, scores and renders.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
 
-from .conditions import predicate
+from .grading import borderline_tests, counting_factor
 from .build import build_matcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
 from .loader import load_ruleset
-from .model import LANGUAGES, RuleSet, Text
+from .model import LANGUAGES, Dimension, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
-from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, PlanView, Recommendation, Result, Warning)
+from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
+                     StrengthView, Warning)
+from .strengths import StrengthFinder, clear_strength, next_measurement
 from .whatif import Change, WhatIfResult, apply_changes, compare
 
-__all__ = ["Options", "Recommender", "Evaluation", "SummaryKey"]
+__all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey"]
 
-SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool, bool]
-"""(keys present, fired rules that look at a missing dimension, notices, low competence, nothing ranked)"""
+SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool]
+"""(keys present, fired rules that look at a missing dimension, notices, low competence)"""
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,20 @@ class Options:
             raise ValueError("top must be between 1 and 100")
 
 
+class MustActCandidate(NamedTuple):
+    """An intervention a fired rule puts in the must-act part: the hazards found (most severe
+    first), the most severe one's severity, and the strength (1 + intensity) of its strongest rule."""
+
+    intervention_id: str
+    severity: int
+    strength: float
+    hazards: tuple[str, ...]
+
+
 class Evaluation(NamedTuple):
     """The language-independent outcome of matching and ranking (what-if and explain reuse it).
 
+    ``ranked`` holds every candidate but those in ``must_act``, which stand apart in severity order.
     A NamedTuple, not a frozen dataclass: one is made per profile, and a frozen dataclass's
     ``__init__`` costs three times as much (immutable either way)."""
 
@@ -58,6 +72,19 @@ class Evaluation(NamedTuple):
     ranked: tuple[Candidate, ...]
     low_competence: bool
     scores: Scores
+    must_act: tuple[MustActCandidate, ...] = ()
+    second: frozenset[str] = frozenset()
+    """Candidates ranked as second answers to a finding another one (or the must-act part) answers."""
+    near: tuple[str, ...] = ()
+    """Dimensions of rules that matched on borderline tests alone (close to a limit), catalogue order."""
+
+
+_BORDERLINE = Text("Tæt på grænsen (mindre end den betydende forskel fra den): {names}. Det er ikke i sig selv nok "
+                   "til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
+                   "Close to a limit (within the meaningful difference): {names}. Too little to act on alone, "
+                   "but watch it, and read it together with the rest of the survey.")
+_KEEP = Text("Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} måneder.",
+             "Nothing needs acting on now. Keep what works (see the strengths), and measure again in {months} months.")
 
 
 class Recommender:
@@ -68,7 +95,7 @@ class Recommender:
         keys = short_keys(list(ruleset.dimensions))
         self._fact = FactWriter(keys)
         policy = ruleset.ranking.low_competence
-        self._policy = predicate(policy.condition) if policy else None
+        self._policy = counting_factor(policy.condition) if policy else None  # graded, like a rule
         order_of = {d: i for i, d in enumerate(ruleset.dimensions)}
         self._used = tuple(sorted(ruleset.used_dimensions, key=order_of.__getitem__))
         self._plans = {(i.id, lang): PlanView(i.plan.goal.get(lang), i.plan.owner.get(lang),
@@ -84,6 +111,18 @@ class Recommender:
         self._scorer = Scorer(ruleset)
         self._checker = ProfileChecker(ruleset)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
+        self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
+        self._strengths = StrengthFinder(ruleset)
+        self._builds = {i.id: i.builds for i in ruleset.interventions.values() if i.builds}
+        self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
+        order_of_dims = {d: n for n, d in enumerate(ruleset.dimensions)}
+        self._order_of_dims = order_of_dims
+        self._borderline_tests = tuple(borderline_tests(rule.condition) for rule in ruleset.rules)
+        self._rules_dims = tuple(rule.dimensions for rule in ruleset.rules)
+        self._acts = frozenset(d.id for d in ruleset.dimensions.values() if d.group == "negative_act")
+        self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
+                                                       ruleset.sources[h.source].citation)
+                              for h in ruleset.hazards.values() for lang in LANGUAGES}
         self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions) for rule in ruleset.rules)
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
                                                    ruleset.sources[s].grade) for s in i.evidence)
@@ -147,18 +186,64 @@ class Recommender:
     def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:
         """The evaluation of a checked profile whose rules ``fired``: policy, scores and order."""
         values = checked.values
-        low_competence = bool(self._policy and self._policy(values))
-        scores = self._scorer.score(fired, values, low_competence)
-        ranked = order(scores.candidates, self.ruleset, low_competence)
-        return Evaluation(checked, fired, tuple(ranked), low_competence, scores)
+        low_competence = bool(self._policy and self._policy(values, checked.profile.respondents) > 0.0)
+        scores = self._scorer.score(fired, values, low_competence, checked.profile.respondents)
+        strengths = scores.strengths
+        near: tuple[str, ...] = ()
+        if len(strengths) < len(fired):  # matched, but resting on borderline tests only: close to a limit
+            n = checked.profile.respondents
+            dims = {d for i in fired if i not in strengths for d in self._borderline_tests[i](values, n)}
+            # not a negative act (any report is must-act), nor what a rule that counts looks at
+            dims -= self._acts
+            dims -= {d for i in strengths for d in self._rules_dims[i]}
+            near = tuple(sorted(dims, key=self._order_of_dims.__getitem__))
+        fired = tuple(i for i in fired if i in strengths)  # matched and counting (engine/grading.py)
+        must_rules = self._must_act_rules
+        acting = [i for i in fired if i in must_rules] if must_rules else None
+        kept = self._already_strong(scores.candidates, values)
+        second: set[str] = set()
+        if not acting:
+            rest = {i: c for i, c in scores.candidates.items() if i not in kept} if kept else scores.candidates
+            ranked = order(rest, self.ruleset, low_competence, scores.leading, second=second)
+            return Evaluation(checked, fired, tuple(ranked), low_competence, scores, (), frozenset(second), near)
+        must_act = self._must_act(acting, scores.strengths)
+        taken = {m.intervention_id for m in must_act} | kept
+        rest = {ident: c for ident, c in scores.candidates.items() if ident not in taken}
+        ranked = order(rest, self.ruleset, low_competence, scores.leading, frozenset(acting), second)
+        return Evaluation(checked, fired, tuple(ranked), low_competence, scores, must_act, frozenset(second), near)
+
+    def _already_strong(self, candidates: Mapping[str, Candidate], values: Mapping[str, float]) -> set[str]:
+        """Candidates that only build resources the department already has as clear strengths
+        (colleague support where support from colleagues is 77): a strength is kept, not fixed."""
+        builds = self._builds
+        return {ident for ident in candidates if ident in builds and all(
+            d in values and clear_strength(self.ruleset.dimensions[d], values[d]) for d in builds[ident])}
+
+    def _must_act(self, acting: Sequence[int], strengths: Mapping[int, float]) -> tuple[MustActCandidate, ...]:
+        """One item per intervention, in severity order: most severe hazard, then the strongest
+        finding (how far past its thresholds), then the intervention's id."""
+        hazards = self.ruleset.hazards
+        found: dict[str, tuple[set[str], float]] = {}
+        for index in acting:
+            spec = self._must_act_rules[index]
+            named, strength = found.get(spec.intervention, (set(), 0.0))
+            named.add(spec.hazard)
+            found[spec.intervention] = (named, max(strength, strengths[index]))
+        items = []
+        for ident, (named, strength) in found.items():
+            ordered = tuple(sorted(named, key=lambda h: (-hazards[h].severity, h)))
+            items.append(MustActCandidate(ident, hazards[ordered[0]].severity, strength, ordered))
+        return tuple(sorted(items, key=lambda m: (-m.severity, -m.strength, m.intervention_id)))
 
     def top_for(self, evaluation: Evaluation, top: int | None) -> int:
+        """How many candidates make the list: ``top`` (or the rule set's default), plus one when the
+        low-competence policy placed its first action — it adds a place and takes none."""
+        length = top if top is not None else self.ruleset.ranking.top
         policy = self.ruleset.ranking.low_competence
-        if top is not None:
-            return top
-        if evaluation.low_competence and policy is not None:
-            return min(policy.max_actions, self.ruleset.ranking.top)
-        return self.ruleset.ranking.top
+        if (evaluation.low_competence and policy is not None and evaluation.ranked
+                and evaluation.ranked[0].intervention_id == policy.first):
+            return length + 1
+        return length
 
     def recommend(self, profile: Profile, options: Options = Options()) -> Result:
         """Evaluate one profile; raises :class:`engine.profile.ProfileError` for a refused profile."""
@@ -173,23 +258,71 @@ class Recommender:
         was, now = before.scores.strengths, after.scores.strengths
         moved = frozenset(self._rule_ids[i] for i in was.keys() & now.keys() if abs(was[i] - now[i]) > 1e-9)
         return compare(self.render(before, options), self.render(after, options), self.ruleset,
-                       {c.intervention_id: c.score for c in before.ranked},
-                       {c.intervention_id: c.score for c in after.ranked}, after.checked.values, moved)
+                       {c.intervention_id: c.score for c in before.scores.candidates.values()},
+                       {c.intervention_id: c.score for c in after.scores.candidates.values()}, after.checked.values,
+                       moved)
 
     def render(self, evaluation: Evaluation, options: Options) -> Result:
         """The answer for an evaluation, in the requested language and detail."""
         lang = options.language
-        numbers = Numbers(evaluation.checked.values, lang) if options.detail == DETAIL_FULL else None
-        recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers)
+        numbers = self.numbers(evaluation, lang) if options.detail == DETAIL_FULL else None
+        recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers, c.intervention_id
+                                                     in evaluation.second)
                                 for rank, c in enumerate(self.chosen(evaluation, options.top), start=1))
+        must_act = tuple(self.must_act_item(m, rank, evaluation.scores, numbers, lang)
+                         for rank, m in enumerate(evaluation.must_act, start=1))
         missing, unevaluable, warnings = self.summary(evaluation, lang)
+        warnings += self.late_warnings(evaluation, lang)
         fired = self.rule_ids(evaluation.fired)
         if options.detail == DETAIL_IDS:  # ids, scores and ranks: no rule lists either
             fired, unevaluable = (), ()
+        kept = self.strengths(evaluation, numbers) if numbers is not None else ()
         return Result(evaluation.checked.profile.department.id, lang, recommendations, missing, warnings,
-                      self.ruleset.info, fired, unevaluable, len(evaluation.ranked))
+                      self.ruleset.info, fired, unevaluable, len(evaluation.ranked), must_act, kept,
+                      self.next_measurement(evaluation))
+
+    def strengths(self, evaluation: Evaluation, numbers: Numbers) -> tuple[StrengthView, ...]:
+        return tuple(StrengthView(*s) for s in self._strengths(evaluation.checked.values, numbers.language))
+
+    def next_measurement(self, evaluation: Evaluation) -> str:
+        """When nothing needs acting on and nothing lies close to a limit: the date to measure again
+        (keep what works until then)."""
+        if evaluation.ranked or evaluation.must_act or evaluation.near:
+            return ""
+        measured = evaluation.checked.profile.measured_on
+        when = next_measurement(measured if isinstance(measured, _dt.date) else None,
+                                self.ruleset.remeasure_months)
+        return when.isoformat() if when else ""
+
+    def must_act_item(self, m: MustActCandidate, rank: int, scores: Scores, numbers: Numbers | None,
+                      language: str) -> MustActItem:
+        """One must-act entry; ``numbers`` is None for the ids-only detail level (no texts, no reasons)."""
+        item = self.ruleset.interventions[m.intervention_id]
+        if numbers is None:
+            return MustActItem(item.id, rank, m.severity, tuple(HazardView(h, "", self.ruleset.hazards[h].severity, "",
+                                                                           "") for h in m.hazards),
+                               "", "", item.prevention, item.iglo, item.effort, item.time_to_effect, None, (), ())
+        explainers = self._explainers
+        because = tuple(explainers[i].reason(points, numbers) for i, points in self._scorer.contributions(item.id, scores))
+        return MustActItem(item.id, rank, m.severity, tuple(self._hazard_views[(h, language)] for h in m.hazards),
+                           item.title.get(language), item.description.get(language), item.prevention, item.iglo,
+                           item.effort, item.time_to_effect, self._plans[(item.id, language)],
+                           self._evidence[item.id], because)
 
     # --- the parts of an answer, also used by renderers outside the engine (service/wire.py) -------
+    @property
+    def phrased_dimensions(self) -> frozenset[str]:
+        """The negative acts' shares: texts word them as shares of the respondents, or hide them."""
+        return self._act_shares
+
+    def numbers(self, evaluation: Evaluation, language: str) -> Numbers:
+        """The answer's values as its texts show them: negative acts as shares of the respondents,
+        and not at all (only "at least one respondent") below the rule set's minimum of answers."""
+        checked = evaluation.checked
+        minimum = self.ruleset.min_answers_for_shares
+        hidden = self._act_shares if checked.profile.respondents < minimum else frozenset()
+        return Numbers(checked.values, language, self._act_shares, hidden, minimum, checked.profile.respondents)
+
     def chosen(self, evaluation: Evaluation, top: int | None) -> tuple[Candidate, ...]:
         """The candidates that make the list."""
         return evaluation.ranked[:self.top_for(evaluation, top)]
@@ -206,14 +339,16 @@ class Recommender:
 
     def summary_key(self, evaluation: Evaluation) -> SummaryKey:
         """Everything :meth:`summary` depends on besides the language: the profile's keys, the
-        fired rules among those that look at a missing dimension, the check's notices, the
-        low-competence flag and whether anything was ranked. Answers of one survey share few such
-        keys, so summaries (and their encodings, see service/wire.py) are kept per key."""
-        present = tuple(evaluation.checked.values)
+        fired rules among those that look at a missing dimension, the check's notices and the
+        low-competence flag. Answers of one survey share few such keys, so summaries (and their
+        encodings, see service/wire.py) are kept per key; the notices that depend on the values
+        themselves come from :meth:`late_warnings`."""
+        values = evaluation.checked.values
+        present = tuple(values)
         _, affected, affected_set = self._gaps(present)
         fired = evaluation.fired
         blocked = tuple([i for i in fired if i in affected_set]) if affected and fired else ()
-        return present, blocked, evaluation.checked.notices, evaluation.low_competence, not evaluation.ranked
+        return present, blocked, evaluation.checked.notices, evaluation.low_competence
 
     def summary(self, evaluation: Evaluation, language: str, key: SummaryKey | None = None
                 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]:
@@ -223,7 +358,7 @@ class Recommender:
         memo = self._summaries.get((key, language))
         if memo is not None:
             return memo
-        present, blocked, notices, _, _ = key
+        present, blocked, notices, _ = key
         missing, affected, _ = self._gaps(present)
         unevaluable: tuple[str, ...] = ()
         if affected:
@@ -236,18 +371,19 @@ class Recommender:
         self._summaries[(key, language)] = memo
         return memo
 
-    def _recommendation(self, c: Candidate, rank: int, scores: Scores, numbers: Numbers | None) -> Recommendation:
+    def _recommendation(self, c: Candidate, rank: int, scores: Scores, numbers: Numbers | None,
+                        second: bool = False) -> Recommendation:
         """One entry of the list; ``numbers`` is None for the ids-only detail level."""
         item = self.ruleset.interventions[c.intervention_id]
         if numbers is None:
             return Recommendation(item.id, rank, c.score, "", "", item.prevention, item.iglo, item.effort,
-                                  item.time_to_effect, None, (), ())
+                                  item.time_to_effect, None, (), (), second)
         lang = numbers.language
         explainers = self._explainers
         because = tuple(explainers[i].reason(points, numbers) for i, points in self._scorer.contributions(item.id, scores))
         return Recommendation(item.id, rank, c.score, item.title.get(lang), item.description.get(lang),
                               item.prevention, item.iglo, item.effort, item.time_to_effect,
-                              self._plans[(item.id, lang)], self._evidence[item.id], because)
+                              self._plans[(item.id, lang)], self._evidence[item.id], because, second)
 
     def _gaps(self, present: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[int, ...], frozenset[int]]:
         """The used dimensions missing from a profile with these keys, and the rules that look at
@@ -263,6 +399,18 @@ class Recommender:
             gaps = self._gap_cache[present] = (missing, affected, frozenset(affected))
         return gaps
 
+    def late_warnings(self, evaluation: Evaluation, language: str) -> tuple[Warning, ...]:
+        """The warnings that depend on the values themselves, after the kept summary's: values close
+        to a limit (``borderline``), or nothing to act on (``keep-what-works``)."""
+        near = evaluation.near
+        if near:
+            dims = self.ruleset.dimensions
+            names = ", ".join(dims[d].name.get(language) for d in near)
+            return (Warning("borderline", _BORDERLINE.get(language).format(names=names)),)
+        if not evaluation.ranked and not evaluation.must_act:
+            return (Warning("keep-what-works", _KEEP.get(language).format(months=self.ruleset.remeasure_months)),)
+        return ()
+
     def _notices(self, evaluation: Evaluation, missing: tuple[str, ...],
                  unevaluable: tuple[str, ...]) -> list[Notice]:
         notices = []
@@ -275,11 +423,8 @@ class Recommender:
             policy = self.ruleset.ranking.low_competence
             assert policy is not None
             notices.append(Notice("low-competence", Text(
-                "Arbejdsmiljøkompetencen er lav: byg først processen op, og hold handlingerne få og enkle.",
-                "Work-environment competence is low: build the process first, and keep the actions few "
-                "and simple.")))
-        if not evaluation.ranked:
-            notices.append(Notice("nothing-fired", Text(
-                "Ingen regler gav anledning til en anbefaling for denne profil.",
-                "No rule led to a recommendation for this profile.")))
+                "Arbejdsmiljøkompetencen er lav: begynd med at bygge processen op, og vælg den enkleste, når to "
+                "handlinger vejer lige tungt. De alvorligste risici står stadig øverst.",
+                "Work-environment competence is low: start by building the process, and choose the "
+                "simpler of actions that weigh the same. The most serious risks still come first.")))
         return notices

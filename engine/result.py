@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from .model import RuleSetInfo
 
-__all__ = ["ConditionResult", "Reason", "PlanView", "EvidenceView", "Recommendation", "Warning", "Result",
-           "DETAIL_FULL", "DETAIL_IDS"]
+__all__ = ["ConditionResult", "Reason", "PlanView", "EvidenceView", "Recommendation", "HazardView", "MustActItem", "StrengthView",
+           "Warning", "Result", "DETAIL_FULL", "DETAIL_IDS"]
 
 DETAIL_FULL = "full"
 DETAIL_IDS = "ids"
@@ -36,6 +36,9 @@ class ConditionResult(NamedTuple):
     actual: float | None
     holds: bool
     text: str
+    borderline: bool = False
+    """The value lies within the meaningful difference of the threshold (or, for a share, the
+    threshold lies inside its confidence interval): the test counts half (docs/RANKING.md)."""
 
 
 class Reason(NamedTuple):
@@ -75,6 +78,52 @@ class Recommendation(NamedTuple):
     plan: PlanView | None
     evidence: tuple[EvidenceView, ...]
     because: tuple[Reason, ...]
+    second_answer: bool = False
+    """Its strongest finding is one a better-ranked intervention or the must-act part already
+    answers: it ranks with a third of its score (docs/RANKING.md, "One answer per finding")."""
+
+
+class HazardView(NamedTuple):
+    """A hazard the law names, as one must-act item shows it."""
+
+    id: str
+    title: str
+    severity: int
+    legal_basis: str
+    source: str
+
+
+class MustActItem(NamedTuple):
+    """An intervention the department must carry out because it shows a hazard the law names.
+
+    Listed beside the ranked recommendations, never counted against ``top`` and never cut by a
+    policy; ``rank`` is its place in severity order (1 = most severe). ``because`` holds the rules
+    that found the hazard, with the department's values, as for a recommendation.
+    """
+
+    intervention_id: str
+    rank: int
+    severity: int
+    hazards: tuple[HazardView, ...]
+    title: str
+    description: str
+    prevention: str
+    iglo: tuple[str, ...]
+    effort: str
+    time_to_effect: str
+    plan: PlanView | None
+    evidence: tuple[EvidenceView, ...]
+    because: tuple[Reason, ...]
+
+
+class StrengthView(NamedTuple):
+    """A clearly good finding to keep (engine/strengths.py); ``value`` is None for a pseudo-finding
+    such as "no negative act reported"."""
+
+    dimension: str
+    value: float | None
+    band: str
+    text: str
 
 
 class Warning(NamedTuple):
@@ -94,6 +143,10 @@ class Result(NamedTuple):
     fired_rules: tuple[str, ...]
     unevaluable_rules: tuple[str, ...]
     candidates: int
+    must_act: tuple[MustActItem, ...] = ()
+    strengths: tuple[StrengthView, ...] = ()
+    next_measurement: str = ""
+    """ISO date of the next measurement, given when nothing needs acting on ("keep what works")."""
 
     def to_dict(self) -> dict[str, object]:
         """Plain dicts, lists and scalars, ready for ``json.dumps``."""
@@ -102,6 +155,10 @@ class Result(NamedTuple):
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(r.intervention_id for r in self.recommendations)
+
+    @property
+    def must_act_ids(self) -> tuple[str, ...]:
+        return tuple(m.intervention_id for m in self.must_act)
 
 
 def _plain(value: object) -> object:

@@ -27,6 +27,7 @@ file, line, column and a suggestion. Failures say what was expected and show the
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ from .problems import ERROR, Position, Problem
 from .profile import Profile, ProfileError, profile_from_dict
 from .recommender import Options, Recommender
 from .result import Result
+from .strengths import NO_NEGATIVE_ACTS
 from .schema import Reader
 from .suggestions import closest
 from .yaml_source import YamlDocument, YamlNode, parse_yaml
@@ -47,8 +49,9 @@ from .yaml_source import YamlDocument, YamlNode, parse_yaml
 __all__ = ["Expectation", "Relation", "Case", "CaseResult", "Coverage", "load_cases", "run_cases", "coverage",
            "EXPECTATIONS"]
 
-EXPECTATIONS = ("top_is", "top_n_includes", "excludes", "ranked_above", "fires", "does_not_fire",
-                "rationale_mentions", "warnings_include")
+EXPECTATIONS = ("top_is", "top_n_includes", "top_set", "excludes", "ranked_above", "fires", "does_not_fire",
+                "rationale_mentions", "warnings_include", "must_act", "must_act_first", "strengths_include",
+                "answer_excludes_text", "next_measurement")
 
 
 @dataclass(frozen=True)
@@ -166,15 +169,28 @@ class _CaseReader:
         out: list[Expectation] = []
         for kind, value in fields.items():
             pos = value.position
-            if kind == "top_is":
+            if kind in ("top_is", "must_act_first"):
                 ids = self.ids(value, interventions, "intervention")
                 parsed: object = ids[0] if ids else None
-            elif kind in ("excludes",):
+            elif kind == "excludes":
                 parsed = self.ids(value, interventions, "intervention")
+            elif kind == "must_act":  # [] is a valid expectation: nothing must be acted on
+                parsed = [] if value.is_seq and not value.value else self.ids(value, interventions, "intervention")
             elif kind in ("fires", "does_not_fire"):
                 parsed = self.ids(value, rules, "rule")
+            elif kind == "strengths_include":
+                parsed = self.ids(value, [*self.ruleset.dimensions, NO_NEGATIVE_ACTS], "dimension")
+            elif kind in ("answer_excludes_text",):
+                parsed = [str(v.value) for v in (value.value if value.is_seq else (value,))]  # type: ignore[union-attr]
+            elif kind == "next_measurement":
+                parsed = str(value.value) if value.is_scalar else None
             elif kind == "warnings_include":
                 parsed = [str(v.value) for v in (value.value if value.is_seq else (value,))]  # type: ignore[union-attr]
+            elif kind == "top_set":
+                f = self.reader.mapping(value, "top_set", ("n", "interventions"))
+                n = self.reader.integer(f["n"], "n", 1, 100) if f and "n" in f else None
+                ids = self.ids(f["interventions"], interventions, "intervention") if f and "interventions" in f else None
+                parsed = (n, ids) if n and ids else None
             elif kind == "top_n_includes":
                 if value.is_map:
                     f = self.reader.mapping(value, "top_n_includes", ("n", "interventions"))
@@ -268,9 +284,10 @@ def load_cases(folder: str | Path, ruleset: RuleSet) -> tuple[list[Case], list[P
 
 # --- running ------------------------------------------------------------------------------------------
 def _answer(result: Result) -> str:
+    must = ("must act: " + ", ".join(m.intervention_id for m in result.must_act) + " | ") if result.must_act else ""
     if not result.recommendations:
-        return "  answer: (no recommendations)"
-    return "  answer: " + " · ".join(f"{r.rank}. {r.intervention_id} {r.score:g}" for r in result.recommendations)
+        return f"  answer: {must}(no recommendations)"
+    return f"  answer: {must}" + " · ".join(f"{r.rank}. {r.intervention_id} {r.score:g}" for r in result.recommendations)
 
 
 def _check(e: Expectation, result: Result) -> str | None:
@@ -286,9 +303,39 @@ def _check(e: Expectation, result: Result) -> str | None:
         missing = [w for w in wanted if w not in window]
         where = f"the top {n}" if n else "the answer"
         return None if not missing else f"top_n_includes: {', '.join(missing)} not in {where} ({', '.join(window)})"
+    if kind == "top_set":
+        n, wanted = value  # type: ignore[misc]
+        got = ids[:n]
+        if set(got) == set(wanted) and len(got) == len(set(wanted)):
+            return None
+        return f"top_set: expected the first {n} to be {{{', '.join(sorted(wanted))}}}, got {{{', '.join(sorted(got))}}}"
+    if kind == "must_act":
+        got = result.must_act_ids
+        if set(got) == set(value):  # type: ignore[arg-type]
+            return None
+        return (f"must_act: expected {{{', '.join(sorted(value)) or 'nothing'}}}, "  # type: ignore[arg-type]
+                f"got {{{', '.join(sorted(got)) or 'nothing'}}}")
+    if kind == "strengths_include":
+        kept = {s.dimension for s in result.strengths}
+        missing = [d for d in value if d not in kept]  # type: ignore[union-attr]
+        return None if not missing else (f"strengths_include: {', '.join(missing)} not among the strengths "
+                                         f"({', '.join(sorted(kept)) or 'none'})")
+    if kind == "answer_excludes_text":
+        # everything the answer shows about the department (the rule set's version is no finding)
+        shown = json.dumps({k: v for k, v in result.to_dict().items() if k != "ruleset"}, ensure_ascii=False)
+        found = [t for t in value if t in shown]  # type: ignore[union-attr]
+        return None if not found else f"answer_excludes_text: the answer shows {', '.join(repr(t) for t in found)}"
+    if kind == "next_measurement":
+        return None if result.next_measurement == value else \
+            f"next_measurement: expected {value}, got {result.next_measurement or 'none'}"
+    if kind == "must_act_first":
+        got = result.must_act_ids[0] if result.must_act else "nothing"
+        return None if got == value else f"must_act_first: expected {value}, got {got}"
     if kind == "excludes":
-        present = [w for w in value if w in rank]  # type: ignore[union-attr]
-        return None if not present else "excludes: " + ", ".join(f"{w} is at rank {rank[w]}" for w in present)
+        acting = set(result.must_act_ids)
+        present = [w for w in value if w in rank or w in acting]  # type: ignore[union-attr]
+        return None if not present else "excludes: " + ", ".join(
+            f"{w} is at rank {rank[w]}" if w in rank else f"{w} is in the must-act part" for w in present)
     if kind == "ranked_above":
         bad = []
         for above, below in value:  # type: ignore[union-attr]
@@ -308,7 +355,7 @@ def _check(e: Expectation, result: Result) -> str | None:
         missing = [c for c in value if c not in codes]  # type: ignore[union-attr]
         return None if not missing else f"warnings_include: {', '.join(missing)} not among {', '.join(codes) or 'none'}"
     target, texts = value  # type: ignore[misc]
-    recs = [r for r in result.recommendations if target is None or r.intervention_id == target]
+    recs = [r for r in (*result.must_act, *result.recommendations) if target is None or r.intervention_id == target]
     if target is not None and not recs:
         return f"rationale_mentions: {target} is not in the answer"
     body = " ".join(reason.text + " " + " ".join(c.text for c in reason.conditions)
@@ -326,8 +373,8 @@ def _relation(recommender: Recommender, case: Case, relation: Relation) -> tuple
     before_value = scores[relation.dimension]
     scores[relation.dimension] = min(dim.maximum, max(dim.minimum, before_value + relation.delta))
     changed = case.profile.with_scores(scores)
-    before = {c.intervention_id: c.score for c in recommender.evaluate(case.profile).ranked}
-    after = {c.intervention_id: c.score for c in recommender.evaluate(changed).ranked}
+    before = {c.intervention_id: c.score for c in recommender.evaluate(case.profile).scores.candidates.values()}
+    after = {c.intervention_id: c.score for c in recommender.evaluate(changed).scores.candidates.values()}
     b, a = before.get(relation.intervention, 0.0), after.get(relation.intervention, 0.0)
     verb = "raising" if relation.delta > 0 else "lowering"
     if a < b - 1e-9:
@@ -370,7 +417,7 @@ def run_cases(recommender: Recommender, cases: Sequence[Case], pattern: str | No
         if failures:
             failures.append(_answer(result))
         fired = list(result.fired_rules)
-        recommended = list(result.ids)
+        recommended = list(result.must_act_ids + result.ids)
         bands = _bands(recommender.ruleset, case.profile)
         if case.relation is not None:
             message, changed = _relation(recommender, case, case.relation)
@@ -378,7 +425,7 @@ def run_cases(recommender: Recommender, cases: Sequence[Case], pattern: str | No
                 failures.append(message)
             other = recommender.recommend(changed, case.options)
             fired += [r for r in other.fired_rules if r not in fired]
-            recommended += [r for r in other.ids if r not in recommended]
+            recommended += [r for r in other.must_act_ids + other.ids if r not in recommended]
             bands += _bands(recommender.ruleset, changed)
         results.append(CaseResult(case, tuple(failures), tuple(fired), tuple(recommended), tuple(bands)))
     return results

@@ -102,6 +102,9 @@ class RankChange:
     rules_stopped: tuple[str, ...]
     rules_changed: tuple[str, ...] = ()
     """Rules behind it that fire both times but count more or less (the department moved within them)."""
+    baseline_must_act: bool = False
+    changed_must_act: bool = False
+    """Whether it stood in the must-act part (rank 0 there): moving into it counts as up, out of it as down."""
 
 
 @dataclass(frozen=True)
@@ -120,18 +123,29 @@ def diff_rankings(baseline: Result, changed: Result, recommenders: Mapping[str, 
     (``rules_changed``) fire both times with a different strength."""
     before = {r.intervention_id: r.rank for r in baseline.recommendations}
     after = {r.intervention_id: r.rank for r in changed.recommendations}
+    acting_before, acting_after = set(baseline.must_act_ids), set(changed.must_act_ids)
     fired_before, fired_after = set(baseline.fired_rules), set(changed.fired_rules)
     started = [r for r in changed.fired_rules if r not in fired_before]
     stopped = [r for r in baseline.fired_rules if r not in fired_after]
     differences = []
-    for ident in list(before) + [i for i in after if i not in before]:
+    everything = [*baseline.must_act_ids, *before, *changed.must_act_ids, *after]
+    for ident in dict.fromkeys(everything):
         old, new = before.get(ident, 0), after.get(ident, 0)
-        movement = ENTERED if not old else LEFT if not new else UP if new < old else DOWN if new > old else SAME
+        was, now = ident in acting_before, ident in acting_after
+        if was and now:
+            movement = SAME
+        elif now:  # into the must-act part: from the list (up) or from nowhere
+            movement = UP if old else ENTERED
+        elif was:  # out of it: into the list (down) or out of the answer
+            movement = DOWN if new else LEFT
+        else:
+            movement = ENTERED if not old else LEFT if not new else UP if new < old else DOWN if new > old else SAME
         mine = recommenders.get(ident, set())
         differences.append(RankChange(ident, movement, old, new, baseline_scores.get(ident, 0.0),
                                       changed_scores.get(ident, 0.0), tuple(r for r in started if r in mine),
                                       tuple(r for r in stopped if r in mine),
-                                      tuple(r for r in changed.fired_rules if r in mine and r in rules_changed)))
+                                      tuple(r for r in changed.fired_rules if r in mine and r in rules_changed),
+                                      was, now))
     return tuple(differences)
 
 

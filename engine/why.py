@@ -58,11 +58,13 @@ def describe_change(change: Change, recommender, language: str) -> str:  # noqa:
 
 
 def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers,  # noqa: ANN001
-              points: float = 0.0) -> RuleWhy:
+              points: float = 0.0, respondents: int = 20) -> RuleWhy:
     explainer = recommender.explainer(index)
     rule = explainer.rule
     was_fired = index in fired
-    changes = () if was_fired else tuple(smallest_change(rule.condition, values, recommender.ruleset.dimensions))
+    changes = () if was_fired else tuple(
+        c for c in smallest_change(rule.condition, values, recommender.ruleset.dimensions, respondents)
+        if c.dimension not in numbers.hidden)  # a small group's negative-act share is not shown, nor moved
     missing = tuple(d for d in rule.dimensions if d not in values)
     texts = tuple(describe_change(c, recommender, numbers.language) for c in changes)
     return RuleWhy(rule.id, explainer.title(numbers.language), was_fired, explainer.text(numbers),
@@ -77,7 +79,8 @@ def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "e
         raise KeyError(rule_id)
     evaluation = recommender.evaluate(profile, min_group_size)
     values = evaluation.checked.values
-    return _rule_why(recommender, rule.index, values, set(evaluation.fired), Numbers(values, language))
+    return _rule_why(recommender, rule.index, values, set(evaluation.fired), recommender.numbers(evaluation, language),
+                     respondents=profile.respondents)
 
 
 def explain_intervention(recommender, profile: Profile, intervention_id: str, language: str = "en",  # noqa: ANN001
@@ -88,15 +91,18 @@ def explain_intervention(recommender, profile: Profile, intervention_id: str, la
         raise KeyError(intervention_id)
     evaluation = recommender.evaluate(profile, min_group_size)
     values = evaluation.checked.values
-    numbers = Numbers(values, language)
+    numbers = recommender.numbers(evaluation, language)
     fired = set(evaluation.fired)
     ranks = {c.intervention_id: i + 1 for i, c in enumerate(evaluation.ranked)}
     shown = len(recommender.chosen(evaluation, top))
     shares = dict(recommender.contributions(intervention_id, evaluation))
     rules = [r for r in recommender.ruleset.rules if any(rec.intervention == intervention_id for rec in r.recommend)]
-    whys = [_rule_why(recommender, r.index, values, fired, numbers, shares.get(r.index, 0.0)) for r in rules]
+    whys = [_rule_why(recommender, r.index, values, fired, numbers, shares.get(r.index, 0.0), profile.respondents)
+            for r in rules]
     whys.sort(key=lambda w: (not w.fired, -w.points, min((c.delta for c in w.changes), default=float("inf"))))
     rank = ranks.get(intervention_id, 0)
-    score = next((c.score for c in evaluation.ranked if c.intervention_id == intervention_id), 0.0)
-    return InterventionWhy(intervention_id, item.title.get(language), rank, 0 < rank <= shown, score,
+    candidate = evaluation.scores.candidates.get(intervention_id)
+    score = candidate.score if candidate is not None else 0.0
+    acting = any(m.intervention_id == intervention_id for m in evaluation.must_act)  # shown, apart from the list
+    return InterventionWhy(intervention_id, item.title.get(language), rank, acting or 0 < rank <= shown, score,
                            len(evaluation.ranked), shown, tuple(whys), recommender.ruleset.info)

@@ -16,7 +16,8 @@ from engine.description import Description
 from engine.model import (Band, Dimension, Intervention, Plan, Reference, RuleSetInfo, Source, Text)
 from engine.problems import Position, Problem
 from engine.profile import Department, FieldError, Profile, ProfileError
-from engine.result import (ConditionResult, EvidenceView, PlanView, Reason, Recommendation, Result, Warning)
+from engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
+                           Result, StrengthView, Warning)
 from engine.analysis import Change as SuggestedChange
 from engine.whatif import Change, RankChange, WhatIfResult
 from engine.levers import Lever, LeverReport
@@ -86,15 +87,15 @@ def _iglo(levels: tuple[str, ...]) -> list[int]:
     return [IGLO[level] for level in levels]
 
 
-def _condition(c: ConditionResult) -> pb.Condition:
+def condition_to_proto(c: ConditionResult) -> pb.Condition:
     return pb.Condition(dimension=c.dimension, op=c.op, threshold=c.threshold, threshold_high=c.threshold_high,
-                        band=c.band or "", actual=c.actual, holds=c.holds, text=c.text)
+                        band=c.band or "", actual=c.actual, holds=c.holds, text=c.text, borderline=c.borderline)
 
 
 def _reason(r: Reason, cache: dict[int, list[pb.Condition]]) -> pb.Reason:
     conditions = cache.get(id(r.conditions))
     if conditions is None:
-        conditions = cache[id(r.conditions)] = [_condition(c) for c in r.conditions]
+        conditions = cache[id(r.conditions)] = [condition_to_proto(c) for c in r.conditions]
     return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text, conditions=conditions, points=r.points)
 
 
@@ -102,7 +103,8 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
     if rec.plan is None:
         return pb.Recommendation(intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score,
                                  prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
-                                 effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect)
+                                 effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
+                                 second_answer=rec.second_answer)
     p = rec.plan
     return pb.Recommendation(
         intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score, title=rec.title,
@@ -110,7 +112,22 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
         effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
         plan=pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks),
         evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade) for e in rec.evidence],
-        because=[_reason(r, cache) for r in rec.because])
+        because=[_reason(r, cache) for r in rec.because], second_answer=rec.second_answer)
+
+
+def _must_act(item: MustActItem, cache: dict[int, list[pb.Condition]]) -> pb.MustAct:
+    msg = pb.MustAct(intervention_id=item.intervention_id, rank=item.rank, title=item.title,
+                     description=item.description, prevention=PREVENTION[item.prevention], iglo=_iglo(item.iglo),
+                     effort=EFFORT[item.effort], time_to_effect=item.time_to_effect,
+                     evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade)
+                               for e in item.evidence],
+                     because=[_reason(r, cache) for r in item.because], severity=item.severity,
+                     hazards=[pb.Hazard(id=h.id, title=h.title, severity=h.severity, legal_basis=h.legal_basis,
+                                        source=h.source) for h in item.hazards])
+    if item.plan is not None:
+        p = item.plan
+        msg.plan.CopyFrom(pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks))
+    return msg
 
 
 def result_to_proto(result: Result) -> pb.RecommendResponse:
@@ -121,32 +138,51 @@ def result_to_proto(result: Result) -> pb.RecommendResponse:
         missing=result.missing, warnings=[pb.Warning(code=w.code, message=w.message) for w in result.warnings],
         ruleset=ruleset_info_to_proto(result.ruleset), department_id=result.department_id,
         language=result.language, fired_rules=result.fired_rules, unevaluable_rules=result.unevaluable_rules,
-        candidates=result.candidates)
+        candidates=result.candidates, must_act=[_must_act(m, cache) for m in result.must_act],
+        strengths=[pb.Strength(dimension=s.dimension, value=s.value, band=s.band, text=s.text)
+                   for s in result.strengths],
+        next_measurement=result.next_measurement)
 
 
 def _optional(msg: object, name: str) -> float | None:
     return getattr(msg, name) if msg.HasField(name) else None  # type: ignore[attr-defined]
 
 
+def _plan_back(r: pb.Recommendation | pb.MustAct) -> PlanView | None:
+    return PlanView(r.plan.goal, r.plan.owner, r.plan.evaluation, r.plan.follow_up_weeks) if r.HasField("plan") else None
+
+
+def _because_back(r: pb.Recommendation | pb.MustAct) -> tuple[Reason, ...]:
+    return tuple(
+        Reason(b.rule_id, b.title, b.text, tuple(
+            ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
+                            c.band or None, _optional(c, "actual"), c.holds, c.text, c.borderline)
+            for c in b.conditions),
+            b.points)
+        for b in r.because)
+
+
+def _evidence_back(r: pb.Recommendation | pb.MustAct) -> tuple[EvidenceView, ...]:
+    return tuple(EvidenceView(e.id, e.citation, e.url or None, e.grade) for e in r.evidence)
+
+
 def result_from_proto(msg: pb.RecommendResponse) -> Result:
-    recommendations = []
-    for r in msg.recommendations:
-        plan = (PlanView(r.plan.goal, r.plan.owner, r.plan.evaluation, r.plan.follow_up_weeks)
-                if r.HasField("plan") else None)
-        because = tuple(
-            Reason(b.rule_id, b.title, b.text, tuple(
-                ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
-                                c.band or None, _optional(c, "actual"), c.holds, c.text) for c in b.conditions),
-                b.points)
-            for b in r.because)
-        recommendations.append(Recommendation(
-            r.intervention_id, r.rank, r.score, r.title, r.description, _PREVENTION_BACK[r.prevention],
-            tuple(_IGLO_BACK[i] for i in r.iglo), _EFFORT_BACK[r.effort], r.time_to_effect, plan,
-            tuple(EvidenceView(e.id, e.citation, e.url or None, e.grade) for e in r.evidence), because))
-    return Result(msg.department_id, msg.language, tuple(recommendations), tuple(msg.missing),
+    recommendations = tuple(Recommendation(
+        r.intervention_id, r.rank, r.score, r.title, r.description, _PREVENTION_BACK[r.prevention],
+        tuple(_IGLO_BACK[i] for i in r.iglo), _EFFORT_BACK[r.effort], r.time_to_effect, _plan_back(r),
+        _evidence_back(r), _because_back(r), r.second_answer) for r in msg.recommendations)
+    must_act = tuple(MustActItem(
+        m.intervention_id, m.rank, m.severity,
+        tuple(HazardView(h.id, h.title, h.severity, h.legal_basis, h.source) for h in m.hazards),
+        m.title, m.description, _PREVENTION_BACK[m.prevention], tuple(_IGLO_BACK[i] for i in m.iglo),
+        _EFFORT_BACK[m.effort], m.time_to_effect, _plan_back(m), _evidence_back(m), _because_back(m))
+        for m in msg.must_act)
+    strengths = tuple(StrengthView(s.dimension, _optional(s, "value"), s.band, s.text) for s in msg.strengths)
+    return Result(msg.department_id, msg.language, recommendations, tuple(msg.missing),
                   tuple(Warning(w.code, w.message) for w in msg.warnings),
                   RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint),
-                  tuple(msg.fired_rules), tuple(msg.unevaluable_rules), msg.candidates)
+                  tuple(msg.fired_rules), tuple(msg.unevaluable_rules), msg.candidates, must_act, strengths,
+                  msg.next_measurement)
 
 
 # --- what-if -----------------------------------------------------------------------------------------
@@ -173,7 +209,8 @@ def whatif_to_proto(w: WhatIfResult) -> pb.WhatIfResponse:
                                    baseline_rank=d.baseline_rank, changed_rank=d.changed_rank,
                                    baseline_score=d.baseline_score, changed_score=d.changed_score,
                                    rules_started=d.rules_started, rules_stopped=d.rules_stopped,
-                                   rules_changed=d.rules_changed)
+                                   rules_changed=d.rules_changed, baseline_must_act=d.baseline_must_act,
+                                   changed_must_act=d.changed_must_act)
                      for d in w.differences],
         changed_scores=dict(w.changed_scores))
 
@@ -181,7 +218,8 @@ def whatif_to_proto(w: WhatIfResult) -> pb.WhatIfResponse:
 def whatif_from_proto(msg: pb.WhatIfResponse) -> WhatIfResult:
     return WhatIfResult(result_from_proto(msg.baseline), result_from_proto(msg.changed), tuple(
         RankChange(d.intervention_id, _MOVEMENT_BACK[d.movement], d.baseline_rank, d.changed_rank, d.baseline_score,
-                   d.changed_score, tuple(d.rules_started), tuple(d.rules_stopped), tuple(d.rules_changed))
+                   d.changed_score, tuple(d.rules_started), tuple(d.rules_stopped), tuple(d.rules_changed),
+                   d.baseline_must_act, d.changed_must_act)
         for d in msg.differences),
         dict(msg.changed_scores))
 
@@ -215,7 +253,8 @@ def _timestamp(when: _dt.datetime | None) -> Timestamp | None:
 def _dimension(d: Dimension) -> pb.Dimension:
     return pb.Dimension(
         id=d.id, group=d.group, name=_text(d.name), description=_text(d.description), unit=d.unit,
-        minimum=d.minimum, maximum=d.maximum, adverse=d.adverse, gold_nugget=d.gold_nugget,
+        minimum=d.minimum, maximum=d.maximum, adverse=d.adverse, gold_nugget=d.gold_nugget, share=d.share,
+        meaningful_difference=d.meaningful_difference,
         bands=[pb.Band(id=b.id, label=_text(b.label), risk=b.risk, low=b.low, low_inclusive=b.low_inclusive,
                        high=b.high, high_inclusive=b.high_inclusive) for b in d.bands],
         reference=(pb.Reference(value=d.reference.value, label=_text(d.reference.label), source=d.reference.source)
@@ -228,7 +267,8 @@ def _dimension_back(d: pb.Dimension) -> Dimension:
     reference = (Reference(d.reference.value, _text_back(d.reference.label), d.reference.source)
                  if d.HasField("reference") else None)
     return Dimension(d.id, d.group, _text_back(d.name), _text_back(d.description), d.unit, d.minimum, d.maximum,
-                     d.adverse, bands, reference, d.gold_nugget)
+                     d.adverse, bands, reference, d.gold_nugget, share=d.share,
+                     meaningful_difference=d.meaningful_difference)
 
 
 def _intervention(i: Intervention) -> pb.Intervention:
@@ -256,7 +296,8 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
         max_batch=max_batch, dimensions=[_dimension(d) for d in desc.dimensions],
         interventions=[_intervention(i) for i in desc.interventions],
         sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade) for s in desc.sources],
-        refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at))
+        refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at),
+        min_answers_for_shares=desc.min_answers_for_shares)
 
 
 def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
@@ -271,13 +312,13 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
         msg.rule_count, msg.min_group_size, msg.default_top, tuple(_dimension_back(d) for d in msg.dimensions),
         tuple(_intervention_back(i) for i in msg.interventions),
         tuple(Source(s.id, s.citation, s.url or None, s.grade) for s in msg.sources),
-        tuple(problem_from_proto(p) for p in msg.refused_reload))
+        tuple(problem_from_proto(p) for p in msg.refused_reload), msg.min_answers_for_shares or 20)
 
 
 # --- explanations -----------------------------------------------------------------------------------
 def _rule_why_to_proto(w: RuleWhy) -> pb.RuleExplanation:
     return pb.RuleExplanation(
-        rule_id=w.rule_id, title=w.title, fired=w.fired, text=w.text, conditions=[_condition(c) for c in w.conditions],
+        rule_id=w.rule_id, title=w.title, fired=w.fired, text=w.text, conditions=[condition_to_proto(c) for c in w.conditions],
         changes=[pb.SuggestedChange(dimension=c.dimension, current=c.current, value=c.value, text=t)
                  for c, t in zip(w.changes, w.change_texts)],
         missing=w.missing, points=w.points)
@@ -317,12 +358,14 @@ def _lever_to_proto(lever: Lever) -> pb.Lever:
     return pb.Lever(dimensions=lever.dimensions, currents=lever.currents, targets=lever.targets,
                     from_bands=lever.from_bands, to_bands=lever.to_bands, risk_before=lever.risk_before,
                     risk_after=lever.risk_after, no_longer_needed=lever.no_longer_needed,
-                    still_listed=lever.still_listed, rules_stopped=lever.rules_stopped)
+                    still_listed=lever.still_listed, rules_stopped=lever.rules_stopped,
+                    must_act_resolved=lever.must_act_resolved)
 
 
 def _lever_back(m: pb.Lever) -> Lever:
     return Lever(tuple(m.dimensions), tuple(m.currents), tuple(m.targets), tuple(m.from_bands), tuple(m.to_bands),
-                 m.risk_before, m.risk_after, tuple(m.no_longer_needed), m.still_listed, tuple(m.rules_stopped))
+                 m.risk_before, m.risk_after, tuple(m.no_longer_needed), m.still_listed, tuple(m.rules_stopped),
+                 tuple(m.must_act_resolved))
 
 
 def levers_to_proto(report: LeverReport, info: RuleSetInfo) -> pb.LeversResponse:

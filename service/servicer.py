@@ -31,7 +31,7 @@ from engine import MatchError, Options, ProfileError
 from engine.description import describe
 from engine.suggestions import closest
 from engine.levers import levers
-from engine.organisation import DEFAULT_SHARE, _reason as escalation_reason
+from engine.organisation import DEFAULT_SHARE, department_bands, _reason as escalation_reason
 from engine.why import explain_intervention, explain_rule
 from engine.problems import Problem
 from engine.result import DETAIL_FULL, DETAIL_IDS
@@ -351,14 +351,10 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                         piece = wire.department(d.id, d.name, profile.respondents, error=status)
                 else:
                     evaluated += 1
-                    bands = []
-                    for ident, dim in dims.items():  # catalogue order, as the engine's organisation view
-                        value = profile.scores.get(ident)
-                        band = dim.band_of(float(value)) if value is not None else None
-                        if band is not None:
-                            bands.append((ident, band.id))
-                    for candidate in recommender.chosen(outcome, options.top):
-                        needed.setdefault(candidate.intervention_id, []).append(d.id)
+                    bands = department_bands(dims, profile)  # as the engine's organisation view
+                    for ident in (*(m.intervention_id for m in outcome.must_act),
+                                  *(c.intervention_id for c in recommender.chosen(outcome, options.top))):
+                        needed.setdefault(ident, []).append(d.id)
                     piece = wire.department(d.id, d.name, profile.respondents, render(outcome, options), bands=bands)
                 guard.take(len(piece[0]) + len(piece[1]) + len(piece[2]), i)
                 departments.append(piece)

@@ -22,7 +22,9 @@ from typing import Sequence
 from google.rpc import status_pb2
 
 from engine import Options, Recommender
-from engine.explain import Numbers
+from engine.explain import AT_LEAST_ONE, BORDERLINE_WORDS, NONE_REPORTED, OF_RESPONDENTS, REPORTED, Numbers
+from engine.grading import in_zone
+from engine.strengths import NO_NEGATIVE_ACTS, TEXTS as STRENGTH_TEXTS
 from engine.model import LANGUAGES, RuleSetInfo
 from engine.profile import MAX_ID_LENGTH
 from engine.recommender import Evaluation, SummaryKey
@@ -37,6 +39,7 @@ __all__ = ["WireRenderer", "varint", "batch_item", "batch", "department", "organ
 
 _double = struct.Struct("<d").pack
 _HOLDS = b"\x38\x01"  # Condition.holds = true
+_BORDERLINE = b"\x48\x01"  # Condition.borderline = true
 
 
 FRAME = 11
@@ -151,6 +154,16 @@ class WireRenderer:
                                for item in ruleset.interventions.values() for lang in LANGUAGES
                                for full in (True, False)}
         self._rules = {}
+        shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share)
+        # A rule that looks at a share of the respondents words it in its own way ("12.5% of the
+        # respondents", or "at least one respondent" in a small group) and grades it by its
+        # confidence interval: such reasons are rendered by the engine and encoded whole.
+        self._phrased = frozenset(rule.index for rule in ruleset.rules if shares.intersection(rule.dimensions))
+        self._near = {lang: BORDERLINE_WORDS[lang].encode("utf-8") for lang in LANGUAGES}
+        self._hazards = {(h.id, lang, full): pb.Hazard(id=h.id, severity=h.severity, **(
+            dict(title=h.title.get(lang), legal_basis=h.legal_basis.get(lang),
+                 source=ruleset.sources[h.source].citation) if full else {})).SerializeToString()
+            for h in ruleset.hazards.values() for lang in LANGUAGES for full in (True, False)}
         for rule in ruleset.rules:
             explainer = recommender.explainer(rule.index)
             for lang in LANGUAGES:
@@ -161,7 +174,7 @@ class WireRenderer:
                 if text_format is not None and not text_format[1]:
                     text_format = (_len(b"\x1a", text_format[0] % ()) if text_format[0] else b""), (), b""
                 leaves = []
-                for dim, op, threshold, high, band, test, prefix, suffix, shows_value in explainer.leaves(lang):
+                for dim, op, threshold, high, band, test, prefix, suffix, shows_value, zone, _ in explainer.leaves(lang):
                     static = _text(b"\x0a", dim) + _text(b"\x12", op)
                     if threshold is not None:
                         static += b"\x19" + _double(threshold)
@@ -170,7 +183,7 @@ class WireRenderer:
                     static += _text(b"\x2a", band or "")
                     before, after = prefix.encode("utf-8"), suffix.encode("utf-8")
                     fixed_text = None if shows_value else _len(b"\x42", before)
-                    leaves.append((dim, static, test, before, after, len(before) + len(after), fixed_text))
+                    leaves.append((dim, static, test, before, after, len(before) + len(after), fixed_text, zone))
                 self._rules[(rule.index, lang)] = (head, explainer, explainer.conjunction, tuple(leaves), text_format)
 
     def _intervention(self, ident: str, language: str, full: bool) -> bytes:
@@ -191,6 +204,10 @@ class WireRenderer:
     def _rule(self, index: int, numbers: Numbers) -> bytes:
         """A reason's fields except its points: id, title, rationale and every condition."""
         head, explainer, conjunction, leaves, text_format = self._rules[(index, numbers.language)]
+        if index in self._phrased:
+            r = explainer.reason(0.0, numbers)
+            return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text,
+                             conditions=[convert.condition_to_proto(c) for c in r.conditions]).SerializeToString()
         values, utf8 = numbers.values, numbers.utf8
         if text_format is None:
             text = _text(b"\x1a", explainer.text(numbers))
@@ -204,7 +221,7 @@ class WireRenderer:
         # Each condition as pieces with its length worked out, joined once with the rest: building
         # it by concatenation copied every condition four or five times over.
         parts = [head, text]
-        for dim, static, test, before, after, fixed_length, fixed_text in leaves:
+        for dim, static, test, before, after, fixed_length, fixed_text, zone in leaves:
             value = values.get(dim)
             if value is None:
                 middle = _HOLDS if conjunction or test(value) else b""
@@ -212,7 +229,14 @@ class WireRenderer:
                 middle = b"\x31" + _double(value) + _HOLDS
             else:
                 middle = b"\x31" + _double(value)
-            if fixed_text is None:
+            if zone is not None and value is not None and in_zone(zone, value):  # borderline: words and flag
+                number = utf8(dim)
+                near = self._near[numbers.language]
+                length = fixed_length + len(number) + len(near)
+                size = varint(length)
+                parts += (b"\x22", varint(len(static) + len(middle) + 1 + len(size) + length + 2),
+                          static, middle, b"\x42", size, before, number, after, near, _BORDERLINE)
+            elif fixed_text is None:
                 number = utf8(dim)
                 size = varint(fixed_length + len(number))
                 parts += (b"\x22", varint(len(static) + len(middle) + 1 + len(size) + fixed_length + len(number)),
@@ -220,6 +244,20 @@ class WireRenderer:
             else:
                 parts += (b"\x22", varint(len(static) + len(middle) + len(fixed_text)), static, middle, fixed_text)
         return b"".join(parts)
+
+    def _with_reasons(self, body: bytes, ident: str, evaluation: Evaluation, numbers: Numbers,
+                      rules_done: dict[int, bytes]) -> bytes:
+        """``body`` followed by the reasons (field 12 of a Recommendation or MustAct) behind ``ident``."""
+        pieces = [body]
+        for index, points in self.recommender.contributions(ident, evaluation):
+            reason = rules_done.get(index)
+            if reason is None:
+                reason = rules_done[index] = self._rule(index, numbers)
+            if points:
+                pieces += (b"\x62", varint(len(reason) + 9), reason, b"\x29", _double(points))
+            else:
+                pieces += (b"\x62", varint(len(reason)), reason)
+        return b"".join(pieces)
 
     def _names_field(self, tag: bytes, names: Sequence[str]) -> bytes:
         known = self._names
@@ -230,7 +268,7 @@ class WireRenderer:
         rec = self.recommender
         lang = options.language
         full = options.detail == DETAIL_FULL
-        numbers = Numbers(evaluation.checked.values, lang) if full else None
+        numbers = rec.numbers(evaluation, lang) if full else None
         rules_done: dict[int, bytes] = {}
         parts = []
         for rank, candidate in enumerate(rec.chosen(evaluation, options.top), start=1):
@@ -239,21 +277,29 @@ class WireRenderer:
             if candidate.score:
                 body += b"\x19" + _double(candidate.score)
             body += self._interventions[(ident, lang, full)]
+            if ident in evaluation.second:
+                body += b"\x68\x01"  # field 13: second_answer
             if numbers is not None:
-                pieces = [body]
-                for index, points in rec.contributions(ident, evaluation):
-                    reason = rules_done.get(index)
-                    if reason is None:
-                        reason = rules_done[index] = self._rule(index, numbers)
-                    if points:
-                        pieces += (b"\x62", varint(len(reason) + 9), reason, b"\x29", _double(points))
-                    else:
-                        pieces += (b"\x62", varint(len(reason)), reason)
-                body = b"".join(pieces)
+                body = self._with_reasons(body, ident, evaluation, numbers, rules_done)
             parts.append(_len(b"\x0a", body))
+        for rank, acting in enumerate(evaluation.must_act, start=1):  # field 10: MustAct
+            ident = acting.intervention_id
+            body = b"\x0a" + self._names[ident] + b"\x10" + varint(rank) + self._interventions[(ident, lang, full)]
+            if numbers is not None:
+                body = self._with_reasons(body, ident, evaluation, numbers, rules_done)
+            body += b"\x68" + varint(acting.severity) + b"".join(
+                [_len(b"\x72", self._hazards[(h, lang, full)]) for h in acting.hazards])
+            parts.append(_len(b"\x52", body))
+        if numbers is not None:  # field 11: Strength
+            for s in rec.strengths(evaluation, numbers):
+                body = _text(b"\x0a", s.dimension) + (b"\x11" + _double(s.value) if s.value is not None else b"")
+                parts.append(_len(b"\x5a", body + _text(b"\x1a", s.band) + _text(b"\x22", s.text)))
+        parts.append(_text(b"\x62", rec.next_measurement(evaluation)))  # field 12
         key = rec.summary_key(evaluation)
         head, tail = self._summary(key, evaluation, lang)
         parts.append(head)
+        for w in rec.late_warnings(evaluation, lang):  # field 3 again: after the kept ones, as in render()
+            parts.append(_len(b"\x1a", _text(b"\x0a", w.code) + _text(b"\x12", w.message)))
         parts.append(_text(b"\x2a", evaluation.checked.profile.department.id))
         parts.append(_text(b"\x32", lang))
         if full:
@@ -308,22 +354,41 @@ class WireRenderer:
                 size = FRAME + self._reason_bound(rule, lang) + 9  # the reason's frame, itself, its points
                 for recommend in rule.recommend:
                     reasons[recommend.intervention] = reasons.get(recommend.intervention, 0) + size
-        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + len(self._interventions[(ident, lang, full)])
-                        + reasons.get(ident, 0) + FRAME for ident in ruleset.interventions), reverse=True)
-        listed = sum(items[:max(0, top)])
+        # the must-act part is not counted against top, but an intervention stands in one part
+        # only: the answer holds at most top + (interventions a rule can put in must-act) distinct
+        # items, each at its largest (as a must-act item, with every hazard it can answer)
+        acting: dict[str, set[str]] = {}
+        for rule in ruleset.rules:
+            if rule.must_act:
+                acting.setdefault(rule.must_act.intervention, set()).add(rule.must_act.hazard)
+        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + 2 + len(self._interventions[(ident, lang, full)])
+                        + reasons.get(ident, 0) + FRAME
+                        + sum(FRAME + len(self._hazards[(h, lang, full)]) for h in acting.get(ident, ())) + FRAME
+                        for ident in ruleset.interventions), reverse=True)
+        listed = sum(items[:max(0, top) + len(acting)])
+        if full:  # strengths: at most one per dimension, and "no negative act reported"
+            widest, longest = self._widest_placeholder(), max(len(t.get(lang).encode("utf-8")) for t in STRENGTH_TEXTS)
+            listed += sum(4 * FRAME + len(d) + 9 + 2 * widest + longest + len(dim.name.get(lang).encode("utf-8"))
+                          + max((len(b.id) for b in dim.bands), default=0)
+                          for d, dim in ruleset.dimensions.items()) + 4 * FRAME + longest + len(NO_NEGATIVE_ACTS)
+        listed += FRAME + len("2026-11-29")  # the next measurement
         names = sum(1 + len(self._names[d]) for d in ruleset.dimensions)  # missing dimensions
         summary = names + WARNINGS_BYTES + len(self._ruleset_field) + FRAME + 2 + FRAME
+        # the borderline warning names dimensions: at most every one, with its separator
+        summary += 3 * FRAME + 400 + sum(len(d.name.get(lang).encode("utf-8")) + 2 for d in ruleset.dimensions.values())
         if full:
             summary += 2 * sum(len(f) for f in self._fired_fields)  # fired and unevaluable rules
         return listed + summary
 
     def _reason_bound(self, rule, lang: str) -> int:  # noqa: ANN001 - engine.model.Rule
         head, explainer, _, leaves, _ = self._rules[(rule.index, lang)]
-        widest = self._widest_placeholder()
+        widest = self._widest_placeholder() + max(len(w.encode("utf-8")) for w in BORDERLINE_WORDS.values()) + 2
         text = FRAME + sum(widest if isinstance(part, Placeholder) else len(part.encode("utf-8"))
                            for part in rule.rationale[lang].parts)
-        conditions = sum(2 * FRAME + len(static) + 9 + 2 + FRAME + fixed_length + widest
-                         for _, static, _, _, _, fixed_length, _ in leaves)
+        hidden = max(len(t.encode("utf-8")) for t in REPORTED.values()) + 2 * max(
+            len(d.name.get(lang).encode("utf-8")) for d in self.recommender.ruleset.dimensions.values())
+        conditions = sum(2 * FRAME + len(static) + 9 + 2 + FRAME + max(fixed_length + widest, hidden)
+                         for _, static, _, _, _, fixed_length, _, _ in leaves)
         return len(head) + text + conditions
 
     def _widest_placeholder(self) -> int:
@@ -332,6 +397,8 @@ class WireRenderer:
         a missing value."""
         if self._widest is None:
             widths = [len("(mangler)".encode("utf-8"))]
+            widths += [len(t.encode("utf-8")) + 8 for words in (AT_LEAST_ONE, NONE_REPORTED, OF_RESPONDENTS)
+                       for t in words.values()]  # a share as the rationale words it
             for dim in self.recommender.ruleset.dimensions.values():
                 for value in (dim.minimum, dim.maximum, *((dim.reference.value,) if dim.reference else ())):
                     widths.append(len(f"{abs(value):.2f}") + 1)  # the sign

@@ -34,8 +34,8 @@ def test_recommend_json_and_top() -> None:
 def test_stdin_profile() -> None:
     text = (EXAMPLES / "bullying-reports.yaml").read_text(encoding="utf-8")
     proc = trivsel("recommend", "-", "--json", stdin=text)
-    assert proc.returncode == 0 and json.loads(proc.stdout)["recommendations"][0]["intervention_id"] == \
-        "negative-acts-policy"
+    assert proc.returncode == 0
+    assert "negative-acts-policy" in [m["intervention_id"] for m in json.loads(proc.stdout)["must_act"]]
 
 
 def test_bad_profile_exits_2_naming_fields() -> None:

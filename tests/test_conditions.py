@@ -112,3 +112,4 @@ def test_compiled_intensity_equals_the_reference_on_the_bundled_rules(ruleset) -
                 checked += 1
                 assert fast(values) == pytest.approx(intensity(condition, values), abs=1e-12), (rule_id, values)
     assert checked > 1000  # the profiles make many rules fire, so intensities are really compared
+

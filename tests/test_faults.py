@@ -20,7 +20,8 @@ p = Profile(Department("x"), 20, MappingProxyType({"quantitative_demands": 80, "
 out = []
 for i in range(6):
     try:
-        out.append(list(rec.recommend(p).ids))
+        answer = rec.recommend(p)
+        out.append(list(answer.must_act_ids + answer.ids))
     except MatchError as exc:
         out.append("error: " + str(exc)[:60])
 print(json.dumps({"answers": out, "rebuilds": rec._matcher.rebuilds}))

@@ -16,10 +16,12 @@ def test_followup_reports_bands_rules_and_interventions() -> None:
     changes = {c["dimension"]: c for c in data["band_changes"]}
     assert changes["influence"]["direction"] == "better" and changes["influence"]["after_band"] == "medium"
     assert changes["work_pace"]["before_band"] == "high" and changes["work_pace"]["after_band"] == "medium"
-    assert "quantitative_demands" not in changes  # 78 → 69 stays high
-    assert "high-strain-workload" in data["resolved"] and "high-workload" in data["persisting"]
-    assert "influence-over-planning" in data["no_longer_triggered"]
-    assert "prioritisation" in data["still_recommended"]
+    assert "quantitative_demands" not in changes  # 78 → 69 stays high, but only just
+    # 69 lies in the high band by less than the meaningful difference: borderline, so the rule on
+    # workload alone no longer fires, while the combination with pace (81 → 64) is gone too
+    assert "high-strain-workload" in data["resolved"] and "high-workload" in data["resolved"]
+    assert {"influence-over-planning", "prioritisation"} <= set(data["no_longer_triggered"])
+    assert data["still_recommended"] == []
 
 
 def test_followup_text_and_worsening(tmp_path) -> None:

@@ -26,7 +26,7 @@ def test_csv_example(recommender) -> None:
     assert refused.result is None and refused.bands == ()  # a small group shows nothing
     counted = {n.intervention_id: n.departments for n in org.needs}
     for need in org.needs:
-        actual = sum(1 for d in org.evaluated if need.intervention_id in d.result.ids)
+        actual = sum(1 for d in org.evaluated if need.intervention_id in d.result.ids + d.result.must_act_ids)
         assert need.departments == actual and need.share == pytest.approx(actual / 10)
         assert need.escalated == (actual / 10 >= 0.3)
         assert bool(need.reason) == need.escalated
@@ -94,3 +94,16 @@ def test_org_command(tmp_path) -> None:
     assert "direktion Direktionssekretariat:" in proc.stdout and "below the minimum group size" in proc.stdout
     data = json.loads(trivsel("org", str(CSV), "--json", "--share", "0.5").stdout)
     assert all(n["escalated"] == (n["share"] >= 0.5) for n in data["needs"])
+
+
+@pytest.mark.parametrize("dimension, value, respondents, band", [
+    ("bullying", 16.7, 6, "some"),           # one person in six: not "widespread", whatever 16.7 % looks like
+    ("bullying", 25.0, 100, "widespread"),   # 25 of 100: the interval's lower bound (17.5 %) is past 10 %
+    ("bullying", 0.0, 6, "none"),
+    ("stress_prevalence", 17.8, 30, "at_or_below_national"),  # not shown above the national level on noise
+    ("influence", 20.0, 5, "low"),            # not a share: its band as it is
+])
+def test_overviews_show_bands_the_confidence_interval_supports(ruleset, dimension: str, value: float,
+                                                               respondents: int, band: str) -> None:
+    from engine.organisation import shown_band
+    assert shown_band(ruleset.dimensions[dimension], value, respondents).id == band

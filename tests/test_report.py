@@ -19,7 +19,7 @@ from typing import Iterator
 import pytest
 
 from client.profiles import read_profile
-from client.report import render_org_report, render_profile_report
+from client.report import FORMATS, render_org_report, render_profile_report
 from engine import Department, Options, Profile, Recommender
 from engine.description import Description, describe
 from engine.levers import levers
@@ -232,7 +232,8 @@ def test_deadline_counts_from_today_without_a_measurement_date(recommender, desc
     doc = parse(render_profile_report(profile, result, description, None, today=today))
     cells = [n for n in doc.elements if "data-deadline" in n.attrs]
     assert [c.attrs["data-deadline"] for c in cells] == [
-        (today + dt.timedelta(weeks=r.plan.follow_up_weeks)).isoformat() for r in result.recommendations]
+        (today + dt.timedelta(weeks=r.plan.follow_up_weeks)).isoformat()
+        for r in (*result.must_act, *result.recommendations)]
     assert "ikke angivet" in visible_text(doc)
 
 
@@ -264,9 +265,9 @@ def test_page_is_self_contained_and_printable(report) -> None:
 def test_evidence_sources_are_links_in_the_footer(report) -> None:
     _, result, _, doc = report
     items = [li for li in doc.find("li") if "data-source" in li.attrs]
-    used = {e.id: e for r in result.recommendations for e in r.evidence}
-    assert [li.attrs["data-source"] for li in items] == list(dict.fromkeys(
-        e.id for r in result.recommendations for e in r.evidence))
+    every = (*result.must_act, *result.recommendations)  # the must-act items' sources first
+    used = {e.id: e for r in every for e in r.evidence}
+    assert [li.attrs["data-source"] for li in items] == list(dict.fromkeys(e.id for r in every for e in r.evidence))
     for li in items:
         ev = used[li.attrs["data-source"]]
         assert ev.citation in li.text()
@@ -298,17 +299,28 @@ def test_labels_and_numbers_are_in_the_answers_language(report) -> None:
         assert not re.search(r"\d,\d", charts)
 
 
+def _mark(cond) -> str:
+    return "≈" if cond.holds and cond.borderline else ("✓" if cond.holds else "✗")
+
+
 def test_rationale_lists_every_reason_and_condition(report) -> None:
     _, result, _, doc = report
-    for rec in result.recommendations:
-        article = [a for a in doc.find("article") if a.attrs.get("data-intervention") == rec.intervention_id]
-        assert len(article) == 1
-        reasons = [n for n in article[0].walk() if "reason" in n.classes]
+    section = doc.find("section", "rationale")[0]
+    articles = [a for a in section.walk() if a.tag == "article"]
+    every = (*result.must_act, *result.recommendations)
+    assert [a.attrs["data-intervention"] for a in articles] == [r.intervention_id for r in every], \
+        "the must-act items first, then the ranked ones"
+    for article, rec in zip(articles, every):
+        must = rec in result.must_act
+        assert ("must-reason" in article.classes) == must
+        heading = next(n for n in article.walk() if n.tag == "h3").text()
+        assert heading.startswith(f"!{rec.rank}. " if must else f"{rec.rank}. ")
+        reasons = [n for n in article.walk() if "reason" in n.classes]
         assert [r.attrs["data-rule"] for r in reasons] == [b.rule_id for b in rec.because]
         for node, reason in zip(reasons, rec.because):
             assert reason.title in node.text() and reason.text in node.text()
             conds = [li.text() for li in node.walk() if li.tag == "li"]
-            assert conds == [f"{'✓' if c.holds else '✗'} {c.text}" for c in reason.conditions]
+            assert conds == [f"{_mark(c)} {c.text}" for c in reason.conditions]
 
 
 def test_levers_show_only_those_that_lower_the_risk(recommender, description) -> None:
@@ -368,6 +380,137 @@ def test_markdown_has_the_plan_rows_and_no_charts(recommender, description, case
                    for ln in lines), ident
 
 
+# ---------------------------------------------------------------------------------------------- must act, privacy
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_must_act_section_comes_first_for_the_care_unit(recommender, description, lang: str) -> None:
+    profile, result, page = _report(recommender, description, "care-unit-emotional-demands", lang)
+    assert result.must_act and result.must_act[0].intervention_id == "violence-prevention"
+    doc = parse(page)
+    sections = [n for n in doc.find("section") if n.classes & {"must-act", "plan", "rationale"}]
+    assert [n.attrs["class"].split()[0] for n in sections] == ["must-act", "plan", "rationale"]
+    section = sections[0]
+    heading = next(n for n in section.walk() if n.tag == "h2").text()
+    assert heading == {"da": "Skal handles", "en": "Must act"}[lang]
+    cards = [a for a in section.walk() if a.tag == "article"]
+    assert [c.attrs["data-intervention"] for c in cards] == list(result.must_act_ids)
+    assert all("must" in c.classes for c in cards)
+    for card, item in zip(cards, result.must_act):
+        text = card.text()
+        assert item.title in text and f"!{item.rank}." in text
+        for hazard in item.hazards:
+            assert hazard.title in text and hazard.legal_basis in text
+        due = (profile.measured_on + dt.timedelta(weeks=item.plan.follow_up_weeks)).isoformat()
+        dates = [n for n in card.walk() if "data-deadline" in n.attrs]
+        assert len(dates) == 1 and dates[0].attrs["data-deadline"] == due and due in dates[0].text()
+        for part in (item.plan.goal, item.plan.owner, item.plan.evaluation):
+            assert part in text
+    must = set(result.must_act_ids)
+    plan_rows = [r for r in doc.find("tr") if "data-intervention" in r.attrs and r.closest("table", "plan")]
+    assert not must & {r.attrs["data-intervention"] for r in plan_rows}, "never repeated in the ranked plan"
+    sources = [li.attrs["data-source"] for li in doc.find("li") if "data-source" in li.attrs]
+    assert {e.id for e in result.must_act[0].evidence} <= set(sources)
+    md = render_profile_report(profile, result, description, None, fmt="md")
+    lines = md.splitlines()
+    head = "## " + {"da": "Skal handles", "en": "Must act"}[lang]
+    plan = "## " + {"da": "Handleplan", "en": "Action plan"}[lang]
+    assert head in lines and lines.index(head) < lines.index(plan)
+    assert f"### !1. {result.must_act[0].title}" in lines
+    for item in result.must_act:
+        due = (profile.measured_on + dt.timedelta(weeks=item.plan.follow_up_weeks)).isoformat()
+        assert due in md and item.plan.goal in md and all(h.legal_basis in md for h in item.hazards)
+
+
+def test_borderline_conditions_show_an_approximately_sign(recommender, description) -> None:
+    profile = read_profile(str(EXAMPLES / "care-unit-emotional-demands.yaml"))
+    result = recommender.recommend(profile, Options(language="da"))
+
+    def borderline(rec):
+        first, *rest = rec.because
+        cond = first.conditions[0]._replace(holds=True, borderline=True)
+        return rec._replace(because=(first._replace(conditions=(cond, *first.conditions[1:])), *rest))
+
+    result = result._replace(must_act=(borderline(result.must_act[0]), *result.must_act[1:]),
+                             recommendations=(borderline(result.recommendations[0]), *result.recommendations[1:]))
+    expected = [(r.intervention_id, c.text) for r in (*result.must_act, *result.recommendations)
+                for b in r.because for c in b.conditions if c.holds and c.borderline]
+    doc = parse(render_profile_report(profile, result, description, None))
+    marked = [li for li in doc.find("li", "borderline")]
+    assert [(li.closest("article").attrs["data-intervention"], li.text()) for li in marked] == [
+        (ident, f"≈ {text}") for ident, text in expected]
+    assert {result.must_act[0].intervention_id, result.recommendations[0].intervention_id} <= {i for i, _ in expected}
+    md = render_profile_report(profile, result, description, None, fmt="md")
+    assert sum(1 for ln in md.splitlines() if ln.startswith("  - ≈ ")) == len(expected)
+
+
+def _small_team(bullying: float) -> Profile:
+    base = read_profile(str(EXAMPLES / "healthy-department.yaml"))
+    return dataclasses.replace(base, respondents=6, invited=7, scores={**base.scores, "bullying": bullying})
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_small_teams_negative_act_share_is_never_shown(recommender, description, lang: str) -> None:
+    """One report in a team of six is 16.7 %: as a number, a bar or a band it would point to a person."""
+    profile = _small_team(16.7)
+    result = recommender.recommend(profile, Options(language=lang))
+    assert result.recommendations or result.must_act, "the report has rationale and levers to leak through"
+    report = levers(recommender, profile)
+    # no lever on the hidden share (its current value would show); the rest of the report can still leak
+    assert not any("bullying" in lv.dimensions for lv in report.levers)
+    for fmt in FORMATS:
+        page = render_profile_report(profile, result, description, report, fmt=fmt)
+        for secret in ("16.7", "16,7", "udbredt", "widespread"):
+            assert secret not in page, (fmt, secret)
+    doc = parse(render_profile_report(profile, result, description, report))
+    assert not [b for b in doc.find("rect", "bar") if b.attrs["data-dimension"] in ("bullying", "conflicts")]
+    shown = {g.attrs["data-dimension"]: g for g in doc.find("g", "hidden-share")}
+    reported = {"da": "rapporteret af mindst én af de svarende", "en": "reported by at least one respondent"}[lang]
+    nothing = {"da": "ingen rapporteret", "en": "none reported"}[lang]
+    assert shown["bullying"].text() == reported and shown["violence"].text() == nothing
+    assert all("data-value" not in n.attrs for g in shown.values() for n in (g, *g.walk()))
+    md = render_profile_report(profile, result, description, report, fmt="md")
+    row = next(ln for ln in md.splitlines() if ln.startswith("| ") and "| " + dict(
+        da="Mobning", en="Bullying")[lang] + " |" in ln)
+    assert reported in row and not re.search(r"\d", row)
+
+
+def test_the_minimum_of_answers_is_the_rule_sets(recommender, description) -> None:
+    """With 24 respondents the care unit's shares are shown; a rule set asking for 30 hides them."""
+    profile = read_profile(str(EXAMPLES / "care-unit-emotional-demands.yaml"))
+    result = recommender.recommend(profile, Options(language="en"))
+    shown = parse(render_profile_report(profile, result, description, None))
+    assert {b.attrs["data-dimension"] for b in shown.find("rect", "bar")} >= {"violence", "threats"}
+    hidden = parse(render_profile_report(profile, result, description, None, min_answers=30))
+    assert not {b.attrs["data-dimension"] for b in hidden.find("rect", "bar")} & {"violence", "threats", "bullying"}
+    assert {g.attrs["data-dimension"] for g in hidden.find("g", "hidden-share")} >= {"violence", "threats"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_healthy_department_shows_its_strengths_and_next_measurement(recommender, description,
+                                                                        lang: str) -> None:
+    from engine.strengths import KEEP
+
+    profile = read_profile(str(EXAMPLES / "healthy-department.yaml"))
+    result = recommender.recommend(profile, Options(language=lang))
+    assert not result.recommendations and not result.must_act
+    assert result.strengths and result.next_measurement
+    doc = parse(render_profile_report(profile, result, description, levers(recommender, profile)))
+    section = doc.find("section", "strengths")
+    assert len(section) == 1
+    heading = next(n for n in section[0].walk() if n.tag == "h2").text()
+    assert heading == {"da": "Styrker at holde fast i", "en": "Strengths to keep"}[lang]
+    items = [li for li in section[0].walk() if li.tag == "li"]
+    assert [li.text() for li in items] == [s.text for s in result.strengths]
+    assert KEEP.get(lang) in section[0].text()
+    nxt = [n for n in section[0].walk() if "next" in n.classes]
+    word = {"da": "Næste måling", "en": "Next measurement"}[lang]
+    assert len(nxt) == 1 and nxt[0].text() == f"{word}: {result.next_measurement}"
+    assert not doc.find("section", "must-act") and not doc.find("section", "rationale")
+    md = render_profile_report(profile, result, description, None, fmt="md")
+    assert f"## {heading}" in md and KEEP.get(lang) in md and f"**{word}:** {result.next_measurement}" in md
+    assert all(s.text in md for s in result.strengths)
+
+
 # ---------------------------------------------------------------------------------------------- organisation
 
 SMALL = Profile(Department("lille-team", "Det lille team"), 3, {"influence": 41.5, "bullying": 33.3},
@@ -397,15 +540,25 @@ def test_heat_map_cells_are_the_catalogue_bands(org: OrgResult, description: Des
         mine = [c for c in cells if c.attrs["data-department"] == outcome.department_id]
         banded = {c.attrs["data-dimension"]: c for c in mine if "data-band" in c.attrs}
         expected = dict(outcome.bands)
-        assert {k: c.attrs["data-band"] for k, c in banded.items()} == expected
-        scores = profiles[outcome.department_id].scores
-        for ident, cell in banded.items():
-            band = dims[ident].band_of(float(scores[ident]))
-            assert cell.attrs["data-band"] == band.id and cell.attrs["data-risk"] == band.risk
+        assert {k: c.attrs["data-band"] for k, c in banded.items()} == {
+            k: v for k, v in expected.items() if k in banded}
+        hidden = {c.attrs["data-dimension"]: c for c in mine if c.attrs.get("data-hidden") == "share"}
+        small = profiles[outcome.department_id].respondents < 20
+        for ident, band_id in expected.items():
+            dim = dims[ident]
+            band = dim.band(band_id)
+            if small and dim.share and dim.group == "negative_act" and band.risk != "ok":
+                assert ident in hidden and ident not in banded, (outcome.department_id, ident)
+                continue
+            cell = banded[ident]
+            assert cell.attrs["data-risk"] == band.risk
             assert cell.text() == band.label.get(org.language)
             assert f"risk-{band.risk}" in cell.classes
+        for ident, cell in hidden.items():  # a band, not even "widespread", would hint at how many reported
+            assert cell.text() == {"da": "rapporteret", "en": "reported"}[org.language]
+            assert "data-band" not in cell.attrs and not re.search(r"\d", cell.text())
         for cell in mine:
-            if "data-band" not in cell.attrs:
+            if "data-band" not in cell.attrs and "data-hidden" not in cell.attrs:
                 assert cell.attrs["data-dimension"] not in expected and cell.text() == ""
 
 
@@ -463,8 +616,66 @@ def test_org_page_is_self_contained_and_in_language(org: OrgResult, description:
     top = [r for r in doc.find("tr") if r.closest("table", "top3") and "data-department" in r.attrs]
     assert [r.attrs["data-department"] for r in top] == [o.department_id for o in org.evaluated]
     for row, outcome in zip(top, org.evaluated):
-        items = [li.attrs["data-intervention"] for li in row.walk() if li.tag == "li"]
-        assert items == list(outcome.result.ids[:3])
+        ranked = [li.attrs["data-intervention"] for li in row.walk() if li.tag == "li" and li.closest("ol")]
+        assert ranked == list(outcome.result.ids[:3])
+        must = [li for li in row.walk() if li.tag == "li" and li.closest("ul", "must-act")]
+        assert [li.attrs["data-intervention"] for li in must] == list(outcome.result.must_act_ids)
+        assert all(li.text().startswith("! ") for li in must)
+
+
+def test_org_report_counts_the_hazards_departments_must_act_on(org: OrgResult, description: Description) -> None:
+    hazards: dict[str, set[str]] = {}
+    must: dict[str, int] = {}
+    for outcome in org.evaluated:
+        for item in outcome.result.must_act:
+            must[item.intervention_id] = must.get(item.intervention_id, 0) + 1
+            for hazard in item.hazards:
+                hazards.setdefault(hazard.id, set()).add(outcome.department_id)
+    assert hazards, "the examples show hazards the law names"
+    doc = parse(render_org_report(org, description))
+    section = doc.find("section", "must-act-org")
+    assert len(section) == 1
+    sections = [n.attrs["class"] for n in doc.find("section")]
+    assert sections.index("must-act-org") < sections.index("escalated")
+    rows = {r.attrs["data-hazard"]: r for r in section[0].walk() if r.tag == "tr" and "data-hazard" in r.attrs}
+    assert set(rows) == set(hazards)
+    for ident, row in rows.items():
+        cells = [c for c in row.walk() if c.tag == "td"]
+        assert cells[1].text() == str(len(hazards[ident]))
+    counts = [len(hazards[r.attrs["data-hazard"]]) for r in section[0].walk() if "data-hazard" in r.attrs]
+    assert counts == sorted(counts, reverse=True), "the most widespread hazard first"
+    needs = {r.attrs["data-intervention"]: r for r in doc.find("tr") if r.closest("table", "needs")
+             and "data-intervention" in r.attrs}
+    for ident, row in needs.items():
+        cell = next(c for c in row.walk() if "data-must-act" in c.attrs)
+        assert int(cell.attrs["data-must-act"]) == must.get(ident, 0)
+        need = next(n for n in org.needs if n.intervention_id == ident)
+        assert need.departments >= must.get(ident, 0), "Need counts must-act ids with the ranked ones"
+    md = render_org_report(org, description, fmt="md")
+    heading = {"da": "## Skal handles på tværs af afdelingerne", "en": "## Must act across departments"}[org.language]
+    assert heading in md.splitlines()
+    for outcome in org.evaluated:
+        line = next(ln for ln in md.splitlines() if ln.startswith(f"- **{outcome.name}"))
+        assert line.count("! ") == len(outcome.result.must_act)
+
+
+def test_org_heat_map_hides_a_small_departments_negative_acts(recommender, description) -> None:
+    small = _small_team(16.7)
+    for lang in LANGS:
+        org = analyse(recommender, [small, read_profile(str(EXAMPLES / "care-unit-emotional-demands.yaml"))],
+                      Options(language=lang))
+        page = render_org_report(org, description)
+        doc = parse(page)
+        cell = [c for c in doc.find("td", "cell") if c.attrs.get("data-department") == small.department.id
+                and c.attrs["data-dimension"] == "bullying"]
+        assert len(cell) == 1 and cell[0].attrs.get("data-hidden") == "share" and "data-band" not in cell[0].attrs
+        assert cell[0].text() == {"da": "rapporteret", "en": "reported"}[lang]
+        care = [c for c in doc.find("td", "cell") if c.attrs.get("data-department") == "pleje-b"
+                and c.attrs["data-dimension"] == "violence"]
+        assert "data-band" in care[0].attrs, "24 respondents: the band is shown"
+        for fmt in FORMATS:
+            text = render_org_report(org, description, fmt=fmt)
+            assert "16.7" not in text and "16,7" not in text
 
 
 def test_the_example_reports_in_the_docs_are_current() -> None:

@@ -50,9 +50,11 @@ def test_whatif_difference_names_the_rules(recommender) -> None:
     assert set(gone.rules_stopped) == {"high-strain-workload", "high-strain-pace", "low-influence"}
     assert all(d.movement != ENTERED or d.changed_rank > 0 for d in result.differences)
     assert result.changed_scores["influence"] == 60
-    before = {r.intervention_id for r in result.baseline.recommendations}
-    after = {r.intervention_id for r in result.changed.recommendations}
+    before = {r.intervention_id for r in result.baseline.recommendations} | set(result.baseline.must_act_ids)
+    after = {r.intervention_id for r in result.changed.recommendations} | set(result.changed.must_act_ids)
     assert {d.intervention_id for d in result.differences} == before | after
+    acting = moves["prioritisation"]  # high workload stays: in the must-act part before and after
+    assert acting.baseline_must_act and acting.changed_must_act and acting.movement == "same"
 
 
 def test_moves_within_a_rule_are_named(recommender) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import random
 from types import MappingProxyType
 
@@ -22,11 +23,16 @@ def test_answers_parse_to_the_same_messages(recommender) -> None:
     rng = random.Random(31)
     renderer = wire.WireRenderer(recommender)
     checked = 0
+    seen: set[str] = set()
     for i in range(2000):
         values = random_values(rng, recommender.ruleset.dimensions, missing_share=rng.choice((0.0, 0.3, 0.9)))
         values["work_environment_competence"] = rng.choice((10.0, 50.0, values.get("work_environment_competence", 1)))
+        if rng.random() < 0.1:  # a healthy department: strengths and the next measurement
+            values = {d: (80.0 if dim.group == "resource" else 0.0 if dim.group == "negative_act" else 45.0)
+                      for d, dim in recommender.ruleset.dimensions.items() if dim.unit == "score" or dim.share}
+            values["stress_prevalence"] = 5.0
         profile = Profile(Department(f"d{i}", "Navn æøå"), rng.choice((5, 8, 40)), MappingProxyType(values),
-                          rng.choice((None, 10, 100)))
+                          rng.choice((None, 10, 100)), rng.choice((None, _dt.date(2025, 3, 31))))
         options = Options(top=rng.choice((None, 1, 3, 12)), language=rng.choice(("da", "en")),
                           detail=rng.choice(("full", "ids")))
         try:
@@ -34,9 +40,16 @@ def test_answers_parse_to_the_same_messages(recommender) -> None:
         except ProfileError:
             continue
         expected = result_to_proto(recommender.render(evaluation, options))
-        assert pb.RecommendResponse.FromString(renderer.response(evaluation, options)) == expected
+        answer = renderer.response(evaluation, options)
+        assert pb.RecommendResponse.FromString(answer) == expected
+        bound = renderer.answer_bound(options.detail == "full", options.top or recommender.ruleset.ranking.top)
+        assert len(answer) <= bound + wire.TEXT_BYTES  # the size bound limits are built on holds
         checked += 1
+        seen.update(part for part in ("must_act", "strengths", "next_measurement") if getattr(expected, part))
+        seen.update(("hidden",) if any("at least one respondent" in r.text or "mindst én" in r.text
+                                       for m in expected.must_act for r in m.because) else ())
     assert checked > 1500
+    assert seen == {"must_act", "strengths", "next_measurement", "hidden"}  # every new part was exercised
 
 
 def test_batch_encoding(recommender) -> None:

@@ -151,7 +151,8 @@ def test_a_batch_across_chunks_answers_each_profile_as_alone(server, embedded) -
             values["influence"] = 400.0 if i % 2 else values.get("influence", 50.0)
         profiles.append(Profile(Department(f"d{i}"), 3 if i in refused_at and not i % 2 else 20,
                                 MappingProxyType(values)))
-    response = server.stub().RecommendBatch(pb.RecommendBatchRequest(
+    big = server.channel(options=[("grpc.max_receive_message_length", 64 * 1024 * 1024)])  # ~7 MB of answers
+    response = server.stub(big).RecommendBatch(pb.RecommendBatchRequest(
         profiles=[profile_to_proto(p) for p in profiles], language="da"), timeout=60)
     assert [item.index for item in response.items] == list(range(size))
     assert [item.department_id for item in response.items] == [f"d{i}" for i in range(size)]
@@ -224,7 +225,8 @@ def test_whatif(server) -> None:
     assert moves["influence-over-planning"].movement == pb.MOVEMENT_LEFT
     assert "low-influence" in moves["influence-over-planning"].rules_stopped
     assert response.changed_scores["work_pace"] == 61
-    assert response.baseline.recommendations[0].intervention_id == "prioritisation"
+    assert [m.intervention_id for m in response.baseline.must_act] == ["prioritisation"]  # workload 78, pace 81
+    assert response.baseline.recommendations[0].intervention_id == "influence-over-planning"
 
 
 def test_whatif_bad_change(server) -> None:

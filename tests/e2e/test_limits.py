@@ -126,7 +126,7 @@ def test_answers_stay_within_the_advertised_bytes_per_profile(server, embedded) 
     """The bound must hold for any profile: random ones at the longest ids, both languages, the
     default and the longest list."""
     limits = limits_of(server.stub().Describe(pb.DescribeRequest()))
-    profiles = [profile_to_proto(p) for p in synthetic(300, 5, embedded, id_length=200)]
+    profiles = [profile_to_proto(p) for p in synthetic(250, 5, embedded, id_length=200)]
     for (method, detail, top), limit in limits.items():
         for language in ("da", "en"):
             if method == "RecommendBatch":
@@ -317,7 +317,7 @@ def test_heavy_calls_past_the_limit_are_refused_at_once(tmp_path: Path, embedded
     """One connection sending many large batches cannot hold every thread: past --heavy-calls they
     are refused with RESOURCE_EXHAUSTED (SERVER_BUSY, with RetryInfo), and a small call still gets
     through meanwhile."""
-    profiles = [profile_to_proto(p) for p in synthetic(1500, 30, embedded)]
+    profiles = [profile_to_proto(p) for p in synthetic(600, 30, embedded)]
     request = pb.RecommendBatchRequest(profiles=profiles)
     with ServerProcess(RULES, log_dir=tmp_path, extra=["--heavy-calls", "2", "--threads", "8"]) as server:
         channel = server.channel(options=[("grpc.max_receive_message_length", 128 * 1024 * 1024)])
@@ -338,5 +338,5 @@ def test_heavy_calls_past_the_limit_are_refused_at_once(tmp_path: Path, embedded
         assert set(codes) == {grpc.StatusCode.OK, grpc.StatusCode.RESOURCE_EXHAUSTED}, codes
         assert detail_of(busy, error_details_pb2.ErrorInfo).reason == "SERVER_BUSY"
         assert detail_of(busy, error_details_pb2.RetryInfo) is not None
-        print(f"\n16 parallel batches of 1,500 with --heavy-calls 2: {codes.count(grpc.StatusCode.OK)} answered, "
+        print(f"\n16 parallel batches of 600 with --heavy-calls 2: {codes.count(grpc.StatusCode.OK)} answered, "
               f"{codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED)} refused as busy")

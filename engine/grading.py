@@ -1,0 +1,155 @@
+"""How firmly a matched rule holds: clear or borderline (docs/RANKING.md, "graded").
+
+The matchers decide which rules' conditions are true, exactly as written; this module decides
+what each true condition counts for:
+
+* a test on a 0–100 scale (or another dimension with a meaningful difference *m*) is **clear**
+  when the value lies at least *m* past the threshold in the harmful direction, **borderline**
+  when it lies past the threshold by less than *m* (influence 31 against "below 33");
+* a test on a share of the respondents (negative acts, stress) is **clear** when the lower bound
+  of the share's 95 % Wilson interval lies past the threshold, **borderline** when only the
+  share itself does — one answer in six is 16.7 %, but the interval reaches down to 3 %;
+* any other test (``==``, ``between``, ``present(…)``, a test on the harmless side) is clear when
+  it holds.
+
+A condition's **degree** is 1 when clear, ½ when borderline (``and`` takes the weakest part,
+``or`` the strongest true branch), and it is **supported** when at least one clear test in the
+harmful direction makes it true. A rule counts only when it is supported — a difference smaller
+than the meaningful difference never fires a rule alone — and then with its degree as a factor,
+so a borderline value weighs half. Both never fall when a value gets worse, which keeps scores
+monotone.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Mapping
+
+from .conditions import AllOf, Condition, Literal, literals
+
+__all__ = ["Grade", "grade_function", "counting_factor", "borderline_tests", "wilson_lower", "borderline_zone", "in_zone", "share_grade",
+           "BORDERLINE", "CLEAR"]
+
+CLEAR, BORDERLINE = 1.0, 0.5
+_Z = 1.959964  # the 97.5 % normal quantile: a two-sided 95 % interval
+Grade = tuple[float, bool]
+"""(degree, supported): degree 0 means the rule does not count at all."""
+GradeFunction = Callable[[Mapping[str, float], int], Grade]
+
+
+def wilson_lower(percent: float, n: int) -> float:
+    """The lower bound, in percent, of the 95 % Wilson score interval of a share of ``n`` answers."""
+    if n <= 0:
+        return 0.0
+    p = min(1.0, max(0.0, percent / 100.0))
+    z2 = _Z * _Z
+    centre = p + z2 / (2 * n)
+    spread = _Z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z2 / n) * 100.0)
+
+
+def share_grade(lit: Literal, value: float | None, n: int) -> float:
+    """A share test's degree for ``value`` from ``n`` answers: 1 clear, ½ borderline, 0 not true."""
+    if lit.threshold is None or not lit.holds(value):
+        return 0.0
+    low = wilson_lower(value, n)  # type: ignore[arg-type]
+    clear = low >= lit.threshold if lit.op in ("<=", ">=") else low > lit.threshold
+    return CLEAR if clear else BORDERLINE
+
+
+def _leaf(lit: Literal) -> GradeFunction:
+    dim, holds = lit.dimension, lit.holds
+    if lit.adverse is None or lit.threshold is None:
+        return lambda v, n: (CLEAR, False) if holds(v.get(dim)) else (0.0, False)
+    threshold, inclusive = lit.threshold, lit.op in ("<=", ">=")
+    if lit.share:  # adverse 'high' on a share: the interval's lower bound must lie past the threshold
+        def share(v: Mapping[str, float], n: int) -> Grade:
+            x = v.get(dim)
+            if not holds(x):
+                return 0.0, False
+            low = wilson_lower(x, n)  # type: ignore[arg-type]
+            clear = low >= threshold if inclusive else low > threshold
+            return (CLEAR, True) if clear else (BORDERLINE, False)
+        return share
+    margin = lit.margin
+    if not margin:
+        return lambda v, n: (CLEAR, True) if holds(v.get(dim)) else (0.0, False)
+    sign = -1.0 if lit.adverse == "low" else 1.0
+
+    def scaled(v: Mapping[str, float], n: int) -> Grade:
+        x = v.get(dim)
+        if not holds(x):
+            return 0.0, False
+        past = sign * (x - threshold)  # type: ignore[operator]
+        return (CLEAR, True) if past >= margin else (BORDERLINE, False)
+    return scaled
+
+
+def grade_function(cond: Condition) -> GradeFunction:
+    """``cond`` compiled into a closure ``(values, respondents) -> (degree, supported)``."""
+    if isinstance(cond, Literal):
+        return _leaf(cond)
+    parts = tuple(grade_function(item) for item in cond.items)
+    if isinstance(cond, AllOf):
+        def conjunction(v: Mapping[str, float], n: int) -> Grade:
+            degree, supported = CLEAR, False
+            for part in parts:
+                d, s = part(v, n)
+                if d <= 0.0:
+                    return 0.0, False
+                degree = d if d < degree else degree
+                supported = supported or s
+            return degree, supported
+        return conjunction
+
+    def disjunction(v: Mapping[str, float], n: int) -> Grade:
+        degree, supported = 0.0, False
+        for part in parts:
+            d, s = part(v, n)
+            degree = d if d > degree else degree
+            supported = supported or (s and d > 0.0)
+        return degree, supported
+    return disjunction
+
+
+Zone = tuple[float, bool, float, bool]
+"""(low, low included, high, high included): where a leaf with a margin is borderline."""
+
+
+def borderline_zone(lit: Literal) -> Zone | None:
+    """Where a test with a meaningful difference is borderline — true, but not clearly past its
+    threshold — as an interval, for renderers that mark such values without grading whole rules.
+    None for a test without a margin (shares are graded by their interval: :func:`share_grade`)."""
+    if not lit.margin or lit.threshold is None or lit.adverse is None or lit.op not in ("<", "<=", ">", ">="):
+        return None
+    t, m = lit.threshold, lit.margin
+    if lit.adverse == "low":
+        return t - m, False, t, lit.op == "<="
+    return t, lit.op == ">=", t + m, False
+
+
+def in_zone(zone: Zone, x: float) -> bool:
+    low, low_in, high, high_in = zone
+    return (low < x or (low_in and x == low)) and (x < high or (high_in and x == high))
+
+
+def borderline_tests(cond: Condition) -> Callable[[Mapping[str, float], int], tuple[str, ...]]:
+    """The dimensions of ``cond``'s tests that hold only borderline for the values (no branch
+    logic: every test of the condition is looked at, true ones only)."""
+    leaves = tuple((lit, _leaf(lit)) for lit in literals(cond) if lit.adverse is not None)
+
+    def near(v: Mapping[str, float], n: int) -> tuple[str, ...]:
+        return tuple(lit.dimension for lit, grade in leaves if grade(v, n)[0] == BORDERLINE)
+    return near
+
+
+def counting_factor(cond: Condition) -> Callable[[Mapping[str, float], int], float]:
+    """The factor a matched rule counts with: its degree if supported, else 0. A condition with no
+    test in a harmful direction (only ``==``, ``between``, ``present`` …) needs no support."""
+    grade = grade_function(cond)
+    needs_support = any(lit.adverse is not None for lit in literals(cond))
+
+    def factor(v: Mapping[str, float], n: int) -> float:
+        degree, supported = grade(v, n)
+        return degree if degree > 0.0 and (supported or not needs_support) else 0.0
+    return factor
