@@ -39,7 +39,7 @@ _WORDS = {
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
            "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "ressourcekrav",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
-           "bands": "bånd", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
+           "bands": "niveauer", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
            "intervention": "Indsats", "level": "Forebyggelse",
            "must_act": "Det skal I handle på (lovkrav – kommer før listen nedenfor)",
            "basis": "Retsgrundlag", "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
@@ -114,7 +114,7 @@ def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
         lines += _wrap(f"{w['evaluate']}: {p.evaluation}", "     ", cols)
         lines.append("     " + w["follow"].format(n=p.follow_up_weeks))
     if rec.evidence:
-        lines += _wrap(f"{w['evidence']}: " + "; ".join(e.id for e in rec.evidence), "   ", cols)
+        lines += _wrap(f"{w['evidence']}: " + "; ".join(e.label or e.id for e in rec.evidence), "   ", cols)
     return lines
 
 

@@ -106,31 +106,31 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "not_given": "ikke angivet", "rules": "Regelsæt", "fingerprint": "fingeraftryk", "warnings": "Advarsler",
         "profile": "Profilen", "resource": "Ressourcer", "demand": "Krav", "negative_act": "Negative handlinger",
         "signal": "Tegn på stress",
-        "radar_caption": "Ressourcerne på en skala fra 0 til maksimum; ringene er båndgrænserne, og ★ markerer "
+        "radar_caption": "Ressourcerne på en skala fra 0 til maksimum; ringene er grænseværdierne, og ★ markerer "
                          "de seks guldkorn.",
         "radar_few": "Der er målt færre end tre ressourcer, så figuren kan ikke danne et net.",
         "radar_label": "Netdiagram over ressourcerne i {name}",
         "bars_label": "Søjlediagram: {group}",
-        "bars_caption": "Skala fra 0 til dimensionens maksimum; tynde lodrette streger er båndgrænser, og farven "
-                        "viser båndets risiko. ★ markerer et guldkorn.",
+        "bars_caption": "Skala fra 0 til dimensionens maksimum; tynde lodrette streger er grænseværdier, og farven "
+                        "viser niveauets risiko. ★ markerer et guldkorn.",
         "none_measured": "Ingen målt.", "ok": "i orden", "watch": "hold øje", "adverse": "risiko",
         "plan": "Handleplan", "intervention": "Indsats", "goal": "Mål", "owner": "Ansvarlig",
         "deadline": "Følg op senest", "evaluate": "Evaluering", "weeks": "{n} uger",
         "plan_caption": "Opfølgningsdatoen er måledatoen plus indsatsens opfølgningsinterval.",
         "plan_caption_today": "Profilen har ingen måledato, så opfølgningsdatoerne regnes fra {date}.",
         "none": "Ingen anbefalinger.", "why": "Begrundelse", "points": "point", "levers": "Løftestænger",
-        "levers_intro": "Den enkelte forbedring, der hjælper mest: hver dimension flyttet til sit næste bedre bånd.",
+        "levers_intro": "Den enkelte forbedring, der hjælper mest: hver dimension flyttet til sit næste bedre niveau.",
         "from": "Fra", "to": "Til", "risk_col": "Samlet risiko", "needed_col": "Anbefalinger",
         "no_longer": "{n} af {m} anbefalinger ikke længere nødvendige", "best_pair": "Bedste par",
         "no_levers": "Ingen enkelt ændring sænker risikoen.", "sources": "Kilder", "link": "link",
-        "dimension": "Dimension", "group": "Gruppe", "value": "Værdi", "band": "Bånd", "assessment": "Vurdering",
+        "dimension": "Dimension", "group": "Gruppe", "value": "Værdi", "band": "Niveau", "assessment": "Vurdering",
         "gold": "★ = guldkorn", "departments": "Afdelinger", "evaluated": "vurderet",
         "refused": "afvist (for få besvarelser)", "invalid": "ugyldige",
         "escalation": "Løftes til organisationsniveau ved behov i mindst",
         "escalated": "Løftet til organisationsniveau", "no_escalated": "Ingen indsats når grænsen.",
         "needed_in": "Behov i", "needs": "Behov på tværs af afdelinger", "share": "Andel",
-        "heatmap": "Bånd pr. afdeling",
-        "heat_caption": "Hver celle er afdelingens bånd på dimensionen, farvet efter risiko; en tom celle betyder, "
+        "heatmap": "Niveau pr. afdeling",
+        "heat_caption": "Hver celle er afdelingens niveau på dimensionen, farvet efter risiko; en tom celle betyder, "
                         "at dimensionen ikke er målt.",
         "top3": "Skal handles (!) og de tre første indsatser pr. afdeling",
         "refused_h": "Ikke vurderet: for få besvarelser",
@@ -148,7 +148,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                        "genkendes.",
         "fewer_cases": "færre tilfælde", "heat_reported": "rapporteret",
         "resolved": "ikke længere påkrævet: {items}",
-        "heat_hidden": "»rapporteret«: en negativ handling i en afdeling med færre end {m} svar, hvis bånd ikke "
+        "heat_hidden": "»rapporteret«: en negativ handling i en afdeling med færre end {m} svar, hvis niveau ikke "
                        "vises af hensyn til anonymiteten.",
         "must_act_org": "Skal handles på tværs af afdelingerne", "hazard": "Risikofaktor",
         "must_act_col": "Heraf skal handles", "required_intervention": "Påkrævet indsats",

@@ -68,6 +68,7 @@ def description_to_dict(desc: Description) -> dict[str, object]:
         "default_top": desc.default_top,
         "dimensions": [_dimension(d) for d in desc.dimensions],
         "interventions": [_intervention(i) for i in desc.interventions],
-        "sources": [{"id": s.id, "citation": s.citation, "url": s.url, "grade": s.grade} for s in desc.sources],
+        "sources": [{"id": s.id, "name": s.label, "citation": s.citation, "url": s.url, "grade": s.grade}
+                    for s in desc.sources],
         "refused_reload": [p.to_dict() for p in desc.refused_reload],
     }

@@ -238,15 +238,16 @@ class _Builder:
         sources: dict[str, Source] = {}
         r = self.reader
         for entry in self.entries["sources"]:
-            f = r.mapping(entry.node, "a source", ("id", "citation", "grade"), ("url",))
+            f = r.mapping(entry.node, "a source", ("id", "citation", "grade"), ("url", "name"))
             if f is None:
                 continue
             ident = r.identifier(f["id"], "source id") if "id" in f else None
             citation = r.string(f["citation"], "citation") if "citation" in f else None
             grade = r.choice(f["grade"], "grade", GRADES) if "grade" in f else None
             url = r.string(f["url"], "url") if "url" in f else None
+            name = r.string(f["name"], "name") if "name" in f else ""
             if ident and citation and grade and ident not in sources:
-                sources[ident] = Source(ident, citation, url, grade, entry.node.position)
+                sources[ident] = Source(ident, citation, url, grade, entry.node.position, name or "")
         self.unique(self.ids("sources"), "source")
         return sources
 

@@ -116,6 +116,13 @@ class Source:
     url: str | None
     grade: str
     position: Position = field(default=Position(""), compare=False)
+    # The short name a reader recognises ("WHO 2022", "BEK 1406"), shown where a full citation
+    # would drown the text; the id stands in when a rule set gives none.
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
 
 
 @dataclass(frozen=True)

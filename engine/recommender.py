@@ -125,7 +125,7 @@ class Recommender:
                               for h in ruleset.hazards.values() for lang in LANGUAGES}
         self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions) for rule in ruleset.rules)
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
-                                                   ruleset.sources[s].grade) for s in i.evidence)
+                                                   ruleset.sources[s].grade, ruleset.sources[s].label) for s in i.evidence)
                           for i in ruleset.interventions.values()}
         # last, so nothing above can fail with the C memory allocated; RuleSetError, located, if the
         # engine refuses a rule
@@ -417,7 +417,7 @@ class Recommender:
         if missing:
             n, m = len(missing), len(unevaluable)
             notices.append(Notice("missing-dimensions", Text(
-                f"{n} dimension(er) mangler i profilen; {m} regel(ler) kunne derfor ikke vurderes.",
+                f"{n} dimension/dimensioner mangler i profilen; {m} regel/regler kunne derfor ikke vurderes.",
                 f"{n} dimension(s) are missing from the profile, so {m} rule(s) could not be evaluated.")))
         if evaluation.low_competence:
             policy = self.ruleset.ranking.low_competence

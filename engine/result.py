@@ -63,6 +63,7 @@ class EvidenceView(NamedTuple):
     citation: str
     url: str | None
     grade: str
+    label: str = ""
 
 
 class Recommendation(NamedTuple):

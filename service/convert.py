@@ -111,7 +111,8 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
         description=rec.description, prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
         effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
         plan=pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks),
-        evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade) for e in rec.evidence],
+        evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade, name=e.label)
+                  for e in rec.evidence],
         because=[_reason(r, cache) for r in rec.because], second_answer=rec.second_answer)
 
 
@@ -119,7 +120,7 @@ def _must_act(item: MustActItem, cache: dict[int, list[pb.Condition]]) -> pb.Mus
     msg = pb.MustAct(intervention_id=item.intervention_id, rank=item.rank, title=item.title,
                      description=item.description, prevention=PREVENTION[item.prevention], iglo=_iglo(item.iglo),
                      effort=EFFORT[item.effort], time_to_effect=item.time_to_effect,
-                     evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade)
+                     evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade, name=e.label)
                                for e in item.evidence],
                      because=[_reason(r, cache) for r in item.because], severity=item.severity,
                      hazards=[pb.Hazard(id=h.id, title=h.title, severity=h.severity, legal_basis=h.legal_basis,
@@ -163,7 +164,7 @@ def _because_back(r: pb.Recommendation | pb.MustAct) -> tuple[Reason, ...]:
 
 
 def _evidence_back(r: pb.Recommendation | pb.MustAct) -> tuple[EvidenceView, ...]:
-    return tuple(EvidenceView(e.id, e.citation, e.url or None, e.grade) for e in r.evidence)
+    return tuple(EvidenceView(e.id, e.citation, e.url or None, e.grade, e.name or e.id) for e in r.evidence)
 
 
 def result_from_proto(msg: pb.RecommendResponse) -> Result:
@@ -295,7 +296,8 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
         rule_count=desc.rule_count, min_group_size=desc.min_group_size, default_top=desc.default_top,
         max_batch=max_batch, dimensions=[_dimension(d) for d in desc.dimensions],
         interventions=[_intervention(i) for i in desc.interventions],
-        sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade) for s in desc.sources],
+        sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade, name=s.label)
+                 for s in desc.sources],
         refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at),
         min_answers_for_shares=desc.min_answers_for_shares)
 
@@ -311,7 +313,8 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
         RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint), _text_back(msg.title), loaded,
         msg.rule_count, msg.min_group_size, msg.default_top, tuple(_dimension_back(d) for d in msg.dimensions),
         tuple(_intervention_back(i) for i in msg.interventions),
-        tuple(Source(s.id, s.citation, s.url or None, s.grade) for s in msg.sources),
+        tuple(Source(s.id, s.citation, s.url or None, s.grade, name=s.name if s.name != s.id else "")
+              for s in msg.sources),
         tuple(problem_from_proto(p) for p in msg.refused_reload), msg.min_answers_for_shares or 20)
 
 

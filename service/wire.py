@@ -198,7 +198,7 @@ class WireRenderer:
                                       follow_up_weeks=item.plan.follow_up_weeks))
             sources = self.recommender.ruleset.sources
             msg.evidence.extend(pb.Evidence(id=s, citation=sources[s].citation, url=sources[s].url or "",
-                                            grade=sources[s].grade) for s in item.evidence)
+                                            grade=sources[s].grade, name=sources[s].label) for s in item.evidence)
         return msg.SerializeToString()
 
     def _rule(self, index: int, numbers: Numbers) -> bytes:

@@ -53,7 +53,8 @@ def test_a_change_within_the_meaningful_difference_is_no_lever(recommender) -> N
                                                                "stress_prevalence": 40.0}))
     report = levers(recommender, profile)
     assert "work_environment_competence" not in {d for lever in report.levers for d in lever.dimensions}
-    assert report.levers and report.levers[0].dimensions == ("influence",)
+    # The real change (influence 20 → its next band) stays on offer.
+    assert ("influence",) in [lever.dimensions for lever in report.levers]
 
 
 def test_next_better_band_follows_the_harmful_direction(ruleset) -> None:
