@@ -73,16 +73,22 @@ def _wrap(text: str, indent: str, cols: int) -> list[str]:
 
 def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
     w = _WORDS[lang]
-    head = (f"{rec.rank}. {rec.title or rec.intervention_id}  [{rec.intervention_id}]")
-    meta = (f"   {w['score']} {format_number(rec.score, lang)} · {PREVENTION_WORDS[lang][rec.prevention]} · "
-            f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}")
-    return [head, meta, *_body(rec, lang, cols)]
+    head = _heading(f"{rec.rank}.", rec.title or rec.intervention_id, rec.intervention_id, cols)
+    meta = _wrap(f"{w['score']} {format_number(rec.score, lang)} · {PREVENTION_WORDS[lang][rec.prevention]} · "
+                 f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}", "   ", cols)
+    return [*head, *meta, *_body(rec, lang, cols)]
+
+
+def _heading(mark: str, title: str, ident: str, cols: int) -> list[str]:
+    """``1. Title  [id]``, wrapped under the title when it does not fit the terminal."""
+    return textwrap.wrap(f"{mark} {title}  [{ident}]", cols, subsequent_indent=" " * (len(mark) + 1),
+                         break_on_hyphens=False, break_long_words=False)
 
 
 def _must_act(item: MustActItem, lang: str, cols: int) -> list[str]:
     """A must-act entry: the hazards found and their legal basis first, then the action as usual."""
     w = _WORDS[lang]
-    lines = [f"!{item.rank}. {item.title or item.intervention_id}  [{item.intervention_id}]"]
+    lines = _heading(f"!{item.rank}.", item.title or item.intervention_id, item.intervention_id, cols)
     lines += _wrap(f"{w['found']}: " + "; ".join(h.title or h.id for h in item.hazards) +
                    f" · {PREVENTION_WORDS[lang][item.prevention]} · IGLO {'/'.join(item.iglo)} · "
                    f"{w['effort']} {_EFFORT[lang][item.effort]}", "   ", cols)
@@ -128,7 +134,7 @@ def profile_heading(profile: Profile, lang: str) -> str:
     return " · ".join(parts)
 
 
-def _summary(result: Result) -> list[str]:
+def _summary(result: Result, cols: int | None = None) -> list[str]:
     lang = result.language
     w = _WORDS[lang]
     rows = [("#", w["intervention"], w["score"].capitalize(), w["level"], "IGLO", w["effort"].capitalize())]
@@ -136,7 +142,7 @@ def _summary(result: Result) -> list[str]:
         rows.append((str(rec.rank), (rec.title or rec.intervention_id) + (" ²" if rec.second_answer else ""),
                      format_number(rec.score, lang),
                      PREVENTION_WORDS[lang][rec.prevention], "/".join(rec.iglo), _EFFORT[lang][rec.effort]))
-    return _table(rows)
+    return _table(rows, cols, flex=1)
 
 
 def render_result(result: Result, title: str = "", cols: int | None = None) -> str:
@@ -160,7 +166,7 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
     if not result.recommendations:
         lines.append(w["none"])
     else:
-        lines += _summary(result)
+        lines += _summary(result, cols)
         if any(r.second_answer for r in result.recommendations):
             lines += _wrap(w["second"], "", cols)
         lines.append("")
@@ -188,10 +194,22 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
     return _lines(lines, strip=True)
 
 
-def _table(rows: Iterable[tuple[str, ...]]) -> list[str]:
+def _table(rows: Iterable[tuple[str, ...]], cols: int | None = None, flex: int | None = None) -> list[str]:
+    """Columns padded to their widest cell. Given ``cols`` and a ``flex`` column, a table wider than
+    the terminal wraps that column's cells onto continuation lines instead of running off the edge
+    (a Danish intervention title is easily 60 characters)."""
     rows = list(rows)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    if cols is not None and flex is not None and sum(widths) + 2 * (len(widths) - 1) > cols:
+        widths[flex] = max(16, cols - (sum(widths) - widths[flex]) - 2 * (len(widths) - 1))
+    out: list[str] = []
+    for row in rows:
+        cells = [[cell] for cell in row]
+        if flex is not None and len(row[flex]) > widths[flex]:
+            cells[flex] = textwrap.wrap(row[flex], widths[flex]) or [""]
+        for n in range(max(len(c) for c in cells)):
+            out.append("  ".join((c[n] if n < len(c) else "").ljust(widths[i]) for i, c in enumerate(cells)).rstrip())
+    return out
 
 
 def render_description(desc: Description, lang: str) -> str:

@@ -23,6 +23,20 @@ def test_recommend_prints_a_readable_ranking() -> None:
     assert "✓ Influence 28 < 33 (low)" in out
 
 
+def test_recommend_fits_an_80_column_terminal_in_danish() -> None:
+    """Danish titles are long ("Ledere klædes på til at gribe ind over for krænkende handlinger"):
+    the summary table wraps its title column instead of running past the terminal's edge."""
+    import os
+    env = {**os.environ, "COLUMNS": "80", "LINES": "24"}
+    for name in ("bullying-reports.yaml", "high-absence.yaml"):
+        proc = subprocess.run([sys.executable, "-m", "client.cli", "recommend", "--lang", "da", "--top", "8",
+                               str(EXAMPLES / name)], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+        assert proc.returncode == 0, proc.stderr
+        too_wide = [line for line in proc.stdout.splitlines() if len(line) > 80]
+        assert not too_wide, too_wide
+        assert "Indsats" in proc.stdout
+
+
 def test_recommend_json_and_top() -> None:
     proc = trivsel("recommend", str(EXAMPLES / "care-unit-emotional-demands.yaml"), "--json", "--top", "3",
                    "--lang", "da")
