@@ -233,9 +233,41 @@ def render_description(desc: Description, lang: str) -> str:
         rows.append((i.id, i.title.get(lang), PREVENTION_WORDS[lang][i.prevention], "/".join(i.iglo),
                      _EFFORT[lang][i.effort]))
     lines += ["  " + line for line in _table(rows)]
+    lines += _legal_basis(desc, lang)
     if desc.refused_reload:
         lines += ["", "Last refused reload:"] + [f"  {p}" for p in desc.refused_reload]
     return _lines(lines)
+
+
+_LEGAL_WORDS = {
+    "en": {"hazards": "Hazards the executive order names (legal basis)", "rules": "Rules and their legal basis",
+           "rule": "rule", "legal": "legal basis", "must": "must act", "review": "review by",
+           "general": "general duty (§ 5)", "none": "–"},
+    "da": {"hazards": "Risikofaktorer, som bekendtgørelsen nævner (retsgrundlag)", "rules": "Regler og retsgrundlag",
+           "rule": "regel", "legal": "retsgrundlag", "must": "skal handles", "review": "revideres senest",
+           "general": "generel pligt (§ 5)", "none": "–"},
+}
+
+
+def _legal_basis(desc: Description, lang: str) -> list[str]:
+    """The legal layer a reviewer checks: each hazard with its basis, then each rule with the hazards
+    it rests on ("general duty" where the law names no specific risk), its must-act action and its
+    review date."""
+    w = _LEGAL_WORDS[lang]
+    cols = width()
+    lines: list[str] = []
+    if desc.hazards:
+        lines += ["", f"{w['hazards']}:"]
+        for h in desc.hazards:
+            lines += _wrap(f"{h.id} – {h.title.get(lang)}: {h.legal_basis.get(lang)}", "  ", cols)
+    if desc.rules:
+        lines += ["", f"{w['rules']}:"]
+        lines.append(f"  {w['rule']} ({w['review']}): {w['legal']} · {w['must']}")
+        for r in desc.rules:
+            text = (f"{r.id} ({r.review_by.isoformat() if r.review_by else w['none']}): "
+                    + (", ".join(r.legal) or w["general"]) + (f" · {r.must_act}" if r.must_act else ""))
+            lines += _wrap(text, "  ", cols)
+    return lines
 
 
 _MOVES = {

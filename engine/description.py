@@ -5,10 +5,25 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from .model import Dimension, Intervention, RuleSet, RuleSetInfo, Source, Text
+from .model import Dimension, Hazard, Intervention, RuleSet, RuleSetInfo, Source, Text
 from .problems import Problem
 
-__all__ = ["Description", "describe", "description_to_dict"]
+__all__ = ["Description", "RuleSummary", "describe", "description_to_dict"]
+
+
+@dataclass(frozen=True)
+class RuleSummary:
+    """What a reviewer needs to know about a rule without reading its YAML: its legal basis (the
+    hazards of the executive order it rests on), whether it makes action compulsory, its sources and
+    when it is due for review."""
+
+    id: str
+    title: Text
+    theme: str
+    legal: tuple[str, ...]
+    must_act: str
+    sources: tuple[str, ...]
+    review_by: _dt.date | None
 
 
 @dataclass(frozen=True)
@@ -24,13 +39,18 @@ class Description:
     sources: tuple[Source, ...]
     refused_reload: tuple[Problem, ...] = ()
     min_answers_for_shares: int = 20
+    rules: tuple[RuleSummary, ...] = ()
+    hazards: tuple[Hazard, ...] = ()
 
 
 def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Description:
     return Description(ruleset.info, ruleset.title, ruleset.loaded_at, len(ruleset.rules), ruleset.min_group_size,
                        ruleset.ranking.top, tuple(ruleset.dimensions.values()),
                        tuple(ruleset.interventions.values()), tuple(ruleset.sources.values()), refused_reload,
-                       ruleset.min_answers_for_shares)
+                       ruleset.min_answers_for_shares,
+                       tuple(RuleSummary(r.id, r.title, r.theme, r.legal, r.must_act.intervention if r.must_act else "",
+                                         r.evidence.sources, r.evidence.review_by) for r in ruleset.rules),
+                       tuple(sorted(ruleset.hazards.values(), key=lambda h: (-h.severity, h.id))))
 
 
 def _dimension(d: Dimension) -> dict[str, object]:
@@ -70,5 +90,10 @@ def description_to_dict(desc: Description) -> dict[str, object]:
         "interventions": [_intervention(i) for i in desc.interventions],
         "sources": [{"id": s.id, "name": s.label, "citation": s.citation, "url": s.url, "grade": s.grade}
                     for s in desc.sources],
+        "hazards": [{"id": h.id, "title": h.title.to_dict(), "severity": h.severity,
+                     "legal_basis": h.legal_basis.to_dict(), "source": h.source} for h in desc.hazards],
+        "rules": [{"id": r.id, "title": r.title.to_dict(), "theme": r.theme, "legal": list(r.legal),
+                   "must_act": r.must_act or None, "sources": list(r.sources),
+                   "review_by": r.review_by.isoformat() if r.review_by else None} for r in desc.rules],
         "refused_reload": [p.to_dict() for p in desc.refused_reload],
     }

@@ -500,7 +500,7 @@ class _Builder:
         entries = self.entries["rules"][:MAX_RULES]  # more were refused while reading (read_files)
         for entry in entries:
             f = r.mapping(entry.node, "a rule", ("id", "title", "when", "because", "recommend", "evidence"),
-                          ("must_act",))
+                          ("must_act", "legal"))
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "rule id")
@@ -520,7 +520,10 @@ class _Builder:
                                              "counts when the intervention is compared with others)",
                                              "must-act-not-recommended"))
                 must_act = None
-            values = (ident, title, condition, because, recommend, evidence, rationale, must_act)
+            legal = self.legal(f["legal"], hazards or {}) if "legal" in f else ()
+            if must_act and must_act.hazard not in legal:
+                legal = (must_act.hazard, *legal)
+            values = (ident, title, condition, because, recommend, evidence, rationale, must_act, legal)
             if None in values or ident in seen:
                 continue
             chains += chain_count(condition)  # type: ignore[arg-type]
@@ -533,9 +536,15 @@ class _Builder:
             seen.add(ident)  # type: ignore[arg-type]
             rules.append(Rule(ident, len(rules), title, str(f["when"].value), condition, because,  # type: ignore
                               rationale, recommend, evidence, entry.theme, dimensions_of(condition),  # type: ignore
-                              f["id"].position, must_act or None))
+                              f["id"].position, must_act or None, legal))  # type: ignore[arg-type]
         self.unique(self.ids("rules"), "rule")
         return tuple(rules)
+
+    def legal(self, node: YamlNode, hazards: dict[str, Hazard]) -> tuple[str, ...] | None:
+        """``legal: [workload]`` — hazard ids from hazards.yaml; each is checked like any reference."""
+        items = self.reader.sequence(node, "legal", non_empty=True)
+        ids = [self.reference(i, hazards, "hazard", "unknown-hazard") for i in items]
+        return None if None in ids else tuple(dict.fromkeys(ids))  # type: ignore[arg-type]
 
     def must_act(self, node: YamlNode, hazards: dict[str, Hazard],
                  interventions: dict[str, Intervention]) -> MustAct | None:

@@ -208,6 +208,10 @@ class Rule:
     dimensions: tuple[str, ...]
     position: Position = field(default=Position(""), compare=False)
     must_act: MustAct | None = None
+    # The hazards (risk areas the executive order names) whose legal basis the rule rests on: its
+    # must-act hazard, and any named with ``legal:`` — a rule can concern a risk area without making
+    # action compulsory (a high work pace is part of "stor arbejdsmængde og tidspres").
+    legal: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

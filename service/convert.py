@@ -12,8 +12,8 @@ from types import MappingProxyType
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from engine.description import Description
-from engine.model import (Band, Dimension, Intervention, Plan, Reference, RuleSetInfo, Source, Text)
+from engine.description import Description, RuleSummary
+from engine.model import (Band, Dimension, Hazard, Intervention, Plan, Reference, RuleSetInfo, Source, Text)
 from engine.problems import Position, Problem
 from engine.profile import Department, FieldError, Profile, ProfileError
 from engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
@@ -299,7 +299,12 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
         sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade, name=s.label)
                  for s in desc.sources],
         refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at),
-        min_answers_for_shares=desc.min_answers_for_shares)
+        min_answers_for_shares=desc.min_answers_for_shares,
+        rules=[pb.RuleSummary(id=r.id, title=_text(r.title), theme=r.theme, legal=r.legal, must_act=r.must_act,
+                              sources=r.sources, review_by=r.review_by.isoformat() if r.review_by else "")
+               for r in desc.rules],
+        hazards=[pb.HazardInfo(id=h.id, title=_text(h.title), severity=h.severity, legal_basis=_text(h.legal_basis),
+                               source=h.source) for h in desc.hazards])
 
 
 def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
@@ -315,7 +320,11 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
         tuple(_intervention_back(i) for i in msg.interventions),
         tuple(Source(s.id, s.citation, s.url or None, s.grade, name=s.name if s.name != s.id else "")
               for s in msg.sources),
-        tuple(problem_from_proto(p) for p in msg.refused_reload), msg.min_answers_for_shares or 20)
+        tuple(problem_from_proto(p) for p in msg.refused_reload), msg.min_answers_for_shares or 20,
+        tuple(RuleSummary(r.id, _text_back(r.title), r.theme, tuple(r.legal), r.must_act, tuple(r.sources),
+                          _dt.date.fromisoformat(r.review_by) if r.review_by else None) for r in msg.rules),
+        tuple(Hazard(h.id, _text_back(h.title), h.severity, _text_back(h.legal_basis), h.source)
+              for h in msg.hazards))
 
 
 # --- explanations -----------------------------------------------------------------------------------

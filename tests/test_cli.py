@@ -86,6 +86,10 @@ def test_describe_lists_catalogues() -> None:
     assert proc.returncode == 0 and "influence" in proc.stdout and "return-to-work" in proc.stdout
     data = json.loads(trivsel("describe", "--json").stdout)
     assert len(data["dimensions"]) == 29 and data["ruleset"]["id"] == "nfa-default"
+    legal = {r["id"]: r["legal"] for r in data["rules"]}
+    assert len(legal) == data["rule_count"] and legal["bullying-widespread"] == ["bullying"]
+    danish = trivsel("describe", "--lang", "da").stdout
+    assert "Regler og retsgrundlag" in danish and "bullying-widespread (2027-06-30): bullying" in danish
 
 
 def test_lint_exit_codes(rules_copy) -> None:

@@ -258,3 +258,53 @@ def test_loading_again_and_again_keeps_no_memory() -> None:
     finally:
         tracemalloc.stop()
     assert after - before < 1_000_000, after - before
+
+
+def test_a_rule_names_its_legal_basis_by_hazard_with_a_suggestion_when_misspelt(rules_copy) -> None:
+    """``legal:`` names hazards of the executive order; a typo is located and a hazard suggested, and a
+    must-act rule rests on its own hazard without saying so twice."""
+    folder = rules_copy(files={"themes/legal.yaml": """
+        rules:
+          - id: pace-legal
+            title: {da: A, en: A}
+            when: work_pace is high
+            legal: [workloda]
+            because: {da: "Tempo {work_pace}.", en: "Pace {work_pace}."}
+            recommend:
+              - {intervention: prioritisation, weight: 2}
+            evidence: {sources: [bek-1406]}
+    """})
+    _, problems = check_ruleset(folder)
+    bad = only(problems, "unknown-hazard")
+    assert bad.position.file.endswith("legal.yaml") and (bad.position.line, bad.position.column) == (5, 13)
+    assert bad.suggestion == "workload"
+    good = load_ruleset(rules_copy(files={"themes/legal.yaml": """
+        rules:
+          - id: pace-legal
+            title: {da: A, en: A}
+            when: work_pace is high
+            legal: [workload, unclear-demands, workload]
+            because: {da: "Tempo {work_pace}.", en: "Pace {work_pace}."}
+            recommend:
+              - {intervention: prioritisation, weight: 2}
+            evidence: {sources: [bek-1406]}
+    """}))
+    rules = {r.id: r for r in good.rules}
+    assert rules["pace-legal"].legal == ("workload", "unclear-demands")
+    assert rules["bullying-any"].legal == ("bullying",) and rules["low-influence"].legal == ()
+
+
+def test_every_risk_area_of_the_executive_order_has_rules_resting_on_it(ruleset) -> None:
+    """The five risk areas (workload and time pressure; unclear and conflicting demands; emotional
+    demands; offensive acts incl. bullying and sexual harassment; work-related violence incl. threats):
+    each hazard is the legal basis of at least one rule, and each of those rules looks at a dimension
+    that measures that area."""
+    measures = {"workload": {"quantitative_demands", "work_pace"}, "unclear-demands": {"role_clarity", "role_conflicts"},
+                "emotional-demands": {"emotional_demands"}, "bullying": {"bullying"},
+                "sexual-harassment": {"sexual_harassment"}, "violence": {"violence"}, "threats": {"threats"}}
+    assert set(ruleset.hazards) == set(measures)
+    for hazard, dims in measures.items():
+        resting = [r for r in ruleset.rules if hazard in r.legal]
+        assert resting, hazard
+        for rule in resting:
+            assert dims & set(rule.dimensions), (hazard, rule.id)

@@ -248,6 +248,17 @@ def test_describe(server, embedded) -> None:
     assert influence.name.da == "Indflydelse" and influence.bands[0].high == 33 and not influence.bands[0].high_inclusive
     assert response.rule_count == len(embedded.ruleset.rules) and 0 < response.max_batch <= 10_000
     assert response.HasField("loaded_at") and not response.refused_reload
+    # The legal layer: every rule with the hazards it rests on, its must-act action and review date.
+    by_id = {r.id: r for r in response.rules}
+    assert len(by_id) == response.rule_count
+    for rule in embedded.ruleset.rules:
+        sent = by_id[rule.id]
+        assert tuple(sent.legal) == rule.legal and tuple(sent.sources) == rule.evidence.sources
+        assert sent.must_act == (rule.must_act.intervention if rule.must_act else "")
+        assert sent.review_by == (rule.evidence.review_by.isoformat() if rule.evidence.review_by else "")
+    assert {h.id for h in response.hazards} == {h for r in response.rules for h in r.legal}
+    assert all(h.legal_basis.da and h.legal_basis.en for h in response.hazards)
+    assert [h.severity for h in response.hazards] == sorted((h.severity for h in response.hazards), reverse=True)
 
 
 def test_reload_needs_the_admin_token(server) -> None:
