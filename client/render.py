@@ -31,7 +31,8 @@ _WORDS = {
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
            "intervention": "Intervention", "level": "Prevention",
            "must_act": "Must act (required by law – comes before the list below)",
-           "basis": "Legal basis", "found": "Hazard", "ranked": "Recommended", "strengths": "Strengths to keep",
+           "basis": "Legal basis", "law": "Legal basis: executive order on the psychosocial work environment – {areas}",
+           "found": "Hazard", "ranked": "Recommended", "strengths": "Strengths to keep",
            "next": "Next measurement",
            "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order "
                      "it counts a third of its score)."},
@@ -42,7 +43,8 @@ _WORDS = {
            "bands": "niveauer", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
            "intervention": "Indsats", "level": "Forebyggelse",
            "must_act": "Det skal I handle på (lovkrav – kommer før listen nedenfor)",
-           "basis": "Retsgrundlag", "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
+           "basis": "Retsgrundlag", "law": "Retsgrundlag: bekendtgørelsen om psykisk arbejdsmiljø – {areas}",
+           "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
            "next": "Næste måling",
            "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket "
                      "ned (i rækkefølgen tæller det med en tredjedel af sin score)."},
@@ -109,6 +111,8 @@ def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
         for reason in rec.because:
             lines += _wrap(f"• {reason.title} [{reason.rule_id}] (+{format_number(reason.points, lang)})", "     ", cols)
             lines += _wrap(reason.text, "       ", cols)
+            if reason.legal:
+                lines += _wrap(w["law"].format(areas=", ".join(reason.legal)), "       ", cols)
             for cond in reason.conditions:
                 mark = "✓" if cond.holds else "✗"
                 lines += _wrap(f"{mark} {cond.text}", "       ", cols)

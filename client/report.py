@@ -88,7 +88,8 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "must_act_intro": "The department shows hazards that the Danish executive order on the psychosocial work "
                           "environment names, and the employer must act on them. These interventions are required: "
                           "they come before the action plan and are not counted in it.",
-        "found": "Found", "basis": "Legal basis", "required": "must act", "strengths": "Strengths to keep",
+        "found": "Found", "basis": "Legal basis",
+        "law": "Legal basis: executive order on the psychosocial work environment – {areas}", "required": "must act", "strengths": "Strengths to keep",
         "next": "Next measurement", "reported": "reported by at least one respondent", "none_reported": "none reported",
         "hidden_note": "Fewer than {m} answers: the shares of negative acts are not shown as numbers, so that "
                        "no one can be recognised.",
@@ -141,7 +142,8 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "must_act_intro": "Afdelingen viser forhold, som bekendtgørelsen om psykisk arbejdsmiljø nævner, og dem har "
                           "arbejdsgiveren pligt til at handle på. Indsatserne her er påkrævede: de kommer før "
                           "handleplanen og tæller ikke med i den.",
-        "found": "Fundet", "basis": "Retsgrundlag", "required": "skal handles",
+        "found": "Fundet", "basis": "Retsgrundlag",
+        "law": "Retsgrundlag: bekendtgørelsen om psykisk arbejdsmiljø – {areas}", "required": "skal handles",
         "strengths": "Styrker at holde fast i", "next": "Næste måling",
         "reported": "rapporteret af mindst én af de svarende", "none_reported": "ingen rapporteret",
         "hidden_note": "Færre end {m} svar: andelene for negative handlinger vises ikke som tal, så ingen kan "
@@ -797,8 +799,16 @@ def _rationale_item_html(rec: Item, lang: str) -> list[str]:
         conds = "".join(f'<li class="{_mark_class(c)}">{_mark(c)} {_e(c.text)}</li>' for c in reason.conditions)
         parts.append(f'<div class="reason" data-rule="{_e(reason.rule_id)}"><p><strong>{_e(reason.title)}</strong> '
                      f'<span class="muted">(+{_e(format_number(reason.points, lang))} {_e(_w(lang, "points"))})'
-                     f'</span></p><p>{_e(reason.text)}</p><ul class="conditions">{conds}</ul></div>')
+                     f'</span></p><p>{_e(reason.text)}</p>{_law_html(reason, lang)}'
+                     f'<ul class="conditions">{conds}</ul></div>')
     return parts + ["</article>"]
+
+
+def _law_html(reason, lang: str) -> str:  # noqa: ANN001 - engine.result.Reason
+    """The risk areas of the executive order the rule rests on, if any."""
+    if not reason.legal:
+        return ""
+    return f'<p class="law">{_e(_w(lang, "law").format(areas=", ".join(reason.legal)))}</p>'
 
 
 def _rationale_html(result: Result, lang: str) -> str:
@@ -827,6 +837,8 @@ def _rationale_md(result: Result, lang: str) -> list[str]:
         for reason in rec.because:
             lines.append(f"- **{_md(reason.title)}** (+{format_number(reason.points, lang)} {_w(lang, 'points')}): "
                          f"{_md(reason.text)}")
+            if reason.legal:
+                lines.append(f"  - {_md(_w(lang, 'law').format(areas=', '.join(reason.legal)))}")
             lines += [f"  - {_mark(c)} {_md(c.text)}" for c in reason.conditions]
         lines.append("")
     return lines

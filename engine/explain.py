@@ -12,7 +12,7 @@ from typing import Mapping
 
 from .conditions import AllOf, Literal, literals
 from .grading import BORDERLINE, borderline_zone, in_zone, share_grade
-from .model import LANGUAGES, Dimension, Rule
+from .model import LANGUAGES, Dimension, Hazard, Rule
 from .result import ConditionResult, Reason
 from .templates import format_number
 
@@ -115,10 +115,13 @@ class RuleExplainer:
     a share of the respondents (graded by its interval), else None.
     """
 
-    def __init__(self, rule: Rule, dimensions: Mapping[str, Dimension]) -> None:
+    def __init__(self, rule: Rule, dimensions: Mapping[str, Dimension],
+                 hazards: Mapping[str, Hazard] | None = None) -> None:
         self.rule = rule
         self._dimensions = dimensions
         self._titles = {lang: rule.title.get(lang) for lang in LANGUAGES}
+        self._legal = {lang: tuple(hazards[h].title.get(lang) for h in rule.legal if hazards and h in hazards)
+                       for lang in LANGUAGES}
         leaves = literals(rule.condition)
         # In a rule that is one test or an 'and' of tests, every test holds once the rule fired.
         self.conjunction = isinstance(rule.condition, Literal) or (
@@ -166,6 +169,10 @@ class RuleExplainer:
     def title(self, language: str) -> str:
         return self._titles[language]
 
+    def legal(self, language: str) -> tuple[str, ...]:
+        """The hazards the rule rests on, by name in ``language``."""
+        return self._legal[language]
+
     def text(self, numbers: Numbers) -> str:
         """The rationale with this answer's values filled in."""
         lang = numbers.language
@@ -178,4 +185,4 @@ class RuleExplainer:
         if done is None:
             done = numbers.explained[rule.index] = (self._titles[numbers.language], self.text(numbers),
                                                     self.conditions(numbers, fired=True))
-        return Reason(rule.id, done[0], done[1], done[2], points)
+        return Reason(rule.id, done[0], done[1], done[2], points, self._legal[numbers.language])

@@ -123,7 +123,7 @@ class Recommender:
         self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
                                                        ruleset.sources[h.source].citation)
                               for h in ruleset.hazards.values() for lang in LANGUAGES}
-        self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions) for rule in ruleset.rules)
+        self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions, ruleset.hazards) for rule in ruleset.rules)
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
                                                    ruleset.sources[s].grade, ruleset.sources[s].label) for s in i.evidence)
                           for i in ruleset.interventions.values()}

@@ -49,6 +49,9 @@ class Reason(NamedTuple):
     text: str
     conditions: tuple[ConditionResult, ...]
     points: float
+    # The risk areas of the executive order (hazard titles, in the answer's language) the rule rests
+    # on; empty where only the general duty applies.
+    legal: tuple[str, ...] = ()
 
 
 class PlanView(NamedTuple):

@@ -96,7 +96,8 @@ def _reason(r: Reason, cache: dict[int, list[pb.Condition]]) -> pb.Reason:
     conditions = cache.get(id(r.conditions))
     if conditions is None:
         conditions = cache[id(r.conditions)] = [condition_to_proto(c) for c in r.conditions]
-    return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text, conditions=conditions, points=r.points)
+    return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text, conditions=conditions, points=r.points,
+                     legal=r.legal)
 
 
 def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -> pb.Recommendation:
@@ -159,7 +160,7 @@ def _because_back(r: pb.Recommendation | pb.MustAct) -> tuple[Reason, ...]:
             ConditionResult(c.dimension, c.op, _optional(c, "threshold"), _optional(c, "threshold_high"),
                             c.band or None, _optional(c, "actual"), c.holds, c.text, c.borderline)
             for c in b.conditions),
-            b.points)
+            b.points, tuple(b.legal))
         for b in r.because)
 
 

@@ -167,7 +167,8 @@ class WireRenderer:
         for rule in ruleset.rules:
             explainer = recommender.explainer(rule.index)
             for lang in LANGUAGES:
-                head = _text(b"\x0a", rule.id) + _text(b"\x12", explainer.title(lang))
+                head = (_text(b"\x0a", rule.id) + _text(b"\x12", explainer.title(lang))
+                        + b"".join(_text(b"\x32", name) for name in explainer.legal(lang)))  # field 6, legal
                 # the rationale (field 3): fixed bytes, a bytes format over the values, or None
                 # when the template needs the general renderer (bands, references)
                 text_format = rule.rationale[lang].byte_format(lang)
@@ -206,7 +207,7 @@ class WireRenderer:
         head, explainer, conjunction, leaves, text_format = self._rules[(index, numbers.language)]
         if index in self._phrased:
             r = explainer.reason(0.0, numbers)
-            return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text,
+            return pb.Reason(rule_id=r.rule_id, title=r.title, text=r.text, legal=r.legal,
                              conditions=[convert.condition_to_proto(c) for c in r.conditions]).SerializeToString()
         values, utf8 = numbers.values, numbers.utf8
         if text_format is None:

@@ -275,3 +275,23 @@ def test_logs_carry_no_profile_values(server) -> None:
     logs = server.logs()
     assert any(e["method"] == "Recommend" for e in server.events("rpc"))
     assert "37.123457" not in logs and "12.345679" not in logs
+
+
+def test_reasons_name_the_risk_area_of_the_executive_order_they_rest_on(server) -> None:
+    """A ranked item's reasons cite the hazards of BEK 1406 their rule rests on, by the name Describe
+    gives them; a rule without one (low influence) cites none — in both languages and at batch size."""
+    stub = server.stub()
+    described = stub.Describe(pb.DescribeRequest())
+    legal_of = {r.id: list(r.legal) for r in described.rules}
+    titles = {h.id: h.title for h in described.hazards}
+    for language in ("da", "en"):
+        single = stub.Recommend(pb.RecommendRequest(profile=example("production-high-workload.yaml"), language=language))
+        batch = stub.RecommendBatch(pb.RecommendBatchRequest(profiles=[example("production-high-workload.yaml")],
+                                                             language=language)).items[0].result
+        for answer in (single, batch):
+            reasons = [b for rec in (*answer.must_act, *answer.recommendations) for b in rec.because]
+            assert reasons
+            for reason in reasons:
+                expected = [getattr(titles[h], language) for h in legal_of[reason.rule_id]]
+                assert list(reason.legal) == expected, reason.rule_id
+            assert any(reason.legal for reason in reasons) and any(not reason.legal for reason in reasons)
