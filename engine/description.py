@@ -73,7 +73,7 @@ def _intervention(i: Intervention) -> dict[str, object]:
         "iglo": list(i.iglo), "effort": i.effort, "time_to_effect": i.time_to_effect,
         "plan": {"goal": i.plan.goal.to_dict(), "owner": i.plan.owner.to_dict(),
                  "evaluation": i.plan.evaluation.to_dict(), "follow_up_weeks": i.plan.follow_up_weeks},
-        "evidence": list(i.evidence),
+        "evidence": list(i.evidence), "review_by": i.review_by.isoformat() if i.review_by else None,
     }
 
 

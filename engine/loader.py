@@ -439,7 +439,8 @@ class _Builder:
         r = self.reader
         for entry in self.entries["interventions"]:
             f = r.mapping(entry.node, "an intervention", ("id", "title", "description", "prevention", "iglo",
-                                                          "effort", "time_to_effect", "plan", "evidence"), ("builds",))
+                                                          "effort", "time_to_effect", "plan", "evidence"),
+                          ("builds", "review_by"))
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "intervention id")
@@ -452,11 +453,12 @@ class _Builder:
             plan = self.plan(f["plan"]) if "plan" in f else None
             evidence = self.source_list(f["evidence"], sources) if "evidence" in f else None
             builds = self.resources(f["builds"], dims or {}) if "builds" in f else ()
+            review_by = self.review_date(f["review_by"]) if "review_by" in f else None
             values = (ident, title, description, prevention, effort, time, iglo, plan, evidence, builds)
             if None in values or ident in out:
                 continue
             out[ident] = Intervention(ident, title, description, prevention, iglo, effort, time, plan,  # type: ignore
-                                      evidence, f["id"].position, builds)  # type: ignore[arg-type]
+                                      evidence, f["id"].position, builds, review_by)  # type: ignore[arg-type]
         self.unique(self.ids("interventions"), "intervention")
         return out
 
@@ -597,13 +599,18 @@ class _Builder:
         if f is None:
             return None
         ids = self.source_list(f["sources"], sources) if "sources" in f else None
-        review_by = r.date(f["review_by"], "review_by") if "review_by" in f else None
+        review_by = self.review_date(f["review_by"]) if "review_by" in f else None
         if "review_by" in f and review_by is None:
             return None
-        if review_by is not None and review_by < self.today:
-            r.warning(f["review_by"].position, f"the evidence was due for review on {review_by.isoformat()}",
-                      "review-overdue")
         return None if ids is None else Evidence(ids, review_by)
+
+    def review_date(self, node: YamlNode) -> _dt.date | None:
+        """A ``review_by`` date; a date in the past is a warning, so the set still loads."""
+        review_by = self.reader.date(node, "review_by")
+        if review_by is not None and review_by < self.today:
+            self.reader.warning(node.position, f"the evidence was due for review on {review_by.isoformat()}",
+                                "review-overdue")
+        return review_by
 
     def rationale(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                   condition: Condition) -> dict[str, Template] | None:

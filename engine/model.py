@@ -150,6 +150,8 @@ class Intervention:
     builds: tuple[str, ...] = ()
     """The resources the intervention builds: where all of them are already clear strengths, it is
     not recommended (a strength is kept, not fixed)."""
+    review_by: _dt.date | None = None
+    """When its description, plan and evidence are due for another look (lint warns after)."""
 
 
 @dataclass(frozen=True)

@@ -278,7 +278,8 @@ def _intervention(i: Intervention) -> pb.Intervention:
         id=i.id, title=_text(i.title), description=_text(i.description), prevention=PREVENTION[i.prevention],
         iglo=_iglo(i.iglo), effort=EFFORT[i.effort], time_to_effect=i.time_to_effect, evidence=i.evidence,
         plan=pb.PlanTemplate(goal=_text(i.plan.goal), owner=_text(i.plan.owner), evaluation=_text(i.plan.evaluation),
-                             follow_up_weeks=i.plan.follow_up_weeks))
+                             follow_up_weeks=i.plan.follow_up_weeks),
+        review_by=i.review_by.isoformat() if i.review_by else "")
 
 
 def _intervention_back(i: pb.Intervention) -> Intervention:
@@ -286,7 +287,7 @@ def _intervention_back(i: pb.Intervention) -> Intervention:
                 i.plan.follow_up_weeks)
     return Intervention(i.id, _text_back(i.title), _text_back(i.description), _PREVENTION_BACK[i.prevention],
                         tuple(_IGLO_BACK[x] for x in i.iglo), _EFFORT_BACK[i.effort], i.time_to_effect, plan,
-                        tuple(i.evidence))
+                        tuple(i.evidence), review_by=_dt.date.fromisoformat(i.review_by) if i.review_by else None)
 
 
 def description_to_proto(desc: Description, service_version: str, max_batch: int,

@@ -308,3 +308,19 @@ def test_every_risk_area_of_the_executive_order_has_rules_resting_on_it(ruleset)
         assert resting, hazard
         for rule in resting:
             assert dims & set(rule.dimensions), (hazard, rule.id)
+
+
+def test_every_bundled_rule_and_intervention_has_sources_and_a_review_date(ruleset) -> None:
+    for rule in ruleset.rules:
+        assert rule.evidence.sources and rule.evidence.review_by, rule.id
+    for item in ruleset.interventions.values():
+        assert item.evidence and item.review_by, item.id
+
+
+def test_an_intervention_past_its_review_date_is_a_located_warning(rules_copy, ruleset) -> None:
+    import datetime as dt
+
+    _, problems = check_ruleset(rules_copy(), today=dt.date(2028, 1, 2))
+    overdue = [p for p in problems if p.code == "review-overdue" and p.position.file.endswith("interventions.yaml")]
+    assert len(overdue) == len(ruleset.interventions) and all(p.severity == "warning" for p in overdue)
+    assert "2027-12-31" in overdue[0].message and overdue[0].position.line > 0
