@@ -31,7 +31,7 @@ _WORDS = {
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
            "intervention": "Intervention", "level": "Prevention",
            "must_act": "Must act (required by law – comes before the list below)",
-           "basis": "Legal basis", "law": "Legal basis: executive order on the psychosocial work environment – {areas}",
+           "basis": "Legal basis", "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}",
            "found": "Hazard", "ranked": "Recommended", "strengths": "Strengths to keep",
            "next": "Next measurement",
            "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order "
@@ -43,7 +43,7 @@ _WORDS = {
            "bands": "niveauer", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
            "intervention": "Indsats", "level": "Forebyggelse",
            "must_act": "Det skal I handle på (lovkrav – kommer før listen nedenfor)",
-           "basis": "Retsgrundlag", "law": "Retsgrundlag: bekendtgørelsen om psykisk arbejdsmiljø – {areas}",
+           "basis": "Retsgrundlag", "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}",
            "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
            "next": "Næste måling",
            "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket "
@@ -162,8 +162,10 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
     lines.append("")
     if result.must_act:
         lines.append(w["must_act"] + ":")
-        lines += [f"  !{m.rank}  {m.title or m.intervention_id} — " + "; ".join(h.title or h.id for h in m.hazards)
-                  for m in result.must_act]
+        for m in result.must_act:
+            lines += textwrap.wrap(f"!{m.rank}  {m.title or m.intervention_id} — "
+                                   + "; ".join(h.title or h.id for h in m.hazards), cols, initial_indent="  ",
+                                   subsequent_indent="      ", break_on_hyphens=False)
         lines.append("")
         if result.recommendations:
             lines.append(w["ranked"] + ":")

@@ -89,7 +89,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                           "environment names, and the employer must act on them. These interventions are required: "
                           "they come before the action plan and are not counted in it.",
         "found": "Found", "basis": "Legal basis",
-        "law": "Legal basis: executive order on the psychosocial work environment – {areas}", "required": "must act", "strengths": "Strengths to keep",
+        "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}", "required": "must act", "strengths": "Strengths to keep",
         "next": "Next measurement", "reported": "reported by at least one respondent", "none_reported": "none reported",
         "hidden_note": "Fewer than {m} answers: the shares of negative acts are not shown as numbers, so that "
                        "no one can be recognised.",
@@ -143,7 +143,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                           "arbejdsgiveren pligt til at handle på. Indsatserne her er påkrævede: de kommer før "
                           "handleplanen og tæller ikke med i den.",
         "found": "Fundet", "basis": "Retsgrundlag",
-        "law": "Retsgrundlag: bekendtgørelsen om psykisk arbejdsmiljø – {areas}", "required": "skal handles",
+        "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}", "required": "skal handles",
         "strengths": "Styrker at holde fast i", "next": "Næste måling",
         "reported": "rapporteret af mindst én af de svarende", "none_reported": "ingen rapporteret",
         "hidden_note": "Færre end {m} svar: andelene for negative handlinger vises ikke som tal, så ingen kan "

@@ -8,11 +8,14 @@ from engine import RuleSetError, check_ruleset, load_ruleset
 from engine.model import PREVENTION_ORDER
 
 VOCABULARY = {
-    "demand": ["quantitative_demands", "work_pace", "emotional_demands", "role_conflicts"],
+    # The contract's ids, kept exactly, plus the COPSOQ III scales added in issue #13 (the last four
+    # demands and core_task).
+    "demand": ["quantitative_demands", "work_pace", "emotional_demands", "role_conflicts", "hiding_emotions",
+               "illegitimate_tasks", "work_life_conflict", "job_insecurity"],
     "resource": ["influence", "meaning", "predictability", "recognition", "role_clarity", "leadership_quality",
                  "support_supervisor", "support_colleagues", "sense_of_community", "vertical_trust",
                  "horizontal_trust", "organisational_justice", "commitment", "psychological_safety",
-                 "work_environment_competence"],
+                 "work_environment_competence", "core_task"],
     "negative_act": ["bullying", "sexual_harassment", "violence", "threats", "conflicts"],
     "signal": ["stress_prevalence", "sickness_absence_pct", "turnover_pct", "job_satisfaction", "burnout"],
 }
@@ -300,7 +303,7 @@ def test_every_risk_area_of_the_executive_order_has_rules_resting_on_it(ruleset)
     each hazard is the legal basis of at least one rule, and each of those rules looks at a dimension
     that measures that area."""
     measures = {"workload": {"quantitative_demands", "work_pace"}, "unclear-demands": {"role_clarity", "role_conflicts"},
-                "emotional-demands": {"emotional_demands"}, "bullying": {"bullying"},
+                "emotional-demands": {"emotional_demands", "hiding_emotions"}, "bullying": {"bullying"},
                 "sexual-harassment": {"sexual_harassment"}, "violence": {"violence"}, "threats": {"threats"}}
     assert set(ruleset.hazards) == set(measures)
     for hazard, dims in measures.items():

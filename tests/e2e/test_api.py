@@ -243,7 +243,7 @@ def test_whatif_bad_change(server) -> None:
 def test_describe(server, embedded) -> None:
     response = server.stub().Describe(pb.DescribeRequest())
     assert response.api_version == "v1" and response.ruleset.fingerprint == embedded.ruleset.info.fingerprint
-    assert len(response.dimensions) == 29 and len(response.interventions) == len(embedded.ruleset.interventions)
+    assert len(response.dimensions) == len(embedded.ruleset.dimensions) and len(response.interventions) == len(embedded.ruleset.interventions)
     influence = next(d for d in response.dimensions if d.id == "influence")
     assert influence.name.da == "Indflydelse" and influence.bands[0].high == 33 and not influence.bands[0].high_inclusive
     assert response.rule_count == len(embedded.ruleset.rules) and 0 < response.max_batch <= 10_000

@@ -266,10 +266,13 @@ def test_parallel_large_organisations_keep_memory_bounded_and_health_answering(t
     server's process tree stays below 600 MiB and every health check answers SERVING."""
     departments = [profile_to_proto(p) for p in synthetic(10_000, 21, embedded)]
     with ServerProcess(RULES, workers=2, log_dir=tmp_path) as server:
-        full_limit = limits_of(server.stub().Describe(pb.DescribeRequest()))[("AnalyseOrganisation", pb.DETAIL_FULL, 5)]
+        limits = limits_of(server.stub().Describe(pb.DescribeRequest()))
+        full_limit = limits[("AnalyseOrganisation", pb.DETAIL_FULL, 5)]
+        # ids only: as many as the server advertises, up to 10,000 (the bound grows with the rule set)
+        ids_count = min(10_000, limits[("AnalyseOrganisation", pb.DETAIL_IDS, 5)].max_profiles)
         rounds = {
             "full-10000": pb.AnalyseOrganisationRequest(profiles=departments),
-            "ids-10000": pb.AnalyseOrganisationRequest(profiles=departments, detail=pb.DETAIL_IDS),
+            f"ids-{ids_count}": pb.AnalyseOrganisationRequest(profiles=departments[:ids_count], detail=pb.DETAIL_IDS),
             f"full-{full_limit.max_profiles}": pb.AnalyseOrganisationRequest(
                 profiles=departments[:full_limit.max_profiles]),
         }
@@ -318,8 +321,10 @@ def test_heavy_calls_past_the_limit_are_refused_at_once(tmp_path: Path, embedded
     are refused with RESOURCE_EXHAUSTED (SERVER_BUSY, with RetryInfo), and a small call still gets
     through meanwhile."""
     profiles = [profile_to_proto(p) for p in synthetic(600, 30, embedded)]
-    request = pb.RecommendBatchRequest(profiles=profiles)
     with ServerProcess(RULES, log_dir=tmp_path, extra=["--heavy-calls", "2", "--threads", "8"]) as server:
+        # the largest full-detail batch the server advertises, up to 600
+        most = limits_of(server.stub().Describe(pb.DescribeRequest()))[("RecommendBatch", pb.DETAIL_FULL, 5)]
+        request = pb.RecommendBatchRequest(profiles=profiles[:min(600, most.max_profiles)])
         channel = server.channel(options=[("grpc.max_receive_message_length", 128 * 1024 * 1024)])
         stub = server.stub(channel)
         futures = [stub.RecommendBatch.future(request, timeout=120) for _ in range(16)]
