@@ -417,8 +417,10 @@ class Recommender:
         if missing:
             n, m = len(missing), len(unevaluable)
             notices.append(Notice("missing-dimensions", Text(
-                f"{n} dimension/dimensioner mangler i profilen; {m} regel/regler kunne derfor ikke vurderes.",
-                f"{n} dimension(s) are missing from the profile, so {m} rule(s) could not be evaluated.")))
+                f"{n} {'dimension' if n == 1 else 'dimensioner'} mangler i profilen; "
+                f"{m} {'regel' if m == 1 else 'regler'} kunne derfor ikke vurderes.",
+                f"{n} {'dimension is' if n == 1 else 'dimensions are'} missing from the profile, so "
+                f"{m} {'rule' if m == 1 else 'rules'} could not be evaluated.")))
         if evaluation.low_competence:
             policy = self.ruleset.ranking.low_competence
             assert policy is not None
