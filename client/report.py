@@ -64,6 +64,8 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "plan": "Action plan", "intervention": "Intervention", "goal": "Goal", "owner": "Owner",
         "deadline": "Follow up by", "evaluate": "Evaluation", "weeks": "{n} weeks",
         "plan_caption": "The follow-up date is the measurement date plus the intervention's follow-up interval.",
+        "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order it "
+                  "counts a third of its score, which is why a lower score can stand above a higher one).",
         "plan_caption_today": "No measurement date was given, so follow-up dates count from {date}.",
         "none": "No recommendations.", "why": "Rationale", "points": "points", "levers": "Levers",
         "levers_intro": "Which single improvement helps most: each dimension moved to its next better band.",
@@ -118,6 +120,9 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "plan": "Handleplan", "intervention": "Indsats", "goal": "Mål", "owner": "Ansvarlig",
         "deadline": "Følg op senest", "evaluate": "Evaluering", "weeks": "{n} uger",
         "plan_caption": "Opfølgningsdatoen er måledatoen plus indsatsens opfølgningsinterval.",
+        "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket ned "
+                  "(i rækkefølgen tæller den med en tredjedel af sin score – derfor kan en lavere score stå over en "
+                  "højere).",
         "plan_caption_today": "Profilen har ingen måledato, så opfølgningsdatoerne regnes fra {date}.",
         "none": "Ingen anbefalinger.", "why": "Begrundelse", "points": "point", "levers": "Løftestænger",
         "levers_intro": "Den enkelte forbedring, der hjælper mest: hver dimension flyttet til sit næste bedre niveau.",
@@ -753,13 +758,21 @@ def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> 
         weeks = _w(lang, "weeks").format(n=plan.follow_up_weeks) if plan else ""
         parts.append(
             f'<tr data-intervention="{_e(rec.intervention_id)}"><td class="num">{rec.rank}</td>'
-            f'<td><strong>{_e(rec.title or rec.intervention_id)}</strong><br>{_badges(rec, lang)}</td>'
+            f'<td><strong>{_e(rec.title or rec.intervention_id)}{_second(rec)}</strong><br>{_badges(rec, lang)}</td>'
             f'<td>{_e(plan.goal if plan else "")}</td><td>{_e(plan.owner if plan else "")}</td>'
             f'<td class="date" data-deadline="{due.isoformat() if due else ""}">{due.isoformat() if due else ""}'
             f'<br><span class="muted">{_e(weeks)}</span></td>'
             f'<td>{_e(plan.evaluation if plan else "")}</td></tr>')
-    parts.append(f"</tbody></table><p class=\"muted\">{_e(_plan_caption(profile, today, lang))}</p></section>")
+    parts.append("</tbody></table>")
+    if any(rec.second_answer for rec in result.recommendations):
+        parts.append(f'<p class="muted second-note">{_e(_w(lang, "second"))}</p>')
+    parts.append(f"<p class=\"muted\">{_e(_plan_caption(profile, today, lang))}</p></section>")
     return "\n".join(parts)
+
+
+def _second(rec: Item) -> str:
+    """The ² of a second answer (it supplements one higher up, so it ranks with a third of its score)."""
+    return " ²" if getattr(rec, "second_answer", False) else ""
 
 
 def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> list[str]:
@@ -771,10 +784,12 @@ def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> li
               "|---:|---|---|---|---|---|---|---|"]
     for rec in result.recommendations:
         due, plan = _deadline(profile, rec, today), rec.plan
-        lines.append(f"| {rec.rank} | {_md(rec.title or rec.intervention_id)} | "
+        lines.append(f"| {rec.rank} | {_md(rec.title or rec.intervention_id)}{_second(rec)} | "
                      f"{_md(PREVENTION_WORDS[lang].get(rec.prevention, rec.prevention))} | {_md('/'.join(rec.iglo))} | "
                      f"{_md(plan.goal if plan else '')} | {_md(plan.owner if plan else '')} | "
                      f"{due.isoformat() if due else ''} | {_md(plan.evaluation if plan else '')} |")
+    if any(rec.second_answer for rec in result.recommendations):
+        lines += ["", _w(lang, "second")]
     return lines + ["", _plan_caption(profile, today, lang), ""]
 
 

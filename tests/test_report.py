@@ -223,6 +223,10 @@ def test_plan_rows_follow_the_ranking_with_deadlines(report, recommender) -> Non
         assert due in deadline[0].text()
         assert rec.title in row.text() and rec.plan.goal in row.text() and rec.plan.owner in row.text()
         assert rec.plan.evaluation in row.text()
+        # a second answer carries ² (it ranks with a third of its score), and only a second answer
+        assert ("²" in row.text()) == rec.second_answer
+    notes = [p for p in doc.find("p") if "second-note" in p.attrs.get("class", "")]
+    assert len(notes) == (1 if any(r.second_answer for r in result.recommendations) else 0)
 
 
 def test_deadline_counts_from_today_without_a_measurement_date(recommender, description) -> None:
@@ -370,7 +374,8 @@ def test_markdown_has_the_plan_rows_and_no_charts(recommender, description, case
     assert len(rows) == len(result.recommendations)
     for row, rec in zip(rows, result.recommendations):
         due = (profile.measured_on + dt.timedelta(weeks=rec.plan.follow_up_weeks)).isoformat()
-        assert row.startswith(f"| {rec.rank} | {rec.title} |") and f"| {due} |" in row
+        mark = " ²" if rec.second_answer else ""
+        assert row.startswith(f"| {rec.rank} | {rec.title}{mark} |") and f"| {due} |" in row
     dims = {d.id: d for d in description.dimensions}
     for ident, value in profile.scores.items():
         dim = dims[ident]
