@@ -19,7 +19,7 @@ from engine.strengths import KEEP
 from engine.templates import format_number
 from service.escape import escape
 
-__all__ = ["render_result", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
+__all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
            "render_levers", "render_org", "render_followup",
            "profile_heading", "width", "PREVENTION_WORDS"]
 
@@ -100,6 +100,13 @@ def _must_act(item: MustActItem, lang: str, cols: int) -> list[str]:
     return lines + _body(item, lang, cols)
 
 
+def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:  # noqa: ANN001 - engine.result.Reason
+    """Whether a reason's risk areas say something the item has not: a must-act item states the legal
+    basis of its hazards once, at the top, so its reasons do not repeat it."""
+    stated = {h.title for h in rec.hazards} if isinstance(rec, MustActItem) else set()
+    return bool(reason.legal) and not set(reason.legal) <= stated
+
+
 def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
     """Description, reasons, plan and evidence: the same for a recommendation and a must-act item."""
     w = _WORDS[lang]
@@ -111,7 +118,7 @@ def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
         for reason in rec.because:
             lines += _wrap(f"• {reason.title} [{reason.rule_id}] (+{format_number(reason.points, lang)})", "     ", cols)
             lines += _wrap(reason.text, "       ", cols)
-            if reason.legal:
+            if new_legal_areas(rec, reason):
                 lines += _wrap(w["law"].format(areas=", ".join(reason.legal)), "       ", cols)
             for cond in reason.conditions:
                 mark = "✓" if cond.holds else "✗"

@@ -34,7 +34,7 @@ from engine.result import ConditionResult, MustActItem, Recommendation, Result
 from engine.strengths import KEEP
 from engine.templates import format_number
 
-from .render import PREVENTION_WORDS
+from .render import PREVENTION_WORDS, new_legal_areas
 
 __all__ = ["render_profile_report", "render_org_report", "FORMATS", "MIN_ANSWERS"]
 
@@ -814,14 +814,14 @@ def _rationale_item_html(rec: Item, lang: str) -> list[str]:
         conds = "".join(f'<li class="{_mark_class(c)}">{_mark(c)} {_e(c.text)}</li>' for c in reason.conditions)
         parts.append(f'<div class="reason" data-rule="{_e(reason.rule_id)}"><p><strong>{_e(reason.title)}</strong> '
                      f'<span class="muted">(+{_e(format_number(reason.points, lang))} {_e(_w(lang, "points"))})'
-                     f'</span></p><p>{_e(reason.text)}</p>{_law_html(reason, lang)}'
+                     f'</span></p><p>{_e(reason.text)}</p>{_law_html(rec, reason, lang)}'
                      f'<ul class="conditions">{conds}</ul></div>')
     return parts + ["</article>"]
 
 
-def _law_html(reason, lang: str) -> str:  # noqa: ANN001 - engine.result.Reason
-    """The risk areas of the executive order the rule rests on, if any."""
-    if not reason.legal:
+def _law_html(rec: Item, reason, lang: str) -> str:  # noqa: ANN001 - engine.result.Reason
+    """The risk areas of the executive order the rule rests on, if any and not already stated."""
+    if not new_legal_areas(rec, reason):
         return ""
     return f'<p class="law">{_e(_w(lang, "law").format(areas=", ".join(reason.legal)))}</p>'
 
@@ -852,7 +852,7 @@ def _rationale_md(result: Result, lang: str) -> list[str]:
         for reason in rec.because:
             lines.append(f"- **{_md(reason.title)}** (+{format_number(reason.points, lang)} {_w(lang, 'points')}): "
                          f"{_md(reason.text)}")
-            if reason.legal:
+            if new_legal_areas(rec, reason):
                 lines.append(f"  - {_md(_w(lang, 'law').format(areas=', '.join(reason.legal)))}")
             lines += [f"  - {_mark(c)} {_md(c.text)}" for c in reason.conditions]
         lines.append("")
