@@ -105,7 +105,7 @@ def test_legal_links_are_stated_once_per_item() -> None:
     """A must-act item states its hazard's legal basis at the top, so its reasons do not repeat it; a
     ranked item's reasons name the risk area of the executive order they relate to."""
     out = trivsel("recommend", "--top", "3", str(EXAMPLES / "production-high-workload.yaml")).stdout
-    must_act = out[out.index("!1. "):out.index("\n1. ")]
-    ranked = out[out.index("\n1. "):]
+    must_act = " ".join(out[out.index("!1. "):out.index("\n1. ")].split())
+    ranked = " ".join(out[out.index("\n1. "):].split())
     assert "Legal basis: Danish executive order" in must_act and "Relates to the risk factor" not in must_act
     assert "Relates to the risk factor in the executive order on the psychosocial work environment" in ranked
