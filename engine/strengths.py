@@ -19,11 +19,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Mapping, NamedTuple
 
-from .explain import Numbers
 from .model import Band, Dimension, RuleSet, Text
 from .templates import format_number
 
-__all__ = ["Strength", "StrengthFinder", "strengths", "clear_strength", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP", "TEXTS"]
+__all__ = ["Strength", "StrengthFinder", "clear_strength", "next_measurement", "NO_NEGATIVE_ACTS", "KEEP", "TEXTS"]
 
 NO_NEGATIVE_ACTS = "no-negative-acts"
 """The pseudo-dimension of the strength "no negative act reported"."""
@@ -32,7 +31,7 @@ _RESOURCE = Text("{name}: et klart godt niveau ({value}, {band}) – en styrke a
                  "{name}: clearly good ({value}, {band}) – a strength to keep.")
 _DEMAND = Text("{name}: i balance ({value}, {band}) – hverken for meget eller for lidt.",
                "{name}: in balance ({value}, {band}) – neither too much nor too little.")
-_LOW_DEMAND = Text("{name}: lave ({value}) – ikke en belastning i dag.",
+_LOW_DEMAND = Text("{name}: lavt niveau ({value}) – ikke en belastning i dag.",
                    "{name}: low ({value}) – not a strain today.")
 KEEP = Text("Hold fast i det, der virker: tal i gruppen om, hvad der skaber styrkerne, og værn om dem, når "
             "arbejdet ændrer sig.",
@@ -126,12 +125,6 @@ def _interval(ident: str, band: Band, margin: float, dim: Dimension,
     low = band.low + margin if band.low is not None else dim.minimum
     high = band.high - margin if band.high is not None else dim.maximum
     return ident, low, True, high, True, dim, text
-
-
-def strengths(ruleset: RuleSet, values: Mapping[str, float], numbers: Numbers) -> tuple[Strength, ...]:
-    """The strengths in ``values``, in catalogue order, worded in ``numbers.language`` (the
-    reference form; answers use a :class:`StrengthFinder` built once per rule set)."""
-    return StrengthFinder(ruleset)(values, numbers.language)
 
 
 def next_measurement(measured_on: _dt.date | None, months: int) -> _dt.date | None:
