@@ -770,9 +770,9 @@ def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> 
     return "\n".join(parts)
 
 
-def _second(rec: Item) -> str:
+def _second(rec: Recommendation) -> str:
     """The ² of a second answer (it supplements one higher up, so it ranks with a third of its score)."""
-    return " ²" if getattr(rec, "second_answer", False) else ""
+    return " ²" if rec.second_answer else ""
 
 
 def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> list[str]:

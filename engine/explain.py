@@ -115,13 +115,11 @@ class RuleExplainer:
     a share of the respondents (graded by its interval), else None.
     """
 
-    def __init__(self, rule: Rule, dimensions: Mapping[str, Dimension],
-                 hazards: Mapping[str, Hazard] | None = None) -> None:
+    def __init__(self, rule: Rule, dimensions: Mapping[str, Dimension], hazards: Mapping[str, Hazard]) -> None:
         self.rule = rule
         self._dimensions = dimensions
         self._titles = {lang: rule.title.get(lang) for lang in LANGUAGES}
-        self._legal = {lang: tuple(hazards[h].title.get(lang) for h in rule.legal if hazards and h in hazards)
-                       for lang in LANGUAGES}
+        self._legal = {lang: tuple(hazards[h].title.get(lang) for h in rule.legal) for lang in LANGUAGES}
         leaves = literals(rule.condition)
         # In a rule that is one test or an 'and' of tests, every test holds once the rule fired.
         self.conjunction = isinstance(rule.condition, Literal) or (

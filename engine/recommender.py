@@ -96,8 +96,8 @@ class Recommender:
         self._fact = FactWriter(keys)
         policy = ruleset.ranking.low_competence
         self._policy = counting_factor(policy.condition) if policy else None  # graded, like a rule
-        order_of = {d: i for i, d in enumerate(ruleset.dimensions)}
-        self._used = tuple(sorted(ruleset.used_dimensions, key=order_of.__getitem__))
+        self._order_of_dims = {d: n for n, d in enumerate(ruleset.dimensions)}
+        self._used = tuple(sorted(ruleset.used_dimensions, key=self._order_of_dims.__getitem__))
         self._plans = {(i.id, lang): PlanView(i.plan.goal.get(lang), i.plan.owner.get(lang),
                                               i.plan.evaluation.get(lang), i.plan.follow_up_weeks)
                        for i in ruleset.interventions.values() for lang in LANGUAGES}
@@ -115,8 +115,6 @@ class Recommender:
         self._strengths = StrengthFinder(ruleset)
         self._builds = {i.id: i.builds for i in ruleset.interventions.values() if i.builds}
         self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
-        order_of_dims = {d: n for n, d in enumerate(ruleset.dimensions)}
-        self._order_of_dims = order_of_dims
         self._borderline_tests = tuple(borderline_tests(rule.condition) for rule in ruleset.rules)
         self._rules_dims = tuple(rule.dimensions for rule in ruleset.rules)
         self._acts = frozenset(d.id for d in ruleset.dimensions.values() if d.group == "negative_act")

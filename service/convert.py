@@ -112,17 +112,21 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
         description=rec.description, prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
         effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
         plan=pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks),
-        evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade, name=e.label)
-                  for e in rec.evidence],
+        evidence=[_evidence(e) for e in rec.evidence],
         because=[_reason(r, cache) for r in rec.because], second_answer=rec.second_answer)
+
+
+def _evidence(source: EvidenceView | Source) -> pb.Evidence:
+    """A source as it travels: in an answer (EvidenceView) and in Describe (Source) alike."""
+    return pb.Evidence(id=source.id, citation=source.citation, url=source.url or "", grade=source.grade,
+                       name=source.label)
 
 
 def _must_act(item: MustActItem, cache: dict[int, list[pb.Condition]]) -> pb.MustAct:
     msg = pb.MustAct(intervention_id=item.intervention_id, rank=item.rank, title=item.title,
                      description=item.description, prevention=PREVENTION[item.prevention], iglo=_iglo(item.iglo),
                      effort=EFFORT[item.effort], time_to_effect=item.time_to_effect,
-                     evidence=[pb.Evidence(id=e.id, citation=e.citation, url=e.url or "", grade=e.grade, name=e.label)
-                               for e in item.evidence],
+                     evidence=[_evidence(e) for e in item.evidence],
                      because=[_reason(r, cache) for r in item.because], severity=item.severity,
                      hazards=[pb.Hazard(id=h.id, title=h.title, severity=h.severity, legal_basis=h.legal_basis,
                                         source=h.source) for h in item.hazards])
@@ -298,8 +302,7 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
         rule_count=desc.rule_count, min_group_size=desc.min_group_size, default_top=desc.default_top,
         max_batch=max_batch, dimensions=[_dimension(d) for d in desc.dimensions],
         interventions=[_intervention(i) for i in desc.interventions],
-        sources=[pb.Evidence(id=s.id, citation=s.citation, url=s.url or "", grade=s.grade, name=s.label)
-                 for s in desc.sources],
+        sources=[_evidence(s) for s in desc.sources],
         refused_reload=[problem_to_proto(p) for p in desc.refused_reload], refused_at=_timestamp(refused_at),
         min_answers_for_shares=desc.min_answers_for_shares,
         rules=[pb.RuleSummary(id=r.id, title=_text(r.title), theme=r.theme, legal=r.legal, must_act=r.must_act,
