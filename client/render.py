@@ -246,6 +246,7 @@ def render_description(desc: Description, lang: str) -> str:
         rows.append((i.id, i.title.get(lang), PREVENTION_WORDS[lang][i.prevention], "/".join(i.iglo),
                      _EFFORT[lang][i.effort]))
     lines += ["  " + line for line in _table(rows)]
+    lines += _sectors(desc, lang)
     lines += _legal_basis(desc, lang)
     if desc.refused_reload:
         lines += ["", "Last refused reload:"] + [f"  {p}" for p in desc.refused_reload]
@@ -260,6 +261,35 @@ _LEGAL_WORDS = {
            "rule": "regel", "legal": "retsgrundlag", "must": "skal handles", "review": "revideres senest",
            "general": "generel pligt (§ 5)", "none": "–"},
 }
+
+
+_SECTOR_WORDS = {
+    "en": {"title": "Sectors (profile field 'sector'; id or alias)", "fallback": "used when none or an unknown one "
+           "is given", "aliases": "also"},
+    "da": {"title": "Sektorer (profilens felt 'sector'; id eller alias)", "fallback": "bruges, når ingen eller en "
+           "ukendt er angivet", "aliases": "også"},
+}
+
+
+def _sectors(desc: Description, lang: str) -> list[str]:
+    """The sector vocabulary: each sector with the references its departments are compared with."""
+    if not desc.sectors:
+        return []
+    w = _SECTOR_WORDS[lang]
+    cols = width()
+    names = {d.id: d for d in desc.dimensions}
+    lines = ["", f"{w['title']}:"]
+    for s in desc.sectors:
+        head = f"{s.id} – {s.name.get(lang)}" + (f" ({w['fallback']})" if s.fallback else "")
+        lines += _wrap(head, "  ", cols)
+        for ident, ref in s.references.items():
+            dim = names.get(ident)
+            unit = (" %" if lang == "da" else "%") if dim is not None and dim.unit == "percent" else ""
+            name = dim.name.get(lang) if dim is not None else ident
+            lines += _wrap(f"{name}: {format_number(ref.value, lang)}{unit} – {ref.label.get(lang)}", "    ", cols)
+        if s.aliases:
+            lines += _wrap(f"{w['aliases']}: {', '.join(s.aliases)}", "    ", cols)
+    return lines
 
 
 def _legal_basis(desc: Description, lang: str) -> list[str]:

@@ -31,6 +31,7 @@ from engine.model import Band, Dimension
 from engine.organisation import DepartmentOutcome, OrgResult
 from engine.profile import Profile
 from engine.result import ConditionResult, MustActItem, Recommendation, Result
+from engine.sectors import sector_dimensions
 from engine.strengths import KEEP
 from engine.templates import format_number
 
@@ -303,10 +304,6 @@ def _band_text(band: Band | None, lang: str) -> str:
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-
-
-def _catalogue(description: Description) -> dict[str, Dimension]:
-    return {d.id: d for d in description.dimensions}
 
 
 def _present(profile: Profile, dims: Mapping[str, Dimension], group: str) -> list[tuple[Dimension, float]]:
@@ -1022,7 +1019,9 @@ def render_profile_report(profile: Profile, result: Result, description: Descrip
     """
     _check_format(fmt)
     lang = result.language
-    dims = _catalogue(description)
+    # the department's own sector: its references, and bands that move with them (engine/sectors.py)
+    dims = {d.id: d for d in sector_dimensions(description.dimensions, description.sectors,
+                                                profile.department.sector, profile.scores)}
     day = today or _dt.date.today()
     hidden = _hidden_shares(profile, result, dims, min_answers)
     must = {m.intervention_id: m.title or m.intervention_id for m in result.must_act}

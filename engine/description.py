@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from .model import Dimension, Hazard, Intervention, RuleSet, RuleSetInfo, Source, Text
+from .model import Dimension, Hazard, Intervention, Reference, RuleSet, RuleSetInfo, Sector, Source, Text
 from .problems import Problem
 
 __all__ = ["Description", "RuleSummary", "describe", "description_to_dict"]
@@ -41,6 +41,7 @@ class Description:
     min_answers_for_shares: int = 20
     rules: tuple[RuleSummary, ...] = ()
     hazards: tuple[Hazard, ...] = ()
+    sectors: tuple[Sector, ...] = ()
 
 
 def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Description:
@@ -50,7 +51,8 @@ def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Desc
                        ruleset.min_answers_for_shares,
                        tuple(RuleSummary(r.id, r.title, r.theme, r.legal, r.must_act.intervention if r.must_act else "",
                                          r.evidence.sources, r.evidence.review_by) for r in ruleset.rules),
-                       tuple(sorted(ruleset.hazards.values(), key=lambda h: (-h.severity, h.id))))
+                       tuple(sorted(ruleset.hazards.values(), key=lambda h: (-h.severity, h.id))),
+                       tuple(ruleset.sectors.values()))
 
 
 def _dimension(d: Dimension) -> dict[str, object]:
@@ -61,10 +63,13 @@ def _dimension(d: Dimension) -> dict[str, object]:
         "bands": [{"id": b.id, "label": b.label.to_dict(), "risk": b.risk, "low": b.low,
                    "low_inclusive": b.low_inclusive, "high": b.high, "high_inclusive": b.high_inclusive}
                   for b in d.bands],
-        "reference": None if d.reference is None else {"value": d.reference.value,
-                                                         "label": d.reference.label.to_dict(),
-                                                         "source": d.reference.source},
+        "reference": None if d.reference is None else _reference(d.reference),
     }
+
+
+def _reference(r: Reference) -> dict[str, object]:
+    return {"value": r.value, "label": r.label.to_dict(), "source": r.source,
+            "short": r.short.to_dict() if r.short else None}
 
 
 def _intervention(i: Intervention) -> dict[str, object]:
@@ -95,5 +100,7 @@ def description_to_dict(desc: Description) -> dict[str, object]:
         "rules": [{"id": r.id, "title": r.title.to_dict(), "theme": r.theme, "legal": list(r.legal),
                    "must_act": r.must_act or None, "sources": list(r.sources),
                    "review_by": r.review_by.isoformat() if r.review_by else None} for r in desc.rules],
+        "sectors": [{"id": s.id, "name": s.name.to_dict(), "aliases": list(s.aliases), "fallback": s.fallback,
+                     "references": {d: _reference(r) for d, r in s.references.items()}} for s in desc.sectors],
         "refused_reload": [p.to_dict() for p in desc.refused_reload],
     }

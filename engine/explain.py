@@ -12,7 +12,7 @@ from typing import Mapping
 
 from .conditions import AllOf, Literal, literals
 from .grading import BORDERLINE, borderline_zone, in_zone, share_grade
-from .model import LANGUAGES, Dimension, Hazard, Rule
+from .model import LANGUAGES, Band, Dimension, Hazard, Rule
 from .result import ConditionResult, Reason
 from .templates import format_number
 
@@ -47,8 +47,20 @@ def _pieces(lit: Literal, dimension: Dimension | None, language: str) -> tuple[s
     if lit.band and dimension is not None:
         band = dimension.band(lit.band)
         if band is not None:
-            suffix += f" ({band.label.get(language)})"
+            label = band.label.get(language)
+            suffix += f" ({NOT[language]}{label})" if _outside(lit, band) else f" ({label})"
     return f"{name} ", suffix
+
+
+NOT = {"en": "not ", "da": "ikke "}
+
+
+def _outside(lit: Literal, band: Band) -> bool:
+    """Whether ``lit`` came from ``is not <band>``: the values it accepts lie outside the band."""
+    low, high = lit.threshold or 0.0, lit.threshold_high if lit.threshold_high is not None else lit.threshold or 0.0
+    probe = {">": low + 1e-9, ">=": low, "<": low - 1e-9, "<=": low, "between": (low + high) / 2,
+             "not between": low - 1e-9}.get(lit.op)
+    return probe is not None and not band.contains(probe)
 
 
 class Numbers:

@@ -134,6 +134,7 @@ def levers(recommender: Recommender, profile: Profile, options: Options = Option
            pair_candidates: int = 6) -> LeverReport:
     """Every single-dimension lever, largest risk reduction first, and the best pair of them."""
     base = recommender.evaluate(profile, options.min_group_size)
+    recommender = recommender.view_of(base)  # the department's sector: its bands are the ones to reach
     listed = tuple(c.intervention_id for c in recommender.chosen(base, options.top))  # the ranked part
     moves = []
     values = base.checked.values

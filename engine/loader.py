@@ -24,7 +24,7 @@ from .expr import ExpressionError, parse
 from .expr.tokens import KEYWORDS
 from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
                     LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
-                    RuleSetInfo, Source, Text)
+                    RuleSetInfo, Sector, Source, Text)
 from .problems import ERROR, WARNING, Position, Problem, RuleSetError
 from .schema import DIMENSION_ID_PATTERN, Reader
 from .suggestions import closest
@@ -33,7 +33,7 @@ from .yaml_source import MAX_FILE_BYTES, YamlDocument, YamlNode, parse_yaml
 
 __all__ = ["load_ruleset", "check_ruleset", "rule_files", "KINDS", "TESTS_FOLDER"]
 
-KINDS = ("ruleset", "dimensions", "sources", "interventions", "hazards", "rules")
+KINDS = ("ruleset", "dimensions", "sources", "interventions", "hazards", "sectors", "rules")
 TESTS_FOLDER = "tests"
 MAX_FILES = 500
 MAX_FOLDER_BYTES = 4 * 1024 * 1024
@@ -409,15 +409,113 @@ class _Builder:
     def dim_reference(self, node: YamlNode, scale: tuple[float, float],
                       sources: dict[str, Source]) -> Reference | None:
         r = self.reader
-        f = r.mapping(node, "a reference", ("value", "label", "source"))
+        f = r.mapping(node, "a reference", ("value", "label", "source"), ("short",))
         if f is None:
             return None
         value = r.number(f["value"], "reference value", scale[0], scale[1]) if "value" in f else None
         label = r.text(f["label"], "reference label") if "label" in f else None
+        short = r.text(f["short"], "reference short name") if "short" in f else None
         source = self.reference(f["source"], sources, "source", "unknown-source") if "source" in f else None
-        if value is None or label is None or source is None:
+        if value is None or label is None or source is None or ("short" in f and short is None):
             return None
-        return Reference(value, label, source)
+        return Reference(value, label, source, short)
+
+    # --- sectors ----------------------------------------------------------------------------------
+    def build_sectors(self, sources: dict[str, Source], dims: dict[str, Dimension]) -> dict[str, Sector]:
+        """``sectors:`` entries: an id, a name, optional aliases callers may send instead of the id,
+        and per dimension the reference a department of the sector is compared with. Only a
+        dimension with a reference of its own can have sector references (its bands and rules are
+        written against that one, and move with the sector's); exactly one sector is the
+        ``fallback``, and it gives a reference for every such dimension."""
+        sectors: dict[str, Sector] = {}
+        r = self.reader
+        names: dict[str, Position] = {}
+        for entry in self.entries["sectors"]:
+            f = r.mapping(entry.node, "a sector", ("id", "name", "references"), ("aliases", "fallback"))
+            if f is None or "id" not in f:
+                continue
+            ident = r.identifier(f["id"], "sector id")
+            name = r.text(f["name"], "name") if "name" in f else None
+            fallback = r.boolean(f["fallback"], "fallback") if "fallback" in f else False
+            references = self.sector_references(f["references"], sources, dims) if "references" in f else None
+            if ident is not None:
+                if ident in names and ident not in sectors:
+                    r.error(f["id"].position, f"sector id '{ident}' is already an alias (at {names[ident]})",
+                            "duplicate-id")
+                names.setdefault(ident, f["id"].position)
+            aliases = []
+            for node in r.sequence(f["aliases"], "aliases") if "aliases" in f else ():
+                alias = r.string(node, "alias", 200)
+                if alias is None:
+                    continue
+                key = alias.strip().casefold()
+                if key in names:
+                    r.error(node.position, f"'{alias}' already names a sector (at {names[key]})", "duplicate-id")
+                    continue
+                names[key] = node.position
+                aliases.append(key)
+            if None in (ident, name, fallback, references) or ident in sectors:
+                continue
+            sectors[ident] = Sector(ident, name, MappingProxyType(references), bool(fallback),  # type: ignore
+                                    f["id"].position, tuple(aliases))
+        self.unique(self.ids("sectors"), "sector")
+        if sectors:
+            fallbacks = [s for s in sectors.values() if s.fallback]
+            if len(fallbacks) != 1:
+                where = fallbacks[1].position if fallbacks else next(iter(sectors.values())).position
+                self.problems.append(Problem(where, f"exactly one sector must be the fallback (fallback: true), "
+                                             f"found {len(fallbacks)}", "sector-fallback"))
+            else:
+                needed = {d for s in sectors.values() for d in s.references}
+                for dim in sorted(needed - set(fallbacks[0].references)):
+                    self.problems.append(Problem(fallbacks[0].position, f"the fallback sector has no reference "
+                                                 f"for '{dim}', which other sectors give", "sector-fallback"))
+        return sectors
+
+    def sector_literals(self, rules: tuple[Rule, ...], sectors: dict[str, Sector],
+                        dims: dict[str, Dimension]) -> None:
+        """Warn where a rule compares a sector-referenced dimension with a bare number: the number
+        is read against the catalogue's own reference and moves with the sector, which the text
+        of the rule does not show; a band test (``is high``) says what is meant."""
+        moving = {d for s in sectors.values() for d in s.references}
+        for rule in rules:
+            for lit in literals(rule.condition):
+                if lit.dimension in moving and lit.band is None and lit.op not in ("present", "missing"):
+                    ref = dims[lit.dimension].reference
+                    self.problems.append(Problem(
+                        rule.position, f"rule '{rule.id}' compares '{lit.dimension}' with a number, but its "
+                        f"reference depends on the department's sector: the number is read against the "
+                        f"catalogue's {ref.value:g} and moves with the sector", "sector-number", WARNING,  # type: ignore
+                        f"{lit.dimension} is not {dims[lit.dimension].bands[0].id}"))
+
+    def sector_references(self, node: YamlNode, sources: dict[str, Source],
+                          dims: dict[str, Dimension]) -> dict[str, Reference] | None:
+        if not node.is_map:
+            self.reader.error(node.position, "references must be a mapping of dimension id to reference",
+                              "wrong-type")
+            return None
+        out: dict[str, Reference] = {}
+        ok = True
+        for key, value in node.items():
+            ident = str(key.value)
+            dim = dims.get(ident)
+            if dim is None:
+                self.problems.append(Problem(key.position, f"unknown dimension '{ident}'", "unknown-dimension",
+                                             ERROR, closest(ident, dims)))
+                ok = False
+                continue
+            if dim.reference is None:
+                self.problems.append(Problem(key.position, f"dimension '{ident}' has no reference of its own: "
+                                             "give it one in the dimension catalogue before sectors can move it",
+                                             "sector-reference"))
+                ok = False
+                continue
+            reference = self.dim_reference(value, (dim.minimum, dim.maximum), sources)
+            if reference is None:
+                ok = False
+                continue
+            out[ident] = reference
+        return out if ok else None
 
     # --- interventions ----------------------------------------------------------------------------
     def resources(self, node: YamlNode, dims: dict[str, Dimension]) -> tuple[str, ...] | None:
@@ -630,11 +728,11 @@ class _Builder:
                     self.problems.append(Problem(where, f"placeholder names unknown dimension '{ph.dimension}'",
                                                  "unknown-dimension", ERROR, closest(ph.dimension, dims)))
                     return None
-                if ph.attribute != "reference" and ph.dimension not in used:
+                if ph.attribute not in ("reference", "reference_name") and ph.dimension not in used:
                     self.problems.append(Problem(where, f"placeholder '{ph.dimension}' is not in the rule's "
                                                  "condition, so its value may be missing", "placeholder-unused",
                                                  WARNING))
-                if ph.attribute == "reference" and dims[ph.dimension].reference is None:
+                if ph.attribute in ("reference", "reference_name") and dims[ph.dimension].reference is None:
                     self.problems.append(Problem(where, f"'{ph.dimension}' has no reference value",
                                                  "no-reference"))
                     return None
@@ -717,7 +815,9 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     dims = builder.build_dimensions(sources)
     interventions = builder.build_interventions(sources, dims)
     hazards = builder.build_hazards(sources)
+    sectors = builder.build_sectors(sources, dims)
     rules = builder.build_rules(dims, interventions, sources, hazards)
+    builder.sector_literals(rules, sectors, dims)
     header = builder.build_header(dims, interventions)
     recommended = {rec.intervention for rule in rules for rec in rule.recommend}
     recommended |= {rule.must_act.intervention for rule in rules if rule.must_act}
@@ -733,7 +833,7 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
                       MappingProxyType(interventions), MappingProxyType(sources), rules,
                       tuple(p for p in problems if not p.is_error), str(root),
                       _dt.datetime.now(_dt.timezone.utc), MappingProxyType(hazards), builder.min_answers or 20,
-                      builder.remeasure or 12)
+                      builder.remeasure or 12, MappingProxyType(sectors))
     return ruleset, problems
 
 

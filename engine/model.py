@@ -18,7 +18,7 @@ from .templates import Template
 
 __all__ = [
     "LANGUAGES", "Text", "Band", "Reference", "Dimension", "Source", "Plan", "Intervention",
-    "Recommend", "Evidence", "Hazard", "MustAct", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
+    "Recommend", "Evidence", "Hazard", "Sector", "MustAct", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
     "RuleSet", "PREVENTION_ORDER", "IGLO_LEVELS", "EFFORTS",
 ]
 
@@ -69,9 +69,30 @@ class Band:
 
 @dataclass(frozen=True)
 class Reference:
+    """A published figure to compare with: the value, what it is (``label``), its source, and
+    optionally a ``short`` name for running text ("the municipalities 2022")."""
+
     value: float
     label: Text
     source: str
+    short: Text | None = None
+
+
+@dataclass(frozen=True)
+class Sector:
+    """One entry of the sector vocabulary (rules/catalogue/sectors.yaml): the references a
+    department of this sector is compared with, for the dimensions whose level depends on the
+    sector (sickness absence is twice as high in the municipalities as in the private sector, so
+    one national figure would call every care unit "high"). ``fallback`` marks the all-sector
+    entry used, with a warning, when a profile names no sector or one the vocabulary lacks."""
+
+    id: str
+    name: Text
+    references: Mapping[str, Reference]
+    fallback: bool = False
+    position: Position = field(default=Position(""), compare=False)
+    aliases: tuple[str, ...] = ()
+    """Other names a caller may send, case-folded ("kommune", "municipality")."""
 
 
 @dataclass(frozen=True)
@@ -275,10 +296,16 @@ class RuleSet:
     loaded_at: _dt.datetime | None = None
     hazards: Mapping[str, Hazard] = field(default_factory=lambda: MappingProxyType({}))
     min_answers_for_shares: int = 20
-    remeasure_months: int = 12
-    """When nothing needs acting on, the next measurement is due this many months later."""
     """Below this many respondents a negative act's share is never shown: "reported by at least
     one respondent" instead (one report in a team of six would point to a person)."""
+    remeasure_months: int = 12
+    """When nothing needs acting on, the next measurement is due this many months later."""
+    sectors: Mapping[str, Sector] = field(default_factory=lambda: MappingProxyType({}))
+    """The sector vocabulary, in file order (empty: every department is compared with the
+    dimensions' own references)."""
+    sector: str = ""
+    """The sector this snapshot's thresholds are shifted to (engine/sectors.py); "" for the
+    rule set as written."""
 
     def rule(self, rule_id: str) -> Rule | None:
         for rule in self.rules:

@@ -112,7 +112,6 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
     """Evaluate every department and summarise."""
     if not 0 < escalation_share <= 1:
         raise ValueError("the escalation share must be above 0 and at most 1")
-    dims = recommender.ruleset.dimensions
     outcomes = []
     for profile in profiles:
         d = profile.department
@@ -124,8 +123,8 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
             else:
                 outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, None, errors=exc.errors))
             continue
-        outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result,
-                                          bands=department_bands(dims, profile)))
+        outcomes.append(DepartmentOutcome(d.id, d.name, profile.respondents, result, bands=department_bands(
+            recommender.view_for_profile(profile).ruleset.dimensions, profile)))
     evaluated = [o for o in outcomes if o.result is not None]
     counts: dict[str, list[str]] = {}
     for outcome in evaluated:

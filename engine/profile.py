@@ -102,6 +102,9 @@ class CheckedProfile(NamedTuple):
     profile: Profile
     values: Mapping[str, float]
     notices: tuple[Notice, ...] = ()
+    sector: str = ""
+    """The sector whose references the profile is compared with (engine/sectors.py); "" when no
+    value depends on the sector, or the rule set has no sector vocabulary."""
 
 
 def _percent(x: float) -> str:

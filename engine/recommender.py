@@ -8,6 +8,7 @@ once, so the per-call path only matches, scores and renders.
 from __future__ import annotations
 
 import datetime as _dt
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, NamedTuple, Sequence
@@ -20,6 +21,7 @@ from .loader import load_ruleset
 from .model import LANGUAGES, Dimension, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
+from .sectors import SectorPlacer, sector_offsets, sector_view
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
                      StrengthView, Warning)
 from .strengths import StrengthFinder, clear_strength, next_measurement
@@ -88,9 +90,15 @@ _KEEP = Text("Intet kræver handling nu. Hold fast i det, der virker (se styrker
 
 
 class Recommender:
-    """Evaluates profiles against one rule set. Thread-safe; ``close`` frees the matcher."""
+    """Evaluates profiles against one rule set. Thread-safe; ``close`` frees the matcher.
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    A department of a sector whose references differ from the catalogue's is answered by a *view*
+    (engine/sectors.py): a Recommender over the rule set as that sector sees it, sharing this one's
+    matcher, made on first use and kept. Every method that takes an :class:`Evaluation` hands it
+    to the view that made it, so callers need not know views exist (``view_of`` gives it to those
+    that read the rule set themselves)."""
+
+    def __init__(self, ruleset: RuleSet, _root: "Recommender | None" = None) -> None:
         self.ruleset = ruleset
         keys = short_keys(list(ruleset.dimensions))
         self._fact = FactWriter(keys)
@@ -125,6 +133,17 @@ class Recommender:
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
                                                    ruleset.sources[s].grade, ruleset.sources[s].label) for s in i.evidence)
                           for i in ruleset.interventions.values()}
+        self._views: dict[str, Recommender] = {}
+        self._views_lock = threading.Lock()
+        if _root is not None:  # a sector's view: the root's matcher, with the values moved
+            self._root = _root
+            self._placer = _root._placer
+            self._offsets = sector_offsets(_root.ruleset, _root.ruleset.sectors[ruleset.sector])
+            self._matcher = _root._matcher
+            return
+        self._root = self
+        self._placer = SectorPlacer(ruleset)
+        self._offsets = {}
         # last, so nothing above can fail with the C memory allocated; RuleSetError, located, if the
         # engine refuses a rule
         self._matcher = build_matcher(ruleset, keys)
@@ -138,7 +157,36 @@ class Recommender:
         return self._matcher.shard_count
 
     def close(self) -> None:
-        self._matcher.close()
+        if self._root is self:  # a view shares its root's matcher
+            self._matcher.close()
+
+    # --- sectors ----------------------------------------------------------------------------------
+    def view_for(self, sector: str) -> "Recommender":
+        """The recommender for departments of ``sector`` (this one for "" or a sector whose
+        references are the catalogue's own)."""
+        root = self._root
+        view = root._views.get(sector)
+        if view is not None:
+            return view
+        if not sector or sector not in root.ruleset.sectors:
+            return root
+        with root._views_lock:
+            view = root._views.get(sector)
+            if view is None:
+                spec = root.ruleset.sectors[sector]
+                same = all(root.ruleset.dimensions[d].reference == r for d, r in spec.references.items())
+                view = root if same else Recommender(sector_view(root.ruleset, spec), root)
+                root._views[sector] = view
+        return view
+
+    def view_for_profile(self, profile: Profile) -> "Recommender":
+        """The view a profile is answered by, without checking it (for renderers of bands)."""
+        return self.view_for(self._placer.sector_of(profile.department.sector, profile.scores))
+
+    def view_of(self, evaluation: Evaluation) -> "Recommender":
+        """The recommender that speaks for ``evaluation``: its sector's view."""
+        sector = evaluation.checked.sector
+        return self if sector == self.ruleset.sector else self.view_for(sector)
 
     def __enter__(self) -> "Recommender":
         return self
@@ -148,12 +196,20 @@ class Recommender:
 
     # --- the pipeline -----------------------------------------------------------------------------
     def match(self, values: Mapping[str, float]) -> tuple[int, ...]:
-        """Indices of the rules that fire, as durable_rules decides it."""
+        """Indices of the rules that fire, as durable_rules decides it (for this recommender's
+        sector: the matcher sees values moved by the sector's offsets)."""
+        if self._offsets:
+            values = self._placer.matched_values(values, self._offsets)
         return tuple(sorted(self._matcher.match(self._fact(values))))
 
+    def check(self, profile: Profile, min_group_size: int | None = None) -> CheckedProfile:
+        """The profile check, and the sector the profile is compared with."""
+        return self._placer.place(self._root._checker.check(profile, min_group_size))
+
     def evaluate(self, profile: Profile, min_group_size: int | None = None) -> Evaluation:
-        checked = self._checker.check(profile, min_group_size)
-        return self._ranked(checked, self.match(checked.values))
+        checked = self.check(profile, min_group_size)
+        view = self.view_for(checked.sector)
+        return view._ranked(checked, view.match(checked.values))
 
     def evaluate_many(self, profiles: Sequence[Profile], min_group_size: int | None = None
                       ) -> list[Evaluation | ProfileError]:
@@ -167,7 +223,7 @@ class Recommender:
         memory system, most likely the CPU caches: durable_rules keeps ~1.3 MiB of state per shard,
         and the stages no longer evict each other's data between profiles.
         """
-        check = self._checker.check
+        check = self.check
         checked: list[CheckedProfile | ProfileError] = []
         for profile in profiles:
             try:
@@ -176,10 +232,10 @@ class Recommender:
                 # without its traceback: the traceback holds this frame, whose lists hold the
                 # error — a cycle that would keep the whole chunk alive until the cyclic GC ran
                 checked.append(exc.with_traceback(None))
-        match = self.match
-        fired = [None if isinstance(c, ProfileError) else match(c.values) for c in checked]
-        return [c if isinstance(c, ProfileError) else self._ranked(c, f)  # type: ignore[arg-type]
-                for c, f in zip(checked, fired)]
+        views = [None if isinstance(c, ProfileError) else self.view_for(c.sector) for c in checked]
+        fired = [None if v is None else v.match(c.values) for c, v in zip(checked, views)]  # type: ignore[union-attr]
+        return [c if v is None else v._ranked(c, f)  # type: ignore[arg-type]
+                for c, v, f in zip(checked, views, fired)]
 
     def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:
         """The evaluation of a checked profile whose rules ``fired``: policy, scores and order."""
@@ -255,13 +311,16 @@ class Recommender:
         after = self.evaluate(changed_profile, options.min_group_size)
         was, now = before.scores.strengths, after.scores.strengths
         moved = frozenset(self._rule_ids[i] for i in was.keys() & now.keys() if abs(was[i] - now[i]) > 1e-9)
-        return compare(self.render(before, options), self.render(after, options), self.ruleset,
+        return compare(self.render(before, options), self.render(after, options), self.view_of(after).ruleset,
                        {c.intervention_id: c.score for c in before.scores.candidates.values()},
                        {c.intervention_id: c.score for c in after.scores.candidates.values()}, after.checked.values,
                        moved)
 
     def render(self, evaluation: Evaluation, options: Options) -> Result:
         """The answer for an evaluation, in the requested language and detail."""
+        view = self.view_of(evaluation)
+        if view is not self:
+            return view.render(evaluation, options)
         lang = options.language
         numbers = self.numbers(evaluation, lang) if options.detail == DETAIL_FULL else None
         recommendations = tuple(self._recommendation(c, rank, evaluation.scores, numbers, c.intervention_id
@@ -280,6 +339,9 @@ class Recommender:
                       self.next_measurement(evaluation))
 
     def strengths(self, evaluation: Evaluation, numbers: Numbers) -> tuple[StrengthView, ...]:
+        view = self.view_of(evaluation)
+        if view is not self:
+            return view.strengths(evaluation, numbers)
         return tuple(StrengthView(*s) for s in self._strengths(evaluation.checked.values, numbers.language))
 
     def next_measurement(self, evaluation: Evaluation) -> str:
@@ -329,7 +391,8 @@ class Recommender:
         return tuple(map(self._rule_ids.__getitem__, indices))
 
     def contributions(self, intervention_id: str, evaluation: Evaluation) -> list[tuple[int, float]]:
-        """(rule index, points) behind one intervention, largest share first."""
+        """(rule index, points) behind one intervention, largest share first (the same in every
+        sector's view: points come from the evaluation's scores)."""
         return self._scorer.contributions(intervention_id, evaluation.scores)
 
     def explainer(self, rule_index: int) -> RuleExplainer:
@@ -402,7 +465,7 @@ class Recommender:
         to a limit (``borderline``), or nothing to act on (``keep-what-works``)."""
         near = evaluation.near
         if near:
-            dims = self.ruleset.dimensions
+            dims = self.ruleset.dimensions  # names only: the same in every sector's view
             names = ", ".join(dims[d].name.get(language) for d in near)
             return (Warning("borderline", _BORDERLINE.get(language).format(names=names)),)
         if not evaluation.ranked and not evaluation.must_act:

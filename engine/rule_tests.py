@@ -418,7 +418,7 @@ def run_cases(recommender: Recommender, cases: Sequence[Case], pattern: str | No
             failures.append(_answer(result))
         fired = list(result.fired_rules)
         recommended = list(result.must_act_ids + result.ids)
-        bands = _bands(recommender.ruleset, case.profile)
+        bands = _bands(recommender.view_for_profile(case.profile).ruleset, case.profile)
         if case.relation is not None:
             message, changed = _relation(recommender, case, case.relation)
             if message:
@@ -426,7 +426,7 @@ def run_cases(recommender: Recommender, cases: Sequence[Case], pattern: str | No
             other = recommender.recommend(changed, case.options)
             fired += [r for r in other.fired_rules if r not in fired]
             recommended += [r for r in other.must_act_ids + other.ids if r not in recommended]
-            bands += _bands(recommender.ruleset, changed)
+            bands += _bands(recommender.view_for_profile(changed).ruleset, changed)
         results.append(CaseResult(case, tuple(failures), tuple(fired), tuple(recommended), tuple(bands)))
     return results
 

@@ -42,8 +42,8 @@ _NONE_REPORTED = Text("Ingen har rapporteret mobning, seksuel chikane, vold elle
                       "sørg for, at alle ved, hvordan man melder en krænkelse, hvis det skulle ske.",
                       "No one reported bullying, sexual harassment, violence or threats. Keep that culture, and "
                       "make sure everyone knows how to report an offensive act should one happen.")
-_BELOW_REFERENCE = Text("{name}: {value} %, tydeligt under referencen på {reference} %.",
-                        "{name}: {value}%, clearly below the reference of {reference}%.")
+_BELOW_REFERENCE = Text("{name}: {value} %, tydeligt under niveauet for {reference_name} ({reference} %).",
+                        "{name}: {value}%, clearly below the level of {reference_name} ({reference}%).")
 _NEGATIVE_ACTS = ("bullying", "sexual_harassment", "violence", "threats")
 TEXTS = (_RESOURCE, _DEMAND, _LOW_DEMAND, _NONE_REPORTED, _BELOW_REFERENCE)
 """Every strength sentence, for renderers that bound an answer's size before building it."""
@@ -113,7 +113,8 @@ class StrengthFinder:
             out.append(Strength(ident, value, band.id if band else "", text.get(language).format(
                 name=dim.name.get(language), value=format_number(value, language),
                 band=band.label.get(language) if band else "",
-                reference=format_number(dim.reference.value, language) if dim.reference else "")))
+                reference=format_number(dim.reference.value, language) if dim.reference else "",
+                reference_name=(dim.reference.short or dim.reference.label).get(language) if dim.reference else "")))
         if self._acts and all(values.get(a) == 0 for a in self._acts):
             out.append(Strength(NO_NEGATIVE_ACTS, None, "none", _NONE_REPORTED.get(language)))
         return tuple(out)

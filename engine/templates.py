@@ -1,7 +1,9 @@
 """Rationale texts with placeholders for the department's actual values.
 
 ``{influence}`` inserts the value, ``{influence.band}`` its band label, ``{influence.reference}``
-the dimension's reference value; ``{{`` and ``}}`` are literal braces. Templates are parsed once at
+the dimension's reference value and ``{influence.reference_name}`` what that figure is, in a few
+words ("the municipalities 2022": with sector references it differs between departments);
+``{{`` and ``}}`` are literal braces. Templates are parsed once at
 load time into parts, so rendering per request is a join, not a parse.
 """
 
@@ -13,7 +15,7 @@ from typing import Callable, Mapping
 
 __all__ = ["Template", "TemplateError", "Placeholder", "format_number", "ATTRIBUTES"]
 
-ATTRIBUTES = ("value", "band", "reference")
+ATTRIBUTES = ("value", "band", "reference", "reference_name")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
@@ -134,6 +136,10 @@ class Template:
             if part.attribute == "reference":
                 ref = getattr(dim, "reference", None)
                 out.append(format_number(ref.value, language) if ref else _MISSING[language])
+                continue
+            if part.attribute == "reference_name":
+                ref = getattr(dim, "reference", None)
+                out.append((ref.short or ref.label).get(language) if ref else _MISSING[language])
                 continue
             value = values.get(part.dimension)
             if value is None or dim is None:

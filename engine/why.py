@@ -78,6 +78,7 @@ def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "e
     if rule is None:
         raise KeyError(rule_id)
     evaluation = recommender.evaluate(profile, min_group_size)
+    recommender = recommender.view_of(evaluation)  # the department's sector: its thresholds
     values = evaluation.checked.values
     return _rule_why(recommender, rule.index, values, set(evaluation.fired), recommender.numbers(evaluation, language),
                      respondents=profile.respondents)
@@ -90,6 +91,7 @@ def explain_intervention(recommender, profile: Profile, intervention_id: str, la
     if item is None:
         raise KeyError(intervention_id)
     evaluation = recommender.evaluate(profile, min_group_size)
+    recommender = recommender.view_of(evaluation)  # the department's sector: its thresholds
     values = evaluation.checked.values
     numbers = recommender.numbers(evaluation, language)
     fired = set(evaluation.fired)

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from engine.description import Description, RuleSummary
-from engine.model import (Band, Dimension, Hazard, Intervention, Plan, Reference, RuleSetInfo, Source, Text)
+from engine.model import (Band, Dimension, Hazard, Intervention, Plan, Reference, RuleSetInfo, Sector, Source, Text)
 from engine.problems import Position, Problem
 from engine.profile import Department, FieldError, Profile, ProfileError
 from engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
@@ -263,15 +263,21 @@ def _dimension(d: Dimension) -> pb.Dimension:
         meaningful_difference=d.meaningful_difference,
         bands=[pb.Band(id=b.id, label=_text(b.label), risk=b.risk, low=b.low, low_inclusive=b.low_inclusive,
                        high=b.high, high_inclusive=b.high_inclusive) for b in d.bands],
-        reference=(pb.Reference(value=d.reference.value, label=_text(d.reference.label), source=d.reference.source)
-                   if d.reference else None))
+        reference=_reference(d.reference) if d.reference else None)
+
+
+def _reference(r: Reference) -> pb.Reference:
+    return pb.Reference(value=r.value, label=_text(r.label), source=r.source, short=_text(r.short) if r.short else None)
+
+
+def _reference_back(r: pb.Reference) -> Reference:
+    return Reference(r.value, _text_back(r.label), r.source, _text_back(r.short) if r.HasField("short") else None)
 
 
 def _dimension_back(d: pb.Dimension) -> Dimension:
     bands = tuple(Band(b.id, _text_back(b.label), b.risk, _optional(b, "low"), b.low_inclusive, _optional(b, "high"),
                        b.high_inclusive) for b in d.bands)
-    reference = (Reference(d.reference.value, _text_back(d.reference.label), d.reference.source)
-                 if d.HasField("reference") else None)
+    reference = _reference_back(d.reference) if d.HasField("reference") else None
     return Dimension(d.id, d.group, _text_back(d.name), _text_back(d.description), d.unit, d.minimum, d.maximum,
                      d.adverse, bands, reference, d.gold_nugget, share=d.share,
                      meaningful_difference=d.meaningful_difference)
@@ -309,7 +315,9 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
                               sources=r.sources, review_by=r.review_by.isoformat() if r.review_by else "")
                for r in desc.rules],
         hazards=[pb.HazardInfo(id=h.id, title=_text(h.title), severity=h.severity, legal_basis=_text(h.legal_basis),
-                               source=h.source) for h in desc.hazards])
+                               source=h.source) for h in desc.hazards],
+        sectors=[pb.SectorInfo(id=s.id, name=_text(s.name), aliases=s.aliases, fallback=s.fallback,
+                               references={d: _reference(r) for d, r in s.references.items()}) for s in desc.sectors])
 
 
 def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
@@ -329,7 +337,9 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
         tuple(RuleSummary(r.id, _text_back(r.title), r.theme, tuple(r.legal), r.must_act, tuple(r.sources),
                           _dt.date.fromisoformat(r.review_by) if r.review_by else None) for r in msg.rules),
         tuple(Hazard(h.id, _text_back(h.title), h.severity, _text_back(h.legal_basis), h.source)
-              for h in msg.hazards))
+              for h in msg.hazards),
+        tuple(Sector(s.id, _text_back(s.name), MappingProxyType({d: _reference_back(r) for d, r in s.references.items()}),
+                     s.fallback, aliases=tuple(s.aliases)) for s in msg.sectors))
 
 
 # --- explanations -----------------------------------------------------------------------------------

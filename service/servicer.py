@@ -330,7 +330,6 @@ class RecommenderService(pb_grpc.RecommenderServicer):
     def _organisation(self, snapshot, messages, options: Options, share: float,  # noqa: ANN001
                       context: grpc.ServicerContext, fields: dict) -> bytes:
         recommender, render = snapshot.recommender, snapshot.renderer.response
-        dims = recommender.ruleset.dimensions
         guard = SizeGuard(self.max_message_bytes, "department")
         departments = []
         needed: dict[str, list[str]] = {}
@@ -351,7 +350,8 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                         piece = wire.department(d.id, d.name, profile.respondents, error=status)
                 else:
                     evaluated += 1
-                    bands = department_bands(dims, profile)  # as the engine's organisation view
+                    # as the engine's organisation view: the bands of the department's sector
+                    bands = department_bands(recommender.view_of(outcome).ruleset.dimensions, profile)
                     for ident in (*(m.intervention_id for m in outcome.must_act),
                                   *(c.intervention_id for c in recommender.chosen(outcome, options.top))):
                         needed.setdefault(ident, []).append(d.id)

@@ -16,6 +16,7 @@ follow ``proto/trivsel/v1/recommender.proto``.
 from __future__ import annotations
 
 import itertools
+import threading
 import struct
 from typing import Sequence
 
@@ -141,6 +142,8 @@ class WireRenderer:
 
     def __init__(self, recommender: Recommender) -> None:
         self.recommender = recommender
+        self._views: dict[int, WireRenderer] = {}  # a renderer per sector view (engine/sectors.py)
+        self._views_lock = threading.Lock()
         ruleset = recommender.ruleset
         self.ruleset_bytes = convert.ruleset_info_to_proto(ruleset.info).SerializeToString()
         self._ruleset_field = _len(b"\x22", self.ruleset_bytes)
@@ -264,8 +267,21 @@ class WireRenderer:
         known = self._names
         return b"".join([tag + known[n] for n in names])
 
+    def _for(self, view: Recommender) -> "WireRenderer":
+        """The renderer of a sector's view: its texts name the sector's references and thresholds."""
+        renderer = self._views.get(id(view))
+        if renderer is None:
+            with self._views_lock:
+                renderer = self._views.get(id(view))
+                if renderer is None:
+                    renderer = self._views[id(view)] = WireRenderer(view)
+        return renderer
+
     def response(self, evaluation: Evaluation, options: Options) -> bytes:
         """A serialized ``RecommendResponse``, equal to ``result_to_proto(render(evaluation, options))``."""
+        view = self.recommender.view_of(evaluation)
+        if view is not self.recommender:
+            return self._for(view).response(evaluation, options)
         rec = self.recommender
         lang = options.language
         full = options.detail == DETAIL_FULL

@@ -38,8 +38,8 @@ def test_recommend_fits_an_80_column_terminal_in_danish() -> None:
 
 
 def test_recommend_json_and_top() -> None:
-    proc = trivsel("recommend", str(EXAMPLES / "care-unit-emotional-demands.yaml"), "--json", "--top", "3",
-                   "--lang", "da")
+    proc = trivsel("recommend", str(EXAMPLES / "high-absence.yaml"), "--json", "--top", "3",
+                   "--lang", "da")  # more than three candidates
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert len(data["recommendations"]) == 3 and data["language"] == "da"

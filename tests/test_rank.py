@@ -13,7 +13,8 @@ from engine.synthetic import random_values
 
 
 def profile(scores: dict[str, float], respondents: int = 20) -> Profile:
-    return Profile(Department("d1", "Dept"), respondents, MappingProxyType(dict(scores)))
+    """A private-sector department: sickness absence is read against the catalogue's own 3.8 %."""
+    return Profile(Department("d1", "Dept", "private"), respondents, MappingProxyType(dict(scores)))
 
 
 def scores_of(recommender: Recommender, values: dict[str, float]) -> dict[str, float]:

@@ -31,7 +31,9 @@ def test_answers_parse_to_the_same_messages(recommender) -> None:
             values = {d: (80.0 if dim.group == "resource" else 0.0 if dim.group == "negative_act" else 45.0)
                       for d, dim in recommender.ruleset.dimensions.items() if dim.unit == "score" or dim.share}
             values["stress_prevalence"] = 5.0
-        profile = Profile(Department(f"d{i}", "Navn æøå"), rng.choice((5, 8, 40)), MappingProxyType(values),
+        # sectors: the catalogue's own (private), a view (municipal, by alias), the fallback with a warning
+        sector = rng.choice(("", "private", "kommune", "regional-hospital", "hospitl"))
+        profile = Profile(Department(f"d{i}", "Navn æøå", sector), rng.choice((5, 8, 40)), MappingProxyType(values),
                           rng.choice((None, 10, 100)), rng.choice((None, _dt.date(2025, 3, 31))))
         options = Options(top=rng.choice((None, 1, 3, 12)), language=rng.choice(("da", "en")),
                           detail=rng.choice(("full", "ids")))
@@ -46,10 +48,13 @@ def test_answers_parse_to_the_same_messages(recommender) -> None:
         assert len(answer) <= bound + wire.TEXT_BYTES  # the size bound limits are built on holds
         checked += 1
         seen.update(part for part in ("must_act", "strengths", "next_measurement") if getattr(expected, part))
+        seen.update(w.code for w in expected.warnings if w.code in ("no-sector", "unknown-sector"))
+        seen.update(("sector-view",) if recommender.view_of(evaluation) is not recommender else ())
         seen.update(("hidden",) if any("at least one respondent" in r.text or "mindst én" in r.text
                                        for m in expected.must_act for r in m.because) else ())
     assert checked > 1500
-    assert seen == {"must_act", "strengths", "next_measurement", "hidden"}  # every new part was exercised
+    # every new part was exercised
+    assert seen == {"must_act", "strengths", "next_measurement", "hidden", "no-sector", "unknown-sector", "sector-view"}
 
 
 def test_batch_encoding(recommender) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 
 import grpc
 import pytest
@@ -10,7 +11,7 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from client.profiles import read_profile
-from engine import Options, Recommender
+from engine import Department, Options, Profile, Recommender
 from service.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
@@ -295,3 +296,27 @@ def test_reasons_name_the_risk_area_of_the_executive_order_they_rest_on(server) 
                 expected = [getattr(titles[h], language) for h in legal_of[reason.rule_id]]
                 assert list(reason.legal) == expected, reason.rule_id
             assert any(reason.legal for reason in reasons) and any(not reason.legal for reason in reasons)
+
+
+def test_sickness_absence_is_compared_with_the_departments_sector(server, embedded) -> None:
+    """The same 8.4 % absence over the network: high in a private firm, elevated in a municipality,
+    and compared with all sectors (with a warning) when the sector is unknown; the answers are the
+    embedded engine's, and Describe publishes the vocabulary the comparison uses."""
+    stub = server.stub()
+    answers = {}
+    for sector in ("private", "kommune", "hospitl"):
+        profile = pb.Profile(department_id="d", sector=sector, respondents=30, scores={"sickness_absence_pct": 8.4})
+        response = stub.Recommend(pb.RecommendRequest(profile=profile, language="da"))
+        answers[sector] = response
+        local = embedded.recommend(Profile(Department("d", "", sector), 30, MappingProxyType(
+            {"sickness_absence_pct": 8.4})), Options(language="da"))
+        assert result_from_proto(response) == local
+    assert "sickness-absence-high" in answers["private"].fired_rules
+    assert "sickness-absence-high" not in answers["kommune"].fired_rules
+    assert "sickness-absence-elevated" in answers["kommune"].fired_rules
+    texts = [r.text for rec in answers["kommune"].recommendations for r in rec.because]
+    assert any("kommunerne 2022 (7,1 %)" in t for t in texts)
+    assert [w.code for w in answers["hospitl"].warnings if "sector" in w.code] == ["unknown-sector"]
+    description = stub.Describe(pb.DescribeRequest())
+    municipal = next(s for s in description.sectors if s.id == "municipal")
+    assert municipal.references["sickness_absence_pct"].value == 7.1 and "kommune" in municipal.aliases
