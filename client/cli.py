@@ -11,6 +11,7 @@ server could not be reached or failed.
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import os
 import sys
@@ -198,7 +199,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_dict())
     else:
-        sys.stdout.write(render_result(result, profile_heading(profile, args.lang)))
+        measured = profile.measured_on if isinstance(profile.measured_on, _dt.date) else None
+        sys.stdout.write(render_result(result, profile_heading(profile, args.lang), measured_on=measured))
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ what was missing and the warnings.
 
 from __future__ import annotations
 
+import datetime as _dt
 import shutil
 import textwrap
 from typing import Iterable
@@ -26,6 +27,8 @@ __all__ = ["render_result", "new_legal_areas", "render_description", "render_wha
 _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
            "evaluate": "Evaluate", "follow": "Follow up after {n} weeks", "missing": "Missing dimensions",
+           "follow_by": "Follow up by {date} ({n} weeks after the measurement)", "co_owner": "Co-owner",
+           "every_plan": "For every action plan",
            "warnings": "Warnings", "none": "No recommendations.", "score": "score", "effort": "effort",
            "evidence": "Evidence", "dimensions": "Dimensions", "interventions": "Interventions",
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
@@ -38,6 +41,8 @@ _WORDS = {
                      "it counts a third of its score)."},
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
+           "follow_by": "Følg op senest {date} ({n} uger efter målingen)", "co_owner": "Medansvarlig",
+           "every_plan": "For alle handleplaner",
            "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "ressourcekrav",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
            "bands": "niveauer", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
@@ -73,12 +78,12 @@ def _wrap(text: str, indent: str, cols: int) -> list[str]:
                          break_on_hyphens=False) or [indent.rstrip()]
 
 
-def _recommendation(rec: Recommendation, lang: str, cols: int) -> list[str]:
+def _recommendation(rec: Recommendation, lang: str, cols: int, measured_on: _dt.date | None = None) -> list[str]:
     w = _WORDS[lang]
     head = _heading(f"{rec.rank}.", rec.title or rec.intervention_id, rec.intervention_id, cols)
     meta = _wrap(f"{w['score']} {format_number(rec.score, lang)} · {PREVENTION_WORDS[lang][rec.prevention]} · "
                  f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}", "   ", cols)
-    return [*head, *meta, *_body(rec, lang, cols)]
+    return [*head, *meta, *_body(rec, lang, cols, measured_on)]
 
 
 def _heading(mark: str, title: str, ident: str, cols: int) -> list[str]:
@@ -87,7 +92,7 @@ def _heading(mark: str, title: str, ident: str, cols: int) -> list[str]:
                          break_on_hyphens=False, break_long_words=False)
 
 
-def _must_act(item: MustActItem, lang: str, cols: int) -> list[str]:
+def _must_act(item: MustActItem, lang: str, cols: int, measured_on: _dt.date | None = None) -> list[str]:
     """A must-act entry: the hazards found and their legal basis first, then the action as usual."""
     w = _WORDS[lang]
     lines = _heading(f"!{item.rank}.", item.title or item.intervention_id, item.intervention_id, cols)
@@ -97,7 +102,7 @@ def _must_act(item: MustActItem, lang: str, cols: int) -> list[str]:
     for hazard in item.hazards:
         if hazard.legal_basis:
             lines += _wrap(f"{w['basis']}: {hazard.legal_basis}", "   ", cols)
-    return lines + _body(item, lang, cols)
+    return lines + _body(item, lang, cols, measured_on)
 
 
 def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:  # noqa: ANN001 - engine.result.Reason
@@ -107,7 +112,7 @@ def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:  # noqa:
     return bool(reason.legal) and not set(reason.legal) <= stated
 
 
-def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
+def _body(rec: Recommendation | MustActItem, lang: str, cols: int, measured_on: _dt.date | None = None) -> list[str]:
     """Description, reasons, plan and evidence: the same for a recommendation and a must-act item."""
     w = _WORDS[lang]
     lines: list[str] = []
@@ -128,8 +133,14 @@ def _body(rec: Recommendation | MustActItem, lang: str, cols: int) -> list[str]:
         lines.append(f"   {w['plan']}:")
         lines += _wrap(f"{w['goal']}: {p.goal}", "     ", cols)
         lines += _wrap(f"{w['owner']}: {p.owner}", "     ", cols)
+        if p.co_owner:
+            lines += _wrap(f"{w['co_owner']}: {p.co_owner}", "     ", cols)
         lines += _wrap(f"{w['evaluate']}: {p.evaluation}", "     ", cols)
-        lines.append("     " + w["follow"].format(n=p.follow_up_weeks))
+        if measured_on is not None:  # a date to hold the follow-up to, not just an interval
+            due = measured_on + _dt.timedelta(weeks=p.follow_up_weeks)
+            lines.append("     " + w["follow_by"].format(date=due.isoformat(), n=p.follow_up_weeks))
+        else:
+            lines.append("     " + w["follow"].format(n=p.follow_up_weeks))
     if rec.evidence:
         lines += _wrap(f"{w['evidence']}: " + "; ".join(e.label or e.id for e in rec.evidence), "   ", cols)
     return lines
@@ -156,8 +167,10 @@ def _summary(result: Result, cols: int | None = None) -> list[str]:
     return _table(rows, cols, flex=1)
 
 
-def render_result(result: Result, title: str = "", cols: int | None = None) -> str:
-    """The whole answer as text: a summary table, then each recommendation with its reasons."""
+def render_result(result: Result, title: str = "", cols: int | None = None,
+                  measured_on: _dt.date | None = None) -> str:
+    """The whole answer as text: a summary table, then each recommendation with its reasons.
+    With ``measured_on`` each plan's follow-up is a date (the measurement plus its interval)."""
     cols = cols or width()
     lang = result.language
     w = _WORDS[lang]
@@ -183,11 +196,12 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
         if any(r.second_answer for r in result.recommendations):
             lines += _wrap(w["second"], "", cols)
         lines.append("")
+    lines += _every_plan(result, lang, cols)
     for item in result.must_act:
-        lines += _must_act(item, lang, cols)
+        lines += _must_act(item, lang, cols, measured_on)
         lines.append("")
     for rec in result.recommendations:
-        lines += _recommendation(rec, lang, cols)
+        lines += _recommendation(rec, lang, cols, measured_on)
         lines.append("")
     if result.strengths:
         lines.append(f"{w['strengths']}:")
@@ -205,6 +219,17 @@ def render_result(result: Result, title: str = "", cols: int | None = None) -> s
         for warning in result.warnings:
             lines += _wrap(f"! {warning.message}", "  ", cols)
     return _lines(lines, strip=True)
+
+
+def _every_plan(result: Result, lang: str, cols: int) -> list[str]:
+    """What every plan says (the employees' part, the learning criterion), once, before the plans."""
+    plan = next((i.plan for i in (*result.must_act, *result.recommendations) if i.plan is not None), None)
+    if plan is None or not (plan.employees or plan.learning):
+        return []
+    lines = [f"{_WORDS[lang]['every_plan']}:"]
+    lines += _wrap(plan.employees, "  ", cols) if plan.employees else []
+    lines += _wrap(plan.learning, "  ", cols) if plan.learning else []
+    return lines + [""]
 
 
 def _table(rows: Iterable[tuple[str, ...]], cols: int | None = None, flex: int | None = None) -> list[str]:

@@ -30,7 +30,7 @@ from engine.levers import Lever, LeverReport
 from engine.model import Band, Dimension
 from engine.organisation import DepartmentOutcome, OrgResult
 from engine.profile import Profile
-from engine.result import ConditionResult, MustActItem, Recommendation, Result
+from engine.result import ConditionResult, MustActItem, PlanView, Recommendation, Result
 from engine.sectors import sector_dimensions
 from engine.strengths import KEEP
 from engine.templates import format_number
@@ -63,6 +63,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                         "shows the band's risk. ★ marks a gold nugget.",
         "none_measured": "None measured.", "ok": "fine", "watch": "watch", "adverse": "at risk",
         "plan": "Action plan", "intervention": "Intervention", "goal": "Goal", "owner": "Owner",
+        "participation": "Working with the action plans", "co_owner": "co-owner",
         "deadline": "Follow up by", "evaluate": "Evaluation", "weeks": "{n} weeks",
         "plan_caption": "The follow-up date is the measurement date plus the intervention's follow-up interval.",
         "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order it "
@@ -119,6 +120,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                         "viser niveauets risiko. ★ markerer et guldkorn.",
         "none_measured": "Ingen målt.", "ok": "i orden", "watch": "hold øje", "adverse": "risiko",
         "plan": "Handleplan", "intervention": "Indsats", "goal": "Mål", "owner": "Ansvarlig",
+        "participation": "Sådan arbejder I med handleplanerne", "co_owner": "medansvarlig",
         "deadline": "Følg op senest", "evaluate": "Evaluering", "weeks": "{n} uger",
         "plan_caption": "Opfølgningsdatoen er måledatoen plus indsatsens opfølgningsinterval.",
         "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket ned "
@@ -691,7 +693,7 @@ def _must_act_rows(profile: Profile, item: MustActItem, today: _dt.date, lang: s
     plan = item.plan
     if plan is not None:
         due = _deadline(profile, item, today)
-        rows += [("goal", _w(lang, "goal"), _e(plan.goal)), ("owner", _w(lang, "owner"), _e(plan.owner)),
+        rows += [("goal", _w(lang, "goal"), _e(plan.goal)), ("owner", _w(lang, "owner"), _owner_html(plan, lang)),
                  ("deadline", _w(lang, "deadline"),
                   f'<span class="date" data-deadline="{due.isoformat() if due else ""}">'
                   f"{_e(_follow_up(profile, item, today, lang))}</span>"),
@@ -732,7 +734,7 @@ def _must_act_md(profile: Profile, result: Result, today: _dt.date, lang: str) -
             lines += [f"  - *{_md(title)}:* {_md(basis)}" for title, basis in bases]
         if item.plan is not None:
             lines += [f"- **{_w(lang, 'goal')}:** {_md(item.plan.goal)}",
-                      f"- **{_w(lang, 'owner')}:** {_md(item.plan.owner)}",
+                      f"- **{_w(lang, 'owner')}:** {_md(_owner_text(item.plan, lang))}",
                       f"- **{_w(lang, 'deadline')}:** {_md(_follow_up(profile, item, today, lang))}",
                       f"- **{_w(lang, 'evaluate')}:** {_md(item.plan.evaluation)}"]
         lines.append("")
@@ -756,7 +758,7 @@ def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> 
         parts.append(
             f'<tr data-intervention="{_e(rec.intervention_id)}"><td class="num">{rec.rank}</td>'
             f'<td><strong>{_e(rec.title or rec.intervention_id)}{_second(rec)}</strong><br>{_badges(rec, lang)}</td>'
-            f'<td>{_e(plan.goal if plan else "")}</td><td>{_e(plan.owner if plan else "")}</td>'
+            f'<td>{_e(plan.goal if plan else "")}</td><td>{_owner_html(plan, lang) if plan else ""}</td>'
             f'<td class="date" data-deadline="{due.isoformat() if due else ""}">{due.isoformat() if due else ""}'
             f'<br><span class="muted">{_e(weeks)}</span></td>'
             f'<td>{_e(plan.evaluation if plan else "")}</td></tr>')
@@ -765,6 +767,43 @@ def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> 
         parts.append(f'<p class="muted second-note">{_e(_w(lang, "second"))}</p>')
     parts.append(f"<p class=\"muted\">{_e(_plan_caption(profile, today, lang))}</p></section>")
     return "\n".join(parts)
+
+
+def _owner_text(plan: PlanView, lang: str) -> str:
+    """The owner, and the co-owner where the action is the work-environment organisation's too."""
+    return plan.owner + (f" ({_w(lang, 'co_owner')}: {plan.co_owner})" if plan.co_owner else "")
+
+
+def _owner_html(plan: PlanView, lang: str) -> str:
+    if not plan.co_owner:
+        return _e(plan.owner)
+    return f'{_e(plan.owner)}<br><span class="muted co-owner">{_e(_w(lang, "co_owner"))}: {_e(plan.co_owner)}</span>'
+
+
+def _participation_paragraphs(description: Description, result: Result, lang: str) -> list[str]:
+    """What every plan says, once: the employees' part, the learning criterion, the APV duties."""
+    planning = description.planning
+    if planning is None or not (result.must_act or result.recommendations):
+        return []
+    return [planning.employees.get(lang), planning.learning.get(lang), planning.apv.get(lang)]
+
+
+def _participation_html(description: Description, result: Result, lang: str) -> str:
+    paragraphs = _participation_paragraphs(description, result, lang)
+    if not paragraphs:
+        return ""
+    return (f'<section class="participation"><h2>{_e(_w(lang, "participation"))}</h2>'
+            + "".join(f"<p>{_e(p)}</p>" for p in paragraphs) + "</section>")
+
+
+def _participation_md(description: Description, result: Result, lang: str) -> list[str]:
+    paragraphs = _participation_paragraphs(description, result, lang)
+    if not paragraphs:
+        return []
+    out = [f"## {_w(lang, 'participation')}", ""]
+    for p in paragraphs:
+        out += [_md(p), ""]
+    return out
 
 
 def _second(rec: Recommendation) -> str:
@@ -783,7 +822,7 @@ def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> li
         due, plan = _deadline(profile, rec, today), rec.plan
         lines.append(f"| {rec.rank} | {_md(rec.title or rec.intervention_id)}{_second(rec)} | "
                      f"{_md(PREVENTION_WORDS[lang].get(rec.prevention, rec.prevention))} | {_md('/'.join(rec.iglo))} | "
-                     f"{_md(plan.goal if plan else '')} | {_md(plan.owner if plan else '')} | "
+                     f"{_md(plan.goal if plan else '')} | {_md(_owner_text(plan, lang) if plan else '')} | "
                      f"{due.isoformat() if due else ''} | {_md(plan.evaluation if plan else '')} |")
     if any(rec.second_answer for rec in result.recommendations):
         lines += ["", _w(lang, "second")]
@@ -1027,11 +1066,13 @@ def render_profile_report(profile: Profile, result: Result, description: Descrip
     must = {m.intervention_id: m.title or m.intervention_id for m in result.must_act}
     if fmt == "md":
         lines = _header_md(profile, result, description, lang) + _profile_md(profile, dims, lang, hidden, min_answers) \
+            + _participation_md(description, result, lang) \
             + _must_act_md(profile, result, day, lang) + _plan_md(profile, result, day, lang) \
             + _strengths_md(result, lang) + _rationale_md(result, lang) \
             + (_levers_md(levers, dims, lang, hidden, must) if levers is not None else []) + _sources_md(result, lang)
         return "\n".join(lines).rstrip() + "\n"
     body = [_header_html(profile, result, description, lang), _profile_html(profile, dims, lang, hidden, min_answers),
+            _participation_html(description, result, lang),
             _must_act_html(profile, result, day, lang), _plan_html(profile, result, day, lang),
             _strengths_html(result, lang), _rationale_html(result, lang),
             _levers_html(levers, dims, lang, hidden, must) if levers is not None else "", _sources_html(result, lang)]

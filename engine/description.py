@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from .model import Dimension, Hazard, Intervention, Reference, RuleSet, RuleSetInfo, Sector, Source, Text
+from .model import Dimension, Hazard, Intervention, Planning, Reference, RuleSet, RuleSetInfo, Sector, Source, Text
 from .problems import Problem
 
 __all__ = ["Description", "RuleSummary", "describe", "description_to_dict"]
@@ -42,6 +42,7 @@ class Description:
     rules: tuple[RuleSummary, ...] = ()
     hazards: tuple[Hazard, ...] = ()
     sectors: tuple[Sector, ...] = ()
+    planning: Planning | None = None
 
 
 def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Description:
@@ -52,7 +53,7 @@ def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Desc
                        tuple(RuleSummary(r.id, r.title, r.theme, r.legal, r.must_act.intervention if r.must_act else "",
                                          r.evidence.sources, r.evidence.review_by) for r in ruleset.rules),
                        tuple(sorted(ruleset.hazards.values(), key=lambda h: (-h.severity, h.id))),
-                       tuple(ruleset.sectors.values()))
+                       tuple(ruleset.sectors.values()), ruleset.planning)
 
 
 def _dimension(d: Dimension) -> dict[str, object]:
@@ -102,5 +103,9 @@ def description_to_dict(desc: Description) -> dict[str, object]:
                    "review_by": r.review_by.isoformat() if r.review_by else None} for r in desc.rules],
         "sectors": [{"id": s.id, "name": s.name.to_dict(), "aliases": list(s.aliases), "fallback": s.fallback,
                      "references": {d: _reference(r) for d, r in s.references.items()}} for s in desc.sectors],
+        "planning": None if desc.planning is None else {
+            "employees": desc.planning.employees.to_dict(), "learning": desc.planning.learning.to_dict(),
+            "co_owner": desc.planning.co_owner.to_dict(), "apv": desc.planning.apv.to_dict(),
+            "source": desc.planning.source},
         "refused_reload": [p.to_dict() for p in desc.refused_reload],
     }

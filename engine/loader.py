@@ -24,7 +24,7 @@ from .expr import ExpressionError, parse
 from .expr.tokens import KEYWORDS
 from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
                     LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
-                    RuleSetInfo, Sector, Source, Text)
+                    RuleSetInfo, Sector, Source, Text, Planning)
 from .problems import ERROR, WARNING, Position, Problem, RuleSetError
 from .schema import DIMENSION_ID_PATTERN, Reader
 from .suggestions import closest
@@ -99,6 +99,8 @@ class _Builder:
     entries: dict[str, list[_Entry]] = field(default_factory=lambda: {k: [] for k in KINDS})
     min_answers: int | None = 20
     remeasure: int | None = 12
+    planning: Planning | None = None
+    sources: dict[str, Source] = field(default_factory=dict)
     reader: Reader = field(init=False)
 
     def __post_init__(self) -> None:
@@ -753,7 +755,8 @@ class _Builder:
                                          "duplicate-id"))
         entry = headers[0]
         f = r.mapping(entry.node, "ruleset", ("id", "version", "title"),
-                      ("description", "min_group_size", "min_answers_for_shares", "remeasure_months", "ranking"))
+                      ("description", "min_group_size", "min_answers_for_shares", "remeasure_months", "ranking",
+                       "planning"))
         if f is None:
             return None
         ident = r.identifier(f["id"], "rule-set id") if "id" in f else None
@@ -769,9 +772,24 @@ class _Builder:
         self.remeasure = (r.integer(f["remeasure_months"], "remeasure_months", 1, 60)
                           if "remeasure_months" in f else 12)
         ranking = self.ranking(f["ranking"], entry.doc, dims, interventions) if "ranking" in f else RankingPolicy()
+        if "planning" in f:
+            self.planning = self.plan_texts(f["planning"])
         if None in (ident, version, title, min_group, ranking):
             return None
         return ident, version, title, min_group, ranking  # type: ignore[return-value]
+
+    def plan_texts(self, node: YamlNode) -> Planning | None:
+        """``planning:`` — the employees' part, the learning criterion, the co-owner of A-labelled
+        actions and the APV duties, each in both languages, and the APV duties' source."""
+        r = self.reader
+        f = r.mapping(node, "planning", ("employees", "learning", "co_owner", "apv", "source"))
+        if f is None:
+            return None
+        texts = [r.text(f[k], k) if k in f else None for k in ("employees", "learning", "co_owner", "apv")]
+        source = self.reference(f["source"], self.sources, "source", "unknown-source") if "source" in f else None
+        if None in texts or source is None:
+            return None
+        return Planning(*texts, source)  # type: ignore[arg-type]
 
     def ranking(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                 interventions: dict[str, Intervention]) -> RankingPolicy | None:
@@ -811,7 +829,7 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     if not root.is_dir():
         return None, (Problem(Position(str(root)), "rule folder not found", "no-folder"),)
     fingerprint = builder.read_files()
-    sources = builder.build_sources()
+    sources = builder.sources = builder.build_sources()
     dims = builder.build_dimensions(sources)
     interventions = builder.build_interventions(sources, dims)
     hazards = builder.build_hazards(sources)
@@ -833,7 +851,7 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
                       MappingProxyType(interventions), MappingProxyType(sources), rules,
                       tuple(p for p in problems if not p.is_error), str(root),
                       _dt.datetime.now(_dt.timezone.utc), MappingProxyType(hazards), builder.min_answers or 20,
-                      builder.remeasure or 12, MappingProxyType(sectors))
+                      builder.remeasure or 12, MappingProxyType(sectors), builder.planning)
     return ruleset, problems
 
 

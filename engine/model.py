@@ -18,7 +18,7 @@ from .templates import Template
 
 __all__ = [
     "LANGUAGES", "Text", "Band", "Reference", "Dimension", "Source", "Plan", "Intervention",
-    "Recommend", "Evidence", "Hazard", "Sector", "MustAct", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
+    "Recommend", "Evidence", "Hazard", "Sector", "Planning", "MustAct", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
     "RuleSet", "PREVENTION_ORDER", "IGLO_LEVELS", "EFFORTS",
 ]
 
@@ -268,6 +268,22 @@ class RankingPolicy:
 
 
 @dataclass(frozen=True)
+class Planning:
+    """What every action plan says besides its own goal, owner and criterion (ruleset.yaml,
+    ``planning``): the employees' part (a dialogue meeting before actions are chosen), the
+    process (learning) criterion of the follow-up, the co-owner of the actions labelled A in IGLO+A
+    (the work-environment organisation, or MED), and the APV duties the plan serves, with their
+    source. Kept once for the rule set because it is the same for every plan; a report states it
+    once above the plan, an API answer carries it in each plan."""
+
+    employees: Text
+    learning: Text
+    co_owner: Text
+    apv: Text
+    source: str
+
+
+@dataclass(frozen=True)
 class RuleSetInfo:
     """What every answer names: which rule set, which version, which exact content."""
 
@@ -303,6 +319,8 @@ class RuleSet:
     sectors: Mapping[str, Sector] = field(default_factory=lambda: MappingProxyType({}))
     """The sector vocabulary, in file order (empty: every department is compared with the
     dimensions' own references)."""
+    planning: Planning | None = None
+    """The texts every action plan carries (None: plans carry only their own fields)."""
     sector: str = ""
     """The sector this snapshot's thresholds are shifted to (engine/sectors.py); "" for the
     rule set as written."""

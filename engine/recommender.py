@@ -18,7 +18,7 @@ from .build import build_matcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
 from .loader import load_ruleset
-from .model import LANGUAGES, Dimension, RuleSet, Text
+from .model import LANGUAGES, Dimension, Intervention, Planning, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
 from .sectors import SectorPlacer, sector_offsets, sector_view
@@ -89,6 +89,17 @@ _KEEP = Text("Intet kræver handling nu. Hold fast i det, der virker (se styrker
              "Nothing needs acting on now. Keep what works (see the strengths), and measure again in {months} months.")
 
 
+def plan_view(item: Intervention, planning: Planning | None, lang: str) -> PlanView:
+    """An intervention's plan in ``lang``, with the rule set's texts for every plan; the co-owner
+    only where the action is labelled A (the work-environment organisation) in IGLO+A."""
+    plan = item.plan
+    if planning is None:
+        return PlanView(plan.goal.get(lang), plan.owner.get(lang), plan.evaluation.get(lang), plan.follow_up_weeks)
+    return PlanView(plan.goal.get(lang), plan.owner.get(lang), plan.evaluation.get(lang), plan.follow_up_weeks,
+                    planning.employees.get(lang), planning.learning.get(lang),
+                    planning.co_owner.get(lang) if "A" in item.iglo else "")
+
+
 class Recommender:
     """Evaluates profiles against one rule set. Thread-safe; ``close`` frees the matcher.
 
@@ -106,8 +117,7 @@ class Recommender:
         self._policy = counting_factor(policy.condition) if policy else None  # graded, like a rule
         self._order_of_dims = {d: n for n, d in enumerate(ruleset.dimensions)}
         self._used = tuple(sorted(ruleset.used_dimensions, key=self._order_of_dims.__getitem__))
-        self._plans = {(i.id, lang): PlanView(i.plan.goal.get(lang), i.plan.owner.get(lang),
-                                              i.plan.evaluation.get(lang), i.plan.follow_up_weeks)
+        self._plans = {(i.id, lang): plan_view(i, ruleset.planning, lang)
                        for i in ruleset.interventions.values() for lang in LANGUAGES}
         by_dimension: dict[str, list[int]] = {}
         for rule in ruleset.rules:

@@ -55,10 +55,17 @@ class Reason(NamedTuple):
 
 
 class PlanView(NamedTuple):
+    """An action plan: the intervention's own goal, owner, outcome criterion and follow-up interval,
+    and what every plan of the rule set says (engine.model.Planning): the employees' part, the
+    process (learning) criterion, and the co-owner where the action is labelled A in IGLO+A."""
+
     goal: str
     owner: str
     evaluation: str
     follow_up_weeks: int
+    employees: str = ""
+    learning: str = ""
+    co_owner: str = ""
 
 
 class EvidenceView(NamedTuple):

@@ -13,7 +13,8 @@ from types import MappingProxyType
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from engine.description import Description, RuleSummary
-from engine.model import (Band, Dimension, Hazard, Intervention, Plan, Reference, RuleSetInfo, Sector, Source, Text)
+from engine.model import (Band, Dimension, Hazard, Intervention, Plan, Planning, Reference, RuleSetInfo, Sector, Source,
+                          Text)
 from engine.problems import Position, Problem
 from engine.profile import Department, FieldError, Profile, ProfileError
 from engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
@@ -111,7 +112,7 @@ def _recommendation(rec: Recommendation, cache: dict[int, list[pb.Condition]]) -
         intervention_id=rec.intervention_id, rank=rec.rank, score=rec.score, title=rec.title,
         description=rec.description, prevention=PREVENTION[rec.prevention], iglo=_iglo(rec.iglo),
         effort=EFFORT[rec.effort], time_to_effect=rec.time_to_effect,
-        plan=pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks),
+        plan=plan_to_proto(p),
         evidence=[_evidence(e) for e in rec.evidence],
         because=[_reason(r, cache) for r in rec.because], second_answer=rec.second_answer)
 
@@ -132,7 +133,7 @@ def _must_act(item: MustActItem, cache: dict[int, list[pb.Condition]]) -> pb.Mus
                                         source=h.source) for h in item.hazards])
     if item.plan is not None:
         p = item.plan
-        msg.plan.CopyFrom(pb.Plan(goal=p.goal, owner=p.owner, evaluation=p.evaluation, follow_up_weeks=p.follow_up_weeks))
+        msg.plan.CopyFrom(plan_to_proto(p))
     return msg
 
 
@@ -155,7 +156,7 @@ def _optional(msg: object, name: str) -> float | None:
 
 
 def _plan_back(r: pb.Recommendation | pb.MustAct) -> PlanView | None:
-    return PlanView(r.plan.goal, r.plan.owner, r.plan.evaluation, r.plan.follow_up_weeks) if r.HasField("plan") else None
+    return PlanView(*(getattr(r.plan, f) for f in PlanView._fields)) if r.HasField("plan") else None
 
 
 def _because_back(r: pb.Recommendation | pb.MustAct) -> tuple[Reason, ...]:
@@ -300,6 +301,11 @@ def _intervention_back(i: pb.Intervention) -> Intervention:
                         tuple(i.evidence), review_by=_dt.date.fromisoformat(i.review_by) if i.review_by else None)
 
 
+def plan_to_proto(p: PlanView) -> pb.Plan:
+    """A plan as its message: the fields share their names."""
+    return pb.Plan(**p._asdict())
+
+
 def description_to_proto(desc: Description, service_version: str, max_batch: int,
                          refused_at: _dt.datetime | None = None) -> pb.DescribeResponse:
     return pb.DescribeResponse(
@@ -317,7 +323,10 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
         hazards=[pb.HazardInfo(id=h.id, title=_text(h.title), severity=h.severity, legal_basis=_text(h.legal_basis),
                                source=h.source) for h in desc.hazards],
         sectors=[pb.SectorInfo(id=s.id, name=_text(s.name), aliases=s.aliases, fallback=s.fallback,
-                               references={d: _reference(r) for d, r in s.references.items()}) for s in desc.sectors])
+                               references={d: _reference(r) for d, r in s.references.items()}) for s in desc.sectors],
+        planning=(pb.Planning(employees=_text(desc.planning.employees), learning=_text(desc.planning.learning),
+                              co_owner=_text(desc.planning.co_owner), apv=_text(desc.planning.apv),
+                              source=desc.planning.source) if desc.planning else None))
 
 
 def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
@@ -339,7 +348,10 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
         tuple(Hazard(h.id, _text_back(h.title), h.severity, _text_back(h.legal_basis), h.source)
               for h in msg.hazards),
         tuple(Sector(s.id, _text_back(s.name), MappingProxyType({d: _reference_back(r) for d, r in s.references.items()}),
-                     s.fallback, aliases=tuple(s.aliases)) for s in msg.sectors))
+                     s.fallback, aliases=tuple(s.aliases)) for s in msg.sectors),
+        Planning(_text_back(msg.planning.employees), _text_back(msg.planning.learning),
+                 _text_back(msg.planning.co_owner), _text_back(msg.planning.apv), msg.planning.source)
+        if msg.HasField("planning") else None)
 
 
 # --- explanations -----------------------------------------------------------------------------------

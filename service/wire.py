@@ -28,7 +28,7 @@ from engine.grading import in_zone
 from engine.strengths import NO_NEGATIVE_ACTS, TEXTS as STRENGTH_TEXTS
 from engine.model import LANGUAGES, RuleSetInfo
 from engine.profile import MAX_ID_LENGTH
-from engine.recommender import Evaluation, SummaryKey
+from engine.recommender import Evaluation, SummaryKey, plan_view
 from engine.result import DETAIL_FULL
 from engine.templates import Placeholder
 
@@ -197,9 +197,7 @@ class WireRenderer:
                                 effort=convert.EFFORT[item.effort], time_to_effect=item.time_to_effect)
         if full:
             msg.title, msg.description = item.title.get(language), item.description.get(language)
-            msg.plan.CopyFrom(pb.Plan(goal=item.plan.goal.get(language), owner=item.plan.owner.get(language),
-                                      evaluation=item.plan.evaluation.get(language),
-                                      follow_up_weeks=item.plan.follow_up_weeks))
+            msg.plan.CopyFrom(convert.plan_to_proto(plan_view(item, self.recommender.ruleset.planning, language)))
             sources = self.recommender.ruleset.sources
             msg.evidence.extend(pb.Evidence(id=s, citation=sources[s].citation, url=sources[s].url or "",
                                             grade=sources[s].grade, name=sources[s].label) for s in item.evidence)

@@ -56,6 +56,13 @@ def test_health_follows_the_rule_set(tmp_path: Path) -> None:
         assert server.proc.wait(20) == 0
 
 
+def _new_version(text: str, version: str) -> str:
+    """The header with ``version`` put in, whatever the bundled version is (it must differ)."""
+    new, count = re.subn(r'^  version: "[^"]*"', f'  version: "{version}-test"', text, count=1, flags=re.M)
+    assert count == 1
+    return new
+
+
 def test_workers_converge_on_one_version_after_reload(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     shutil.copytree(RULES, rules)
@@ -63,17 +70,17 @@ def test_workers_converge_on_one_version_after_reload(tmp_path: Path) -> None:
                        env={"TRIVSEL_ADMIN_TOKEN": ADMIN_TOKEN}) as server:
         before = server.stub().Describe(pb.DescribeRequest()).ruleset.fingerprint
         text = (rules / "ruleset.yaml").read_text(encoding="utf-8")
-        (rules / "ruleset.yaml").write_text(text.replace('version: "2026.11.1"', 'version: "2026.11.2"'), "utf-8")
+        (rules / "ruleset.yaml").write_text(_new_version(text, "2026.11.2"), "utf-8")
         response = server.stub().Reload(pb.ReloadRequest(), metadata=ADMIN)  # one worker gets it, tells the others
-        assert response.outcome == pb.RELOAD_OUTCOME_LOADED and response.ruleset.version == "2026.11.2"
+        assert response.outcome == pb.RELOAD_OUTCOME_LOADED and response.ruleset.version == "2026.11.2-test"
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             versions = {server.stub().Describe(pb.DescribeRequest()).ruleset.version for _ in range(12)}
-            on_new = {e["pid"] for e in server.events("reload") if e["version"] == "2026.11.2"}
-            if versions == {"2026.11.2"} and len(on_new) == 2:
+            on_new = {e["pid"] for e in server.events("reload") if e["version"] == "2026.11.2-test"}
+            if versions == {"2026.11.2-test"} and len(on_new) == 2:
                 break
             time.sleep(0.2)
-        assert versions == {"2026.11.2"}
+        assert versions == {"2026.11.2-test"}
         assert len(on_new) == 2  # both workers report the new version
         assert before != response.ruleset.fingerprint
 
@@ -210,15 +217,15 @@ def test_sighup_reloads(tmp_path: Path) -> None:
     shutil.copytree(RULES, rules)
     with ServerProcess(rules, workers=2, log_dir=tmp_path, extra=["--watch-seconds", "0"]) as server:
         text = (rules / "ruleset.yaml").read_text(encoding="utf-8")
-        (rules / "ruleset.yaml").write_text(text.replace('version: "2026.11.1"', 'version: "2026.11.9"'), "utf-8")
+        (rules / "ruleset.yaml").write_text(_new_version(text, "2026.11.9"), "utf-8")
         server.signal(signal.SIGHUP)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             versions = {server.stub().Describe(pb.DescribeRequest()).ruleset.version for _ in range(8)}
-            if versions == {"2026.11.9"}:
+            if versions == {"2026.11.9-test"}:
                 break
             time.sleep(0.2)
-        assert versions == {"2026.11.9"}
+        assert versions == {"2026.11.9-test"}
 
 
 def test_a_worker_started_while_the_folder_is_broken_serves_the_last_good_version(tmp_path: Path) -> None:
