@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("html", "md"), help="default: from --out's suffix, else html")
     p.add_argument("--share", type=float, default=0.3, metavar="S", help="escalation share for --org (default 0.3)")
     p.add_argument("--top", type=int, metavar="N", help="list length (default 5)")
+    p.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
+                   help="the report's date (default today): follow-up dates that have passed count from it")
     _add_engine_options(p)
     p.set_defaults(handler=cmd_report)
 
@@ -278,6 +280,13 @@ def cmd_org(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _iso_date(text: str) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2025-06-01") from None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render_org_report, render_profile_report
 
@@ -295,7 +304,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         else:
             profile = read_profile(args.profile)
             text = render_profile_report(profile, backend.recommend(profile, options), description,
-                                         backend.levers(profile, options), fmt,
+                                         backend.levers(profile, options), fmt, today=args.date,
                                          min_answers=description.min_answers_for_shares)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

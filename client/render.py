@@ -28,7 +28,9 @@ _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
            "evaluate": "Evaluate", "follow": "Follow up after {n} weeks", "missing": "Missing dimensions",
            "follow_by": "Follow up by {date} ({n} weeks after the measurement)", "co_owner": "Co-owner",
-           "every_plan": "For every action plan",
+           "follow_from_today": "Follow up by {date} ({n} weeks from today, as the measurement is older)",
+           "every_plan": "For every action plan", "employees": "The employees' part",
+           "learning": "Process criterion",
            "warnings": "Warnings", "none": "No recommendations.", "score": "score", "effort": "effort",
            "evidence": "Evidence", "dimensions": "Dimensions", "interventions": "Interventions",
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
@@ -42,7 +44,9 @@ _WORDS = {
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
            "follow_by": "Følg op senest {date} ({n} uger efter målingen)", "co_owner": "Medansvarlig",
-           "every_plan": "For alle handleplaner",
+           "follow_from_today": "Følg op senest {date} ({n} uger fra i dag, da målingen er ældre)",
+           "every_plan": "For alle handleplaner", "employees": "Medarbejdernes del",
+           "learning": "Proceskriterium",
            "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "ressourcekrav",
            "evidence": "Evidens", "dimensions": "Dimensioner", "interventions": "Indsatser",
            "bands": "niveauer", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
@@ -137,8 +141,9 @@ def _body(rec: Recommendation | MustActItem, lang: str, cols: int, measured_on: 
             lines += _wrap(f"{w['co_owner']}: {p.co_owner}", "     ", cols)
         lines += _wrap(f"{w['evaluate']}: {p.evaluation}", "     ", cols)
         if measured_on is not None:  # a date to hold the follow-up to, not just an interval
-            due = measured_on + _dt.timedelta(weeks=p.follow_up_weeks)
-            lines.append("     " + w["follow_by"].format(date=due.isoformat(), n=p.follow_up_weeks))
+            due, from_today = follow_up_date(measured_on, p.follow_up_weeks, _dt.date.today())
+            key = "follow_from_today" if from_today else "follow_by"
+            lines += _wrap(w[key].format(date=due.isoformat(), n=p.follow_up_weeks), "     ", cols)
         else:
             lines.append("     " + w["follow"].format(n=p.follow_up_weeks))
     if rec.evidence:
@@ -180,6 +185,11 @@ def render_result(result: Result, title: str = "", cols: int | None = None,
         lines.append(title)
     lines.append(f"{w['rules']}: {info.id} {info.version} ({info.fingerprint})")
     lines.append("")
+    # what the answer is compared with comes first: a misspelt sector changes the whole answer
+    for warning in result.warnings:
+        if warning.code in FIRST_WARNINGS:
+            lines += _wrap(f"! {warning.message}", "", cols)
+            lines.append("")
     if result.must_act:
         lines.append(w["must_act"] + ":")
         for m in result.must_act:
@@ -214,11 +224,27 @@ def render_result(result: Result, title: str = "", cols: int | None = None,
     if result.missing:
         lines += _wrap(f"{w['missing']}: {', '.join(result.missing)} ({len(result.unevaluable_rules)} "
                        f"{w['unevaluable']})", "", cols)
-    if result.warnings:
+    later = [warning for warning in result.warnings if warning.code not in FIRST_WARNINGS]
+    if later:
         lines.append(f"{w['warnings']}:")
-        for warning in result.warnings:
+        for warning in later:
             lines += _wrap(f"! {warning.message}", "  ", cols)
     return _lines(lines, strip=True)
+
+
+def follow_up_date(measured_on: _dt.date | None, weeks: int, today: _dt.date) -> tuple[_dt.date, bool]:
+    """When to follow up: the measurement date plus the interval, or — when that has already
+    passed (a plan made long after the survey) or there is no measurement date — today plus the
+    interval. The flag says it counts from today."""
+    if measured_on is not None:
+        due = measured_on + _dt.timedelta(weeks=weeks)
+        if due >= today:
+            return due, False
+    return today + _dt.timedelta(weeks=weeks), True
+
+
+FIRST_WARNINGS = ("unknown-sector", "no-sector")
+"""Warnings printed before the answer rather than after it: they say what it is compared with."""
 
 
 def _every_plan(result: Result, lang: str, cols: int) -> list[str]:
@@ -226,9 +252,10 @@ def _every_plan(result: Result, lang: str, cols: int) -> list[str]:
     plan = next((i.plan for i in (*result.must_act, *result.recommendations) if i.plan is not None), None)
     if plan is None or not (plan.employees or plan.learning):
         return []
-    lines = [f"{_WORDS[lang]['every_plan']}:"]
-    lines += _wrap(plan.employees, "  ", cols) if plan.employees else []
-    lines += _wrap(plan.learning, "  ", cols) if plan.learning else []
+    w = _WORDS[lang]
+    lines = [f"{w['every_plan']}:"]
+    lines += _wrap(f"{w['employees']}: {plan.employees}", "  ", cols) if plan.employees else []
+    lines += _wrap(f"{w['learning']}: {plan.learning}", "  ", cols) if plan.learning else []
     return lines + [""]
 
 
@@ -290,9 +317,13 @@ _LEGAL_WORDS = {
 
 _SECTOR_WORDS = {
     "en": {"title": "Sectors (profile field 'sector'; id or alias)", "fallback": "used when none or an unknown one "
-           "is given", "aliases": "also"},
+           "is given", "aliases": "also",
+           "moves": "The bands of {name} above are written for {value}{unit} ({ref}) and move with the "
+                    "department's sector by the difference between its figure and that one."},
     "da": {"title": "Sektorer (profilens felt 'sector'; id eller alias)", "fallback": "bruges, når ingen eller en "
-           "ukendt er angivet", "aliases": "også"},
+           "ukendt er angivet", "aliases": "også",
+           "moves": "Grænserne for {name} ovenfor er skrevet for {value}{unit} ({ref}) og flytter med afdelingens "
+                    "sektor, med forskellen mellem sektorens tal og dette."},
 }
 
 
@@ -304,6 +335,13 @@ def _sectors(desc: Description, lang: str) -> list[str]:
     cols = width()
     names = {d.id: d for d in desc.dimensions}
     lines = ["", f"{w['title']}:"]
+    for ident in dict.fromkeys(d for s in desc.sectors for d in s.references):
+        dim = names.get(ident)
+        if dim is not None and dim.reference is not None:
+            unit = (" %" if lang == "da" else "%") if dim.unit == "percent" else ""
+            lines += _wrap(w["moves"].format(name=dim.name.get(lang).lower(), value=format_number(
+                dim.reference.value, lang), unit=unit, ref=(dim.reference.short or dim.reference.label).get(lang)),
+                "  ", cols)
     for s in desc.sectors:
         head = f"{s.id} – {s.name.get(lang)}" + (f" ({w['fallback']})" if s.fallback else "")
         lines += _wrap(head, "  ", cols)

@@ -27,15 +27,15 @@ from typing import Iterable, Mapping, Sequence
 
 from engine.description import Description
 from engine.levers import Lever, LeverReport
-from engine.model import Band, Dimension
+from engine.model import Band, Dimension, Source
 from engine.organisation import DepartmentOutcome, OrgResult
 from engine.profile import Profile
 from engine.result import ConditionResult, MustActItem, PlanView, Recommendation, Result
-from engine.sectors import sector_dimensions
+from engine.sectors import find_sector, sector_dimensions
 from engine.strengths import KEEP
 from engine.templates import format_number
 
-from .render import PREVENTION_WORDS, new_legal_areas
+from .render import PREVENTION_WORDS, follow_up_date, new_legal_areas
 
 __all__ = ["render_profile_report", "render_org_report", "FORMATS", "MIN_ANSWERS"]
 
@@ -64,8 +64,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "none_measured": "None measured.", "ok": "fine", "watch": "watch", "adverse": "at risk",
         "plan": "Action plan", "intervention": "Intervention", "goal": "Goal", "owner": "Owner",
         "participation": "Working with the action plans", "co_owner": "co-owner",
+        "compared": "{name} compared with",
+        "employees": "The employees' part", "learning": "Process criterion",
         "deadline": "Follow up by", "evaluate": "Evaluation", "weeks": "{n} weeks",
         "plan_caption": "The follow-up date is the measurement date plus the intervention's follow-up interval.",
+        "plan_caption_late": "The follow-up date is the measurement date plus the intervention's follow-up interval; "
+                             "where that has passed, it counts from the report's date ({date}).",
         "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order it "
                   "counts a third of its score, which is why a lower score can stand above a higher one).",
         "plan_caption_today": "No measurement date was given, so follow-up dates count from {date}.",
@@ -121,8 +125,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "none_measured": "Ingen målt.", "ok": "i orden", "watch": "hold øje", "adverse": "risiko",
         "plan": "Handleplan", "intervention": "Indsats", "goal": "Mål", "owner": "Ansvarlig",
         "participation": "Sådan arbejder I med handleplanerne", "co_owner": "medansvarlig",
+        "compared": "{name} sammenlignes med",
+        "employees": "Medarbejdernes del", "learning": "Proceskriterium",
         "deadline": "Følg op senest", "evaluate": "Evaluering", "weeks": "{n} uger",
         "plan_caption": "Opfølgningsdatoen er måledatoen plus indsatsens opfølgningsinterval.",
+        "plan_caption_late": "Opfølgningsdatoen er måledatoen plus indsatsens opfølgningsinterval; hvor den er "
+                             "passeret, regnes den fra rapportens dato ({date}).",
         "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket ned "
                   "(i rækkefølgen tæller den med en tredjedel af sin score – derfor kan en lavere score stå over en "
                   "højere).",
@@ -319,9 +327,12 @@ def _department_title(name: str, ident: str) -> str:
 
 
 def _deadline(profile: Profile, rec: Item, today: _dt.date) -> _dt.date | None:
+    """The measurement date plus the follow-up interval; from the report's date when that has
+    passed or the profile has no measurement date (client/render.py, ``follow_up_date``)."""
     if rec.plan is None:
         return None
-    return (profile.measured_on or today) + _dt.timedelta(weeks=rec.plan.follow_up_weeks)
+    measured = profile.measured_on if isinstance(profile.measured_on, _dt.date) else None
+    return follow_up_date(measured, rec.plan.follow_up_weeks, today)[0]
 
 
 def _response_rate(profile: Profile, lang: str) -> str:
@@ -335,13 +346,41 @@ def _safe_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("https://", "http://")) else None
 
 
-def _sources(result: Result) -> list[tuple[str, str, str | None, str]]:
-    """The evidence behind the must-act items and the recommendations, each source once, in order of first use."""
+def _sources(result: Result, extra: Sequence[Source] = ()) -> list[tuple[str, str, str | None, str]]:
+    """The evidence behind the must-act items and the recommendations, each source once, in order of
+    first use; then ``extra`` (the figures the department is compared with, the APV duties)."""
     seen: dict[str, tuple[str, str, str | None, str]] = {}
     for rec in (*result.must_act, *result.recommendations):
         for ev in rec.evidence:
             seen.setdefault(ev.id, (ev.id, ev.citation, ev.url, ev.grade))
+    for source in extra:
+        seen.setdefault(source.id, (source.id, source.citation, source.url, source.grade))
     return list(seen.values())
+
+
+def _comparisons(profile: Profile, description: Description, lang: str) -> list[tuple[str, str, str]]:
+    """(dimension name, what it is compared with, source id) for each value of the profile whose
+    reference depends on the sector: the report names its yardstick (a misspelt sector shows here)."""
+    sector = find_sector(description.sectors, profile.department.sector)
+    if sector is None:
+        return []
+    dims = {d.id: d for d in description.dimensions}
+    out = []
+    for ident, ref in sector.references.items():
+        if ident in profile.scores and ident in dims:
+            unit = (" %" if lang == "da" else "%") if dims[ident].unit == "percent" else ""
+            out.append((dims[ident].name.get(lang),
+                        f"{format_number(ref.value, lang)}{unit} – {sector.name.get(lang)}: {ref.label.get(lang)}",
+                        ref.source))
+    return out
+
+
+def _extra_sources(profile: Profile, result: Result, description: Description) -> list[Source]:
+    by_id = {s.id: s for s in description.sources}
+    ids = [c[2] for c in _comparisons(profile, description, "en")]
+    if description.planning is not None and (result.must_act or result.recommendations):
+        ids.append(description.planning.source)
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _is_act_share(dim: Dimension) -> bool:
@@ -409,6 +448,7 @@ def _header_html(profile: Profile, result: Result, description: Description, lan
         (_w(lang, "measured"), _e(profile.measured_on.isoformat() if profile.measured_on else _w(lang, "not_given"))),
         (_w(lang, "rules"), f"{_e(info.id)} {_e(info.version)} · {_e(_w(lang, 'fingerprint'))} "
                             f'<span class="fingerprint">{_e(info.fingerprint)}</span>'),
+        *((_w(lang, "compared").format(name=name), _e(text)) for name, text, _ in _comparisons(profile, description, lang)),
     ]
     parts = [f"<header><h1>{_e(_w(lang, 'title'))}</h1>",
              f'<p class="muted">{_e(description.title.get(lang))}</p>', '<dl class="meta">']
@@ -428,7 +468,9 @@ def _header_md(profile: Profile, result: Result, description: Description, lang:
              f"- **{_w(lang, 'measured')}:** "
              f"{profile.measured_on.isoformat() if profile.measured_on else _w(lang, 'not_given')}",
              f"- **{_w(lang, 'rules')}:** {_md(info.id)} {_md(info.version)} · {_w(lang, 'fingerprint')} "
-             f"`{_md(info.fingerprint)}`", ""]
+             f"`{_md(info.fingerprint)}`",
+             *(f"- **{_w(lang, 'compared').format(name=name)}:** {_md(text)}"
+               for name, text, _ in _comparisons(profile, description, lang)), ""]
     if result.warnings:
         lines += [f"> **{_w(lang, 'warnings')}**", ">"] + [f"> - {_md(w.message)}" for w in result.warnings] + [""]
     return lines
@@ -653,9 +695,13 @@ def _badges(rec: Item, lang: str) -> str:
     return out
 
 
-def _plan_caption(profile: Profile, today: _dt.date, lang: str) -> str:
+def _plan_caption(profile: Profile, today: _dt.date, lang: str, result: Result | None = None) -> str:
     if profile.measured_on is None:
         return _w(lang, "plan_caption_today").format(date=today.isoformat())
+    measured = profile.measured_on if isinstance(profile.measured_on, _dt.date) else None
+    items = (*result.must_act, *result.recommendations) if result is not None else ()
+    if any(i.plan and follow_up_date(measured, i.plan.follow_up_weeks, today)[1] for i in items):
+        return _w(lang, "plan_caption_late").format(date=today.isoformat())
     return _w(lang, "plan_caption")
 
 
@@ -713,7 +759,7 @@ def _must_act_html(profile: Profile, result: Result, today: _dt.date, lang: str)
         parts.append(f'<article class="must" data-intervention="{_e(item.intervention_id)}" data-rank="{item.rank}">'
                      f"<h3>!{item.rank}. {_e(item.title or item.intervention_id)}</h3>{_badges(item, lang)}"
                      f'<dl class="card">{rows}</dl></article>')
-    parts.append(f'<p class="muted">{_e(_plan_caption(profile, today, lang))}</p></section>')
+    parts.append(f'<p class="muted">{_e(_plan_caption(profile, today, lang, result))}</p></section>')
     return "\n".join(parts)
 
 
@@ -738,7 +784,7 @@ def _must_act_md(profile: Profile, result: Result, today: _dt.date, lang: str) -
                       f"- **{_w(lang, 'deadline')}:** {_md(_follow_up(profile, item, today, lang))}",
                       f"- **{_w(lang, 'evaluate')}:** {_md(item.plan.evaluation)}"]
         lines.append("")
-    return lines + [_plan_caption(profile, today, lang), ""]
+    return lines + [_plan_caption(profile, today, lang, result), ""]
 
 
 def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> str:
@@ -765,13 +811,13 @@ def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> 
     parts.append("</tbody></table>")
     if any(rec.second_answer for rec in result.recommendations):
         parts.append(f'<p class="muted second-note">{_e(_w(lang, "second"))}</p>')
-    parts.append(f"<p class=\"muted\">{_e(_plan_caption(profile, today, lang))}</p></section>")
+    parts.append(f"<p class=\"muted\">{_e(_plan_caption(profile, today, lang, result))}</p></section>")
     return "\n".join(parts)
 
 
 def _owner_text(plan: PlanView, lang: str) -> str:
     """The owner, and the co-owner where the action is the work-environment organisation's too."""
-    return plan.owner + (f" ({_w(lang, 'co_owner')}: {plan.co_owner})" if plan.co_owner else "")
+    return plan.owner + (f" · {_w(lang, 'co_owner')}: {plan.co_owner}" if plan.co_owner else "")
 
 
 def _owner_html(plan: PlanView, lang: str) -> str:
@@ -780,12 +826,13 @@ def _owner_html(plan: PlanView, lang: str) -> str:
     return f'{_e(plan.owner)}<br><span class="muted co-owner">{_e(_w(lang, "co_owner"))}: {_e(plan.co_owner)}</span>'
 
 
-def _participation_paragraphs(description: Description, result: Result, lang: str) -> list[str]:
+def _participation_paragraphs(description: Description, result: Result, lang: str) -> list[tuple[str, str]]:
     """What every plan says, once: the employees' part, the learning criterion, the APV duties."""
     planning = description.planning
     if planning is None or not (result.must_act or result.recommendations):
         return []
-    return [planning.employees.get(lang), planning.learning.get(lang), planning.apv.get(lang)]
+    return [(_w(lang, "employees"), planning.employees.get(lang)), (_w(lang, "learning"), planning.learning.get(lang)),
+            ("APV", planning.apv.get(lang))]
 
 
 def _participation_html(description: Description, result: Result, lang: str) -> str:
@@ -793,7 +840,7 @@ def _participation_html(description: Description, result: Result, lang: str) -> 
     if not paragraphs:
         return ""
     return (f'<section class="participation"><h2>{_e(_w(lang, "participation"))}</h2>'
-            + "".join(f"<p>{_e(p)}</p>" for p in paragraphs) + "</section>")
+            + "".join(f"<p><strong>{_e(label)}:</strong> {_e(text)}</p>" for label, text in paragraphs) + "</section>")
 
 
 def _participation_md(description: Description, result: Result, lang: str) -> list[str]:
@@ -801,8 +848,8 @@ def _participation_md(description: Description, result: Result, lang: str) -> li
     if not paragraphs:
         return []
     out = [f"## {_w(lang, 'participation')}", ""]
-    for p in paragraphs:
-        out += [_md(p), ""]
+    for label, text in paragraphs:
+        out += [f"**{_md(label)}:** {_md(text)}", ""]
     return out
 
 
@@ -826,7 +873,7 @@ def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> li
                      f"{due.isoformat() if due else ''} | {_md(plan.evaluation if plan else '')} |")
     if any(rec.second_answer for rec in result.recommendations):
         lines += ["", _w(lang, "second")]
-    return lines + ["", _plan_caption(profile, today, lang), ""]
+    return lines + ["", _plan_caption(profile, today, lang, result), ""]
 
 
 # ---------------------------------------------------------------------------------------------- profile: rationale
@@ -1021,8 +1068,8 @@ def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str,
 
 # ---------------------------------------------------------------------------------------------- profile: sources
 
-def _sources_html(result: Result, lang: str) -> str:
-    sources = _sources(result)
+def _sources_html(result: Result, lang: str, extra: Sequence[Source] = ()) -> str:
+    sources = _sources(result, extra)
     if not sources:
         return ""
     items = []
@@ -1034,8 +1081,8 @@ def _sources_html(result: Result, lang: str) -> str:
     return f'<footer><h2>{_e(_w(lang, "sources"))}</h2><ol class="sources">{"".join(items)}</ol></footer>'
 
 
-def _sources_md(result: Result, lang: str) -> list[str]:
-    sources = _sources(result)
+def _sources_md(result: Result, lang: str, extra: Sequence[Source] = ()) -> list[str]:
+    sources = _sources(result, extra)
     if not sources:
         return []
     lines = [f"## {_w(lang, 'sources')}", ""]
@@ -1069,13 +1116,15 @@ def render_profile_report(profile: Profile, result: Result, description: Descrip
             + _participation_md(description, result, lang) \
             + _must_act_md(profile, result, day, lang) + _plan_md(profile, result, day, lang) \
             + _strengths_md(result, lang) + _rationale_md(result, lang) \
-            + (_levers_md(levers, dims, lang, hidden, must) if levers is not None else []) + _sources_md(result, lang)
+            + (_levers_md(levers, dims, lang, hidden, must) if levers is not None else []) \
+            + _sources_md(result, lang, _extra_sources(profile, result, description))
         return "\n".join(lines).rstrip() + "\n"
     body = [_header_html(profile, result, description, lang), _profile_html(profile, dims, lang, hidden, min_answers),
             _participation_html(description, result, lang),
             _must_act_html(profile, result, day, lang), _plan_html(profile, result, day, lang),
             _strengths_html(result, lang), _rationale_html(result, lang),
-            _levers_html(levers, dims, lang, hidden, must) if levers is not None else "", _sources_html(result, lang)]
+            _levers_html(levers, dims, lang, hidden, must) if levers is not None else "",
+            _sources_html(result, lang, _extra_sources(profile, result, description))]
     d = profile.department
     return _page(lang, f"{_w(lang, 'title')} – {d.name or d.id}", [b for b in body if b])
 

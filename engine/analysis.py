@@ -176,11 +176,13 @@ def _anchor(dim: Dimension) -> float:
     return (dim.minimum + dim.maximum) / 2
 
 
-def _nicest(working: list[tuple[float, float]]) -> float:
+def _nicest(working: list[tuple[float, float]], whole: float = 1.0) -> float:
     """The nearest working value, but a whole number (or two decimals) if one is almost as near:
-    "influence 41 → 32" reads better than "→ 32.999999", which also prints as a misleading 33."""
+    "influence 41 → 32" reads better than "→ 32.999999", which also prints as a misleading 33.
+    ``whole`` is how much further a whole number may lie: a point on a 0–100 scale, a tenth on a
+    percentage read to one decimal (absence 8.4 → 9.1, not → 10)."""
     nearest = min(working)[0]
-    for allowance, precision in ((1.0, 0), (0.01, 2)):
+    for allowance, precision in ((whole, 0), (0.01, 2)):
         nice = [(d, v) for d, v in working if round(v, precision) == v and d <= nearest + allowance]
         if nice:
             return min(nice)[1]
@@ -210,6 +212,6 @@ def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[
             if value != current and counts(trial, respondents) > 0.0:
                 working.append((abs(value - current) if current is not None else abs(value - _anchor(dim)), value))
         if working:
-            out.append(Change(dimension, current, _nicest(working)))
+            out.append(Change(dimension, current, _nicest(working, 1.0 if dim.unit == "score" else 0.1)))
     return sorted(out, key=lambda c: (c.delta, c.dimension))
 

@@ -26,6 +26,8 @@ _WORDS = {
 }
 MISSING = {"en": "(missing)", "da": "(mangler)"}
 BORDERLINE_WORDS = {"en": " (borderline)", "da": " (grænsetilfælde)"}
+UNCERTAIN_WORDS = {"en": " (within the statistical uncertainty)", "da": " (inden for den statistiske usikkerhed)"}
+"""A share past its limit whose confidence interval still reaches it."""
 AT_LEAST_ONE = {"en": "at least one respondent", "da": "mindst én af de svarende"}
 NONE_REPORTED = {"en": "no respondent", "da": "ingen af de svarende"}
 OF_RESPONDENTS = {"en": "{n}% of the respondents", "da": "{n} % af de svarende"}
@@ -159,8 +161,9 @@ class RuleExplainer:
                                           share is not None and share_grade(share, value, numbers.respondents)
                                           == BORDERLINE)
             text = prefix + text_of(dim) + suffix if shows_value else prefix
+            words = (UNCERTAIN_WORDS if share is not None else BORDERLINE_WORDS)[numbers.language]
             out.append(ConditionResult(dim, op, threshold, high, band, value, True if known else test(value),
-                                       text + BORDERLINE_WORDS[numbers.language] if near else text, near))
+                                       text + words if near else text, near))
         return tuple(out)
 
     def _hidden(self, dim: str, op: str, threshold: float | None, high: float | None, band: str | None,

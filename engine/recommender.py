@@ -85,6 +85,10 @@ _BORDERLINE = Text("Tæt på grænsen (mindre end den betydende forskel fra den)
                    "til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
                    "Close to a limit (within the meaningful difference): {names}. Too little to act on alone, "
                    "but watch it, and read it together with the rest of the survey.")
+_UNCERTAIN = Text("Over grænsen, men inden for den statistiske usikkerhed med {n} besvarelser: {names}. Det er ikke i "
+                  "sig selv nok til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
+                  "Above the limit, but within the statistical uncertainty of {n} answers: {names}. Too little to "
+                  "act on alone, but watch it, and read it together with the rest of the survey.")
 _KEEP = Text("Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} måneder.",
              "Nothing needs acting on now. Keep what works (see the strengths), and measure again in {months} months.")
 
@@ -476,8 +480,16 @@ class Recommender:
         near = evaluation.near
         if near:
             dims = self.ruleset.dimensions  # names only: the same in every sector's view
-            names = ", ".join(dims[d].name.get(language) for d in near)
-            return (Warning("borderline", _BORDERLINE.get(language).format(names=names)),)
+            # a share is judged by its confidence interval, not by a meaningful difference
+            close = ", ".join(dims[d].name.get(language) for d in near if not dims[d].share)
+            uncertain = ", ".join(dims[d].name.get(language) for d in near if dims[d].share)
+            out = []
+            if close:
+                out.append(Warning("borderline", _BORDERLINE.get(language).format(names=close)))
+            if uncertain:
+                out.append(Warning("borderline", _UNCERTAIN.get(language).format(
+                    names=uncertain, n=evaluation.checked.profile.respondents)))
+            return tuple(out)
         if not evaluation.ranked and not evaluation.must_act:
             return (Warning("keep-what-works", _KEEP.get(language).format(months=self.ruleset.remeasure_months)),)
         return ()

@@ -129,14 +129,14 @@ def sector_view(ruleset: RuleSet, sector: Sector) -> RuleSet:
                                sector=sector.id)
 
 
-_NO_SECTOR = Text("Profilen angiver ingen sektor, så sammenligningsgrundlaget for {what} er {ref}. Angiv afdelingens sektor "
-                  "for at sammenligne med dens egen sektor: {known}.",
-                  "The profile names no sector, so {what} is compared with {ref}. Give the department's sector "
-                  "to compare with its own sector: {known}.")
-_UNKNOWN = Text("Sektoren '{name}' findes ikke i kataloget{hint}, så sammenligningsgrundlaget for {what} er {ref}. "
+_NO_SECTOR = Text("Profilen angiver ingen sektor, så afdelingens {what} sammenlignes med tallet for {ref}. Angiv "
+                  "afdelingens sektor for at sammenligne med dens egen: {known}.",
+                  "The profile names no sector, so the department's {what} is compared with the figure for {ref}. "
+                  "Give the department's sector to compare with its own: {known}.")
+_UNKNOWN = Text("Sektoren '{name}' kendes ikke{hint}, så afdelingens {what} sammenlignes med tallet for {ref}. "
                 "Kendte sektorer: {known}.",
-                "The sector '{name}' is not in the catalogue{hint}, so {what} is compared with {ref}. "
-                "Known sectors: {known}.")
+                "The sector '{name}' is not known{hint}, so the department's {what} is compared with the figure "
+                "for {ref}. Known sectors: {known}.")
 _HINT = Text(" (mente du '{s}'?)", " (did you mean '{s}'?)")
 
 
@@ -197,7 +197,7 @@ class SectorPlacer:
             else:
                 name = raw if len(raw) <= 40 else raw[:40] + "…"
                 suggestion = closest(raw.strip().casefold(), self._names)
-                hint = _HINT.get(lang).format(s=self._names[suggestion]) if suggestion else ""
+                hint = _HINT.get(lang).format(s=suggestion) if suggestion else ""  # the name it is nearest
                 texts[lang] = _UNKNOWN.get(lang).format(name=name, what=what, ref=ref, hint=hint,
                                                         known=", ".join(self._ruleset.sectors))
         code = "no-sector" if not raw.strip() else "unknown-sector"

@@ -19,7 +19,7 @@ from .test_cli import trivsel
 def test_every_plan_carries_the_rule_sets_texts_and_a_co_owner_only_for_a(recommender, ruleset) -> None:
     planning = ruleset.planning
     assert planning is not None and planning.source in ruleset.sources
-    assert "dialogmøde" in planning.employees.da and "før handlingerne vælges" in planning.employees.da
+    assert "dialogmøde" in planning.employees.da and "før indsatserne vælges" in planning.employees.da
     assert "§ 15 a" in planning.apv.da and "hvert tredje år" in planning.apv.da and "sygefravær" in planning.apv.da
     result = recommender.recommend(read_profile(str(EXAMPLES / "care-unit-emotional-demands.yaml")),
                                    Options(language="da"))
@@ -50,20 +50,27 @@ def test_the_report_states_participation_and_the_apv_once(recommender, ruleset) 
         page = render_profile_report(profile, recommender.recommend(profile, Options(language="da")), description,
                                      None, fmt=fmt)
         assert page.count("arbejdsmiljølovens § 15 a") == 1
-        assert page.count("før handlingerne vælges") == 1
-        assert "medansvarlig: Arbejdsmiljøorganisationen (eller MED-udvalget)" in page
+        assert page.count("før indsatserne vælges") == 1
+        assert "medansvarlig: arbejdsmiljøorganisationen (i kommuner og regioner MED-udvalget)" in page
     # the texts reach a remote report: Describe carries them
     remote = description_from_proto(description_to_proto(description, "test", 10))
     assert remote.planning == ruleset.planning
 
 
-def test_the_cli_plan_gives_a_date_and_the_participation_once() -> None:
-    proc = trivsel("recommend", str(EXAMPLES / "care-unit-emotional-demands.yaml"), "--lang", "da")
-    out = " ".join(proc.stdout.split())
-    measured = _dt.date(2025, 3, 15)
-    assert f"Følg op senest {(measured + _dt.timedelta(weeks=8)).isoformat()} (8 uger efter målingen)" in out
+def test_the_cli_plan_gives_a_date_and_the_participation_once(tmp_path) -> None:
+    text = (EXAMPLES / "care-unit-emotional-demands.yaml").read_text(encoding="utf-8")
+    today = _dt.date.today()
+    recent, old = today - _dt.timedelta(days=7), today - _dt.timedelta(weeks=30)
+    (tmp_path / "recent.yaml").write_text(text.replace("2025-03-15", recent.isoformat()), encoding="utf-8")
+    (tmp_path / "old.yaml").write_text(text.replace("2025-03-15", old.isoformat()), encoding="utf-8")
+    out = " ".join(trivsel("recommend", str(tmp_path / "recent.yaml"), "--lang", "da").stdout.split())
+    assert f"Følg op senest {(recent + _dt.timedelta(weeks=8)).isoformat()} (8 uger efter målingen)" in out
+    # a plan made long after the survey: the follow-up counts from today, and says so
+    late = " ".join(trivsel("recommend", str(tmp_path / "old.yaml"), "--lang", "da").stdout.split())
+    assert f"Følg op senest {(today + _dt.timedelta(weeks=8)).isoformat()} (8 uger fra i dag, da målingen er ældre)" in late
     assert out.count("For alle handleplaner:") == 1 and out.count("dialogmøde") == 1
-    assert "Medansvarlig: Arbejdsmiljøorganisationen (eller MED-udvalget)" in out
+    assert "Medansvarlig: arbejdsmiljøorganisationen (i kommuner og regioner MED-udvalget)" in out
+    assert "Medarbejdernes del: Medarbejderne inddrages fra starten" in out
 
 
 def test_a_bad_planning_block_is_located(rules_copy) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import pytest
 
-from engine import Options, ProfileError
+from engine import Department, Options, Profile, ProfileError
 from engine.result import DETAIL_IDS
 
 from .conftest import EXAMPLES
@@ -229,3 +231,14 @@ def test_a_refused_profile_in_a_batch_is_freed_with_its_batch(recommender) -> No
         assert error() is None
     finally:
         gc.enable()
+
+
+def test_a_share_near_its_limit_is_called_uncertain_not_borderline(recommender) -> None:
+    """9 of 31 stressed (29 %) is above the national 17.7 %, but its 95 % interval reaches below it:
+    the answer says the difference is within the statistical uncertainty, not "within the
+    meaningful difference" (a share has none)."""
+    profile = Profile(Department("skole", "", "municipal"), 31, MappingProxyType({"stress_prevalence": 29.0}))
+    result = recommender.recommend(profile, Options(language="da"))
+    messages = [w.message for w in result.warnings if w.code == "borderline"]
+    assert len(messages) == 1 and "statistiske usikkerhed med 31 besvarelser: Andel stressede" in messages[0]
+    assert "betydende forskel" not in messages[0]

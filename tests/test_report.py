@@ -140,7 +140,9 @@ def _report(recommender: Recommender, description: Description, case: str, lang:
             fmt: str = "html") -> tuple[Profile, Result, str]:
     profile = read_profile(str(EXAMPLES / f"{case}.yaml"))
     result = recommender.recommend(profile, Options(language=lang))
-    page = render_profile_report(profile, result, description, levers(recommender, profile), fmt=fmt)
+    # made the day of the measurement, so every follow-up date is the measurement date plus its interval
+    page = render_profile_report(profile, result, description, levers(recommender, profile), fmt=fmt,
+                                 today=profile.measured_on)
     return profile, result, page
 
 
@@ -241,6 +243,22 @@ def test_deadline_counts_from_today_without_a_measurement_date(recommender, desc
     assert "ikke angivet" in visible_text(doc)
 
 
+def test_a_passed_deadline_counts_from_the_reports_date(recommender, description) -> None:
+    """A plan made long after the survey: a follow-up date already passed would be no deadline, so it
+    counts from the report's date, and the caption says so."""
+    profile = read_profile(str(EXAMPLES / "production-high-workload.yaml"))  # measured 2025-05-01
+    result = recommender.recommend(profile, Options(language="da"))
+    today = dt.date(2025, 7, 1)  # past the 6- and 8-week deadlines, within the longer ones
+    doc = parse(render_profile_report(profile, result, description, None, today=today))
+    cells = {n.closest("tr").attrs.get("data-intervention"): n.attrs["data-deadline"]
+             for n in doc.elements if "data-deadline" in n.attrs and n.closest("tr") is not None}
+    for rec in result.recommendations:
+        due = profile.measured_on + dt.timedelta(weeks=rec.plan.follow_up_weeks)
+        expected = due if due >= today else today + dt.timedelta(weeks=rec.plan.follow_up_weeks)
+        assert cells[rec.intervention_id] == expected.isoformat(), rec.intervention_id
+    assert len(set(cells.values())) > 1 and "regnes den fra rapportens dato (2025-07-01)" in visible_text(doc)
+
+
 def test_page_is_self_contained_and_printable(report) -> None:
     profile, result, page, doc = report
     lang = result.language
@@ -266,17 +284,25 @@ def test_page_is_self_contained_and_printable(report) -> None:
     assert "http" not in re.sub(r'<a href="[^"]*"', "", page).lower()
 
 
-def test_evidence_sources_are_links_in_the_footer(report) -> None:
-    _, result, _, doc = report
+def test_evidence_sources_are_links_in_the_footer(report, ruleset) -> None:
+    profile, result, _, doc = report
     items = [li for li in doc.find("li") if "data-source" in li.attrs]
     every = (*result.must_act, *result.recommendations)  # the must-act items' sources first
-    used = {e.id: e for r in every for e in r.evidence}
-    assert [li.attrs["data-source"] for li in items] == list(dict.fromkeys(e.id for r in every for e in r.evidence))
+    evidence = list(dict.fromkeys(e.id for r in every for e in r.evidence))
+    # then what the department is compared with (its sector's absence figure) and the APV duties
+    sector = ruleset.sectors[recommender_sector(profile)] if "sickness_absence_pct" in profile.scores else None
+    extra = ([sector.references["sickness_absence_pct"].source] if sector else []) + ["aml-15a"]
+    assert [li.attrs["data-source"] for li in items] == evidence + [e for e in extra if e not in evidence]
     for li in items:
-        ev = used[li.attrs["data-source"]]
-        assert ev.citation in li.text()
+        source = ruleset.sources[li.attrs["data-source"]]
+        assert source.citation in li.text()
         hrefs = [a.attrs["href"] for a in li.walk() if a.tag == "a"]
-        assert hrefs == ([ev.url] if ev.url else [])
+        assert hrefs == ([source.url] if source.url else [])
+
+
+def recommender_sector(profile: Profile) -> str:
+    """The catalogue id of the example's sector (the examples name their sector by id)."""
+    return profile.department.sector
 
 
 def test_labels_and_numbers_are_in_the_answers_language(report) -> None:
@@ -415,7 +441,7 @@ def test_must_act_section_comes_first_for_the_care_unit(recommender, description
     assert not must & {r.attrs["data-intervention"] for r in plan_rows}, "never repeated in the ranked plan"
     sources = [li.attrs["data-source"] for li in doc.find("li") if "data-source" in li.attrs]
     assert {e.id for e in result.must_act[0].evidence} <= set(sources)
-    md = render_profile_report(profile, result, description, None, fmt="md")
+    md = render_profile_report(profile, result, description, None, fmt="md", today=profile.measured_on)
     lines = md.splitlines()
     head = "## " + {"da": "Skal handles", "en": "Must act"}[lang]
     plan = "## " + {"da": "Handleplan", "en": "Action plan"}[lang]

@@ -100,7 +100,7 @@ def test_a_missing_or_unknown_sector_is_compared_with_all_sectors_and_says_so(re
     assert "alle sektorer 2022 (4,8 %)" in next(w.message for w in none.warnings if w.code == "no-sector")
     typo = recommender.recommend(_profile("hospitl", 6.2), Options(language="en"))
     message = next(w.message for w in typo.warnings if w.code == "unknown-sector")
-    assert "'hospitl'" in message and "did you mean 'regional-hospital'" in message and "4.8%" in message
+    assert "'hospitl'" in message and "did you mean 'hospital'" in message and "4.8%" in message
     known = recommender.recommend(_profile("Kommune", 6.2))
     assert not [w for w in known.warnings if "sector" in w.code]
     # a profile without a sector-dependent value needs no sector, whatever it says
@@ -117,7 +117,8 @@ def test_levers_whatif_and_explanations_use_the_sectors_limits(recommender) -> N
     absence = next(lever for lever in report.levers if lever.dimensions == (ABSENCE,))
     assert absence.targets == (9.2,) and absence.from_bands == ("high",) and absence.to_bands == ("elevated",)
     why = explain_rule(recommender, _profile("municipal", 7.5), "sickness-absence-high")
-    assert not why.fired and why.changes[0].value >= 9.3  # the way to "high" starts at 7.1 + 2.2
+    # "high" starts at 7.1 + 2.2 = 9.3 and counts from one meaningful difference (1 point) past it
+    assert not why.fired and why.changes[0].value == 10.3
     moved = recommender.whatif(profile, [Change(ABSENCE, 7.0)])
     assert "return-to-work" not in moved.changed.ids and "return-to-work" in moved.baseline.ids
 
@@ -140,6 +141,13 @@ def test_reports_draw_the_sectors_bands(recommender, ruleset) -> None:
                                  fmt="md")
     row = next(line for line in page.splitlines() if "| Sygefravær |" in line)
     assert "forhøjet" in row  # against 3.8 % it would read "højt"
+    # the report names its yardstick in the header, and cites it
+    assert "- **Sygefravær sammenlignes med:** 7,1 % – Kommuner: kommunerne 2022 (KL)" in page
+    kilder = page[page.index("## Kilder"):]
+    assert ruleset.sources["kl-syg"].citation in kilder and ruleset.sources["aml-15a"].citation in kilder
+    typo = render_profile_report(_profile("kommmune", 8.4), recommender.recommend(_profile("kommmune", 8.4)),
+                                 description, None, fmt="md")
+    assert "compared with:** 4.8% – All sectors" in typo
     assert find_sector(description.sectors, "unknown").id == "all-sectors"
 
 

@@ -20,10 +20,13 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
 # Output file → arguments to ``trivsel report`` (paths relative to the repository root).
+# A fixed report date a little after each measurement, as when the report was made, so that the
+# follow-up dates (which count from the report's date once they have passed) do not change daily.
 EXAMPLES: dict[str, tuple[str, ...]] = {
-    "care-unit.da.html": ("examples/care-unit-emotional-demands.yaml", "--lang", "da"),
-    "care-unit.da.md": ("examples/care-unit-emotional-demands.yaml", "--lang", "da"),
-    "production-high-workload.en.html": ("examples/production-high-workload.yaml", "--lang", "en"),
+    "care-unit.da.html": ("examples/care-unit-emotional-demands.yaml", "--lang", "da", "--date", "2025-03-28"),
+    "care-unit.da.md": ("examples/care-unit-emotional-demands.yaml", "--lang", "da", "--date", "2025-03-28"),
+    "production-high-workload.en.html": ("examples/production-high-workload.yaml", "--lang", "en",
+                                         "--date", "2025-05-14"),
     "organisation.da.html": ("--org", "examples/organisation/departments.csv", "--lang", "da"),
     "organisation.en.html": ("--org", "examples/organisation/departments.csv", "--lang", "en"),
 }
