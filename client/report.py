@@ -370,7 +370,7 @@ def _comparisons(profile: Profile, description: Description, lang: str) -> list[
         if ident in profile.scores and ident in dims:
             unit = (" %" if lang == "da" else "%") if dims[ident].unit == "percent" else ""
             out.append((dims[ident].name.get(lang),
-                        f"{format_number(ref.value, lang)}{unit} – {sector.name.get(lang)}: {ref.label.get(lang)}",
+                        f"{format_number(ref.value, lang)}{unit} ({sector.name.get(lang)}) – {ref.label.get(lang)}",
                         ref.source))
     return out
 

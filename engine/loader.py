@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Iterable
 
 from .analysis import always_true, satisfiable
-from .conditions import NEVER, Condition, ResolveIssue, dimensions_of, is_monotone, literals, resolve
+from .conditions import NEVER, Condition, Literal, ResolveIssue, dimensions_of, is_monotone, literals, resolve
 from .durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, MAX_TOTAL_CHAINS, chain_count, complexity_problem,
                               fact_key_collisions)
 from .expr import ExpressionError, parse
@@ -467,11 +467,13 @@ class _Builder:
                 where = fallbacks[1].position if fallbacks else next(iter(sectors.values())).position
                 self.problems.append(Problem(where, f"exactly one sector must be the fallback (fallback: true), "
                                              f"found {len(fallbacks)}", "sector-fallback"))
-            else:
-                needed = {d for s in sectors.values() for d in s.references}
-                for dim in sorted(needed - set(fallbacks[0].references)):
-                    self.problems.append(Problem(fallbacks[0].position, f"the fallback sector has no reference "
-                                                 f"for '{dim}', which other sectors give", "sector-fallback"))
+            needed = {d for s in sectors.values() for d in s.references}
+            for sector in sectors.values():  # a sector without a figure would silently keep the catalogue's
+                for dim in sorted(needed - set(sector.references)):
+                    code = "sector-fallback" if sector.fallback else "sector-reference"
+                    self.problems.append(Problem(sector.position, f"sector '{sector.id}' has no reference for "
+                                                 f"'{dim}', which other sectors give; every sector gives one "
+                                                 "(leave out a sector without a published figure)", code))
         return sectors
 
     def sector_literals(self, rules: tuple[Rule, ...], sectors: dict[str, Sector],
@@ -487,8 +489,8 @@ class _Builder:
                     self.problems.append(Problem(
                         rule.position, f"rule '{rule.id}' compares '{lit.dimension}' with a number, but its "
                         f"reference depends on the department's sector: the number is read against the "
-                        f"catalogue's {ref.value:g} and moves with the sector", "sector-number", WARNING,  # type: ignore
-                        f"{lit.dimension} is not {dims[lit.dimension].bands[0].id}"))
+                        f"catalogue's {ref.value:g} and moves with the sector; a band test says what is "
+                        "meant", "sector-number", WARNING, _band_test(lit, dims[lit.dimension])))  # type: ignore
 
     def sector_references(self, node: YamlNode, sources: dict[str, Source],
                           dims: dict[str, Dimension]) -> dict[str, Reference] | None:
@@ -820,6 +822,22 @@ class _Builder:
         if None in (condition, first, near_tie):
             return None
         return LowCompetencePolicy(str(f["when"].value), condition, first, near_tie)  # type: ignore[arg-type]
+
+
+def _band_test(lit: Literal, dim: Dimension) -> str | None:
+    """``X is <band>`` or ``X is not <band>`` when one means exactly what ``lit`` does (tried at
+    and just beside every band edge and the literal's own thresholds), else None."""
+    edges = {x for b in dim.bands for x in (b.low, b.high) if x is not None}
+    edges |= {x for x in (lit.threshold, lit.threshold_high) if x is not None}
+    probes = sorted({dim.minimum, dim.maximum} | {p for e in edges for p in (e - 1e-6, e, e + 1e-6)})
+    for band in dim.bands:
+        inside = [band.contains(p) for p in probes]
+        holds = [lit.holds(p) for p in probes]
+        if holds == inside:
+            return f"{lit.dimension} is {band.id}"
+        if holds == [not x for x in inside]:
+            return f"{lit.dimension} is not {band.id}"
+    return None
 
 
 def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[RuleSet | None, tuple[Problem, ...]]:

@@ -81,11 +81,11 @@ class Evaluation(NamedTuple):
     """Dimensions of rules that matched on borderline tests alone (close to a limit), catalogue order."""
 
 
-_BORDERLINE = Text("Tæt på grænsen (mindre end den betydende forskel fra den): {names}. Det er ikke i sig selv nok "
+BORDERLINE_TEXT = _BORDERLINE = Text("Tæt på grænsen (mindre end den betydende forskel fra den): {names}. Det er ikke i sig selv nok "
                    "til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
                    "Close to a limit (within the meaningful difference): {names}. Too little to act on alone, "
                    "but watch it, and read it together with the rest of the survey.")
-_UNCERTAIN = Text("Over grænsen, men inden for den statistiske usikkerhed med {n} besvarelser: {names}. Det er ikke i "
+UNCERTAIN_TEXT = _UNCERTAIN = Text("Over grænsen, men inden for den statistiske usikkerhed med {n} besvarelser: {names}. Det er ikke i "
                   "sig selv nok til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
                   "Above the limit, but within the statistical uncertainty of {n} answers: {names}. Too little to "
                   "act on alone, but watch it, and read it together with the rest of the survey.")

@@ -175,9 +175,11 @@ class SectorPlacer:
         notice = self._notices.get((raw, present))
         if notice is None:
             notice = self._notice(raw, present)
-            if len(self._notices) < 1024:
-                self._notices[(raw, present)] = notice
-        return checked._replace(sector=self._fallback.id, notices=checked.notices + (notice,))
+            if len(self._notices) >= 1024:  # names come from callers: keep the cache bounded
+                self._notices.clear()
+            self._notices[(raw, present)] = notice
+        # first: it says what the whole answer is compared with
+        return checked._replace(sector=self._fallback.id, notices=(notice,) + checked.notices)
 
     def _notice(self, raw: str, present: tuple[str, ...]) -> Notice:
         fallback = self._fallback
@@ -198,8 +200,8 @@ class SectorPlacer:
                 name = raw if len(raw) <= 40 else raw[:40] + "…"
                 suggestion = closest(raw.strip().casefold(), self._names)
                 hint = _HINT.get(lang).format(s=suggestion) if suggestion else ""  # the name it is nearest
-                texts[lang] = _UNKNOWN.get(lang).format(name=name, what=what, ref=ref, hint=hint,
-                                                        known=", ".join(self._ruleset.sectors))
+                known = ", ".join(s.id for s in self._ruleset.sectors.values() if not s.fallback)
+                texts[lang] = _UNKNOWN.get(lang).format(name=name, what=what, ref=ref, hint=hint, known=known)
         code = "no-sector" if not raw.strip() else "unknown-sector"
         return Notice(code, Text(texts["da"], texts["en"]))
 

@@ -268,11 +268,13 @@ def _dimension(d: Dimension) -> pb.Dimension:
 
 
 def _reference(r: Reference) -> pb.Reference:
-    return pb.Reference(value=r.value, label=_text(r.label), source=r.source, short=_text(r.short) if r.short else None)
+    return pb.Reference(value=r.value, label=_text(r.label), source=r.source,
+                        short_name=_text(r.short) if r.short else None)
 
 
 def _reference_back(r: pb.Reference) -> Reference:
-    return Reference(r.value, _text_back(r.label), r.source, _text_back(r.short) if r.HasField("short") else None)
+    return Reference(r.value, _text_back(r.label), r.source,
+                     _text_back(r.short_name) if r.HasField("short_name") else None)
 
 
 def _dimension_back(d: pb.Dimension) -> Dimension:

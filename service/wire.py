@@ -23,12 +23,13 @@ from typing import Sequence
 from google.rpc import status_pb2
 
 from engine import Options, Recommender
-from engine.explain import AT_LEAST_ONE, BORDERLINE_WORDS, NONE_REPORTED, OF_RESPONDENTS, REPORTED, Numbers
+from engine.explain import (AT_LEAST_ONE, BORDERLINE_WORDS, NONE_REPORTED, OF_RESPONDENTS, REPORTED, UNCERTAIN_WORDS,
+                            Numbers)
 from engine.grading import in_zone
 from engine.strengths import NO_NEGATIVE_ACTS, TEXTS as STRENGTH_TEXTS
 from engine.model import LANGUAGES, RuleSetInfo
 from engine.profile import MAX_ID_LENGTH
-from engine.recommender import Evaluation, SummaryKey, plan_view
+from engine.recommender import BORDERLINE_TEXT, UNCERTAIN_TEXT, Evaluation, SummaryKey, plan_view
 from engine.result import DETAIL_FULL
 from engine.templates import Placeholder
 
@@ -49,10 +50,14 @@ value (at most 10 bytes). Bounds count this for every field rather than the exac
 TEXT_BYTES = 4 * MAX_ID_LENGTH
 """The most a department id or name that passed the profile check takes in UTF-8 (four bytes a
 character); anything echoed from a refused profile is cut to the same length (:func:`clipped`)."""
-WARNINGS_BYTES = 2048
+WARNINGS_BYTES = 1900
 """An upper bound on an answer's warnings: at most six notices (low response rate, small group, no
 scores, missing dimensions, low competence, nothing fired), each a code and a fixed sentence under
-200 bytes with at most three numbers in it — about 1.1 KB with their framing — doubled."""
+200 bytes with at most three numbers in it — about 1.1 KB with their framing — and the sector
+notice (engine/sectors.py: a sentence with a name cut to 40 characters, the nearest name and the
+list of sectors: at most 429 bytes with the bundled vocabulary, measured with a name of 4-byte
+characters; a longer vocabulary is added in :meth:`WireRenderer.answer_bound`), with a fifth more
+for safety."""
 
 
 def clipped(text: str) -> str:
@@ -389,15 +394,22 @@ class WireRenderer:
         listed += FRAME + len("2026-11-29")  # the next measurement
         names = sum(1 + len(self._names[d]) for d in ruleset.dimensions)  # missing dimensions
         summary = names + WARNINGS_BYTES + len(self._ruleset_field) + FRAME + 2 + FRAME
-        # the borderline warning names dimensions: at most every one, with its separator
-        summary += 3 * FRAME + 400 + sum(len(d.name.get(lang).encode("utf-8")) + 2 for d in ruleset.dimensions.values())
+        # the sector notice lists the vocabulary's ids: beyond what WARNINGS_BYTES allows for
+        summary += max(0, sum(len(s.id) + 2 for s in ruleset.sectors.values()) + max(
+            (len(a.encode("utf-8")) for s in ruleset.sectors.values() for a in (s.id, *s.aliases)), default=0) - 250)
+        # the borderline warnings (values near a limit, shares within their uncertainty) name
+        # dimensions: at most every one, with its separator, in one of the two
+        sentences = sum(len(t.get(lang).encode("utf-8")) + 10 for t in (BORDERLINE_TEXT, UNCERTAIN_TEXT))
+        summary += 2 * (3 * FRAME + len("borderline")) + sentences + sum(
+            len(d.name.get(lang).encode("utf-8")) + 2 for d in ruleset.dimensions.values())
         if full:
             summary += 2 * sum(len(f) for f in self._fired_fields)  # fired and unevaluable rules
         return listed + summary
 
     def _reason_bound(self, rule, lang: str) -> int:  # noqa: ANN001 - engine.model.Rule
         head, explainer, _, leaves, _ = self._rules[(rule.index, lang)]
-        widest = self._widest_placeholder() + max(len(w.encode("utf-8")) for w in BORDERLINE_WORDS.values()) + 2
+        widest = self._widest_placeholder() + max(len(w.encode("utf-8")) for words in (BORDERLINE_WORDS, UNCERTAIN_WORDS)
+                                                  for w in words.values()) + 2
         text = FRAME + sum(widest if isinstance(part, Placeholder) else len(part.encode("utf-8"))
                            for part in rule.rationale[lang].parts)
         hidden = max(len(t.encode("utf-8")) for t in REPORTED.values()) + 2 * max(
@@ -414,6 +426,10 @@ class WireRenderer:
             widths = [len("(mangler)".encode("utf-8"))]
             widths += [len(t.encode("utf-8")) + 8 for words in (AT_LEAST_ONE, NONE_REPORTED, OF_RESPONDENTS)
                        for t in words.values()]  # a share as the rationale words it
+            # a reference's name ({x.reference_name}) in any sector's view, and its label
+            references = [d.reference for d in self.recommender.ruleset.dimensions.values() if d.reference]
+            references += [r for s in self.recommender.ruleset.sectors.values() for r in s.references.values()]
+            widths += [len((r.short or r.label).get(lang).encode("utf-8")) for r in references for lang in LANGUAGES]
             for dim in self.recommender.ruleset.dimensions.values():
                 for value in (dim.minimum, dim.maximum, *((dim.reference.value,) if dim.reference else ())):
                     widths.append(len(f"{abs(value):.2f}") + 1)  # the sign

@@ -41,6 +41,7 @@ def test_every_intervention_with_a_names_the_organisation_nowhere_else(ruleset) 
     for item in ruleset.interventions.values():
         if "A" in item.iglo:
             assert "arbejdsmiljøorganisation" not in item.plan.owner.da.lower(), item.id
+            assert "work-environment organisation" not in item.plan.owner.en.lower(), item.id
 
 
 def test_the_report_states_participation_and_the_apv_once(recommender, ruleset) -> None:
@@ -67,7 +68,7 @@ def test_the_cli_plan_gives_a_date_and_the_participation_once(tmp_path) -> None:
     assert f"Følg op senest {(recent + _dt.timedelta(weeks=8)).isoformat()} (8 uger efter målingen)" in out
     # a plan made long after the survey: the follow-up counts from today, and says so
     late = " ".join(trivsel("recommend", str(tmp_path / "old.yaml"), "--lang", "da").stdout.split())
-    assert f"Følg op senest {(today + _dt.timedelta(weeks=8)).isoformat()} (8 uger fra i dag, da målingen er ældre)" in late
+    assert f"Følg op senest {(today + _dt.timedelta(weeks=8)).isoformat()} (8 uger fra i dag; fristen regnet fra målingen er overskredet)" in late
     assert out.count("For alle handleplaner:") == 1 and out.count("dialogmøde") == 1
     assert "Medansvarlig: arbejdsmiljøorganisationen (i kommuner og regioner MED-udvalget)" in out
     assert "Medarbejdernes del: Medarbejderne inddrages fra starten" in out

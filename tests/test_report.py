@@ -284,13 +284,13 @@ def test_page_is_self_contained_and_printable(report) -> None:
     assert "http" not in re.sub(r'<a href="[^"]*"', "", page).lower()
 
 
-def test_evidence_sources_are_links_in_the_footer(report, ruleset) -> None:
+def test_evidence_sources_are_links_in_the_footer(report, ruleset, recommender) -> None:
     profile, result, _, doc = report
     items = [li for li in doc.find("li") if "data-source" in li.attrs]
     every = (*result.must_act, *result.recommendations)  # the must-act items' sources first
     evidence = list(dict.fromkeys(e.id for r in every for e in r.evidence))
     # then what the department is compared with (its sector's absence figure) and the APV duties
-    sector = ruleset.sectors[recommender_sector(profile)] if "sickness_absence_pct" in profile.scores else None
+    sector = ruleset.sectors[recommender.check(profile).sector] if "sickness_absence_pct" in profile.scores else None
     extra = ([sector.references["sickness_absence_pct"].source] if sector else []) + ["aml-15a"]
     assert [li.attrs["data-source"] for li in items] == evidence + [e for e in extra if e not in evidence]
     for li in items:
@@ -299,10 +299,6 @@ def test_evidence_sources_are_links_in_the_footer(report, ruleset) -> None:
         hrefs = [a.attrs["href"] for a in li.walk() if a.tag == "a"]
         assert hrefs == ([source.url] if source.url else [])
 
-
-def recommender_sector(profile: Profile) -> str:
-    """The catalogue id of the example's sector (the examples name their sector by id)."""
-    return profile.department.sector
 
 
 def test_labels_and_numbers_are_in_the_answers_language(report) -> None:

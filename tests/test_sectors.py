@@ -71,7 +71,8 @@ def test_the_matcher_and_the_shown_conditions_agree_in_every_sector(recommender,
         view = recommender.view_for(sector.id)
         ref = sector.references[ABSENCE].value
         # values as the profile check leaves them: rounded to six decimals
-        edges = [round(x, 6) for x in (ref, ref + 2.2, ref - 0.000001, ref + 2.2 + 0.000001, ref + 1.0, ref + 3.2)]
+        edges = [round(x, 6) for x in (ref, ref + 2.2, ref - 0.000001, ref + 0.000001, ref + 2.2 - 0.000001,
+                                        ref + 2.2 + 0.000001, ref + 1.0, ref + 3.2)]
         for absence in edges + [round(rng.uniform(0, 20), rng.choice((1, 6))) for _ in range(40)]:
             values = {ABSENCE: absence, "burnout": rng.choice((40.0, 80.0)), "stress_prevalence": 30.0}
             fired = set(view.match(values))
@@ -142,12 +143,12 @@ def test_reports_draw_the_sectors_bands(recommender, ruleset) -> None:
     row = next(line for line in page.splitlines() if "| Sygefravær |" in line)
     assert "forhøjet" in row  # against 3.8 % it would read "højt"
     # the report names its yardstick in the header, and cites it
-    assert "- **Sygefravær sammenlignes med:** 7,1 % – Kommuner: kommunerne 2022 (KL)" in page
+    assert "- **Sygefravær sammenlignes med:** 7,1 % (Kommuner) – kommunerne 2022 (KL)" in page
     kilder = page[page.index("## Kilder"):]
     assert ruleset.sources["kl-syg"].citation in kilder and ruleset.sources["aml-15a"].citation in kilder
     typo = render_profile_report(_profile("kommmune", 8.4), recommender.recommend(_profile("kommmune", 8.4)),
                                  description, None, fmt="md")
-    assert "compared with:** 4.8% – All sectors" in typo
+    assert "compared with:** 4.8% (All sectors) – all sectors 2022" in typo
     assert find_sector(description.sectors, "unknown").id == "all-sectors"
 
 
@@ -204,16 +205,19 @@ def test_exactly_one_fallback_with_every_reference(rules_copy) -> None:
 
 
 def test_a_number_compared_with_a_sector_dependent_dimension_is_flagged(rules_copy) -> None:
-    folder = rules_copy(files={"themes/zz.yaml": """
-        rules:
-          - id: zz-absence
-            title: {da: "Fravær", en: "Absence"}
-            when: sickness_absence_pct > 5
-            because: {da: "x", en: "x"}
-            recommend: [{intervention: task-dialogue, weight: 1}]
-            evidence: {sources: [seed], review_by: 2027-12-31}
-        """})
+    """A warning (it runs), with a band test as the suggestion only where one means the same."""
+    rules = "".join(f"""
+          - id: zz-{i}
+            title: {{da: "Fravær", en: "Absence"}}
+            when: {when}
+            because: {{da: "x", en: "x"}}
+            recommend: [{{intervention: task-dialogue, weight: 1}}]
+            evidence: {{sources: [seed], review_by: 2027-12-31}}""" for i, when in enumerate(
+        ("sickness_absence_pct > 3.8", "sickness_absence_pct >= 6", "sickness_absence_pct < 2")))
+    folder = rules_copy(files={"themes/zz.yaml": "rules:" + rules + "\n"})
     ruleset, problems = check_ruleset(folder)
-    assert ruleset is not None  # a warning: it runs
-    warning = next(p for p in problems if p.code == "sector-number")
-    assert warning.position.file.endswith("zz.yaml") and warning.suggestion == "sickness_absence_pct is not normal"
+    assert ruleset is not None
+    warnings = [p for p in problems if p.code == "sector-number"]
+    assert all(w.position.file.endswith("zz.yaml") for w in warnings)
+    assert [w.suggestion for w in warnings] == ["sickness_absence_pct is not normal", "sickness_absence_pct is high",
+                                                None]  # '< 2' is no band: no suggestion that would mean '> 3.8'
