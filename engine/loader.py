@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -21,6 +22,7 @@ from .conditions import NEVER, Condition, Literal, ResolveIssue, dimensions_of, 
 from .durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, MAX_TOTAL_CHAINS, chain_count, complexity_problem,
                               fact_key_collisions)
 from .expr import ExpressionError, parse
+from .instruments import MAX_POSITIONS, Instrument, Item
 from .expr.tokens import KEYWORDS
 from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
                     LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
@@ -33,7 +35,7 @@ from .yaml_source import MAX_FILE_BYTES, YamlDocument, YamlNode, parse_yaml
 
 __all__ = ["load_ruleset", "check_ruleset", "rule_files", "KINDS", "TESTS_FOLDER"]
 
-KINDS = ("ruleset", "dimensions", "sources", "interventions", "hazards", "sectors", "rules")
+KINDS = ("ruleset", "dimensions", "sources", "interventions", "hazards", "sectors", "instrument", "rules")
 TESTS_FOLDER = "tests"
 MAX_FILES = 500
 MAX_FOLDER_BYTES = 4 * 1024 * 1024
@@ -53,6 +55,8 @@ RISKS = ("ok", "watch", "adverse")
 GRADES = ("review", "guideline", "practice", "statistics")
 TIMES = ("weeks", "months", "quarters")
 MAX_WEIGHT = 5.0
+ITEM_CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+"""A survey column's code: QD1, EDX2, ak_3 …"""
 
 
 def rule_files(folder: Path) -> list[Path]:
@@ -167,7 +171,7 @@ class _Builder:
             self.problems.append(Problem(key.position, f"unknown top-level key '{kind}'; expected one of: "
                                          + ", ".join(KINDS), "file-kind", suggestion=closest(kind, KINDS)))
             return
-        if kind == "ruleset":
+        if kind in ("ruleset", "instrument"):  # one mapping per file
             self.entries[kind].append(_Entry(value, doc, theme))
             return
         for item in self.reader.sequence(value, f"'{kind}'"):
@@ -421,6 +425,107 @@ class _Builder:
         if value is None or label is None or source is None or ("short" in f and short is None):
             return None
         return Reference(value, label, source, short)
+
+    # --- instruments ------------------------------------------------------------------------------
+    def build_instruments(self, dims: dict[str, Dimension]) -> dict[str, Instrument]:
+        """``instrument:`` files (rules/instruments/): an id, a title, the coding of the answer
+        positions, the answer positions that mean exposed for a share (``exposure.exposed``), and the items —
+        each a column code, a dimension of the catalogue, and maybe ``reversed`` or its own ``exposed``.
+        Codes are unique in an instrument (in any case: a survey export's headers differ in case
+        more often than in spelling); a dimension is measured by items, or by exposure, not both."""
+        instruments: dict[str, Instrument] = {}
+        r = self.reader
+        for entry in self.entries["instrument"]:
+            f = r.mapping(entry.node, "instrument", ("id", "title", "coding", "items"), ("exposure", "description"))
+            if f is None or "id" not in f:
+                continue
+            ident = r.identifier(f["id"], "instrument id")
+            title = r.text(f["title"], "title") if "title" in f else None
+            if "description" in f:
+                r.text(f["description"], "description")
+            coding = self.coding(f["coding"]) if "coding" in f else None
+            positions = len(coding) if coding else MAX_POSITIONS
+            default_yes = self.positions(f["exposure"], positions, "exposure") if "exposure" in f else None
+            items = self.instrument_items(f["items"], dims, positions, default_yes) if "items" in f else None
+            if None in (ident, title, coding, items) or ident in instruments:
+                if ident in instruments:
+                    r.error(f["id"].position, f"duplicate instrument id '{ident}' (first defined at "
+                            f"{instruments[ident].position})", "duplicate-id")
+                continue
+            shares = frozenset(i.dimension for i in items if dims[i.dimension].share)  # type: ignore[union-attr]
+            instruments[ident] = Instrument(ident, title, coding, items, shares, f["id"].position)  # type: ignore
+        return instruments
+
+    def coding(self, node: YamlNode) -> tuple[float, ...] | None:
+        """``coding: [100, 75, 50, 25, 0]`` — the value of answer positions 1, 2, …, each 0–100."""
+        items = self.reader.sequence(node, "coding", non_empty=True)
+        if items and not 2 <= len(items) <= MAX_POSITIONS:
+            self.reader.error(node.position, f"coding has {len(items)} values; an item has 2 to {MAX_POSITIONS} "
+                              "answer positions", "out-of-range")
+            return None
+        values = [self.reader.number(v, "coded value", 0, 100) for v in items]
+        return None if not values or None in values else tuple(values)  # type: ignore[arg-type]
+
+    def positions(self, node: YamlNode, count: int, what: str) -> frozenset[int] | None:
+        """``{exposed: [1, 2, 3, 4]}`` or, on an item, ``exposed: [1, 2]``: answer positions 1 … ``count``.
+        (Not ``yes:``: YAML reads an unquoted ``yes`` as true.)"""
+        r = self.reader
+        if node.is_map:
+            f = r.mapping(node, what, ("exposed",))
+            if f is None or "exposed" not in f:
+                return None
+            node = f["exposed"]
+        items = r.sequence(node, f"{what} exposed", non_empty=True)
+        values = [r.integer(v, "answer position", 1, count) for v in items]
+        return None if not values or None in values else frozenset(values)  # type: ignore[arg-type]
+
+    def instrument_items(self, node: YamlNode, dims: dict[str, Dimension], count: int,
+                         default_yes: frozenset[int] | None) -> tuple[Item, ...] | None:
+        r = self.reader
+        out: list[Item] = []
+        seen: dict[str, Position] = {}
+        ok = True
+        for entry in r.sequence(node, "items", non_empty=True):
+            f = r.mapping(entry, "an item", ("code", "dimension"), ("reversed", "exposed"))
+            if f is None or "code" not in f:
+                ok = False
+                continue
+            code = r.identifier(f["code"], "item code", ITEM_CODE_PATTERN)
+            dim_id = self.reference(f["dimension"], dims, "dimension", "unknown-dimension") if "dimension" in f else None
+            reversed_ = r.boolean(f["reversed"], "reversed") if "reversed" in f else False
+            dim = dims.get(dim_id) if dim_id else None
+            yes = self.positions(f["exposed"], count, "exposed") if "exposed" in f else default_yes
+            if code is not None:
+                key = code.casefold()
+                if key in seen:
+                    r.error(f["code"].position, f"duplicate item code '{code}' (first at {seen[key]}); codes are "
+                            "matched to the survey's columns in any case", "duplicate-id")
+                    code = None
+                else:
+                    seen[key] = f["code"].position
+            if dim is not None and dim.unit == "percent" and not dim.share:
+                r.error(f["dimension"].position, f"'{dim.id}' is a figure from records (e.g. absence statistics), "
+                        "not a survey scale: give it in the profile instead", "not-a-survey-scale")
+                dim = None
+            if dim is not None and dim.share:
+                if reversed_:
+                    r.error(f["reversed"].position, f"'{dim.id}' is a share of the respondents (who said yes): "
+                            "it cannot be reversed; list the positions that mean yes", "bad-share")
+                    reversed_ = None
+                if yes is None and "exposed" not in f:
+                    r.error(f["dimension"].position, f"'{dim.id}' is a share of the respondents: say which answer "
+                            "positions mean exposed (exposure: {exposed: [1, 2, 3, 4]} on the instrument, or "
+                            "exposed: [...] on the item)", "no-exposure")
+            elif dim is not None and "exposed" in f:
+                r.error(f["exposed"].position, f"'{dim.id}' is a scale: its items are coded, not counted as "
+                        "exposed", "bad-share")
+                yes = None
+            if None in (code, dim, reversed_) or (dim is not None and dim.share and not yes):  # noqa: SIM102
+                ok = False
+                continue
+            out.append(Item(code, dim.id, bool(reversed_), yes if dim.share else frozenset(),  # type: ignore
+                            f["code"].position))
+        return tuple(out) if ok and out else None
 
     # --- sectors ----------------------------------------------------------------------------------
     def build_sectors(self, sources: dict[str, Source], dims: dict[str, Dimension]) -> dict[str, Sector]:
@@ -852,6 +957,7 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     interventions = builder.build_interventions(sources, dims)
     hazards = builder.build_hazards(sources)
     sectors = builder.build_sectors(sources, dims)
+    instruments = builder.build_instruments(dims)
     rules = builder.build_rules(dims, interventions, sources, hazards)
     builder.sector_literals(rules, sectors, dims)
     header = builder.build_header(dims, interventions)
@@ -869,7 +975,8 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
                       MappingProxyType(interventions), MappingProxyType(sources), rules,
                       tuple(p for p in problems if not p.is_error), str(root),
                       _dt.datetime.now(_dt.timezone.utc), MappingProxyType(hazards), builder.min_answers or 20,
-                      builder.remeasure or 12, MappingProxyType(sectors), builder.planning)
+                      builder.remeasure or 12, MappingProxyType(sectors), builder.planning,
+                      instruments=MappingProxyType(instruments))
     return ruleset, problems
 
 

@@ -321,6 +321,8 @@ class RuleSet:
     dimensions' own references)."""
     planning: Planning | None = None
     """The texts every action plan carries (None: plans carry only their own fields)."""
+    instruments: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    """Survey instruments by id (engine/instruments.py ``Instrument``; rules/instruments/)."""
     sector: str = ""
     """The sector this snapshot's thresholds are shifted to (engine/sectors.py); "" for the
     rule set as written."""

@@ -268,6 +268,23 @@ def _notices(profile: Profile) -> list[Notice]:
     return notices
 
 
+REPORTED_WORD = "reported"
+"""A negative act's share from too few answers, as a scored survey writes it (engine/survey.py)."""
+
+
+def _reported(key: object, value: object, persons: Mapping[object, object], respondents: int | None,
+              errors: list[FieldError]) -> object:
+    """"reported" → one person's share of those who answered (``persons``), or of the respondents."""
+    if value != REPORTED_WORD:
+        return value
+    count = persons.get(key, respondents)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        errors.append(FieldError(f"scores.{key}", "'reported' needs the number of persons who answered "
+                                 "(persons, or respondents)"))
+        return value
+    return round(100.0 / count, 6)
+
+
 def _date(value: object, errors: list[FieldError]) -> _dt.date | None:
     if value is None or value == "":
         return None
@@ -302,7 +319,8 @@ def profile_from_dict(data: object) -> Profile:
     errors: list[FieldError] = []
     if not isinstance(data, Mapping):
         raise ProfileError([FieldError("profile", "must be a mapping with department, respondents and scores")])
-    allowed = ("department", "respondents", "invited", "measured_on", "scores")
+    # persons, instrument and level come with a profile scored from survey answers (trivsel score)
+    allowed = ("department", "respondents", "invited", "measured_on", "scores", "persons", "instrument", "level")
     for key in data:
         if key not in allowed:
             errors.append(FieldError(str(key), "unknown field", closest(str(key), allowed), code="unknown"))
@@ -325,6 +343,12 @@ def profile_from_dict(data: object) -> Profile:
     if not isinstance(scores, Mapping):
         errors.append(FieldError("scores", "must be a mapping from dimension id to number"))
         scores = {}
+    persons = data.get("persons") or {}
+    if not isinstance(persons, Mapping):
+        errors.append(FieldError("persons", "must be a mapping from dimension id to a number of persons"))
+        persons = {}
+    if any(v == REPORTED_WORD for v in scores.values()):
+        scores = {k: _reported(k, v, persons, respondents, errors) for k, v in scores.items()}
     if errors:
         raise ProfileError(errors)
     return Profile(department, respondents or 0, MappingProxyType(dict(scores)), invited, measured)

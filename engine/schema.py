@@ -95,7 +95,8 @@ class Reader:
             return None
         if not pattern.match(value):
             shape = ("lower-case letters, digits and '-'" if pattern is ID_PATTERN
-                     else "lower-case letters, digits and '_'")
+                     else "lower-case letters, digits and '_'" if pattern is DIMENSION_ID_PATTERN
+                     else "letters, digits, '_', '.' and '-'")
             self.error(node.position, f"{what} '{value}' must use {shape}, starting with a letter", "bad-id")
             return None
         return value

@@ -1,0 +1,145 @@
+"""Scoring survey answers: every scale against the COPSOQ III rule worked out by hand.
+
+The bundled instruments (rules/instruments/) and respondent tables written here with known answers:
+reversed items, the half-answered rule, empty cells, the group-size refusal, negative acts banded
+below 20 answers, roll-up columns, and every kind of bad input with its row and column.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.profile import profile_from_dict
+from engine.survey import REPORTED, SurveyError, SurveySpec, score_survey
+
+QD = ["QD1", "QD2", "QD3", "QD4"]  # QD4 is reversed
+
+
+def _table(rows: list[dict[str, str]], columns: list[str]) -> tuple[list[str], list[list[str]]]:
+    return columns, [[row.get(c, "") for c in columns] for row in rows]
+
+
+PLAIN = SurveySpec(ignore=("division",))
+
+
+def _score(ruleset, rows, columns, spec=PLAIN, instrument="copsoq3", min_group=5):
+    header, body = _table(rows, columns)
+    return score_survey(ruleset.instruments[instrument], header, body, spec, min_group)
+
+
+def _unit(result, ident, level=""):
+    return next(u for u in result.units if u.id == ident and u.level == level)
+
+
+def _department_a() -> list[dict[str, str]]:
+    """Six respondents; by hand, with QD4 read from the other end (position p → (p − 1) × 25):
+    r1 1,2,3,1 → 100, 75, 50, 0 → 56.25 · r2 5,5,–,– → half answered → 0 · r3 1,–,–,– → under
+    half: no score · r4 2,2,2,5 → 75, 75, 75, 100 → 81.25 · r5 none (answers only WP1) ·
+    r6 3,3,3,3 → 50 × 4 → 50. Department: (56.25 + 0 + 81.25 + 50) / 4 = 46.875, on 4 persons.
+    Bullying: r2 and r4 said yes, r3 did not answer: 2 of 5."""
+    answers = [("1", "2", "3", "1", "5"), ("5", "5", "", "", "1"), ("1", "", "", "", ""), ("2", "2", "2", "5", "4"),
+               ("", "", "", "", "5"), ("3", "3", "3", "3", "5")]
+    rows = []
+    for n, (a, b, c, d, bu) in enumerate(answers, start=1):
+        rows.append({"department": "A", "respondent_id": f"r{n}", "division": "D1", "QD1": a, "QD2": b, "QD3": c,
+                     "QD4": d, "BU": bu, "WP1": "2" if n == 5 else ""})
+    return rows
+
+
+COLUMNS = ["respondent_id", "department", "division", *QD, "BU", "WP1", "IT1"]
+
+
+def test_scales_follow_the_copsoq_rule(ruleset) -> None:
+    result = _score(ruleset, _department_a(), COLUMNS, PLAIN)
+    a = _unit(result, "A")
+    assert a.respondents == 6  # every row answered at least one item
+    assert a.scores["quantitative_demands"] == 46.875 and a.persons["quantitative_demands"] == 4
+    assert "work_pace" not in a.scores  # r5 answered WP1 alone: one of three items is under half
+    assert "illegitimate_tasks" not in a.scores  # nobody answered IT1
+
+
+def test_a_single_item_scale_needs_its_item(ruleset) -> None:
+    rows = [{"department": "A", "IT1": str(p)} for p in (1, 2, 3, 4, 5)] + [{"department": "A", "IT1": "", "QD1": "1"}]
+    a = _unit(_score(ruleset, rows, ["department", "IT1", "QD1"]), "A")
+    assert a.scores["illegitimate_tasks"] == (100 + 75 + 50 + 25 + 0) / 5 and a.persons["illegitimate_tasks"] == 5
+    assert a.respondents == 6
+
+
+def test_negative_acts_are_a_share_and_banded_below_20_answers(ruleset) -> None:
+    small = _unit(_score(ruleset, _department_a(), COLUMNS), "A")
+    assert small.persons["bullying"] == 5 and "bullying" in small.reported
+    assert small.scores["bullying"] == 20.0  # one person of five: all a small group's answer says
+    assert small.to_dict("copsoq3")["scores"]["bullying"] == REPORTED
+    large_rows = [{"department": "B", "BU": "1" if n < 3 else ("5" if n < 20 else "")} for n in range(24)]
+    large = _unit(_score(ruleset, large_rows, ["department", "BU"]), "B")
+    assert large.persons["bullying"] == 20 and large.scores["bullying"] == 15.0 and not large.reported
+    none = _unit(_score(ruleset, [{"department": "C", "BU": "5"}] * 6, ["department", "BU"]), "C")
+    assert none.scores["bullying"] == 0.0 and not none.reported  # nobody: nothing to hide
+
+
+def test_reversed_items_read_from_the_other_end(ruleset) -> None:
+    rows = [{"department": "A", "QD4": "1"}] * 3 + [{"department": "A", "QD4": "5"}] * 2
+    # QD4 alone is 1 of 4 items: under half, no score; with QD3 answered it counts
+    rows = [dict(r, QD3="1") for r in rows]
+    a = _unit(_score(ruleset, rows, ["department", "QD3", "QD4"]), "A")
+    expected = (3 * (100 + 0) / 2 + 2 * (100 + 100) / 2) / 5
+    assert a.scores["quantitative_demands"] == expected
+
+
+def test_small_units_are_refused_with_their_count_only(ruleset) -> None:
+    rows = _department_a() + [{"department": "B", "division": "D1", "QD1": "1", "QD2": "1"}] * 4  # 100 each
+    result = _score(ruleset, rows, COLUMNS, SurveySpec(roll_up=("division",)))
+    assert [(r.id, r.level, r.respondents) for r in result.refused] == [("B", "", 4)]
+    assert "B" not in {u.id for u in result.units}
+    division = _unit(result, "D1", "division")  # the roll-up rests on all ten
+    assert division.respondents == 10
+    assert division.scores["quantitative_demands"] == (56.25 + 0 + 81.25 + 50 + 4 * 100) / 8
+    assert division.persons["quantitative_demands"] == 8
+
+
+def test_the_profile_file_reads_back(ruleset) -> None:
+    a = _unit(_score(ruleset, _department_a(), COLUMNS), "A")
+    profile = profile_from_dict(a.to_dict("copsoq3"))
+    assert profile.respondents == 6 and profile.scores["quantitative_demands"] == 46.875
+    assert profile.scores["bullying"] == 20.0  # "reported" → one person of the five who answered
+
+
+def test_respondent_ids_never_reach_a_result(ruleset) -> None:
+    result = _score(ruleset, _department_a(), COLUMNS, PLAIN)
+    assert "r1" not in repr(result)
+
+
+@pytest.mark.parametrize("change, where, code", [
+    (lambda h, b: (h[:1] + ["QD5" if c == "QD4" else c for c in h[1:]], b), (1, "QD5"), "unknown-item"),
+    (lambda h, b: ([c if c != "department" else "afdeling" for c in h], b), (1, "department"), "missing-column"),
+    (lambda h, b: (h, [r if n != 2 else [*r[:3], "9", *r[4:]] for n, r in enumerate(b)]), (4, "QD1"), "bad-answer"),
+    (lambda h, b: (h, [r if n != 1 else [r[0], "", *r[2:]] for n, r in enumerate(b)]), (3, "department"),
+     "no-department"),
+    (lambda h, b: (h, [r if n != 3 else ["r1", *r[1:]] for n, r in enumerate(b)]), (5, "respondent_id"),
+     "duplicate-respondent"),
+    (lambda h, b: (h, [r if n != 0 else r[:-1] for n, r in enumerate(b)]), (2, ""), "row-width"),
+])
+def test_bad_input_is_located_and_nothing_is_scored(ruleset, change, where, code) -> None:
+    header, body = change(*_table(_department_a(), COLUMNS))
+    with pytest.raises(SurveyError) as info:
+        score_survey(ruleset.instruments["copsoq3"], header, body, PLAIN, 5)
+    problem = info.value.problems[0]
+    assert (problem.row, problem.column, problem.code) == (*where, code)
+    if code == "unknown-item":
+        assert problem.suggestion == "QD4"
+
+
+def test_bad_rows_can_be_skipped_and_are_listed(ruleset) -> None:
+    header, body = _table(_department_a(), COLUMNS)
+    body[2][3] = "x"  # row 4, QD1
+    result = score_survey(ruleset.instruments["copsoq3"], header, body, SurveySpec(ignore=("division",), skip_bad_rows=True), 5)
+    assert [(p.row, p.column) for p in result.skipped] == [(4, "QD1")]
+    assert _unit(result, "A").respondents == 5
+
+
+def test_unknown_departments_against_a_list(ruleset) -> None:
+    header, body = _table(_department_a(), COLUMNS)
+    spec = SurveySpec(ignore=("division",), departments={"A1": ("Afdeling A", "municipal")})
+    with pytest.raises(SurveyError) as info:
+        score_survey(ruleset.instruments["copsoq3"], header, body, spec, 5)
+    assert info.value.problems[0].code == "unknown-department" and info.value.problems[0].suggestion == "A1"
