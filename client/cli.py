@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 
 from engine import Options, ProfileError, Recommender, RuleSetError, build_recommender
 from engine.description import description_to_dict
+from engine.survey import ScoredUnit, SurveyError
 from engine.whatif import parse_change
 
 from service.escape import escape
@@ -29,6 +30,8 @@ from .backend import Backend, EmbeddedBackend
 from .paths import default_rules_folder
 from .profiles import InputError, read_profile
 from .remote import RemoteBackend, ServerError
+from .survey_cli import (_file_name, _measured, _print_refused, add_survey_options, cmd_score, score_file,
+                         write_problems)
 from .render import (profile_heading, render_description, render_followup, render_levers, render_org, render_result,
                      render_whatif, render_why)
 
@@ -88,11 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(p)
     p.set_defaults(handler=cmd_levers)
 
+    p = sub.add_parser("score", help="score a survey export (CSV or XLSX, a row per respondent) into department "
+                                     "profiles")
+    p.add_argument("responses", help="the export: one row per respondent, one column per item")
+    p.add_argument("--out", metavar="DIR", help="write one profile file per department here")
+    p.add_argument("--recommend", action="store_true", help="and answer each scored department")
+    p.add_argument("--report", metavar="DIR", help="and write each scored department's report (HTML) here")
+    p.add_argument("--top", type=int, metavar="N", help="list length for --recommend and --report (default 5)")
+    add_survey_options(p)
+    _add_engine_options(p)
+    p.set_defaults(handler=cmd_score_chain)
+
     p = sub.add_parser("org", help="many departments: each one's answer, shared needs, escalations, bands")
-    p.add_argument("input", help="a folder of profiles, a YAML/JSON file with a list, or a CSV file")
+    p.add_argument("input", help="a folder of profiles, a YAML/JSON file with a list, or a CSV file; with "
+                                 "--instrument, a survey export (a row per respondent)")
     p.add_argument("--share", type=float, default=0.3, metavar="S",
                    help="raise interventions needed in at least this share of departments (default 0.3)")
     p.add_argument("--top", type=int, metavar="N", help="list length per department (default 5)")
+    add_survey_options(p, required=False)
     _add_engine_options(p)
     p.set_defaults(handler=cmd_org)
 
@@ -264,13 +280,53 @@ def cmd_levers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_score_chain(args: argparse.Namespace) -> int:
+    """``trivsel score``, then each scored department through recommend and/or report."""
+    options = _options(args)
+    if args.json and (args.recommend or args.report):
+        raise UsageError("--json prints the scored profiles; use it without --recommend and --report")
+
+    def chain(units: Sequence[ScoredUnit], measured_on: _dt.date | None) -> None:
+        if not (args.recommend or args.report):
+            return
+        from .report import render_profile_report
+
+        with _backend(args) as backend:
+            description = backend.describe() if args.report else None
+            for unit in units:
+                profile = unit.profile(measured_on)
+                result = backend.recommend(profile, options)
+                if args.recommend:
+                    measured = profile.measured_on if isinstance(profile.measured_on, _dt.date) else None
+                    sys.stdout.write(render_result(result, profile_heading(profile, args.lang), measured_on=measured))
+                    sys.stdout.write("\n")
+                if args.report:
+                    folder = Path(args.report)
+                    folder.mkdir(parents=True, exist_ok=True)
+                    page = render_profile_report(profile, result, description, backend.levers(profile, options),
+                                                 "html", min_answers=description.min_answers_for_shares)
+                    (folder / (Path(_file_name(unit.id, unit.level)).stem + ".html")).write_text(page, encoding="utf-8")
+
+    try:
+        return cmd_score(args, chain)
+    except SurveyError as exc:
+        write_problems(exc, args.responses)
+        return EXIT_BAD_INPUT
+
+
 def cmd_org(args: argparse.Namespace) -> int:
     from .org_input import read_departments
 
     options = _options(args)
     if not 0 < args.share <= 1:
         raise UsageError("--share must be above 0 and at most 1")
-    profiles = read_departments(args.input)
+    if args.instrument:  # raw answers: score them first
+        ruleset, _, scored = score_file(args)
+        _print_refused(scored, args.lang, ruleset.min_group_size)
+        measured = _measured(args.measured_on)
+        profiles = [u.profile(measured) for u in scored.units]
+    else:
+        profiles = read_departments(args.input)
     with _backend(args) as backend:
         org = backend.analyse(profiles, options, args.share)
     if args.json:
@@ -475,6 +531,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
+    except SurveyError as exc:  # trivsel org --instrument: located like score's
+        write_problems(exc, getattr(exc, "path", "input"))
+        return EXIT_BAD_INPUT
     except ProfileError as exc:
         lines = "\n  ".join(str(e) for e in exc.errors)
         return _fail(f"the profile was refused:\n  {lines}", args, [e.to_dict() for e in exc.errors])

@@ -299,6 +299,14 @@ def render_description(desc: Description, lang: str) -> str:
                      _EFFORT[lang][i.effort]))
     lines += ["  " + line for line in _table(rows)]
     lines += _sectors(desc, lang)
+    if desc.instruments:
+        lines += ["", "Instruments (trivsel score):" if lang == "en" else "Instrumenter (trivsel score):"]
+        for i in desc.instruments:
+            scales = len({t.dimension for t in i.items})
+            lines += _wrap(f"{i.id} – {i.title.get(lang)}: {len(i.items)} "
+                           + (f"items, {scales} dimension{'s' if scales != 1 else ''}" if lang == "en"
+                              else f"spørgsmål, {scales} dimension{'er' if scales != 1 else ''}"),
+                           "  ", width())
     lines += _legal_basis(desc, lang)
     if desc.refused_reload:
         lines += ["", "Last refused reload:"] + [f"  {p}" for p in desc.refused_reload]

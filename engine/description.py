@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
+from .instruments import Instrument, Item
 from .model import Dimension, Hazard, Intervention, Planning, Reference, RuleSet, RuleSetInfo, Sector, Source, Text
 from .problems import Problem
 
@@ -43,6 +44,7 @@ class Description:
     hazards: tuple[Hazard, ...] = ()
     sectors: tuple[Sector, ...] = ()
     planning: Planning | None = None
+    instruments: tuple[Instrument, ...] = ()
 
 
 def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Description:
@@ -53,7 +55,8 @@ def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Desc
                        tuple(RuleSummary(r.id, r.title, r.theme, r.legal, r.must_act.intervention if r.must_act else "",
                                          r.evidence.sources, r.evidence.review_by) for r in ruleset.rules),
                        tuple(sorted(ruleset.hazards.values(), key=lambda h: (-h.severity, h.id))),
-                       tuple(ruleset.sectors.values()), ruleset.planning)
+                       tuple(ruleset.sectors.values()), ruleset.planning,
+                       tuple(ruleset.instruments.values()))  # type: ignore[arg-type]
 
 
 def _dimension(d: Dimension) -> dict[str, object]:
@@ -107,5 +110,8 @@ def description_to_dict(desc: Description) -> dict[str, object]:
             "employees": desc.planning.employees.to_dict(), "learning": desc.planning.learning.to_dict(),
             "co_owner": desc.planning.co_owner.to_dict(), "apv": desc.planning.apv.to_dict(),
             "source": desc.planning.source},
+        "instruments": [{"id": i.id, "title": i.title.to_dict(), "coding": list(i.coding),
+                         "items": [{"code": t.code, "dimension": t.dimension, "reversed": t.reversed,
+                                    "exposed": sorted(t.yes)} for t in i.items]} for i in desc.instruments],
         "refused_reload": [p.to_dict() for p in desc.refused_reload],
     }

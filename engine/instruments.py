@@ -19,10 +19,11 @@ respondents × 90 items take a fraction of a second (docs/BENCHMARKS.md, "Survey
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: a server worker pins its CPUs first, and
+    import numpy as np  # numpy's import starts threads that would escape the pinning
 
 from .model import Text
 from .problems import Position
@@ -42,7 +43,7 @@ class Item:
     dimension: str
     reversed: bool = False
     yes: frozenset[int] = frozenset()
-    position: Position = Position("")
+    position: Position = field(default=Position(""), compare=False)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class Instrument:
     items: tuple[Item, ...]
     shares: frozenset[str]
     """The dimensions scored as shares of the respondents (negative acts, stress)."""
-    position: Position = Position("")
+    position: Position = field(default=Position(""), compare=False)
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -85,6 +86,8 @@ class GroupScore:
 
 def _lookup(coding: Sequence[float], reversed_: bool) -> np.ndarray:
     """Position → value, NaN for 0 (no answer); a reversed item reads the coding backwards."""
+    import numpy as np
+
     values = list(reversed(coding)) if reversed_ else list(coding)
     return np.array([np.nan, *values] + [np.nan] * (MAX_POSITIONS + 1 - len(values) - 1), dtype=np.float64)
 
@@ -96,6 +99,8 @@ def score_groups(instrument: Instrument, answers: np.ndarray, groups: np.ndarray
     instrument's order, holding answer positions (1 …) and 0 for no answer; ``groups`` gives each
     row's group index (0 … ``n_groups`` − 1). Positions must already be checked against the coding.
     """
+    import numpy as np
+
     if answers.ndim != 2 or answers.shape[1] != len(instrument.items) or len(groups) != answers.shape[0]:
         raise ValueError("answers must have one column per item and one group per row")
     groups = groups.astype(np.intp, copy=False)

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where it is used: a server worker pins its CPUs first, and
+    import numpy as np  # numpy's import starts threads that would escape the pinning
 
 from .instruments import GroupScore, Instrument, score_groups
 from .profile import Department, Profile
@@ -114,11 +115,13 @@ class ScoredUnit:
 
 @dataclass(frozen=True)
 class RefusedUnit:
-    """A unit under the minimum group size: its name and count, nothing else."""
+    """A unit under the minimum group size — or a roll-up unit that would give a small department
+    away by difference (``by_difference``): its name and count, nothing else."""
 
     id: str
     level: str
     respondents: int
+    by_difference: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def _columns(header: Sequence[str], instrument: Instrument, spec: SurveySpec
             ignored.append(name)
         else:
             problems.append(SurveyProblem(1, name, f"the instrument '{instrument.id}' has no item '{name}'; "
-                                          "map it to a code or leave it out with --ignore",
+                                          "rename it to an item code, or name it with --roll-up (a unit above departments) or --ignore",
                                           closest(name, instrument.codes), code="unknown-item"))
     if not items and not problems:
         problems.append(SurveyProblem(1, "", f"no column is an item of '{instrument.id}'", code="no-items"))
@@ -192,6 +195,8 @@ def score_survey(instrument: Instrument, header: Sequence[str], rows: Iterable[S
                  min_group_size: int, min_answers: int = 20) -> SurveyResult:
     """Check and score an export. Raises :class:`SurveyError` with every problem found (bad rows
     too, unless ``spec.skip_bad_rows``; problems with the columns always)."""
+    import numpy as np
+
     meta, items, ignored, problems = _columns(header, instrument, spec)
     if problems:
         raise SurveyError(problems[:MAX_PROBLEMS], max(0, len(problems) - MAX_PROBLEMS))
@@ -269,8 +274,12 @@ def score_survey(instrument: Instrument, header: Sequence[str], rows: Iterable[S
 
 def _score_units(instrument: Instrument, matrix: np.ndarray, rows: list[Sequence[str]], meta: Mapping[str, int],
                  spec: SurveySpec, min_group_size: int, min_answers: int) -> tuple[list[ScoredUnit], list[RefusedUnit]]:
+    import numpy as np
+
     units: list[ScoredUnit] = []
     refused: list[RefusedUnit] = []
+    dept_at = meta[spec.department_column]
+    small: dict[str, int] = {}  # departments refused as too small: respondents
     for level, column in (("", spec.department_column), *((c, c) for c in spec.roll_up)):
         at = meta[column]
         index: dict[str, int] = {}
@@ -278,11 +287,24 @@ def _score_units(instrument: Instrument, matrix: np.ndarray, rows: list[Sequence
                              count=len(rows))
         if not index:
             continue
+        # a roll-up unit minus its shown departments must not leave a small one readable
+        hidden: dict[str, set[str]] = {}
+        if level:
+            for r in rows:
+                department = (r[dept_at] or "").strip()
+                if department in small:
+                    hidden.setdefault((r[at] or "").strip(), set()).add(department)
         results = score_groups(instrument, matrix, groups, len(index))
         for name, g in sorted(index.items()):
             result: GroupScore = results[g]
             if result.respondents < min_group_size:
                 refused.append(RefusedUnit(name, level, result.respondents))
+                if not level:
+                    small[name] = result.respondents
+                continue
+            left_out = sum(small[d] for d in hidden.get(name, ()))
+            if 0 < left_out < min_group_size:
+                refused.append(RefusedUnit(name, level, result.respondents, by_difference=True))
                 continue
             reported = frozenset(d for d in instrument.shares if d in result.scores
                                  and result.persons[d] < min_answers and result.scores[d] > 0)

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from engine.description import Description, RuleSummary
+from engine.instruments import Instrument, Item
 from engine.model import (Band, Dimension, Hazard, Intervention, Plan, Planning, Reference, RuleSetInfo, Sector, Source,
                           Text)
 from engine.problems import Position, Problem
@@ -328,7 +329,10 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
                                references={d: _reference(r) for d, r in s.references.items()}) for s in desc.sectors],
         planning=(pb.Planning(employees=_text(desc.planning.employees), learning=_text(desc.planning.learning),
                               co_owner=_text(desc.planning.co_owner), apv=_text(desc.planning.apv),
-                              source=desc.planning.source) if desc.planning else None))
+                              source=desc.planning.source) if desc.planning else None),
+        instruments=[pb.InstrumentInfo(id=i.id, title=_text(i.title), coding=i.coding, items=[
+            pb.InstrumentItem(code=t.code, dimension=t.dimension, reversed=t.reversed, exposed=sorted(t.yes))
+            for t in i.items]) for i in desc.instruments])
 
 
 def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
@@ -353,7 +357,10 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
                      s.fallback, aliases=tuple(s.aliases)) for s in msg.sectors),
         Planning(_text_back(msg.planning.employees), _text_back(msg.planning.learning),
                  _text_back(msg.planning.co_owner), _text_back(msg.planning.apv), msg.planning.source)
-        if msg.HasField("planning") else None)
+        if msg.HasField("planning") else None,
+        tuple(Instrument(i.id, _text_back(i.title), tuple(i.coding),
+                         tuple(Item(t.code, t.dimension, t.reversed, frozenset(t.exposed)) for t in i.items),
+                         frozenset(t.dimension for t in i.items if t.exposed)) for i in msg.instruments))
 
 
 # --- explanations -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ under a running size check.
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import dataclasses
 import functools
 import itertools
@@ -35,6 +36,7 @@ from engine.organisation import DEFAULT_SHARE, department_bands, _reason as esca
 from engine.why import explain_intervention, explain_rule
 from engine.problems import Problem
 from engine.result import DETAIL_FULL, DETAIL_IDS
+from engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
 
 from . import convert, wire
 from .admission import Admission, AdmissionSettings
@@ -83,7 +85,18 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     message it cannot parse, answers INTERNAL and leaves the HTTP/2 stream open — after a few
     hundred such calls the connection refuses every new call (measured by the server fuzzer).
     """
-    request_class = getattr(pb, pb.DESCRIPTOR.services_by_name["Recommender"].methods_by_name[method].input_type.name)
+    descriptor = pb.DESCRIPTOR.services_by_name["Recommender"].methods_by_name[method]
+    request_class = getattr(pb, descriptor.input_type.name)
+    streaming = descriptor.client_streaming
+
+    def decoded(messages: Any) -> Any:
+        """A client stream's messages, decoded as they arrive (a bad one fails the call, located)."""
+        for n, raw in enumerate(messages):
+            try:
+                yield request_class.FromString(raw) if raw.__class__ is bytes else raw
+            except DecodeError:
+                raise bad_request(f"message {n} is not a valid {request_class.DESCRIPTOR.full_name}",
+                                  [(f"messages[{n}]", "cannot be decoded")]) from None
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -98,7 +111,9 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 remaining = context.time_remaining()
                 if remaining is not None and remaining <= 0:
                     raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the call started")
-                if request.__class__ is bytes:
+                if streaming:
+                    request = decoded(request)
+                elif request.__class__ is bytes:
                     try:
                         request = request_class.FromString(request)
                     except DecodeError:
@@ -372,6 +387,76 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             guard.take(len(needs[-1]), len(messages))
         return wire.organisation(departments, snapshot.renderer.ruleset_bytes, lang, share, needs)
 
+    @rpc("ScoreSurvey")
+    def ScoreSurvey(self, request: Any, context: grpc.ServicerContext, fields: dict) -> pb.ScoreSurveyResponse:
+        """Rows in, scored profiles out (engine/survey.py). The rows are the respondents' answers:
+        they are held only while the call runs and never logged — the log line gets counts."""
+        header: pb.SurveyHeader | None = None
+        rows: list[list[str]] = []
+        cells = 0
+        for n, message in enumerate(request):
+            self._check_deadline(context)
+            if message.HasField("header"):
+                if header is not None:
+                    raise bad_request("the header came twice", [(f"messages[{n}].header", "send it once, first")])
+                header = message.header
+            elif header is None:
+                raise bad_request("the first message must carry the header", [("messages[0].header", "missing")])
+            for row in message.rows:
+                rows.append(list(row.cells))
+                cells += len(row.cells)
+            if len(rows) > MAX_SURVEY_ROWS or cells > MAX_SURVEY_CELLS:
+                raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, f"a survey may carry at most {MAX_SURVEY_ROWS:,} "
+                               f"rows and {MAX_SURVEY_CELLS:,} cells; split it by department")
+        if header is None:
+            raise bad_request("the call carried no header", [("messages[0].header", "missing")])
+        fields["rows"] = len(rows)
+        options = self._options(header.top, header.language, header.detail)
+        with self.holder.lease() as snapshot:
+            if snapshot is None:
+                raise self._unavailable()
+            fields["ruleset"] = snapshot.info.version
+            ruleset = snapshot.recommender.ruleset
+            instrument = ruleset.instruments.get(header.instrument)
+            if instrument is None:
+                raise bad_request(f"no instrument '{header.instrument[:64]}'", [(
+                    "header.instrument", f"not one of: {', '.join(ruleset.instruments) or 'none'}")])
+            measured = None
+            if header.measured_on:
+                try:
+                    measured = _dt.date.fromisoformat(header.measured_on)
+                except ValueError:
+                    raise bad_request("measured_on is not a date", [("header.measured_on", "not a date like "
+                                                                     "2025-05-01")]) from None
+            known = {d.id: (d.name, d.sector) for d in header.departments} if header.departments else None
+            spec = SurveySpec(header.department_column or "department", header.id_column or "respondent_id",
+                              tuple(header.roll_up), tuple(header.ignore), known, header.skip_bad_rows)
+            try:
+                result = score_survey(instrument, list(header.columns), rows, spec, ruleset.min_group_size,
+                                      ruleset.min_answers_for_shares)
+            except SurveyError as exc:
+                raise bad_request(f"the survey has {len(exc.problems) + exc.more} problem(s); nothing was scored",
+                                  [(_survey_field(p), p.message + (f" (did you mean '{p.suggestion}'?)"
+                                                                   if p.suggestion else ""))
+                                   for p in exc.problems]) from None
+            finally:
+                rows.clear()  # the answers go no further than scoring
+            fields["units"] = len(result.units)
+            response = pb.ScoreSurveyResponse(
+                instrument=instrument.id, rows=result.rows, ruleset=convert.ruleset_info_to_proto(snapshot.info),
+                refused=[pb.RefusedUnit(id=r.id, level=r.level, respondents=r.respondents,
+                                        by_difference=r.by_difference) for r in result.refused],
+                skipped=[pb.SurveyProblem(row=p.row, column=p.column, message=p.message, code=p.code)
+                         for p in result.skipped])
+            for unit in result.units:
+                profile = unit.profile(measured)
+                scored = response.profiles.add(profile=convert.profile_to_proto(profile), level=unit.level,
+                                               persons=dict(unit.persons), reported=sorted(unit.reported))
+                if header.recommend:
+                    evaluation = snapshot.recommender.evaluate(profile, options.min_group_size)
+                    scored.recommendation.ParseFromString(snapshot.renderer.response(evaluation, options))
+            return response
+
     @rpc("Describe")
     def Describe(self, request: pb.DescribeRequest, context: grpc.ServicerContext, fields: dict) -> pb.DescribeResponse:
         if self.protect_introspection:
@@ -434,6 +519,18 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             ruleset=convert.ruleset_info_to_proto(snapshot.info) if snapshot else None,
             problems=[convert.problem_to_proto(self._relative(p)) for p in outcome.problems])
 
+MAX_SURVEY_ROWS = 200_000
+MAX_SURVEY_CELLS = 30_000_000
+"""A ScoreSurvey call's bound: twice the benchmark's 100,000 respondents × 90 items, and then some."""
+
+
+def _survey_field(problem: SurveyProblem) -> str:
+    """``rows[12].QD3`` for a cell (rows counted from 0, after the header), ``header.columns`` for a column."""
+    if problem.row <= 1:
+        return "header.columns" + (f".{problem.column}" if problem.column else "")
+    return f"rows[{problem.row - 2}]" + (f".{problem.column}" if problem.column else "")
+
+
 def _serialize(message: Any) -> bytes:
     """Hot-path handlers return wire bytes already; the others return messages."""
     return message if message.__class__ is bytes else message.SerializeToString()
@@ -443,6 +540,7 @@ def generic_handler(service: RecommenderService) -> grpc.GenericRpcHandler:
     """The service's methods, registered with a serializer that passes pre-encoded bytes through."""
     descriptor = pb.DESCRIPTOR.services_by_name["Recommender"]
     methods = {  # no request_deserializer: the handlers decode (see rpc())
-        method.name: grpc.unary_unary_rpc_method_handler(getattr(service, method.name), response_serializer=_serialize)
+        method.name: (grpc.stream_unary_rpc_method_handler if method.client_streaming else
+                      grpc.unary_unary_rpc_method_handler)(getattr(service, method.name), response_serializer=_serialize)
         for method in descriptor.methods}
     return grpc.method_handlers_generic_handler(descriptor.full_name, methods)

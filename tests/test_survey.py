@@ -87,14 +87,31 @@ def test_reversed_items_read_from_the_other_end(ruleset) -> None:
 
 
 def test_small_units_are_refused_with_their_count_only(ruleset) -> None:
-    rows = _department_a() + [{"department": "B", "division": "D1", "QD1": "1", "QD2": "1"}] * 4  # 100 each
+    rows = _department_a() + [{"department": "B", "division": "D1", "QD1": "1", "QD2": "1"}] * 4
     result = _score(ruleset, rows, COLUMNS, SurveySpec(roll_up=("division",)))
-    assert [(r.id, r.level, r.respondents) for r in result.refused] == [("B", "", 4)]
+    assert [(r.id, r.level, r.respondents) for r in result.refused][0] == ("B", "", 4)
     assert "B" not in {u.id for u in result.units}
-    division = _unit(result, "D1", "division")  # the roll-up rests on all ten
-    assert division.respondents == 10
-    assert division.scores["quantitative_demands"] == (56.25 + 0 + 81.25 + 50 + 4 * 100) / 8
-    assert division.persons["quantitative_demands"] == 8
+
+
+def test_a_roll_up_rests_on_all_its_respondents(ruleset) -> None:
+    rows = _department_a() + [{"department": "C", "division": "D1", "QD1": "1", "QD2": "1"}] * 6  # 100 each
+    division = _unit(_score(ruleset, rows, COLUMNS, SurveySpec(roll_up=("division",))), "D1", "division")
+    assert division.respondents == 12
+    assert division.scores["quantitative_demands"] == (56.25 + 0 + 81.25 + 50 + 6 * 100) / 10
+    assert division.persons["quantitative_demands"] == 10
+
+
+def test_a_roll_up_never_gives_a_small_department_away_by_difference(ruleset) -> None:
+    """Division D1 = A (6, shown) + B (4, refused): D1 minus A would be B's answers, so D1 is not
+    shown either. With a second small department E (3) in it, D1 minus A is B and E together: seven
+    people, no smaller than any group that may be shown, so D1 may be shown."""
+    b = [{"department": "B", "division": "D1", "QD1": "1", "QD2": "1"}] * 4
+    result = _score(ruleset, _department_a() + b, COLUMNS, SurveySpec(roll_up=("division",)))
+    assert [(r.id, r.level, r.by_difference) for r in result.refused] == [("B", "", False), ("D1", "division", True)]
+    e = [{"department": "E", "division": "D1", "QD1": "3", "QD2": "3"}] * 3
+    result = _score(ruleset, _department_a() + b + e, COLUMNS, SurveySpec(roll_up=("division",)))
+    assert [(r.id, r.level) for r in result.refused] == [("B", ""), ("E", "")]
+    assert _unit(result, "D1", "division").respondents == 13
 
 
 def test_the_profile_file_reads_back(ruleset) -> None:

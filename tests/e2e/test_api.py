@@ -320,3 +320,48 @@ def test_sickness_absence_is_compared_with_the_departments_sector(server, embedd
     description = stub.Describe(pb.DescribeRequest())
     municipal = next(s for s in description.sectors if s.id == "municipal")
     assert municipal.references["sickness_absence_pct"].value == 7.1 and "kommune" in municipal.aliases
+
+
+def _survey_requests(header: pb.SurveyHeader, rows: list[list[str]], per_message: int = 50):
+    yield pb.ScoreSurveyRequest(header=header)
+    for start in range(0, len(rows), per_message):
+        yield pb.ScoreSurveyRequest(rows=[pb.SurveyRow(cells=r) for r in rows[start:start + per_message]])
+
+
+def test_score_survey_streams_rows_and_answers_like_the_engine(server, embedded) -> None:
+    """The example export over the network: the same profiles as the engine scores, the small
+    department named with its count only, and each department's recommendations on request."""
+    from client.survey_input import read_survey
+    from engine.survey import SurveySpec, score_survey
+
+    columns, rows = read_survey(str(EXAMPLES / "survey" / "responses.csv"))
+    header = pb.SurveyHeader(instrument="copsoq3", columns=columns, roll_up=["division"], recommend=True,
+                             language="da", measured_on="2025-10-01")
+    response = server.stub().ScoreSurvey(_survey_requests(header, rows))
+    local = score_survey(embedded.ruleset.instruments["copsoq3"], columns, rows, SurveySpec(roll_up=("division",)),
+                         embedded.ruleset.min_group_size)
+    assert [(p.profile.department_id, p.level) for p in response.profiles] == [(u.id, u.level) for u in local.units]
+    for scored, unit in zip(response.profiles, local.units):
+        assert dict(scored.profile.scores) == dict(unit.scores) and dict(scored.persons) == dict(unit.persons)
+        assert scored.profile.respondents == unit.respondents and scored.profile.measured_on == "2025-10-01"
+        assert scored.recommendation.department_id == unit.id and scored.recommendation.language == "da"
+    assert [(r.id, r.respondents) for r in response.refused if not r.level] == [("natvagt", 4)]
+    assert response.rows == len(rows)
+    # the respondents' rows go nowhere else: not one id or answer row in the server's log
+    log = server.log_path.read_text(encoding="utf-8")
+    assert all(r[0] not in log for r in rows[:50])  # the respondent ids (R00144 …)
+    line = next(e for e in server.events("rpc") if e.get("method") == "ScoreSurvey")
+    assert line["rows"] == len(rows) and line["status"] == "OK"
+
+
+def test_score_survey_names_every_bad_cell(server) -> None:
+    columns = ["department", "QD1", "QD2"]
+    rows = [["A", "1", "2"], ["A", "9", "2"], ["", "1", "1"]]
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().ScoreSurvey(_survey_requests(pb.SurveyHeader(instrument="copsoq3", columns=columns), rows))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    found = violations(info.value)
+    assert set(found) == {"rows[1].QD1", "rows[2].department"} and "outside the coding" in found["rows[1].QD1"]
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().ScoreSurvey(_survey_requests(pb.SurveyHeader(instrument="copsoq", columns=columns), rows))
+    assert violations(info.value) == {"header.instrument": "not one of: copsoq3, work-environment-competence"}
