@@ -45,10 +45,11 @@ def plain_numpy(instrument, header: list[str], rows: list[list[str]]) -> dict[st
     scales with numpy's nanmean. No checks: the reference only has to score."""
     index = {h.casefold(): n for n, h in enumerate(header)}
     dept = np.array([r[index["department"]] for r in rows])
+    columns = [index[item.code.casefold()] for item in instrument.items]
     scale_codes: dict[str, list[int]] = {}
-    for item in instrument.items:
-        scale_codes.setdefault(item.dimension, []).append(index[item.code.casefold()])
-    values = np.array([[float(c) if c else np.nan for c in r] for r in rows])  # positions as floats
+    for k, item in enumerate(instrument.items):
+        scale_codes.setdefault(item.dimension, []).append(k)
+    values = np.array([[float(r[c]) if r[c] else np.nan for c in columns] for r in rows])  # positions as floats
     coded = (5.0 - values) * 25.0  # position 1 → 100 … 5 → 0
     out: dict[str, dict[str, float]] = {}
     for name in np.unique(dept):
