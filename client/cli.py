@@ -30,8 +30,7 @@ from .backend import Backend, EmbeddedBackend
 from .paths import default_rules_folder
 from .profiles import InputError, read_profile
 from .remote import RemoteBackend, ServerError
-from .survey_cli import (_file_name, _measured, _print_refused, add_survey_options, cmd_score, score_file,
-                         write_problems)
+from .survey_cli import _measured, _print_refused, add_survey_options, cmd_score, file_names, score_file, write_problems
 from .render import (profile_heading, render_description, render_followup, render_levers, render_org, render_result,
                      render_whatif, render_why)
 
@@ -291,9 +290,10 @@ def cmd_score_chain(args: argparse.Namespace) -> int:
             return
         from .report import render_profile_report
 
+        report_names = file_names(units, ".html") if args.report else []
         with _backend(args) as backend:
             description = backend.describe() if args.report else None
-            for unit in units:
+            for n, unit in enumerate(units):
                 profile = unit.profile(measured_on)
                 result = backend.recommend(profile, options)
                 if args.recommend:
@@ -305,7 +305,7 @@ def cmd_score_chain(args: argparse.Namespace) -> int:
                     folder.mkdir(parents=True, exist_ok=True)
                     page = render_profile_report(profile, result, description, backend.levers(profile, options),
                                                  "html", min_answers=description.min_answers_for_shares)
-                    (folder / (Path(_file_name(unit.id, unit.level)).stem + ".html")).write_text(page, encoding="utf-8")
+                    (folder / report_names[n]).write_text(page, encoding="utf-8")
 
     try:
         return cmd_score(args, chain)
@@ -324,7 +324,8 @@ def cmd_org(args: argparse.Namespace) -> int:
         ruleset, _, scored = score_file(args)
         _print_refused(scored, args.lang, ruleset.min_group_size)
         measured = _measured(args.measured_on)
-        profiles = [u.profile(measured) for u in scored.units]
+        # departments only: a division is its departments again, and would be counted twice
+        profiles = [u.profile(measured) for u in scored.units if not u.level]
     else:
         profiles = read_departments(args.input)
     with _backend(args) as backend:

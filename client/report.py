@@ -393,7 +393,7 @@ def _hidden_shares(profile: Profile, result: Result, dims: Mapping[str, Dimensio
     respondents, and any the engine itself hid in a condition (its ``actual`` is None although the
     profile has the value), so the report never shows what the answer kept back."""
     hidden = {i for i in profile.scores if i in dims and _is_act_share(dims[i])} \
-        if profile.respondents < min_answers else set()
+        if profile.respondents < min_answers else {i for i in profile.reported if i in dims and _is_act_share(dims[i])}
     for rec in (*result.must_act, *result.recommendations):
         for reason in rec.because:
             hidden.update(c.dimension for c in reason.conditions

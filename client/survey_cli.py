@@ -14,21 +14,21 @@ import datetime as _dt
 import json
 import sys
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import yaml
 
 from engine import load_ruleset
 from engine.instruments import Instrument
 from engine.model import RuleSet
-from engine.survey import SurveyError, SurveyResult, SurveySpec, score_survey
+from engine.survey import ScoredUnit, SurveyError, SurveyResult, SurveySpec, score_survey
 from service.escape import escape
 
 from .paths import default_rules_folder
 from .profiles import InputError
 from .survey_input import read_survey
 
-__all__ = ["add_survey_options", "score_file", "cmd_score", "write_problems"]
+__all__ = ["add_survey_options", "score_file", "cmd_score", "write_problems", "file_names"]
 
 _WORDS = {
     "en": {"scored": "{n} units scored from {rows} rows with {instrument}", "refused": "Not evaluated (fewer than "
@@ -117,9 +117,26 @@ def write_problems(exc: SurveyError, path: str) -> None:
     print("nothing was written", file=sys.stderr)
 
 
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:120].strip("._") or "_"
+
+
 def _file_name(ident: str, level: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in ident)[:120] or "_"
-    return f"{level}-{safe}.yaml" if level else f"{safe}.yaml"
+    """A unit's file name: letters, digits, '-' and '_' only (nothing can climb out of the folder)."""
+    return f"{_safe(level)}-{_safe(ident)}.yaml" if level else f"{_safe(ident)}.yaml"
+
+
+def file_names(units: Sequence[ScoredUnit], suffix: str = ".yaml") -> list[str]:
+    """Each unit's file name; ``InputError`` before anything is written when two would collide
+    (in any case: 'Ward/1' and 'ward_1' are one file on some systems)."""
+    names = [Path(_file_name(u.id, u.level)).stem + suffix for u in units]
+    seen: dict[str, ScoredUnit] = {}
+    for name, unit in zip(names, units):
+        other = seen.setdefault(name.casefold(), unit)
+        if other is not unit:
+            raise InputError(f"'{other.id}' and '{unit.id}' would both be written as {name}; rename one in the "
+                             "export (nothing was written)")
+    return names
 
 
 def cmd_score(args: argparse.Namespace, recommend: object = None) -> int:
@@ -134,11 +151,11 @@ def cmd_score(args: argparse.Namespace, recommend: object = None) -> int:
             doc["measured_on"] = measured.isoformat()
         documents.append(doc)
     if args.out:
+        names = file_names(result.units)  # every name checked before the first file is written
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)
-        for unit, doc in zip(result.units, documents):
-            (folder / _file_name(unit.id, unit.level)).write_text(
-                yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        for name, doc in zip(names, documents):
+            (folder / name).write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     if args.json:
         json.dump({"instrument": instrument.id, "profiles": documents,
                    "refused": [{"id": r.id, "level": r.level, "respondents": r.respondents,

@@ -50,7 +50,7 @@ def _read_csv(text: str, path: str) -> tuple[list[str], list[list[str]]]:
     except csv.Error as exc:
         raise InputError(f"{path}: row 1: {exc}") from None
     try:
-        rows = [row for row in reader if row and any(cell.strip() for cell in row)]
+        rows = list(reader)  # blank lines included: they keep the row numbers a spreadsheet shows
     except csv.Error as exc:
         raise InputError(f"{path}: row {reader.line_num}: {exc}") from None
     return header, rows
@@ -81,10 +81,8 @@ def _read_xlsx(file: Path) -> tuple[list[str], list[list[str]]]:
             raise InputError(f"{file}: the first sheet is empty")
         width = len(header)
         out = []
-        for values in rows:
+        for values in rows:  # blank rows included: they keep their row numbers
             cells = [_cell(v) for v in values[:width]]
-            if not any(c.strip() for c in cells) and not any(_cell(v).strip() for v in values[width:]):
-                continue
             cells += [""] * (width - len(cells))
             extra = [_cell(v) for v in values[width:]]
             out.append(cells + [c for c in extra if c.strip()] if any(c.strip() for c in extra) else cells)

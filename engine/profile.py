@@ -48,10 +48,13 @@ class Profile:
     invited: int | None = None
     measured_on: _dt.date | str | None = None
     """A date; text that is not one is refused by the profile check (naming the field)."""
+    reported: frozenset[str] = frozenset()
+    """Shares given as "reported" (a scored survey's negative acts from fewer than 20 answers): the
+    value is one person's share, enough for the rules, and no answer or report shows it."""
 
     def with_scores(self, scores: Mapping[str, float]) -> "Profile":
         return Profile(self.department, self.respondents, MappingProxyType(dict(scores)), self.invited,
-                       self.measured_on)
+                       self.measured_on, self.reported)
 
 
 @dataclass(frozen=True)
@@ -347,8 +350,9 @@ def profile_from_dict(data: object) -> Profile:
     if not isinstance(persons, Mapping):
         errors.append(FieldError("persons", "must be a mapping from dimension id to a number of persons"))
         persons = {}
-    if any(v == REPORTED_WORD for v in scores.values()):
+    reported = frozenset(str(k) for k, v in scores.items() if v == REPORTED_WORD)
+    if reported:
         scores = {k: _reported(k, v, persons, respondents, errors) for k, v in scores.items()}
     if errors:
         raise ProfileError(errors)
-    return Profile(department, respondents or 0, MappingProxyType(dict(scores)), invited, measured)
+    return Profile(department, respondents or 0, MappingProxyType(dict(scores)), invited, measured, reported)

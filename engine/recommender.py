@@ -394,7 +394,9 @@ class Recommender:
         and not at all (only "at least one respondent") below the rule set's minimum of answers."""
         checked = evaluation.checked
         minimum = self.ruleset.min_answers_for_shares
-        hidden = self._act_shares if checked.profile.respondents < minimum else frozenset()
+        reported = checked.profile.reported  # given as "reported": fewer answered the item than may be shown
+        hidden = self._act_shares if checked.profile.respondents < minimum else (
+            self._act_shares & reported if reported else frozenset())
         return Numbers(checked.values, language, self._act_shares, hidden, minimum, checked.profile.respondents)
 
     def chosen(self, evaluation: Evaluation, top: int | None) -> tuple[Candidate, ...]:

@@ -37,6 +37,8 @@ __all__ = ["SurveySpec", "SurveyProblem", "ScoredUnit", "RefusedUnit", "SurveyRe
 
 REPORTED = "reported"
 """How a negative act's share from too few answers is written: at least one said yes."""
+MAX_NAME = 200
+"""The longest department (or roll-up unit) name, as for a profile's department id."""
 MAX_PROBLEMS = 200
 """At most this many problems are listed (a wrong file has one per cell); the count says the rest."""
 _MISSING = ("", "na", "n/a", "-", ".")
@@ -102,7 +104,7 @@ class ScoredUnit:
         """The profile the other commands read (a reported share as one person's share)."""
         scores = dict(self.scores)
         return Profile(Department(self.id, self.name, self.sector), self.respondents, MappingProxyType(scores),
-                       None, measured_on)  # type: ignore[arg-type]
+                       None, measured_on, self.reported)  # type: ignore[arg-type]
 
     def to_dict(self, instrument: str) -> dict[str, object]:
         """The profile file's shape, with how many persons each score rests on."""
@@ -151,6 +153,8 @@ def _columns(header: Sequence[str], instrument: Instrument, spec: SurveySpec
     for n, raw in enumerate(header):
         name = (raw or "").strip()
         key = name.casefold()
+        if not name:
+            continue  # a column without a header: its cells must be empty (checked per row)
         if key in by_name:
             problems.append(SurveyProblem(1, name, f"the column '{name}' appears twice", code="duplicate-column"))
             continue
@@ -201,6 +205,7 @@ def score_survey(instrument: Instrument, header: Sequence[str], rows: Iterable[S
     if problems:
         raise SurveyError(problems[:MAX_PROBLEMS], max(0, len(problems) - MAX_PROBLEMS))
     width = len(header)
+    unnamed = [n for n, h in enumerate(header) if not (h or "").strip()]
     dept_at = meta[spec.department_column]
     id_at = meta.get(spec.id_column) if spec.id_column else None
     table = _answer_table(len(instrument.coding))
@@ -212,18 +217,28 @@ def score_survey(instrument: Instrument, header: Sequence[str], rows: Iterable[S
     seen_ids: dict[str, int] = {}
     total = 0
     for number, row in enumerate(rows, start=2):
+        if not any((c or "").strip() for c in row):
+            continue  # a blank line: not a respondent, but it keeps its row number
         total += 1
         problem = None
+        if len(row) > width and not any((c or "").strip() for c in row[width:]):
+            row = row[:width]  # trailing empty cells (a delimiter at the end of the line)
         if len(row) != width:
             problem = SurveyProblem(number, "", f"{len(row)} cells, the header has {width}", code="row-width")
+        elif unnamed and any((row[n] or "").strip() for n in unnamed):
+            problem = SurveyProblem(number, f"#{next(n for n in unnamed if (row[n] or '').strip()) + 1}",
+                                    "a cell under a column without a header", code="unnamed-column")
         else:
             department = (row[dept_at] or "").strip()
             if not department:
                 problem = SurveyProblem(number, spec.department_column, "no department", code="no-department")
+            elif len(department) > MAX_NAME:
+                problem = SurveyProblem(number, spec.department_column, f"longer than {MAX_NAME} characters",
+                                        code="too-long")
             elif known is not None and department not in known:
-                problem = SurveyProblem(number, spec.department_column, f"unknown department '{department[:80]}'",
-                                        closest(department, known) if len(department) <= 80 else None,
-                                        code="unknown-department")
+                # the cell itself is not repeated: a wrong column could hold anything (e-mail addresses)
+                problem = SurveyProblem(number, spec.department_column, "not one of the known departments",
+                                        closest(department, known), code="unknown-department")
             elif id_at is not None:
                 ident = (row[id_at] or "").strip()
                 if ident and ident in seen_ids:
@@ -255,11 +270,13 @@ def score_survey(instrument: Instrument, header: Sequence[str], rows: Iterable[S
             for k, v in enumerate(values):
                 if v is None:
                     row_problems.append(SurveyProblem(kept_numbers[k], header[index].strip(),
-                                                      f"answer '{str(cells[k])[:20]}' is outside the coding "
-                                                      f"(1–{len(instrument.coding)}, or empty)", code="bad-answer"))
+                                                      f"the answer is outside the coding (1–{len(instrument.coding)},"
+                                                      " or empty)", code="bad-answer"))
                     values[k] = 0
                     late.add(k)
         matrix[:, j] = values
+    if not total:
+        raise SurveyError([SurveyProblem(0, "", "no respondent rows under the header", code="no-rows")])
     if row_problems and not spec.skip_bad_rows:
         row_problems.sort(key=lambda p: (p.row, p.column))
         raise SurveyError(row_problems[:MAX_PROBLEMS], max(0, len(row_problems) - MAX_PROBLEMS))
@@ -274,12 +291,24 @@ def score_survey(instrument: Instrument, header: Sequence[str], rows: Iterable[S
 
 def _score_units(instrument: Instrument, matrix: np.ndarray, rows: list[Sequence[str]], meta: Mapping[str, int],
                  spec: SurveySpec, min_group_size: int, min_answers: int) -> tuple[list[ScoredUnit], list[RefusedUnit]]:
+    """Departments first, then each roll-up level. What is withheld from a department is withheld
+    from the roll-ups too wherever the difference would show it:
+
+    * a unit under the minimum group size is refused; a roll-up unit whose refused departments add up
+      to fewer than that is refused as well (it minus its shown departments would be them);
+    * a scale score resting on fewer persons than the minimum group size is left out, and so is a
+      roll-up's score on that scale when what was left out below it rests on fewer than that;
+    * a share from fewer than ``min_answers`` answers reads "reported", and so does the roll-up's
+      share wherever a department under it was banded or refused (its count would follow by difference).
+    """
     import numpy as np
 
     units: list[ScoredUnit] = []
     refused: list[RefusedUnit] = []
     dept_at = meta[spec.department_column]
-    small: dict[str, int] = {}  # departments refused as too small: respondents
+    small: dict[str, int] = {}  # refused departments: respondents
+    withheld: dict[str, dict[str, int]] = {}  # department → scale dimension → persons left out
+    banded: dict[str, set[str]] = {}  # department → shares given as "reported" (or refused)
     for level, column in (("", spec.department_column), *((c, c) for c in spec.roll_up)):
         at = meta[column]
         index: dict[str, int] = {}
@@ -287,31 +316,42 @@ def _score_units(instrument: Instrument, matrix: np.ndarray, rows: list[Sequence
                              count=len(rows))
         if not index:
             continue
-        # a roll-up unit minus its shown departments must not leave a small one readable
-        hidden: dict[str, set[str]] = {}
+        below: dict[str, set[str]] = {}  # roll-up unit → its departments
         if level:
             for r in rows:
-                department = (r[dept_at] or "").strip()
-                if department in small:
-                    hidden.setdefault((r[at] or "").strip(), set()).add(department)
+                below.setdefault((r[at] or "").strip(), set()).add((r[dept_at] or "").strip())
         results = score_groups(instrument, matrix, groups, len(index))
         for name, g in sorted(index.items()):
             result: GroupScore = results[g]
+            departments = below.get(name, set())
             if result.respondents < min_group_size:
                 refused.append(RefusedUnit(name, level, result.respondents))
                 if not level:
                     small[name] = result.respondents
+                    withheld[name] = dict(result.persons)
+                    banded[name] = set(instrument.shares)
                 continue
-            left_out = sum(small[d] for d in hidden.get(name, ()))
+            left_out = sum(small.get(d, 0) for d in departments)
             if 0 < left_out < min_group_size:
                 refused.append(RefusedUnit(name, level, result.respondents, by_difference=True))
                 continue
-            reported = frozenset(d for d in instrument.shares if d in result.scores
-                                 and result.persons[d] < min_answers and result.scores[d] > 0)
-            scores = dict(result.scores)
-            for d in reported:  # one person's share: "reported", nothing more
-                scores[d] = round(100.0 / result.persons[d], 6)
+            scores, persons = dict(result.scores), dict(result.persons)
+            reported: set[str] = set()
+            for d in list(scores):
+                if d in instrument.shares:
+                    if persons[d] < min_answers or any(d in banded.get(x, ()) for x in departments):
+                        if scores[d] > 0:  # one person's share: "reported", nothing more
+                            reported.add(d)
+                            scores[d] = round(100.0 / persons[d], 6)
+                    continue
+                hidden = sum(withheld.get(x, {}).get(d, 0) for x in departments)
+                if persons[d] < min_group_size or 0 < hidden < min_group_size:
+                    del scores[d], persons[d]  # one or two persons' answers: not shown
+            if not level:
+                withheld[name] = {d: n for d, n in result.persons.items() if d not in scores}
+                banded[name] = reported | {d for d in instrument.shares if d in result.persons
+                                           and result.persons[d] < min_answers}
             title, sector = (spec.departments or {}).get(name, ("", "")) if not level else ("", "")
             units.append(ScoredUnit(name, title, sector, level, result.respondents, MappingProxyType(scores),
-                                    MappingProxyType(dict(result.persons)), reported))
+                                    MappingProxyType(persons), frozenset(reported)))
     return units, refused

@@ -68,7 +68,8 @@ def profile_from_proto(msg: pb.Profile) -> Profile:
         except ValueError:
             measured = msg.measured_on
     return Profile(Department(msg.department_id, msg.department_name, msg.sector), msg.respondents,
-                   MappingProxyType({k: scores[k] for k in scores}), msg.invited or None, measured)
+                   MappingProxyType({k: scores[k] for k in scores}), msg.invited or None, measured,
+                   frozenset(msg.reported) if msg.reported else frozenset())
 
 
 def profile_to_proto(profile: Profile) -> pb.Profile:
@@ -77,7 +78,7 @@ def profile_to_proto(profile: Profile) -> pb.Profile:
                       invited=profile.invited or 0,
                       measured_on=(profile.measured_on.isoformat() if isinstance(profile.measured_on, _dt.date)
                                    else profile.measured_on or ""),
-                      scores=dict(profile.scores))
+                      scores=dict(profile.scores), reported=sorted(profile.reported))
 
 
 # --- answers -----------------------------------------------------------------------------------------

@@ -393,7 +393,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         they are held only while the call runs and never logged — the log line gets counts."""
         header: pb.SurveyHeader | None = None
         rows: list[list[str]] = []
-        cells = 0
+        cells = size = 0
         for n, message in enumerate(request):
             self._check_deadline(context)
             if message.HasField("header"):
@@ -403,11 +403,20 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             elif header is None:
                 raise bad_request("the first message must carry the header", [("messages[0].header", "missing")])
             for row in message.rows:
-                rows.append(list(row.cells))
-                cells += len(row.cells)
-            if len(rows) > MAX_SURVEY_ROWS or cells > MAX_SURVEY_CELLS:
+                values = list(row.cells)
+                longest = max(map(len, values), default=0)
+                if longest > MAX_SURVEY_CELL:
+                    at = next(k for k, v in enumerate(values) if len(v) == longest)
+                    raise bad_request("a cell is too long", [(f"rows[{len(rows)}].cells[{at}]",
+                                                              f"longer than {MAX_SURVEY_CELL} characters")])
+                rows.append(values)
+                cells += len(values)
+                size += sum(map(len, values))
+            if len(rows) > MAX_SURVEY_ROWS or cells > MAX_SURVEY_CELLS or size > MAX_SURVEY_TEXT:
+                rows.clear()
                 raise RpcError(grpc.StatusCode.RESOURCE_EXHAUSTED, f"a survey may carry at most {MAX_SURVEY_ROWS:,} "
-                               f"rows and {MAX_SURVEY_CELLS:,} cells; split it by department")
+                               f"rows, {MAX_SURVEY_CELLS:,} cells and {MAX_SURVEY_TEXT // 2**20} MiB of text; split "
+                               "it by department")
         if header is None:
             raise bad_request("the call carried no header", [("messages[0].header", "missing")])
         fields["rows"] = len(rows)
@@ -521,7 +530,11 @@ class RecommenderService(pb_grpc.RecommenderServicer):
 
 MAX_SURVEY_ROWS = 200_000
 MAX_SURVEY_CELLS = 30_000_000
-"""A ScoreSurvey call's bound: twice the benchmark's 100,000 respondents × 90 items, and then some."""
+MAX_SURVEY_TEXT = 128 * 2**20
+MAX_SURVEY_CELL = 1_000
+"""A ScoreSurvey call's bounds: twice the benchmark's 100,000 respondents × 90 items and then some,
+128 MiB of cell text at most (the benchmark's export is 18 MiB), and no cell longer than a
+department name could sensibly be — so one call holds at most a few hundred MiB while it runs."""
 
 
 def _survey_field(problem: SurveyProblem) -> str:

@@ -74,7 +74,8 @@ def test_errors_name_file_row_and_column_and_nothing_is_written(tmp_path) -> Non
     assert not out.exists()
     rows[0][4] = "BU"
     proc = trivsel("score", str(_write_csv(tmp_path / "bad2.csv", rows)), "--instrument", "copsoq3", "--out", str(out))
-    assert proc.returncode == 2 and f"bad2.csv:4:QD1: answer '7' is outside the coding" in proc.stderr
+    assert proc.returncode == 2 and "bad2.csv:4:QD1: the answer is outside the coding" in proc.stderr
+    assert "'7'" not in proc.stderr  # cells are not repeated (a wrong column could hold anything)
     assert not out.exists()
     proc = trivsel("score", str(tmp_path / "bad2.csv"), "--instrument", "copsoq3", "--out", str(out),
                    "--skip-bad-rows")
@@ -101,4 +102,32 @@ def test_the_example_survey_scores_recommends_and_reports(tmp_path) -> None:
     assert report.returncode == 0 and (tmp_path / "r" / "hjemmepleje-syd.html").exists()
     org = trivsel("org", str(SURVEY / "responses.csv"), *common, "--json")
     assert org.returncode == 0, org.stderr
-    assert {d["department_id"] for d in json.loads(org.stdout)["departments"]} >= {"hjemmepleje-syd", "loen"}
+    # departments only (a division would count its respondents twice); the small one refused
+    assert {d["department_id"] for d in json.loads(org.stdout)["departments"]} == {
+        "hjemmepleje-syd", "kontaktcenter", "loen", "produktion-2", "it-drift"}
+
+
+def test_blank_rows_keep_the_spreadsheet_row_numbers_and_trailing_delimiters_are_fine(tmp_path) -> None:
+    rows = _rows()
+    rows = [r + [""] for r in rows]              # "…;5;" as Excel writes it: an unnamed, empty last column
+    rows.insert(3, [""] * len(rows[0]))          # a blank line as row 4
+    rows[5][2] = "9"                             # row 6, QD1
+    proc = trivsel("score", str(_write_csv(tmp_path / "a.csv", rows)), "--instrument", "copsoq3")
+    assert proc.returncode == 2 and "a.csv:6:QD1: the answer is outside the coding" in proc.stderr
+
+
+def test_names_that_would_collide_or_climb_out_are_caught_before_writing(tmp_path) -> None:
+    rows = [["department", "QD1", "QD2"]] + [["Ward/1", "1", "1"]] * 5 + [["ward_1", "2", "2"]] * 5
+    out = tmp_path / "out"
+    proc = trivsel("score", str(_write_csv(tmp_path / "a.csv", rows)), "--instrument", "copsoq3", "--out", str(out))
+    assert proc.returncode == 2 and "would both be written as" in proc.stderr and not out.exists()
+    rows = [["department", "../../x", "QD1", "QD2"]] + [["A", "up", "1", "1"]] * 5
+    proc = trivsel("score", str(_write_csv(tmp_path / "b.csv", rows)), "--instrument", "copsoq3", "--out", str(out),
+                   "--roll-up", "../../x")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["A.yaml", "x-up.yaml"]  # inside the folder
+
+
+def test_a_file_with_only_a_header_is_an_error(tmp_path) -> None:
+    proc = trivsel("score", str(_write_csv(tmp_path / "a.csv", [["department", "QD1"]])), "--instrument", "copsoq3")
+    assert proc.returncode == 2 and "no respondent rows" in proc.stderr

@@ -365,3 +365,12 @@ def test_score_survey_names_every_bad_cell(server) -> None:
     with pytest.raises(grpc.RpcError) as info:
         server.stub().ScoreSurvey(_survey_requests(pb.SurveyHeader(instrument="copsoq", columns=columns), rows))
     assert violations(info.value) == {"header.instrument": "not one of: copsoq3, work-environment-competence"}
+
+
+def test_score_survey_refuses_oversized_cells_before_holding_them(server) -> None:
+    rows = [["A", "x" * 2000, "1"]]
+    with pytest.raises(grpc.RpcError) as info:
+        server.stub().ScoreSurvey(_survey_requests(pb.SurveyHeader(instrument="copsoq3",
+                                                                   columns=["department", "QD1", "QD2"]), rows))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert violations(info.value) == {"rows[0].cells[1]": "longer than 1000 characters"}
