@@ -527,6 +527,11 @@ def _fail(message: str, args: argparse.Namespace | None, details: list[dict] | N
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:  # every server flag as it is (argparse would take --address for its own)
+        import server
+
+        return server.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler

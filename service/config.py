@@ -88,8 +88,9 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     p.add_argument("--address", default=_env(env, "ADDRESS", "127.0.0.1:50051"),
                    help="host:port to listen on; port 0 picks a free port (default 127.0.0.1:50051)")
     p.add_argument("--rules", default=_env(env, "RULES", str(default_rules_folder())), help="rules folder")
-    p.add_argument("--workers", type=int, default=int(_env(env, "WORKERS", os.cpu_count() or 1)),  # type: ignore
-                   help="worker processes sharing the port (default: one per core)")
+    p.add_argument("--workers", type=int, default=int(_env(env, "WORKERS", available_cpus())),  # type: ignore
+                   help="worker processes sharing the port (default: one per CPU this process may use, "
+                        "within a container's CPU limit)")
     p.add_argument("--threads", type=int, default=int(_env(env, "THREADS", 8)),  # type: ignore[arg-type]
                    help="request threads per worker (default 8)")
     p.add_argument("--log-format", choices=("console", "json"), default=_env(env, "LOG_FORMAT", "console"))
@@ -162,6 +163,27 @@ def parse_cpu_list(text: str) -> tuple[int, ...]:
             raise ValueError(f"'{part}': CPUs are numbered 0–{MAX_CPU}")
         cpus.update(dict.fromkeys(range(first, last + 1)))
     return tuple(cpus)
+
+
+def available_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The CPUs this process may use: its affinity, capped by a container's CPU limit (cgroup v2
+    ``cpu.max``, or v1's ``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``), rounded up — one worker per
+    CPU the container may actually use, not per core of the node it runs on."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    quota = period = None
+    try:
+        fields = (cgroup / "cpu.max").read_text().split()
+        if fields and fields[0] != "max":
+            quota, period = int(fields[0]), int(fields[1]) if len(fields) > 1 else 100_000
+    except (OSError, ValueError, IndexError):
+        try:
+            quota = int((cgroup / "cpu" / "cpu.cfs_quota_us").read_text())
+            period = int((cgroup / "cpu" / "cpu.cfs_period_us").read_text())
+        except (OSError, ValueError):
+            pass
+    if quota and period and quota > 0 and period > 0:
+        count = min(count, max(1, -(-quota // period)))
+    return max(1, count)
 
 
 def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> ServerConfig:

@@ -6,6 +6,11 @@ that does not want its surface mapped by strangers turns off for everyone but ad
 protection on, each reflection stream must carry the admin credential (bearer token or admin
 client certificate, service/auth.py), or it ends with UNAUTHENTICATED / PERMISSION_DENIED before
 answering anything. Health stays open either way: probes carry no credentials.
+
+Both versions of the reflection service are served: ``grpc.reflection.v1alpha`` (what grpcio-reflection
+ships) and ``grpc.reflection.v1`` (what newer tools ask for first). Their messages are the same on
+the wire — same fields, same numbers — so the one servicer answers both; v1 is registered under its
+own service name with v1alpha's message classes.
 """
 
 from __future__ import annotations
@@ -13,14 +18,15 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 import grpc
-from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
+from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
 from .auth import AdminCheck
 from .errors import RpcError, abort
 
-__all__ = ["add_reflection", "SERVICE_NAME"]
+__all__ = ["add_reflection", "SERVICE_NAME", "SERVICE_NAME_V1"]
 
 SERVICE_NAME = reflection.SERVICE_NAME
+SERVICE_NAME_V1 = "grpc.reflection.v1.ServerReflection"
 
 
 class _ProtectedReflection(reflection.ReflectionServicer):
@@ -39,8 +45,12 @@ class _ProtectedReflection(reflection.ReflectionServicer):
 
 
 def add_reflection(server: grpc.Server, service_names: Iterable[str], admin: AdminCheck | None = None) -> None:
-    """Serve reflection for ``service_names``; only to admins when ``admin`` is given."""
-    if admin is None:
-        reflection.enable_server_reflection(tuple(service_names), server)
-    else:
-        reflection_pb2_grpc.add_ServerReflectionServicer_to_server(_ProtectedReflection(service_names, admin), server)
+    """Serve reflection (v1alpha and v1) for ``service_names``; only to admins when ``admin`` is given."""
+    names = tuple(service_names)
+    servicer = reflection.ReflectionServicer(names) if admin is None else _ProtectedReflection(names, admin)
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(servicer, server)
+    v1 = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo, request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+        response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString)
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME_V1,
+                                                                          {"ServerReflectionInfo": v1}),))

@@ -61,3 +61,24 @@ def test_cpu_lists() -> None:
     assert parse_config(["--cpus", str(allowed[-1])], {}).cpus == (allowed[-1],)
     assert parse_config([], {"TRIVSEL_CPUS": f"{allowed[0]}"}).cpus == (allowed[0],)
     assert parse_config([], {}).cpus == ()
+
+
+def test_workers_default_to_the_containers_cpu_limit(tmp_path) -> None:
+    """cgroup v2 cpu.max "150000 100000" is 1.5 CPUs: two workers at most; "max" is no limit; v1's
+    quota/period pair likewise; never more than the CPUs the process may run on."""
+    from service.config import available_cpus
+
+    mine = len(os.sched_getaffinity(0))
+    (tmp_path / "cpu.max").write_text("150000 100000\n")
+    assert available_cpus(tmp_path) == min(mine, 2)
+    (tmp_path / "cpu.max").write_text("50000 100000\n")
+    assert available_cpus(tmp_path) == 1
+    (tmp_path / "cpu.max").write_text("max 100000\n")
+    assert available_cpus(tmp_path) == mine
+    (tmp_path / "cpu.max").unlink()
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("100000\n")
+    (tmp_path / "cpu" / "cpu.cfs_period_us").write_text("100000\n")
+    assert available_cpus(tmp_path) == 1
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    assert available_cpus(tmp_path) == mine

@@ -26,7 +26,8 @@ class ServerProcess:
 
     def __init__(self, rules: Path, workers: int = 1, extra: list[str] | None = None, log_dir: Path | None = None,
                  env: dict[str, str] | None = None, wait: bool = True,
-                 credentials: grpc.ChannelCredentials | None = None) -> None:
+                 credentials: grpc.ChannelCredentials | None = None, launcher: list[str] | None = None) -> None:
+        self.launcher = launcher or [sys.executable, str(ROOT / "server.py")]  # or e.g. `trivsel serve`
         self.credentials = credentials  # used by channel() (health checks included) unless told otherwise
         self.rules = rules
         self.workers = workers
@@ -44,7 +45,7 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         self._log = open(self.log_path, "w", encoding="utf-8")
-        cmd = [sys.executable, str(ROOT / "server.py"), "--address", "127.0.0.1:0", "--rules", str(self.rules),
+        cmd = [*self.launcher, "--address", "127.0.0.1:0", "--rules", str(self.rules),
                "--workers", str(self.workers), "--log-format", "json", "--watch-seconds", "0.2",
                "--grace-seconds", "10", *self.extra]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log, text=True,

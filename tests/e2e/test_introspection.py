@@ -4,6 +4,7 @@ and the CLI shows what came from a profile or a server escaped."""
 from __future__ import annotations
 
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -129,3 +130,30 @@ def test_the_cli_escapes_what_came_from_a_server(tmp_path: Path) -> None:
         assert "prioritisation\\x1b]8;;http://x\\x07 of tasks" in trivsel(
             "recommend", str(RULES.parent / "examples" / "production-high-workload.yaml"), "--server",
             server.address).stdout
+
+
+def _reflect_v1(server: ServerProcess, request: reflection_pb2.ServerReflectionRequest,
+                metadata: tuple = ()) -> list[reflection_pb2.ServerReflectionResponse]:
+    """A call to grpc.reflection.v1 (its messages are v1alpha's on the wire)."""
+    call = server.channel().stream_stream("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+                                          request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+                                          response_deserializer=reflection_pb2.ServerReflectionResponse.FromString)
+    return list(call(iter([request]), metadata=metadata, timeout=10))
+
+
+def test_reflection_v1_answers_as_v1alpha_does_through_trivsel_serve(tmp_path: Path) -> None:
+    """Newer tools ask grpc.reflection.v1 first; `trivsel serve` takes every server flag."""
+    launcher = [sys.executable, "-m", "client.cli", "serve"]
+    with ServerProcess(RULES, log_dir=tmp_path, launcher=launcher, extra=["--workers", "1"]) as server:
+        names = [s.name for r in _reflect_v1(server, reflection_pb2.ServerReflectionRequest(list_services=""))
+                 for s in r.list_services_response.service]
+        assert names == list_services(server) and "trivsel.v1.Recommender" in names
+        files = _reflect_v1(server, reflection_pb2.ServerReflectionRequest(
+            file_containing_symbol="trivsel.v1.Recommender"))
+        assert files[0].file_descriptor_response.file_descriptor_proto
+    with ServerProcess(RULES, log_dir=tmp_path, extra=["--protect-introspection"],
+                       env={"TRIVSEL_ADMIN_TOKEN": TOKEN}) as server:
+        with pytest.raises(grpc.RpcError) as info:
+            _reflect_v1(server, reflection_pb2.ServerReflectionRequest(list_services=""))
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert _reflect_v1(server, reflection_pb2.ServerReflectionRequest(list_services=""), ADMIN)
