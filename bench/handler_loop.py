@@ -40,6 +40,9 @@ class _Context:
     def set_trailing_metadata(self, metadata: object) -> None:
         pass
 
+    def peer(self) -> str:
+        return "ipv4:127.0.0.1:0"
+
     def time_remaining(self) -> None:
         return None
 

@@ -114,6 +114,7 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 if streaming:
                     request = decoded(request)
                 elif request.__class__ is bytes:
+                    fields["request_bytes"] = len(request)
                     try:
                         request = request_class.FromString(request)
                     except DecodeError:
@@ -122,6 +123,7 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 response = fn(self, request, context, fields)
                 if response.__class__ is not bytes:
                     response = response.SerializeToString()
+                fields["answer_bytes"] = len(response)
                 if len(response) > self.max_message_bytes:
                     fields["answer_bytes"] = len(response)
                     response = None
@@ -140,6 +142,7 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 log.exception("rpc.crash", method=method, request_id=rid)
                 error = RpcError(grpc.StatusCode.INTERNAL, f"internal error (request id {rid})")
             status = "OK" if error is None else error.code.name
+            fields["peer"] = escape(context.peer()[:80])  # ipv4:10.0.0.7:53122 — who called, not what they sent
             log.info("rpc", method=method, status=status, latency_ms=round((time.perf_counter() - start) * 1000, 3),
                      request_id=rid, **fields)
             if error is not None:
@@ -218,7 +221,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             fields["department"] = escape(request.profile.department_id[:64])
             evaluation = snapshot.recommender.evaluate(convert.profile_from_proto(request.profile),
                                                        options.min_group_size)
@@ -236,7 +239,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             messages = request.profiles
             bound = self._limits(snapshot).check(BATCH, messages, options.detail == DETAIL_FULL, request.top)
             fields["answer_bound"] = bound
@@ -271,7 +274,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             fields["changes"] = len(request.changes)
             profile = convert.profile_from_proto(request.profile)
             changes = convert.changes_from_proto(list(request.changes))
@@ -286,7 +289,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             ruleset = snapshot.recommender.ruleset
             profile = convert.profile_from_proto(request.profile)
             if target == "rule_id":
@@ -312,7 +315,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             report = levers(snapshot.recommender, convert.profile_from_proto(request.profile), options, request.pairs)
             return convert.levers_to_proto(report, snapshot.info)
 
@@ -335,7 +338,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             messages = request.profiles
             bound = self._limits(snapshot).check(ORGANISATION, messages, options.detail == DETAIL_FULL, request.top)
             fields["answer_bound"] = bound
@@ -424,7 +427,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             ruleset = snapshot.recommender.ruleset
             instrument = ruleset.instruments.get(header.instrument)
             if instrument is None:
@@ -478,7 +481,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                                                max_batch=self.max_batch,
                                                refused_reload=[convert.problem_to_proto(p) for p in refused])
             else:
-                fields["ruleset"] = snapshot.info.version
+                fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
                 ruleset = snapshot.recommender.ruleset
                 response = convert.description_to_proto(describe(ruleset, refused), SERVICE_VERSION, self.max_batch,
                                                         refused_at)
@@ -522,7 +525,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             self.on_reloaded()
         snapshot = outcome.snapshot
         if snapshot is not None:
-            fields["ruleset"] = snapshot.info.version
+            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
         return pb.ReloadResponse(
             outcome=_OUTCOME[outcome.outcome],
             ruleset=convert.ruleset_info_to_proto(snapshot.info) if snapshot else None,

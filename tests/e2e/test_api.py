@@ -274,8 +274,12 @@ def test_logs_carry_no_profile_values(server) -> None:
                                                                                "influence": 12.345679})
     server.stub().Recommend(pb.RecommendRequest(profile=profile))
     logs = server.logs()
-    assert any(e["method"] == "Recommend" for e in server.events("rpc"))
+    line = next(e for e in server.events("rpc") if e["method"] == "Recommend" and e.get("department") == "secret-dept")
     assert "37.123457" not in logs and "12.345679" not in logs
+    # who asked, how much, and against which exact rule set — nothing of what was in it
+    described = server.stub().Describe(pb.DescribeRequest())
+    assert line["fingerprint"] == described.ruleset.fingerprint and line["peer"].startswith("ipv4:127.0.0.1:")
+    assert line["request_bytes"] == pb.RecommendRequest(profile=profile).ByteSize() and line["answer_bytes"] > 0
 
 
 def test_reasons_name_the_risk_area_of_the_executive_order_they_rest_on(server) -> None:
