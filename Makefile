@@ -43,8 +43,14 @@ bench: $(STAMP)
 instructions: $(STAMP)
 	$(BIN)/python -m bench instructions $(if $(AGAINST),--against $(AGAINST))
 
+BUF ?= $(shell command -v buf 2>/dev/null || echo npx --yes @bufbuild/buf)
+
+# Rules, then the API: buf lint (STANDARD, see buf.yaml) and buf breaking against BUF_AGAINST (a
+# release tag; default HEAD, i.e. what the working tree changes). buf comes from npm (@bufbuild/buf).
 lint: $(STAMP)
 	$(BIN)/trivsel lint rules
+	$(BUF) lint
+	$(BUF) breaking --against '.git#ref=$(or $(BUF_AGAINST),HEAD)'
 
 # Rewrite the example reports in docs/examples/ from examples/ (a test checks they are current).
 examples: $(STAMP)
