@@ -30,9 +30,33 @@ def test_manifests() -> None:
     assert container["readinessProbe"]["grpc"]["port"] == container["livenessProbe"]["grpc"]["port"] == 50051
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert docs["Service/trivsel-headless"]["spec"]["clusterIP"] == "None"
-    grace = docs["Deployment/trivsel"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    pod = docs["Deployment/trivsel"]["spec"]["template"]["spec"]
+    grace = pod["terminationGracePeriodSeconds"]
     env = {e["name"]: e.get("value") for e in container["env"]}
-    assert grace > float(env["TRIVSEL_GRACE_SECONDS"])
+    # the kubelet's SIGKILL comes after the preStop pause and the server's own drain
+    pause = float(container["lifecycle"]["preStop"]["exec"]["command"][-1])
+    assert grace > pause + float(env["TRIVSEL_GRACE_SECONDS"])
+
+
+def test_the_autoscaler_owns_the_replica_count_and_disruptions_leave_one_pod() -> None:
+    docs = manifests()
+    deployment = docs["Deployment/trivsel"]
+    assert "replicas" not in deployment["spec"]  # an apply would reset what the HPA scaled to
+    assert docs["HorizontalPodAutoscaler/trivsel"]["spec"]["minReplicas"] >= 2
+    pdb = docs["PodDisruptionBudget/trivsel"]
+    assert pdb["spec"]["minAvailable"] == 1
+    assert pdb["spec"]["selector"] == deployment["spec"]["selector"]
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert "pdb.yaml" in kustomization["resources"]
+    spread = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+    assert {c["topologyKey"] for c in spread} == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}
+
+
+def test_guaranteed_qos_where_workers_are_pinned() -> None:
+    """docs/DEPLOY.md's CPU pinning needs exclusive cores: requests equal to limits, whole CPUs."""
+    container = manifests()["Deployment/trivsel"]["spec"]["template"]["spec"]["containers"][0]
+    requests, limits = container["resources"]["requests"], container["resources"]["limits"]
+    assert requests == limits and float(limits["cpu"]).is_integer()
 
 
 def test_configmap_lists_every_rule_file() -> None:
