@@ -37,6 +37,7 @@ class ServerConfig:
     cpus: tuple[int, ...] = ()  # pin worker i to cpus[i % len(cpus)]; empty: no pinning
     malloc_keep_mb: int = DEFAULT_KEEP_MB  # freed heap a worker keeps for reuse (service/memory.py); 0: glibc's defaults
     protect_introspection: bool = False  # Describe and reflection need the admin credential (service/auth.py)
+    metrics_address: str | None = None  # HOST:PORT for Prometheus /metrics (service/metrics.py); None: off
     max_concurrent_calls: int = 0  # calls one worker holds at once, queued or running (gRPC); 0: 8 x threads
     heavy_calls: int = 0  # RecommendBatch/AnalyseOrganisation calls inside a worker at once; 0: threads - 2, at least 1
     answer_mb_in_flight: int = 0  # worst-case answer MiB those may add up to (service/admission.py); 0: 2 x max message
@@ -105,6 +106,8 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
                    help="bearer token required by Reload (prefer the environment variable)")
     p.add_argument("--admin-identity", default=_env(env, "ADMIN_IDENTITY", ""),
                    help="client-certificate common names (comma-separated) allowed to call Reload (needs --client-ca)")
+    p.add_argument("--metrics-address", default=_env(env, "METRICS_ADDRESS", None), metavar="HOST:PORT",
+                   help="serve Prometheus metrics of all workers at http://HOST:PORT/metrics (default: off)")
     p.add_argument("--max-batch", type=int, default=int(_env(env, "MAX_BATCH", 10_000)))  # type: ignore[arg-type]
     p.add_argument("--max-message-mb", type=float, default=float(_env(env, "MAX_MESSAGE_MB", 64)),  # type: ignore
                    help="largest answer, in MiB (fractions allowed; default 64); batch limits follow it")
@@ -229,6 +232,7 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
                         a.grace_seconds, a.watch_seconds, cpus, a.malloc_keep_mb,
                         watchdog_seconds=a.watchdog_seconds,
                         protect_introspection=a.protect_introspection, max_concurrent_calls=a.max_concurrent_calls,
+                        metrics_address=a.metrics_address or None,
                         heavy_calls=a.heavy_calls, answer_mb_in_flight=a.answer_mb_in_flight,
                         admission_wait_seconds=a.admission_wait_seconds, max_request_mb=a.max_request_mb)
 

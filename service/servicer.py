@@ -43,6 +43,7 @@ from .admission import Admission, AdmissionSettings
 from .auth import AdminCheck
 from .errors import RpcError, abort, bad_request, profile_error
 from .escape import clip, escape
+from .metrics import metrics
 from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
 from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, log_refusal
 from trivsel.v1 import recommender_pb2 as pb
@@ -142,6 +143,9 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 log.exception("rpc.crash", method=method, request_id=rid)
                 error = RpcError(grpc.StatusCode.INTERNAL, f"internal error (request id {rid})")
             status = "OK" if error is None else error.code.name
+            recorder = metrics()
+            if recorder is not None:
+                recorder.call(method, streaming, status, time.perf_counter() - start, fields.get("profiles"))
             fields["peer"] = escape(context.peer()[:80])  # ipv4:10.0.0.7:53122 — who called, not what they sent
             log.info("rpc", method=method, status=status, latency_ms=round((time.perf_counter() - start) * 1000, 3),
                      request_id=rid, **fields)

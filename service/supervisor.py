@@ -25,6 +25,7 @@ import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
+from .metrics import start_endpoint, worker_died
 from .config import ServerConfig
 from .lifeline import Lifeline, hold, watch
 from .logs import configure_logging
@@ -88,6 +89,17 @@ def serve(config: ServerConfig) -> int:
           flush=True)
     ctx = multiprocessing.get_context("spawn")
     state_dir = tempfile.mkdtemp(prefix="trivsel-state-")  # the last good rule set, the workers' probe sockets
+    metrics_server = None
+    if config.metrics_address:  # before the workers: they inherit the shared directory's name
+        metrics_dir = os.path.join(state_dir, "metrics")
+        os.mkdir(metrics_dir)
+        try:
+            metrics_server = start_endpoint(config.metrics_address, metrics_dir)
+        except (OSError, ValueError) as exc:
+            log.error("bind.failed", address=config.metrics_address, error=str(exc), what="metrics")
+            shutil.rmtree(state_dir, ignore_errors=True)
+            return 3
+        log.info("metrics.serving", address=config.metrics_address)
     lifeline = Lifeline(ctx)
     watchdog = Watchdog(config.watchdog_seconds)
     backoff = RestartBackoff()
@@ -158,6 +170,7 @@ def serve(config: ServerConfig) -> int:
                 continue
             if not process.is_alive():
                 watchdog.forget(index)
+                worker_died(process.pid)
                 uptime = now - spawned_at[index]
                 delay = backoff.after_death(index, uptime, proven=index in proven)
                 proven.discard(index)
@@ -180,6 +193,8 @@ def serve(config: ServerConfig) -> int:
             process.join()
     reservation.close()
     lifeline.close()
+    if metrics_server is not None:
+        metrics_server.shutdown()
     shutil.rmtree(state_dir, ignore_errors=True)
     log.info("stopped")
     return 0

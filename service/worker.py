@@ -21,6 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from .admission import AdmissionSettings
 from .auth import AdminCheck
 from .config import ServerConfig
+from .metrics import metrics
 from .introspection import SERVICE_NAME as REFLECTION, add_reflection
 from .logs import configure_logging
 from .memory import tune_allocator
@@ -91,6 +92,9 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
             log_refusal(log, outcome.problems)
         else:
             log.info("reload", **fields)
+        recorder = metrics()
+        if recorder is not None:
+            recorder.reloaded(outcome.outcome, current.info if current is not None else None)
         set_health(current is not None)
 
     def tell_siblings() -> None:
