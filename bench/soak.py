@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import statistics
@@ -117,7 +118,7 @@ def main() -> int:
 def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: Path, log_path: Path) -> int:
     """Drive the started server for ``seconds``, print the table and the verdict; 0 if it passed."""
     line = server.stdout.readline()  # type: ignore[union-attr]
-    address = "127.0.0.1:" + line.rsplit(":", 1)[1].split()[0]
+    address = "127.0.0.1:" + re.search(r"serving on [^ ]*:(\d+)", line).group(1)  # type: ignore[union-attr]
     time.sleep(3)
     print(f"## Soak: {seconds:g} s at capacity\n\n{machine_line()}\nserver {address}, 2 workers, {THREADS} client "
           f"threads; rules changed every 60 s; a wide rule dropped in or removed every {DROP_EVERY:g} s; one worker "

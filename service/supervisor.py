@@ -15,6 +15,7 @@ dying at start-up (``restarts``), with one ``worker.died`` line per death.
 from __future__ import annotations
 
 import multiprocessing
+import json
 import os
 import shutil
 import signal
@@ -85,8 +86,12 @@ def serve(config: ServerConfig) -> int:
     except OSError as exc:
         log.error("bind.failed", address=config.address, error=str(exc))
         return 3
-    print(f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)})",
-          flush=True)
+    announcement = f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)})"
+    if config.log_format == "json":  # standard output holds JSON only: one object, the same words inside
+        print(json.dumps({"event": "serving", "address": f"{config.host}:{port}", "workers": config.workers,
+                          "message": announcement}), flush=True)
+    else:
+        print(announcement, flush=True)
     ctx = multiprocessing.get_context("spawn")
     state_dir = tempfile.mkdtemp(prefix="trivsel-state-")  # the last good rule set, the workers' probe sockets
     metrics_server = None

@@ -51,6 +51,7 @@ class ServerProcess:
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log, text=True,
                                      env=self.env)
         line = self.proc.stdout.readline()  # type: ignore[union-attr]
+        self.first_line = line
         match = re.search(r"serving on [^ ]*:(\d+)", line)
         if not match:
             self.stop()

@@ -245,3 +245,12 @@ def test_a_worker_started_while_the_folder_is_broken_serves_the_last_good_versio
         assert any(p.file.endswith("broken.yaml") for p in described.refused_reload)
         assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE)).recommendations
         assert any(e.get("fallback") for e in server.events("reload.refused"))
+
+
+def test_standard_output_is_json_in_json_mode(tmp_path: Path) -> None:
+    """A log collector reading standard output sees JSON objects only, the announcement included."""
+    with ServerProcess(RULES, workers=1, log_dir=tmp_path) as server:  # the harness runs --log-format json
+        line = server.first_line
+    announcement = json.loads(line)
+    assert announcement["event"] == "serving" and announcement["address"] == f"127.0.0.1:{server.port}"
+    assert announcement["workers"] == 1 and "serving on" in announcement["message"]
