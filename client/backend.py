@@ -13,7 +13,7 @@ from engine import Options, Profile, Recommender, Result, load_ruleset
 from engine.description import Description, describe
 from engine.levers import LeverReport, levers
 from engine.organisation import OrgResult, analyse
-from engine.suggestions import closest
+from engine.suggestions import closest, did_you_mean
 from engine.whatif import Change, WhatIfResult
 from engine.why import InterventionWhy, RuleWhy, explain_intervention, explain_rule
 
@@ -72,7 +72,7 @@ class EmbeddedBackend(Closing):
         ruleset = self._recommender.ruleset
         if ruleset.rule(rule_id) is None:
             hint = closest(rule_id, [r.id for r in ruleset.rules])
-            raise ValueError(f"unknown rule '{rule_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+            raise ValueError(f"unknown rule '{rule_id}'" + did_you_mean(hint))
         return explain_rule(self._recommender, profile, rule_id, language)
 
     def explain_intervention(self, profile: Profile, intervention_id: str, language: str,
@@ -80,7 +80,7 @@ class EmbeddedBackend(Closing):
         ruleset = self._recommender.ruleset
         if intervention_id not in ruleset.interventions:
             hint = closest(intervention_id, ruleset.interventions)
-            raise ValueError(f"unknown intervention '{intervention_id}'" + (f" (did you mean '{hint}'?)" if hint else ""))
+            raise ValueError(f"unknown intervention '{intervention_id}'" + did_you_mean(hint))
         return explain_intervention(self._recommender, profile, intervention_id, language, top)
 
     def levers(self, profile: Profile, options: Options, pairs: bool = True) -> LeverReport:

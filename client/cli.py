@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
+from engine.suggestions import did_you_mean
 from engine import Options, ProfileError, Recommender, RuleSetError, build_recommender
 from engine.description import description_to_dict
 from engine.survey import ScoredUnit, SurveyError
@@ -476,7 +477,7 @@ def cmd_reload(args: argparse.Namespace) -> int:
         response = backend.reload()
     outcome = pb.ReloadOutcome.Name(response.outcome).removeprefix("RELOAD_OUTCOME_").lower()
     problems = [f"{p.file}:{p.line}:{p.column}: {p.severity}: {p.message}" +
-                (f" (did you mean '{p.suggestion}'?)" if p.suggestion else "") for p in response.problems]
+                did_you_mean(p.suggestion) for p in response.problems]
     if args.json:
         _print_json({"outcome": outcome, "ruleset": {"id": response.ruleset.id, "version": response.ruleset.version,
                                                      "fingerprint": response.ruleset.fingerprint},

@@ -13,6 +13,7 @@ from typing import Sequence
 import grpc
 from grpc_status import rpc_status
 
+from engine.suggestions import did_you_mean
 from engine import Options, Profile, ProfileError
 from engine.description import Description
 from engine.result import DETAIL_IDS, Result
@@ -46,7 +47,7 @@ def _translate(exc: grpc.RpcError) -> Exception:
         errors = field_errors(status)
         targets = [e for e in errors if e.field in ("rule_id", "intervention_id", "target")]
         if targets:  # an unknown rule or intervention id: word it as embedded mode does
-            hint = f" (did you mean '{targets[0].suggestion}'?)" if targets[0].suggestion else ""
+            hint = did_you_mean(targets[0].suggestion)
             return ValueError(exc.details() + hint)  # type: ignore[attr-defined]
         if errors:
             return ProfileError(errors)

@@ -17,7 +17,7 @@ from engine.description import Description
 from engine.whatif import Change, WhatIfResult
 from engine.result import MustActItem, Recommendation, Result
 from engine.strengths import KEEP
-from engine.templates import format_number
+from engine.templates import format_number, format_value
 from service.escape import escape
 
 __all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
@@ -326,11 +326,11 @@ _LEGAL_WORDS = {
 _SECTOR_WORDS = {
     "en": {"title": "Sectors (profile field 'sector'; id or alias)", "fallback": "used when none or an unknown one "
            "is given", "aliases": "also",
-           "moves": "The bands of {name} above are written for {value}{unit} ({ref}) and move with the "
+           "moves": "The bands of {name} above are written for {value} ({ref}) and move with the "
                     "department's sector by the difference between its figure and that one."},
     "da": {"title": "Sektorer (profilens felt 'sector'; id eller alias)", "fallback": "bruges, når ingen eller en "
            "ukendt er angivet", "aliases": "også",
-           "moves": "Grænserne for {name} ovenfor er skrevet for {value}{unit} ({ref}) og flytter med afdelingens "
+           "moves": "Grænserne for {name} ovenfor er skrevet for {value} ({ref}) og flytter med afdelingens "
                     "sektor, med forskellen mellem sektorens tal og dette."},
 }
 
@@ -346,18 +346,17 @@ def _sectors(desc: Description, lang: str) -> list[str]:
     for ident in dict.fromkeys(d for s in desc.sectors for d in s.references):
         dim = names.get(ident)
         if dim is not None and dim.reference is not None:
-            unit = (" %" if lang == "da" else "%") if dim.unit == "percent" else ""
-            lines += _wrap(w["moves"].format(name=dim.name.get(lang).lower(), value=format_number(
-                dim.reference.value, lang), unit=unit, ref=(dim.reference.short or dim.reference.label).get(lang)),
+            lines += _wrap(w["moves"].format(name=dim.name.get(lang).lower(), value=format_value(
+                dim.reference.value, dim.unit, lang), ref=(dim.reference.short or dim.reference.label).get(lang)),
                 "  ", cols)
     for s in desc.sectors:
         head = f"{s.id} – {s.name.get(lang)}" + (f" ({w['fallback']})" if s.fallback else "")
         lines += _wrap(head, "  ", cols)
         for ident, ref in s.references.items():
             dim = names.get(ident)
-            unit = (" %" if lang == "da" else "%") if dim is not None and dim.unit == "percent" else ""
             name = dim.name.get(lang) if dim is not None else ident
-            lines += _wrap(f"{name}: {format_number(ref.value, lang)}{unit} – {ref.label.get(lang)}", "    ", cols)
+            value = format_value(ref.value, dim.unit if dim is not None else "", lang)
+            lines += _wrap(f"{name}: {value} – {ref.label.get(lang)}", "    ", cols)
         if s.aliases:
             lines += _wrap(f"{w['aliases']}: {', '.join(s.aliases)}", "    ", cols)
     return lines

@@ -33,7 +33,7 @@ from engine.profile import Profile
 from engine.result import ConditionResult, MustActItem, PlanView, Recommendation, Result
 from engine.sectors import find_sector, sector_dimensions
 from engine.strengths import KEEP
-from engine.templates import format_number
+from engine.templates import format_number, format_value
 
 from .render import PREVENTION_WORDS, follow_up_date, new_legal_areas
 
@@ -368,10 +368,8 @@ def _comparisons(profile: Profile, description: Description, lang: str) -> list[
     out = []
     for ident, ref in sector.references.items():
         if ident in profile.scores and ident in dims:
-            unit = (" %" if lang == "da" else "%") if dims[ident].unit == "percent" else ""
-            out.append((dims[ident].name.get(lang),
-                        f"{format_number(ref.value, lang)}{unit} ({sector.name.get(lang)}) – {ref.label.get(lang)}",
-                        ref.source))
+            out.append((dims[ident].name.get(lang), f"{format_value(ref.value, dims[ident].unit, lang)} "
+                        f"({sector.name.get(lang)}) – {ref.label.get(lang)}", ref.source))
     return out
 
 

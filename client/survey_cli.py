@@ -18,6 +18,7 @@ from typing import Mapping, Sequence
 
 import yaml
 
+from engine.suggestions import did_you_mean
 from engine import load_ruleset
 from engine.instruments import Instrument
 from engine.model import RuleSet
@@ -110,7 +111,7 @@ def score_file(args: argparse.Namespace) -> tuple[RuleSet, Instrument, SurveyRes
 def write_problems(exc: SurveyError, path: str) -> None:
     """``responses.csv:14:QD3: answer '9' is outside the coding (1–5, or empty)``, one a line."""
     for p in exc.problems:
-        hint = f" (did you mean '{p.suggestion}'?)" if p.suggestion else ""
+        hint = did_you_mean(p.suggestion)
         print(escape(f"{path}:{p.row}:{p.column}: {p.message}{hint}"), file=sys.stderr)
     if exc.more:
         print(f"… and {exc.more} more", file=sys.stderr)

@@ -108,6 +108,7 @@ def score_groups(instrument: Instrument, answers: np.ndarray, groups: np.ndarray
     respondents = np.bincount(groups, weights=answered_any, minlength=n_groups)
     scores: list[dict[str, float]] = [{} for _ in range(n_groups)]
     persons: list[dict[str, int]] = [{} for _ in range(n_groups)]
+    lookups = {False: _lookup(instrument.coding, False), True: _lookup(instrument.coding, True)}
     for dimension, columns in instrument.scales().items():
         items = [instrument.items[c] for c in columns]
         block = answers[:, columns]
@@ -125,14 +126,12 @@ def score_groups(instrument: Instrument, answers: np.ndarray, groups: np.ndarray
         else:
             coded = np.empty(block.shape, dtype=np.float64)
             for k, item in enumerate(items):
-                coded[:, k] = _lookup(instrument.coding, item.reversed)[block[:, k]]
+                coded[:, k] = lookups[item.reversed][block[:, k]]
             answered = ~np.isnan(coded)
             count = answered.sum(axis=1)
             total = np.where(answered, coded, 0.0).sum(axis=1)
-            has_score = count * 2 >= len(columns)  # at least half of the scale's items
-            has_score &= count > 0
-            with np.errstate(invalid="ignore", divide="ignore"):
-                person = np.where(has_score, total / np.maximum(count, 1), 0.0)
+            has_score = count * 2 >= len(columns)  # at least half of the scale's items (so at least one)
+            person = np.where(has_score, total / np.maximum(count, 1), 0.0)
             n = np.bincount(groups, weights=has_score, minlength=n_groups)
             sums = np.bincount(groups, weights=person, minlength=n_groups)
             with np.errstate(invalid="ignore", divide="ignore"):

@@ -23,6 +23,7 @@ from .durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, MAX_TOTAL_CHAIN
                               fact_key_collisions)
 from .expr import ExpressionError, parse
 from .instruments import MAX_POSITIONS, Instrument, Item
+from .sectors import moving_dimensions
 from .expr.tokens import KEYWORDS
 from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
                     LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
@@ -586,7 +587,7 @@ class _Builder:
         """Warn where a rule compares a sector-referenced dimension with a bare number: the number
         is read against the catalogue's own reference and moves with the sector, which the text
         of the rule does not show; a band test (``is high``) says what is meant."""
-        moving = {d for s in sectors.values() for d in s.references}
+        moving = moving_dimensions(sectors.values())
         for rule in rules:
             for lit in literals(rule.condition):
                 if lit.dimension in moving and lit.band is None and lit.op not in ("present", "missing"):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from .suggestions import did_you_mean
+
 __all__ = ["Position", "Problem", "RuleSetError", "ERROR", "WARNING"]
 
 ERROR = "error"
@@ -55,7 +57,7 @@ class Problem:
     def __str__(self) -> str:
         text = f"{self.position}: {self.severity}: {self.message}"
         if self.suggestion:
-            text += f" (did you mean '{self.suggestion}'?)"
+            text += did_you_mean(self.suggestion)
         return text
 
     def to_dict(self) -> dict[str, object]:

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
 from .model import RuleSet, Text
-from .suggestions import closest
+from .suggestions import closest, did_you_mean
 
 __all__ = ["Department", "Profile", "FieldError", "ProfileError", "Notice", "CheckedProfile", "check_profile",
            "ProfileChecker",
@@ -67,7 +67,7 @@ class FieldError:
     code: str = "invalid"
 
     def __str__(self) -> str:
-        hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
+        hint = did_you_mean(self.suggestion)
         return f"{self.field}: {self.message}{hint}"
 
     def to_dict(self) -> dict[str, object]:

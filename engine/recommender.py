@@ -21,7 +21,7 @@ from .loader import load_ruleset
 from .model import LANGUAGES, Dimension, Intervention, Planning, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
-from .sectors import SectorPlacer, sector_offsets, sector_view
+from .sectors import SectorPlacer, matched_values, sector_offsets, sector_view
 from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
                      StrengthView, Warning)
 from .strengths import StrengthFinder, clear_strength, next_measurement
@@ -81,11 +81,11 @@ class Evaluation(NamedTuple):
     """Dimensions of rules that matched on borderline tests alone (close to a limit), catalogue order."""
 
 
-BORDERLINE_TEXT = _BORDERLINE = Text("Tæt på grænsen (mindre end den betydende forskel fra den): {names}. Det er ikke i sig selv nok "
+BORDERLINE_TEXT = Text("Tæt på grænsen (mindre end den betydende forskel fra den): {names}. Det er ikke i sig selv nok "
                    "til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
                    "Close to a limit (within the meaningful difference): {names}. Too little to act on alone, "
                    "but watch it, and read it together with the rest of the survey.")
-UNCERTAIN_TEXT = _UNCERTAIN = Text("Over grænsen, men inden for den statistiske usikkerhed med {n} besvarelser: {names}. Det er ikke i "
+UNCERTAIN_TEXT = Text("Over grænsen, men inden for den statistiske usikkerhed med {n} besvarelser: {names}. Det er ikke i "
                   "sig selv nok til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
                   "Above the limit, but within the statistical uncertainty of {n} answers: {names}. Too little to "
                   "act on alone, but watch it, and read it together with the rest of the survey.")
@@ -131,7 +131,6 @@ class Recommender:
         self._gap_cache: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...], frozenset[int]]] = {}
         self._summaries: dict[tuple[SummaryKey, str], tuple[tuple[str, ...], tuple[str, ...], tuple[Warning, ...]]] = {}
         self._scorer = Scorer(ruleset)
-        self._checker = ProfileChecker(ruleset)
         self._rule_ids = tuple(rule.id for rule in ruleset.rules)
         self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
         self._strengths = StrengthFinder(ruleset)
@@ -156,6 +155,7 @@ class Recommender:
             self._matcher = _root._matcher
             return
         self._root = self
+        self._checker = ProfileChecker(ruleset)  # views check nothing: the root checks, then hands over
         self._placer = SectorPlacer(ruleset)
         self._offsets = {}
         # last, so nothing above can fail with the C memory allocated; RuleSetError, located, if the
@@ -213,7 +213,7 @@ class Recommender:
         """Indices of the rules that fire, as durable_rules decides it (for this recommender's
         sector: the matcher sees values moved by the sector's offsets)."""
         if self._offsets:
-            values = self._placer.matched_values(values, self._offsets)
+            values = matched_values(values, self._offsets)
         return tuple(sorted(self._matcher.match(self._fact(values))))
 
     def check(self, profile: Profile, min_group_size: int | None = None) -> CheckedProfile:
@@ -487,9 +487,9 @@ class Recommender:
             uncertain = ", ".join(dims[d].name.get(language) for d in near if dims[d].share)
             out = []
             if close:
-                out.append(Warning("borderline", _BORDERLINE.get(language).format(names=close)))
+                out.append(Warning("borderline", BORDERLINE_TEXT.get(language).format(names=close)))
             if uncertain:
-                out.append(Warning("borderline", _UNCERTAIN.get(language).format(
+                out.append(Warning("borderline", UNCERTAIN_TEXT.get(language).format(
                     names=uncertain, n=evaluation.checked.profile.respondents)))
             return tuple(out)
         if not evaluation.ranked and not evaluation.must_act:

@@ -28,15 +28,26 @@ from .conditions import AllOf, AnyOf, Condition, Literal
 from .model import Band, Dimension, Reference, RuleSet, Sector, Text
 from .profile import CheckedProfile, Notice
 from .suggestions import closest
-from .templates import format_number
+from .templates import format_value
 
 __all__ = ["SectorPlacer", "sector_view", "sector_offsets", "shift_condition", "moving_dimensions", "find_sector",
-           "sector_dimensions"]
+           "sector_dimensions", "sector_names", "matched_values"]
 
 
-def moving_dimensions(ruleset: RuleSet) -> frozenset[str]:
+def moving_dimensions(sectors: Iterable[Sector]) -> frozenset[str]:
     """Dimensions whose reference depends on the sector."""
-    return frozenset(d for s in ruleset.sectors.values() for d in s.references)
+    return frozenset(d for s in sectors for d in s.references)
+
+
+def sector_names(sectors: Iterable[Sector]) -> dict[str, Sector]:
+    """Every name a profile may give a sector by — its id and its aliases, case-folded — and the
+    sector it means (an id wins over another sector's alias)."""
+    sectors = tuple(sectors)
+    names = {s.id.casefold(): s for s in sectors}
+    for sector in sectors:
+        for alias in sector.aliases:
+            names.setdefault(alias, sector)
+    return names
 
 
 def sector_offsets(ruleset: RuleSet, sector: Sector) -> dict[str, float]:
@@ -56,14 +67,9 @@ def _offsets(dimensions: Mapping[str, Dimension], sector: Sector) -> dict[str, f
 def find_sector(sectors: Iterable[Sector], name: str) -> Sector | None:
     """The sector ``name`` (an id or alias, any case) means; the fallback for none or an unknown
     one; None when there is no sector vocabulary."""
-    key = (name or "").strip().casefold()
-    fallback = None
-    for sector in sectors:
-        if key and (key == sector.id.casefold() or key in sector.aliases):
-            return sector
-        if sector.fallback:
-            fallback = sector
-    return fallback
+    sectors = tuple(sectors)
+    found = sector_names(sectors).get((name or "").strip().casefold())
+    return found or next((s for s in sectors if s.fallback), None)
 
 
 def sector_dimensions(dimensions: Iterable[Dimension], sectors: Iterable[Sector], name: str,
@@ -72,8 +78,7 @@ def sector_dimensions(dimensions: Iterable[Dimension], sectors: Iterable[Sector]
     (for renderers that draw bands from a description: client/report.py)."""
     dims = {d.id: d for d in dimensions}
     sectors = tuple(sectors)
-    moving = {d for s in sectors for d in s.references}
-    if not moving.intersection(keys):
+    if moving_dimensions(sectors).isdisjoint(keys):
         return tuple(dims.values())
     sector = find_sector(sectors, name)
     if sector is None:
@@ -146,12 +151,8 @@ class SectorPlacer:
     an unknown one. Built once per rule set; :meth:`place` is on the hot path."""
 
     def __init__(self, ruleset: RuleSet) -> None:
-        self._moving = moving_dimensions(ruleset)
-        self._names: dict[str, str] = {}
-        for sector in ruleset.sectors.values():
-            self._names[sector.id.casefold()] = sector.id
-            for alias in sector.aliases:
-                self._names.setdefault(alias, sector.id)
+        self._moving = moving_dimensions(ruleset.sectors.values())
+        self._names = {name: sector.id for name, sector in sector_names(ruleset.sectors.values()).items()}
         self._ruleset = ruleset
         self._fallback = next((s for s in ruleset.sectors.values() if s.fallback), None)
         self._notices: dict[tuple[str, tuple[str, ...]], Notice] = {}
@@ -159,17 +160,17 @@ class SectorPlacer:
     def sector_of(self, sector: str, keys: Iterable[str]) -> str:
         """The sector id a profile naming ``sector`` with values for ``keys`` is compared with:
         "" when none of its values depends on the sector."""
-        if not self._moving or self._moving.isdisjoint(keys) or self._fallback is None:
+        if self._fallback is None or self._moving.isdisjoint(keys):
             return ""
         return self._names.get((sector or "").strip().casefold(), self._fallback.id)
 
     def place(self, checked: CheckedProfile) -> CheckedProfile:
         """``checked`` with its sector id (and maybe a warning); unchanged when no value moves."""
-        if not self._moving or self._moving.isdisjoint(checked.values) or self._fallback is None:
-            return checked
         raw = checked.profile.department.sector or ""
-        ident = self._names.get(raw.strip().casefold())
-        if ident is not None:
+        ident = self.sector_of(raw, checked.values)
+        if not ident:
+            return checked
+        if ident != self._fallback.id or raw.strip().casefold() in self._names:  # type: ignore[union-attr]
             return checked._replace(sector=ident)
         present = tuple(d for d in self._ruleset.dimensions if d in self._moving and d in checked.values)
         notice = self._notices.get((raw, present))
@@ -186,30 +187,28 @@ class SectorPlacer:
         assert fallback is not None
         dims = self._ruleset.dimensions
         texts = {}
+        known = ", ".join(s.id for s in self._ruleset.sectors.values() if not s.fallback)
         for lang in ("da", "en"):
             what = (" og " if lang == "da" else " and ").join(dims[d].name.get(lang).lower() for d in present)
-            ref = ", ".join(f"{(r.short or r.label).get(lang)} ({format_number(r.value, lang)}"
-                            f"{' %' if lang == 'da' else '%'})"
-                            if dims[d].unit == "percent" else f"{(r.short or r.label).get(lang)} "
-                            f"({format_number(r.value, lang)})"
+            ref = ", ".join(f"{(r.short or r.label).get(lang)} ({format_value(r.value, dims[d].unit, lang)})"
                             for d, r in fallback.references.items() if d in present)
             if not raw.strip():
-                known = ", ".join(s.id for s in self._ruleset.sectors.values() if not s.fallback)
                 texts[lang] = _NO_SECTOR.get(lang).format(what=what, ref=ref, known=known)
             else:
                 name = raw if len(raw) <= 40 else raw[:40] + "…"
                 suggestion = closest(raw.strip().casefold(), self._names)
                 hint = _HINT.get(lang).format(s=suggestion) if suggestion else ""  # the name it is nearest
-                known = ", ".join(s.id for s in self._ruleset.sectors.values() if not s.fallback)
                 texts[lang] = _UNKNOWN.get(lang).format(name=name, what=what, ref=ref, hint=hint, known=known)
         code = "no-sector" if not raw.strip() else "unknown-sector"
         return Notice(code, Text(texts["da"], texts["en"]))
 
-    def matched_values(self, values: Mapping[str, float], offsets: Mapping[str, float]) -> Mapping[str, float]:
-        """The values the matcher sees for a department whose references lie ``offsets`` from the
-        catalogue's: each moved the other way."""
-        moved = dict(values)
-        for ident, off in offsets.items():
-            if ident in moved:
-                moved[ident] = round(moved[ident] - off, 6)
-        return moved
+
+
+def matched_values(values: Mapping[str, float], offsets: Mapping[str, float]) -> Mapping[str, float]:
+    """The values the matcher sees for a department whose references lie ``offsets`` from the
+    catalogue's: each moved the other way."""
+    moved = dict(values)
+    for ident, off in offsets.items():
+        if ident in moved:
+            moved[ident] = round(moved[ident] - off, 6)
+    return moved

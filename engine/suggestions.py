@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-__all__ = ["closest", "normalise"]
+__all__ = ["closest", "normalise", "did_you_mean"]
 
 
 def normalise(name: str) -> str:
@@ -31,3 +31,9 @@ def closest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
         return pool[key]
     best = difflib.get_close_matches(key, list(pool), n=1, cutoff=cutoff)
     return pool[best[0]] if best else None
+
+
+def did_you_mean(suggestion: str | None) -> str:
+    """`` (did you mean 'influence'?)`` to append to a message, or "" without a suggestion. One
+    wording everywhere: service/errors.py reads it back out of a status message."""
+    return f" (did you mean '{suggestion}'?)" if suggestion else ""

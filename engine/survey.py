@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # numpy is imported where it is used: a server worker pins it
 
 from .instruments import GroupScore, Instrument, score_groups
 from .profile import Department, Profile
-from .suggestions import closest
+from .suggestions import closest, did_you_mean
 
 __all__ = ["SurveySpec", "SurveyProblem", "ScoredUnit", "RefusedUnit", "SurveyResult", "SurveyError", "score_survey",
            "REPORTED", "MAX_PROBLEMS"]
@@ -70,7 +70,7 @@ class SurveyProblem:
     code: str = "invalid"
 
     def __str__(self) -> str:
-        hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
+        hint = did_you_mean(self.suggestion)
         where = f"row {self.row}" + (f", column {self.column}" if self.column else "") if self.row else \
             (f"column {self.column}" if self.column else "the file")
         return f"{where}: {self.message}{hint}"

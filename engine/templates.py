@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
-__all__ = ["Template", "TemplateError", "Placeholder", "format_number", "ATTRIBUTES"]
+__all__ = ["Template", "TemplateError", "Placeholder", "format_number", "format_value", "ATTRIBUTES"]
 
 ATTRIBUTES = ("value", "band", "reference", "reference_name")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -39,6 +39,12 @@ def format_number(value: float, language: str) -> str:
     if text == "-0":
         text = "0"
     return text.replace(".", ",") if language == "da" else text
+
+
+def format_value(value: float, unit: str, language: str) -> str:
+    """A value with its unit as running text writes it: "7,1 %" in Danish, "7.1%" in English."""
+    text = format_number(value, language)
+    return text + ((" %" if language == "da" else "%") if unit == "percent" else "")
 
 
 _MISSING = {"da": "mangler", "en": "missing"}

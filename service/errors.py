@@ -22,6 +22,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from engine.suggestions import did_you_mean
 from engine.profile import FieldError, ProfileError
 
 from .convert import field_path
@@ -94,7 +95,7 @@ def _bounded(detail: object) -> object:
 
 
 def _violation(error: FieldError, prefix: str) -> error_details_pb2.BadRequest.FieldViolation:
-    hint = f" (did you mean '{error.suggestion}'?)" if error.suggestion else ""
+    hint = did_you_mean(error.suggestion)
     return error_details_pb2.BadRequest.FieldViolation(field=field_path(error.field, prefix),
                                                        description=f"{error.message}{hint}")
 

@@ -30,7 +30,7 @@ from google.protobuf.message import DecodeError
 
 from engine import MatchError, Options, ProfileError
 from engine.description import describe
-from engine.suggestions import closest
+from engine.suggestions import closest, did_you_mean
 from engine.levers import levers
 from engine.organisation import DEFAULT_SHARE, department_bands, _reason as escalation_reason
 from engine.why import explain_intervention, explain_rule
@@ -300,7 +300,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                 if ruleset.rule(request.rule_id) is None:
                     hint = closest(request.rule_id, [r.id for r in ruleset.rules])
                     raise bad_request(f"unknown rule '{clip(request.rule_id)}'",
-                                      [("rule_id", "unknown rule" + (f" (did you mean '{hint}'?)" if hint else ""))])
+                                      [("rule_id", "unknown rule" + did_you_mean(hint))])
                 why = explain_rule(snapshot.recommender, profile, request.rule_id, options.language,
                                    options.min_group_size)
                 return convert.rule_why_to_proto(why, snapshot.info)
@@ -308,7 +308,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                 hint = closest(request.intervention_id, ruleset.interventions)
                 raise bad_request(f"unknown intervention '{clip(request.intervention_id)}'",
                                   [("intervention_id", "unknown intervention" +
-                                    (f" (did you mean '{hint}'?)" if hint else ""))])
+                                    did_you_mean(hint))])
             why = explain_intervention(snapshot.recommender, profile, request.intervention_id, options.language,
                                        options.top, options.min_group_size)
             return convert.intervention_why_to_proto(why)
@@ -452,8 +452,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                                       ruleset.min_answers_for_shares)
             except SurveyError as exc:
                 raise bad_request(f"the survey has {len(exc.problems) + exc.more} problem(s); nothing was scored",
-                                  [(_survey_field(p), p.message + (f" (did you mean '{p.suggestion}'?)"
-                                                                   if p.suggestion else ""))
+                                  [(_survey_field(p), p.message + did_you_mean(p.suggestion))
                                    for p in exc.problems]) from None
             finally:
                 rows.clear()  # the answers go no further than scoring
