@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("recommend", help="ranked interventions for one department profile")
     p.add_argument("profile", help="profile file (YAML or JSON), or - for standard input")
     p.add_argument("--top", type=int, metavar="N", help="how many interventions (default: the rule set's, 5)")
+    p.add_argument("--date", type=_iso_date, metavar="YYYY-MM-DD",
+                   help="the answer's date (default today): follow-up dates that have passed count from it")
     _add_engine_options(p)
     p.set_defaults(handler=cmd_recommend)
 
@@ -218,7 +220,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         _print_json(result.to_dict())
     else:
         measured = profile.measured_on if isinstance(profile.measured_on, _dt.date) else None
-        sys.stdout.write(render_result(result, profile_heading(profile, args.lang), measured_on=measured))
+        sys.stdout.write(render_result(result, profile_heading(profile, args.lang), measured_on=measured,
+                                       today=args.date))
     return EXIT_OK
 
 

@@ -38,7 +38,7 @@ _WORDS = {
            "must_act": "Must act (required by law – comes before the list below)",
            "basis": "Legal basis", "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}",
            "found": "Hazard", "ranked": "Recommended", "strengths": "Strengths to keep",
-           "next": "Next measurement",
+           "next": "Next measurement", "next_passed": " – the date has passed: measure again soon",
            "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order "
                      "it counts a third of its score)."},
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
@@ -54,7 +54,7 @@ _WORDS = {
            "must_act": "Det skal I handle på (lovkrav – kommer før listen nedenfor)",
            "basis": "Retsgrundlag", "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}",
            "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
-           "next": "Næste måling",
+           "next": "Næste måling", "next_passed": " – datoen er passeret: mål igen snarest",
            "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket "
                      "ned (i rækkefølgen tæller det med en tredjedel af sin score)."},
 }
@@ -82,12 +82,13 @@ def _wrap(text: str, indent: str, cols: int) -> list[str]:
                          break_on_hyphens=False) or [indent.rstrip()]
 
 
-def _recommendation(rec: Recommendation, lang: str, cols: int, measured_on: _dt.date | None = None) -> list[str]:
+def _recommendation(rec: Recommendation, lang: str, cols: int, measured_on: _dt.date | None = None,
+                    today: _dt.date | None = None) -> list[str]:
     w = _WORDS[lang]
     head = _heading(f"{rec.rank}.", rec.title or rec.intervention_id, rec.intervention_id, cols)
     meta = _wrap(f"{w['score']} {format_number(rec.score, lang)} · {PREVENTION_WORDS[lang][rec.prevention]} · "
                  f"IGLO {'/'.join(rec.iglo)} · {w['effort']} {_EFFORT[lang][rec.effort]}", "   ", cols)
-    return [*head, *meta, *_body(rec, lang, cols, measured_on)]
+    return [*head, *meta, *_body(rec, lang, cols, measured_on, today)]
 
 
 def _heading(mark: str, title: str, ident: str, cols: int) -> list[str]:
@@ -96,7 +97,8 @@ def _heading(mark: str, title: str, ident: str, cols: int) -> list[str]:
                          break_on_hyphens=False, break_long_words=False)
 
 
-def _must_act(item: MustActItem, lang: str, cols: int, measured_on: _dt.date | None = None) -> list[str]:
+def _must_act(item: MustActItem, lang: str, cols: int, measured_on: _dt.date | None = None,
+              today: _dt.date | None = None) -> list[str]:
     """A must-act entry: the hazards found and their legal basis first, then the action as usual."""
     w = _WORDS[lang]
     lines = _heading(f"!{item.rank}.", item.title or item.intervention_id, item.intervention_id, cols)
@@ -106,7 +108,7 @@ def _must_act(item: MustActItem, lang: str, cols: int, measured_on: _dt.date | N
     for hazard in item.hazards:
         if hazard.legal_basis:
             lines += _wrap(f"{w['basis']}: {hazard.legal_basis}", "   ", cols)
-    return lines + _body(item, lang, cols, measured_on)
+    return lines + _body(item, lang, cols, measured_on, today)
 
 
 def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:  # noqa: ANN001 - engine.result.Reason
@@ -116,7 +118,8 @@ def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:  # noqa:
     return bool(reason.legal) and not set(reason.legal) <= stated
 
 
-def _body(rec: Recommendation | MustActItem, lang: str, cols: int, measured_on: _dt.date | None = None) -> list[str]:
+def _body(rec: Recommendation | MustActItem, lang: str, cols: int, measured_on: _dt.date | None = None,
+          today: _dt.date | None = None) -> list[str]:
     """Description, reasons, plan and evidence: the same for a recommendation and a must-act item."""
     w = _WORDS[lang]
     lines: list[str] = []
@@ -141,7 +144,7 @@ def _body(rec: Recommendation | MustActItem, lang: str, cols: int, measured_on: 
             lines += _wrap(f"{w['co_owner']}: {p.co_owner}", "     ", cols)
         lines += _wrap(f"{w['evaluate']}: {p.evaluation}", "     ", cols)
         if measured_on is not None:  # a date to hold the follow-up to, not just an interval
-            due, from_today = follow_up_date(measured_on, p.follow_up_weeks, _dt.date.today())
+            due, from_today = follow_up_date(measured_on, p.follow_up_weeks, today or _dt.date.today())
             key = "follow_from_today" if from_today else "follow_by"
             lines += _wrap(w[key].format(date=due.isoformat(), n=p.follow_up_weeks), "     ", cols)
         else:
@@ -173,9 +176,10 @@ def _summary(result: Result, cols: int | None = None) -> list[str]:
 
 
 def render_result(result: Result, title: str = "", cols: int | None = None,
-                  measured_on: _dt.date | None = None) -> str:
+                  measured_on: _dt.date | None = None, today: _dt.date | None = None) -> str:
     """The whole answer as text: a summary table, then each recommendation with its reasons.
-    With ``measured_on`` each plan's follow-up is a date (the measurement plus its interval)."""
+    With ``measured_on`` each plan's follow-up is a date (the measurement plus its interval);
+    ``today`` (default: the current date) is the answer's date, which dates that have passed count from."""
     cols = cols or width()
     lang = result.language
     w = _WORDS[lang]
@@ -208,10 +212,10 @@ def render_result(result: Result, title: str = "", cols: int | None = None,
         lines.append("")
     lines += _every_plan(result, lang, cols)
     for item in result.must_act:
-        lines += _must_act(item, lang, cols, measured_on)
+        lines += _must_act(item, lang, cols, measured_on, today)
         lines.append("")
     for rec in result.recommendations:
-        lines += _recommendation(rec, lang, cols, measured_on)
+        lines += _recommendation(rec, lang, cols, measured_on, today)
         lines.append("")
     if result.strengths:
         lines.append(f"{w['strengths']}:")
@@ -220,7 +224,9 @@ def render_result(result: Result, title: str = "", cols: int | None = None,
         lines += _wrap(KEEP.get(lang), "  ", cols)
         lines.append("")
     if result.next_measurement:
-        lines += [f"{w['next']}: {result.next_measurement}", ""]
+        passed = result.next_measurement < (today or _dt.date.today()).isoformat()  # ISO dates sort as text
+        lines += _wrap(f"{w['next']}: {result.next_measurement}" + (w["next_passed"] if passed else ""), "", cols)
+        lines.append("")
     if result.missing:
         lines += _wrap(f"{w['missing']}: {', '.join(result.missing)} ({len(result.unevaluable_rules)} "
                        f"{w['unevaluable']})", "", cols)

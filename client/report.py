@@ -98,7 +98,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                           "they come before the action plan and are not counted in it.",
         "found": "Found", "basis": "Legal basis",
         "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}", "required": "must act", "strengths": "Strengths to keep",
-        "next": "Next measurement", "reported": "reported by at least one respondent", "none_reported": "none reported",
+        "next": "Next measurement", "next_passed": " – the date has passed: measure again soon", "reported": "reported by at least one respondent", "none_reported": "none reported",
         "hidden_note": "Fewer than {m} answers: the shares of negative acts are not shown as numbers, so that "
                        "no one can be recognised.",
         "fewer_cases": "fewer cases", "heat_reported": "reported", "resolved": "no longer required: {items}",
@@ -160,7 +160,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                           "handleplanen og tæller ikke med i den.",
         "found": "Fundet", "basis": "Retsgrundlag",
         "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}", "required": "skal handles",
-        "strengths": "Styrker at holde fast i", "next": "Næste måling",
+        "strengths": "Styrker at holde fast i", "next": "Næste måling", "next_passed": " – datoen er passeret: mål igen snarest",
         "reported": "rapporteret af mindst én af de svarende", "none_reported": "ingen rapporteret",
         "hidden_note": "Færre end {m} svar: andelene for negative handlinger vises ikke som tal, så ingen kan "
                        "genkendes.",
@@ -942,7 +942,13 @@ def _rationale_md(result: Result, lang: str) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- profile: strengths
 
-def _strengths_html(result: Result, lang: str) -> str:
+def _next_text(result: Result, today: _dt.date, lang: str) -> str:
+    """The next measurement's date, and that it has passed when it has (a report made late)."""
+    passed = result.next_measurement < today.isoformat()  # ISO dates sort as text
+    return result.next_measurement + (_w(lang, "next_passed") if passed else "")
+
+
+def _strengths_html(result: Result, lang: str, today: _dt.date) -> str:
     """What is clearly good, with the advice to keep it, and the next measurement when nothing needs acting on."""
     if not result.strengths and not result.next_measurement:
         return ""
@@ -952,19 +958,19 @@ def _strengths_html(result: Result, lang: str) -> str:
         parts.append(f'<ul class="strengths">{items}</ul><p class="keep">{_e(KEEP.get(lang))}</p>')
     if result.next_measurement:
         parts.append(f'<p class="next" data-date="{_e(result.next_measurement)}">{_e(_w(lang, "next"))}: '
-                     f"{_e(result.next_measurement)}</p>")
+                     f"{_e(_next_text(result, today, lang))}</p>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _strengths_md(result: Result, lang: str) -> list[str]:
+def _strengths_md(result: Result, lang: str, today: _dt.date) -> list[str]:
     if not result.strengths and not result.next_measurement:
         return []
     lines = [f"## {_w(lang, 'strengths')}", ""]
     if result.strengths:
         lines += [f"- {_md(s.text)}" for s in result.strengths] + ["", _md(KEEP.get(lang)), ""]
     if result.next_measurement:
-        lines += [f"**{_w(lang, 'next')}:** {_md(result.next_measurement)}", ""]
+        lines += [f"**{_w(lang, 'next')}:** {_md(_next_text(result, today, lang))}", ""]
     return lines
 
 
@@ -1113,14 +1119,14 @@ def render_profile_report(profile: Profile, result: Result, description: Descrip
         lines = _header_md(profile, result, description, lang) + _profile_md(profile, dims, lang, hidden, min_answers) \
             + _participation_md(description, result, lang) \
             + _must_act_md(profile, result, day, lang) + _plan_md(profile, result, day, lang) \
-            + _strengths_md(result, lang) + _rationale_md(result, lang) \
+            + _strengths_md(result, lang, day) + _rationale_md(result, lang) \
             + (_levers_md(levers, dims, lang, hidden, must) if levers is not None else []) \
             + _sources_md(result, lang, _extra_sources(profile, result, description))
         return "\n".join(lines).rstrip() + "\n"
     body = [_header_html(profile, result, description, lang), _profile_html(profile, dims, lang, hidden, min_answers),
             _participation_html(description, result, lang),
             _must_act_html(profile, result, day, lang), _plan_html(profile, result, day, lang),
-            _strengths_html(result, lang), _rationale_html(result, lang),
+            _strengths_html(result, lang, day), _rationale_html(result, lang),
             _levers_html(levers, dims, lang, hidden, must) if levers is not None else "",
             _sources_html(result, lang, _extra_sources(profile, result, description))]
     d = profile.department

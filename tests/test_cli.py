@@ -109,3 +109,14 @@ def test_legal_links_are_stated_once_per_item() -> None:
     ranked = " ".join(out[out.index("\n1. "):].split())
     assert "Legal basis: Danish executive order" in must_act and "Relates to the risk factor" not in must_act
     assert "Relates to the risk factor in the executive order on the psychosocial work environment" in ranked
+
+
+def test_dates_that_have_passed_are_said_to_have_passed() -> None:
+    """A healthy department measured 2025-04-22 is due again 2026-04-22: asked later, the answer
+    says the date has passed; asked on its own date (--date), it does not."""
+    late = trivsel("recommend", str(EXAMPLES / "healthy-department.yaml"), "--lang", "da", "--date", "2026-05-01")
+    assert "Næste måling: 2026-04-22 – datoen er passeret: mål igen snarest" in late.stdout
+    early = trivsel("recommend", str(EXAMPLES / "healthy-department.yaml"), "--lang", "da", "--date", "2025-05-01")
+    assert "Næste måling: 2026-04-22\n" in early.stdout
+    report = trivsel("report", str(EXAMPLES / "healthy-department.yaml"), "--format", "md", "--date", "2026-05-01")
+    assert "2026-04-22 – the date has passed: measure again soon" in report.stdout

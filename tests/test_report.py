@@ -521,7 +521,8 @@ def test_a_healthy_department_shows_its_strengths_and_next_measurement(recommend
     result = recommender.recommend(profile, Options(language=lang))
     assert not result.recommendations and not result.must_act
     assert result.strengths and result.next_measurement
-    doc = parse(render_profile_report(profile, result, description, levers(recommender, profile)))
+    day = profile.measured_on  # made the day of the measurement: the next one lies ahead
+    doc = parse(render_profile_report(profile, result, description, levers(recommender, profile), today=day))
     section = doc.find("section", "strengths")
     assert len(section) == 1
     heading = next(n for n in section[0].walk() if n.tag == "h2").text()
@@ -533,7 +534,7 @@ def test_a_healthy_department_shows_its_strengths_and_next_measurement(recommend
     word = {"da": "Næste måling", "en": "Next measurement"}[lang]
     assert len(nxt) == 1 and nxt[0].text() == f"{word}: {result.next_measurement}"
     assert not doc.find("section", "must-act") and not doc.find("section", "rationale")
-    md = render_profile_report(profile, result, description, None, fmt="md")
+    md = render_profile_report(profile, result, description, None, fmt="md", today=day)
     assert f"## {heading}" in md and KEEP.get(lang) in md and f"**{word}:** {result.next_measurement}" in md
     assert all(s.text in md for s in result.strengths)
 
