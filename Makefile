@@ -1,33 +1,43 @@
 # Every target creates the virtual environment, generates the gRPC code and installs what it needs,
-# so each works on a fresh machine that has only Python 3.11 and make.
+# so each works on a fresh machine that has Python 3.11 (with headers), make, gcc and g++.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-TOOLS  := $(VENV)/.tools
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
 GEN    := trivsel/v1/recommender_pb2.py
 
-.PHONY: run test bench instructions lint proto clean soak examples
+.PHONY: run test bench instructions lint proto clean soak examples build-requirements
 
-$(TOOLS):
+# durable-rules is published only as source: say what is missing before pip fails deep in a C build.
+build-requirements:
+	@missing=""; \
+	command -v $(PYTHON) >/dev/null 2>&1 || missing="$$missing $(PYTHON)"; \
+	command -v gcc >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	command -v g++ >/dev/null 2>&1 || command -v c++ >/dev/null 2>&1 || missing="$$missing g++"; \
+	$(PYTHON) -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null \
+	  || missing="$$missing Python-headers"; \
+	if [ -n "$$missing" ]; then \
+	  echo "make: cannot build Trivsel: missing$$missing." >&2; \
+	  echo "  durable-rules is compiled on install; it needs Python 3.11 with its headers, gcc and g++" >&2; \
+	  echo "  (Debian/Ubuntu: apt-get install python3.11-dev gcc g++ make)." >&2; \
+	  exit 1; \
+	fi
+
+$(BIN)/python:
+	$(MAKE) --no-print-directory build-requirements
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet 'grpcio-tools>=1.60' 'googleapis-common-protos>=1.60'
-	touch $@
 
-# Python code for the .proto files, into the trivsel/ package (not committed).
-$(GEN): $(PROTOS) | $(TOOLS)
-	$(BIN)/python -m grpc_tools.protoc -Iproto \
-	  -I"$$($(BIN)/python -c 'import os, google.rpc.status_pb2 as m; print(os.path.dirname(os.path.dirname(os.path.dirname(m.__file__))))')" \
-	  --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
-	touch trivsel/__init__.py trivsel/v1/__init__.py
-
-proto: $(GEN)
-
-$(STAMP): pyproject.toml $(GEN)
+# The editable install runs setup.py, which generates the gRPC code from proto/ into trivsel/v1
+# (not committed) with the generator pyproject.toml pins; a changed .proto reinstalls.
+$(STAMP): pyproject.toml setup.py $(PROTOS) | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,test,bench]'
 	touch $@
+
+$(GEN): $(STAMP)
+
+proto: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python server.py --address 127.0.0.1:50051 --rules rules
@@ -57,7 +67,7 @@ examples: $(STAMP)
 	$(BIN)/python docs/examples/regenerate.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel/v1/*_pb2*
 
 # Sustained load with faults (SOAK_SECONDS, default 600); prints a table and exits non-zero on trouble.
 soak: $(STAMP)

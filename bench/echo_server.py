@@ -12,11 +12,11 @@ from pathlib import Path
 
 import grpc
 
-from engine import Options, Recommender
+from trivsel.engine import Options, Recommender
 from bench.machine import pin_from_environment
-from client.profiles import read_profile
-from service.convert import result_to_proto
-from service.wire import varint
+from trivsel.client.profiles import read_profile
+from trivsel.service.convert import result_to_proto
+from trivsel.service.wire import varint
 from trivsel.v1 import recommender_pb2 as pb
 
 RULES = Path(__file__).resolve().parent.parent / "rules"

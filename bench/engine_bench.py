@@ -24,9 +24,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Callable, Sequence
 
-from engine import Department, Options, Profile, Recommender, load_ruleset
-from engine.conditions import predicate
-from engine.synthetic import random_values, write_ruleset
+from trivsel.engine import Department, Options, Profile, Recommender, load_ruleset
+from trivsel.engine.conditions import predicate
+from trivsel.engine.synthetic import random_values, write_ruleset
 
 from .machine import machine_line
 from .zen_table import decision_table

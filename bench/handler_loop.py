@@ -60,9 +60,9 @@ def prepare(kind: str, tree: Path, log_sink: TextIO) -> tuple[Callable[[], Any],
     if str(tree) not in sys.path:
         sys.path.insert(0, str(tree))
     from bench.load import request_for
-    from service.logs import configure_logging
-    from service.servicer import RecommenderService
-    from service.state import RuleSetHolder
+    from trivsel.service.logs import configure_logging
+    from trivsel.service.servicer import RecommenderService
+    from trivsel.service.state import RuleSetHolder
 
     real_stderr, sys.stderr = sys.stderr, log_sink
     configure_logging("json", "info", worker=0, pid=os.getpid())  # the log lines are written, to nowhere

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from client.org_input import read_departments
-from engine import Options, Recommender
-from engine.organisation import analyse
+from trivsel.client.org_input import read_departments
+from trivsel.engine import Options, Recommender
+from trivsel.engine.organisation import analyse
 
 from .machine import machine_line
 
@@ -50,7 +50,7 @@ def main(count: int = 1000) -> int:
         t1 = time.perf_counter()
         org = analyse(rec, profiles, Options())
         t2 = time.perf_counter()
-        cli = subprocess.run([sys.executable, "-m", "client.cli", "org", str(path), "--json"], cwd=ROOT,
+        cli = subprocess.run([sys.executable, "-m", "trivsel.client.cli", "org", str(path), "--json"], cwd=ROOT,
                              capture_output=True, text=True)
         t3 = time.perf_counter()
     print(f"## Organisation view: {count:,} departments\n\n{machine_line()}\n")

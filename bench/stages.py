@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from engine import Options
-from engine.durable_compile import FactWriter, short_keys
-from engine.profile import ProfileChecker
-from engine.rank import Scorer, order
-from service import convert, wire
-from service.state import RuleSetHolder
+from trivsel.engine import Options
+from trivsel.engine.durable_compile import FactWriter, short_keys
+from trivsel.engine.profile import ProfileChecker
+from trivsel.engine.rank import Scorer, order
+from trivsel.service import convert, wire
+from trivsel.service.state import RuleSetHolder
 
 from .handler_loop import prepare, time_per_profile
 from .load import request_for

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from client.survey_input import read_survey
-from engine import load_ruleset
-from engine.survey import SurveySpec, score_survey
+from trivsel.client.survey_input import read_survey
+from trivsel.engine import load_ruleset
+from trivsel.engine.survey import SurveySpec, score_survey
 
 from .machine import machine_line
 
@@ -81,7 +81,7 @@ def main() -> None:
         reference = plain_numpy(instrument, header, rows)
         t3 = time.perf_counter()
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "client.cli", "score", str(path), "--instrument", "copsoq3",
+        proc = subprocess.run([sys.executable, "-m", "trivsel.client.cli", "score", str(path), "--instrument", "copsoq3",
                                "--ignore", ",".join(EXTRA), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600)
         whole = time.perf_counter() - start
     # the two agree (the reference ignores reversed items and shares, so compare the plain scales)

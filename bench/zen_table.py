@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from engine.conditions import Literal
-from engine.durable_compile import _dnf
-from engine.model import Rule
+from trivsel.engine.conditions import Literal
+from trivsel.engine.durable_compile import _dnf
+from trivsel.engine.model import Rule
 
 __all__ = ["decision_table"]
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, Sequence
 
-from engine import Options, Profile, Recommender, Result, load_ruleset
-from engine.description import Description, describe
-from engine.levers import LeverReport, levers
-from engine.organisation import OrgResult, analyse
-from engine.suggestions import closest, did_you_mean
-from engine.whatif import Change, WhatIfResult
-from engine.why import InterventionWhy, RuleWhy, explain_intervention, explain_rule
+from trivsel.engine import Options, Profile, Recommender, Result, load_ruleset
+from trivsel.engine.description import Description, describe
+from trivsel.engine.levers import LeverReport, levers
+from trivsel.engine.organisation import OrgResult, analyse
+from trivsel.engine.suggestions import closest, did_you_mean
+from trivsel.engine.whatif import Change, WhatIfResult
+from trivsel.engine.why import InterventionWhy, RuleWhy, explain_intervention, explain_rule
 
 __all__ = ["Backend", "EmbeddedBackend", "Closing"]
 

@@ -19,18 +19,19 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Sequence
 
-from engine.suggestions import did_you_mean
-from engine import Options, ProfileError, Recommender, RuleSetError, build_recommender
-from engine.description import description_to_dict
-from engine.survey import ScoredUnit, SurveyError
-from engine.whatif import parse_change
+from trivsel.engine.suggestions import did_you_mean
+from trivsel.engine import Options, ProfileError, Recommender, RuleSetError, build_recommender
+from trivsel.engine.description import description_to_dict
+from trivsel.engine.survey import ScoredUnit, SurveyError
+from trivsel.engine.whatif import parse_change
 
-from service.escape import escape
+from trivsel.service.escape import escape
 
 from .backend import Backend, EmbeddedBackend
-from .paths import default_rules_folder
+from trivsel.engine.bundled import default_rules_folder
 from .profiles import InputError, read_profile
-from .remote import RemoteBackend, ServerError
+from .errors import TrivselError, from_rpc_error
+from .remote import RemoteBackend
 from .survey_cli import _measured, _print_refused, add_survey_options, cmd_score, file_names, score_file, write_problems
 from .render import (profile_heading, render_description, render_followup, render_levers, render_org, render_result,
                      render_whatif, render_why)
@@ -241,8 +242,8 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from engine import load_ruleset
-    from engine.rule_tests import coverage, load_cases, run_cases
+    from trivsel.engine import load_ruleset
+    from trivsel.engine.rule_tests import coverage, load_cases, run_cases
 
     from .render import render_test_report
 
@@ -376,7 +377,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_followup(args: argparse.Namespace) -> int:
-    from engine.followup import compare_measurements
+    from trivsel.engine.followup import compare_measurements
 
     before, after = read_profile(args.before), read_profile(args.after)
     options = Options(top=100, language=args.lang)
@@ -408,8 +409,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_diff_rules(args: argparse.Namespace) -> int:
-    from engine import load_ruleset
-    from engine.impact import preview
+    from trivsel.engine import load_ruleset
+    from trivsel.engine.impact import preview
 
     from .render import render_impact
 
@@ -429,9 +430,9 @@ def cmd_diff_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import server
+    from trivsel.service.main import main as serve
 
-    return server.main(args.args)
+    return serve(args.args)
 
 
 def _remote(args: argparse.Namespace, command: str) -> RemoteBackend:
@@ -455,7 +456,7 @@ def cmd_call(args: argparse.Namespace) -> int:
             metadata = (("authorization", f"Bearer {args.token}"),) if args.token else ()
             print(call(backend.channel, args.method, text, metadata, args.timeout))
         except grpc.RpcError as exc:
-            raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
+            raise TrivselError(exc.code(), exc.details() or "") from None  # as grpcurl: the code
     return EXIT_OK
 
 
@@ -468,7 +469,7 @@ def cmd_health(args: argparse.Namespace) -> int:
             request = health_pb2.HealthCheckRequest(service="trivsel.v1.Recommender")
             status = health_pb2_grpc.HealthStub(backend.channel).Check(request, timeout=args.timeout).status
         except grpc.RpcError as exc:
-            raise ServerError(f"server: {exc.code().name}: {exc.details()}") from None
+            raise from_rpc_error(exc) from None
     print(health_pb2.HealthCheckResponse.ServingStatus.Name(status))
     return EXIT_OK if status == health_pb2.HealthCheckResponse.SERVING else EXIT_PROBLEMS
 
@@ -533,9 +534,9 @@ def _fail(message: str, args: argparse.Namespace | None, details: list[dict] | N
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:  # every server flag as it is (argparse would take --address for its own)
-        import server
+        from trivsel.service.main import main as serve
 
-        return server.main(argv[1:])
+        return serve(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
@@ -551,8 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), args, [p.to_dict() for p in exc.errors])
     except (InputError, UsageError, ValueError) as exc:
         return _fail(str(exc), args)
-    except ServerError as exc:
-        print(f"trivsel: {escape(str(exc))}", file=sys.stderr)
+    except TrivselError as exc:  # input errors were caught above, as ValueError
+        print(f"trivsel: server: {exc.code.name}: {escape(exc.message)}", file=sys.stderr)
         return EXIT_SERVER
     except BrokenPipeError:
         return EXIT_OK

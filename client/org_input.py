@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 
 
-from engine import Profile, ProfileError, profile_from_dict
+from trivsel.engine import Profile, ProfileError, profile_from_dict
 
 
 from .profiles import InputError, read_document

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from engine import Profile, profile_from_dict
+from trivsel.engine import Profile, profile_from_dict
 
 __all__ = ["read_profile", "read_document", "InputError"]
 

@@ -12,13 +12,13 @@ import shutil
 import textwrap
 from typing import Iterable
 
-from engine import Profile
-from engine.description import Description
-from engine.whatif import Change, WhatIfResult
-from engine.result import MustActItem, Recommendation, Result
-from engine.strengths import KEEP
-from engine.templates import format_number, format_value
-from service.escape import escape
+from trivsel.engine import Profile
+from trivsel.engine.description import Description
+from trivsel.engine.whatif import Change, WhatIfResult
+from trivsel.engine.result import MustActItem, Recommendation, Result
+from trivsel.engine.strengths import KEEP
+from trivsel.engine.templates import format_number, format_value
+from trivsel.service.escape import escape
 
 __all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
            "render_levers", "render_org", "render_followup",

@@ -25,15 +25,15 @@ import math
 from types import MappingProxyType
 from typing import Iterable, Mapping, Sequence
 
-from engine.description import Description
-from engine.levers import Lever, LeverReport
-from engine.model import Band, Dimension, Source
-from engine.organisation import DepartmentOutcome, OrgResult
-from engine.profile import Profile
-from engine.result import ConditionResult, MustActItem, PlanView, Recommendation, Result
-from engine.sectors import find_sector, sector_dimensions
-from engine.strengths import KEEP
-from engine.templates import format_number, format_value
+from trivsel.engine.description import Description
+from trivsel.engine.levers import Lever, LeverReport
+from trivsel.engine.model import Band, Dimension, Source
+from trivsel.engine.organisation import DepartmentOutcome, OrgResult
+from trivsel.engine.profile import Profile
+from trivsel.engine.result import ConditionResult, MustActItem, PlanView, Recommendation, Result
+from trivsel.engine.sectors import find_sector, sector_dimensions
+from trivsel.engine.strengths import KEEP
+from trivsel.engine.templates import format_number, format_value
 
 from .render import PREVENTION_WORDS, follow_up_date, new_legal_areas
 

@@ -18,14 +18,14 @@ from typing import Mapping, Sequence
 
 import yaml
 
-from engine.suggestions import did_you_mean
-from engine import load_ruleset
-from engine.instruments import Instrument
-from engine.model import RuleSet
-from engine.survey import ScoredUnit, SurveyError, SurveyResult, SurveySpec, score_survey
-from service.escape import escape
+from trivsel.engine.suggestions import did_you_mean
+from trivsel.engine import load_ruleset
+from trivsel.engine.instruments import Instrument
+from trivsel.engine.model import RuleSet
+from trivsel.engine.survey import ScoredUnit, SurveyError, SurveyResult, SurveySpec, score_survey
+from trivsel.service.escape import escape
 
-from .paths import default_rules_folder
+from trivsel.engine.bundled import default_rules_folder
 from .profiles import InputError
 from .survey_input import read_survey
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from client.paths import default_rules_folder
+from trivsel.engine.bundled import default_rules_folder
 
 from .memory import DEFAULT_KEEP_MB, MAX_KEEP_MB, MIN_KEEP_MB
 

@@ -12,19 +12,19 @@ from types import MappingProxyType
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from engine.description import Description, RuleSummary
-from engine.instruments import Instrument, Item
-from engine.model import (Band, Dimension, Hazard, Intervention, Plan, Planning, Reference, RuleSetInfo, Sector, Source,
+from trivsel.engine.description import Description, RuleSummary
+from trivsel.engine.instruments import Instrument, Item
+from trivsel.engine.model import (Band, Dimension, Hazard, Intervention, Plan, Planning, Reference, RuleSetInfo, Sector, Source,
                           Text)
-from engine.problems import Position, Problem
-from engine.profile import Department, FieldError, Profile, ProfileError
-from engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
+from trivsel.engine.problems import Position, Problem
+from trivsel.engine.profile import Department, FieldError, Profile, ProfileError
+from trivsel.engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
                            Result, StrengthView, Warning)
-from engine.analysis import Change as SuggestedChange
-from engine.whatif import Change, RankChange, WhatIfResult
-from engine.levers import Lever, LeverReport
-from engine.organisation import DepartmentOutcome, Need, OrgResult
-from engine.why import InterventionWhy, RuleWhy
+from trivsel.engine.analysis import Change as SuggestedChange
+from trivsel.engine.whatif import Change, RankChange, WhatIfResult
+from trivsel.engine.levers import Lever, LeverReport
+from trivsel.engine.organisation import DepartmentOutcome, Need, OrgResult
+from trivsel.engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 
 __all__ = ["profile_from_proto", "profile_to_proto", "result_to_proto", "result_from_proto", "ruleset_info_to_proto",

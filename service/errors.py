@@ -22,8 +22,8 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from engine.suggestions import did_you_mean
-from engine.profile import FieldError, ProfileError
+from trivsel.engine.suggestions import did_you_mean
+from trivsel.engine.profile import FieldError, ProfileError
 
 from .convert import field_path
 from .escape import clip, echo

@@ -28,15 +28,15 @@ import grpc
 import structlog
 from google.protobuf.message import DecodeError
 
-from engine import MatchError, Options, ProfileError
-from engine.description import describe
-from engine.suggestions import closest, did_you_mean
-from engine.levers import levers
-from engine.organisation import DEFAULT_SHARE, department_bands, _reason as escalation_reason
-from engine.why import explain_intervention, explain_rule
-from engine.problems import Problem
-from engine.result import DETAIL_FULL, DETAIL_IDS
-from engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
+from trivsel.engine import MatchError, Options, ProfileError
+from trivsel.engine.description import describe
+from trivsel.engine.suggestions import closest, did_you_mean
+from trivsel.engine.levers import levers
+from trivsel.engine.organisation import DEFAULT_SHARE, department_bands, _reason as escalation_reason
+from trivsel.engine.why import explain_intervention, explain_rule
+from trivsel.engine.problems import Problem
+from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS
+from trivsel.engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
 
 from . import convert, wire
 from .admission import Admission, AdmissionSettings

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from engine import Recommender, build_recommender, check_ruleset
-from engine.build import compile_ruleset
-from engine.loader import rule_files
-from engine.problems import Position, Problem
+from trivsel.engine import Recommender, build_recommender, check_ruleset
+from trivsel.engine.build import compile_ruleset
+from trivsel.engine.loader import rule_files
+from trivsel.engine.problems import Position, Problem
 
 from .wire import WireRenderer
 

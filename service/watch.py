@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.loader import rule_files
+from trivsel.engine.loader import rule_files
 
 __all__ = ["FolderWatch"]
 

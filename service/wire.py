@@ -22,16 +22,16 @@ from typing import Sequence
 
 from google.rpc import status_pb2
 
-from engine import Options, Recommender
-from engine.explain import (AT_LEAST_ONE, BORDERLINE_WORDS, NONE_REPORTED, OF_RESPONDENTS, REPORTED, UNCERTAIN_WORDS,
+from trivsel.engine import Options, Recommender
+from trivsel.engine.explain import (AT_LEAST_ONE, BORDERLINE_WORDS, NONE_REPORTED, OF_RESPONDENTS, REPORTED, UNCERTAIN_WORDS,
                             Numbers)
-from engine.grading import in_zone
-from engine.strengths import NO_NEGATIVE_ACTS, TEXTS as STRENGTH_TEXTS
-from engine.model import LANGUAGES, RuleSetInfo
-from engine.profile import MAX_ID_LENGTH
-from engine.recommender import BORDERLINE_TEXT, UNCERTAIN_TEXT, Evaluation, SummaryKey, plan_view
-from engine.result import DETAIL_FULL
-from engine.templates import Placeholder
+from trivsel.engine.grading import in_zone
+from trivsel.engine.strengths import NO_NEGATIVE_ACTS, TEXTS as STRENGTH_TEXTS
+from trivsel.engine.model import LANGUAGES, RuleSetInfo
+from trivsel.engine.profile import MAX_ID_LENGTH
+from trivsel.engine.recommender import BORDERLINE_TEXT, UNCERTAIN_TEXT, Evaluation, SummaryKey, plan_view
+from trivsel.engine.result import DETAIL_FULL
+from trivsel.engine.templates import Placeholder
 
 from . import convert
 from trivsel.v1 import recommender_pb2 as pb

@@ -9,7 +9,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from engine import Recommender, RuleSet, load_ruleset
+from trivsel.engine import Recommender, RuleSet, load_ruleset
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

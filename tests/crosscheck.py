@@ -15,9 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engine import Recommender, load_ruleset
-from engine.conditions import predicate
-from engine.synthetic import random_values, write_ruleset
+from trivsel.engine import Recommender, load_ruleset
+from trivsel.engine.conditions import predicate
+from trivsel.engine.synthetic import random_values, write_ruleset
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,7 +106,7 @@ def test_the_memory_bench_sees_the_page_faults_that_keeping_freed_heap_removes()
     """Short runs of `python -m bench memory`: with glibc's defaults a full-rationale answer faults
     in fresh pages (about six per profile), with the worker's settings almost none."""
     from bench.memory_effect import measure
-    from service.memory import is_glibc
+    from trivsel.service.memory import is_glibc
 
     if not is_glibc():
         pytest.skip("the settings are glibc's")

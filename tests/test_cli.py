@@ -10,7 +10,7 @@ from .conftest import EXAMPLES, ROOT
 
 
 def trivsel(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "client.cli", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "trivsel.client.cli", *args], cwd=ROOT, capture_output=True, text=True,
                           input=stdin, timeout=60)
 
 
@@ -29,7 +29,7 @@ def test_recommend_fits_an_80_column_terminal_in_danish() -> None:
     import os
     env = {**os.environ, "COLUMNS": "80", "LINES": "24"}
     for name in ("bullying-reports.yaml", "high-absence.yaml"):
-        proc = subprocess.run([sys.executable, "-m", "client.cli", "recommend", "--lang", "da", "--top", "8",
+        proc = subprocess.run([sys.executable, "-m", "trivsel.client.cli", "recommend", "--lang", "da", "--top", "8",
                                str(EXAMPLES / name)], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
         assert proc.returncode == 0, proc.stderr
         too_wide = [line for line in proc.stdout.splitlines() if len(line) > 80]

@@ -10,9 +10,9 @@ import random
 
 import pytest
 
-from engine.conditions import holds, intensity, intensity_function, predicate, resolve
-from engine.expr import And, BandTest, Between, Compare, Not, Or, Presence, parse
-from engine.synthetic import _condition, random_values
+from trivsel.engine.conditions import holds, intensity, intensity_function, predicate, resolve
+from trivsel.engine.expr import And, BandTest, Between, Compare, Not, Or, Presence, parse
+from trivsel.engine.synthetic import _condition, random_values
 
 UNKNOWN = None
 

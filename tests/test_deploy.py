@@ -7,7 +7,7 @@ import re
 
 import yaml
 
-from engine.loader import rule_files
+from trivsel.engine.loader import rule_files
 
 from .conftest import ROOT, RULES
 

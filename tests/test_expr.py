@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.expr import And, BandTest, Between, Compare, ExpressionError, Not, Or, Presence, parse
-from engine.expr.parser import MAX_DEPTH, MAX_LENGTH
+from trivsel.engine.expr import And, BandTest, Between, Compare, ExpressionError, Not, Or, Presence, parse
+from trivsel.engine.expr.parser import MAX_DEPTH, MAX_LENGTH
 
 
 def test_and_binds_tighter_than_or() -> None:

@@ -7,13 +7,13 @@ import os
 import subprocess
 import sys
 
-from engine import check_ruleset
+from trivsel.engine import check_ruleset
 
 from .conftest import ROOT, RULES
 
 PROBE = """
 import json, sys
-from engine import Recommender, Department, Profile, MatchError
+from trivsel.engine import Recommender, Department, Profile, MatchError
 from types import MappingProxyType
 rec = Recommender.from_folder(sys.argv[1])
 p = Profile(Department("x"), 20, MappingProxyType({"quantitative_demands": 80, "influence": 20}))

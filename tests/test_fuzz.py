@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import Department, Profile, ProfileError, check_ruleset
-from engine.expr import ExpressionError, parse
-from engine.expr.tokens import KEYWORDS
-from engine.result import Result
+from trivsel.engine import Department, Profile, ProfileError, check_ruleset
+from trivsel.engine.expr import ExpressionError, parse
+from trivsel.engine.expr.tokens import KEYWORDS
+from trivsel.engine.result import Result
 
 from .conftest import RULES
 

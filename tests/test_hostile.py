@@ -10,9 +10,9 @@ from types import MappingProxyType
 
 import pytest
 
-from engine import Department, Profile, ProfileError, check_ruleset
-from engine.expr import ExpressionError, parse
-from engine.profile import MAX_SCORES
+from trivsel.engine import Department, Profile, ProfileError, check_ruleset
+from trivsel.engine.expr import ExpressionError, parse
+from trivsel.engine.profile import MAX_SCORES
 
 from .conftest import ROOT
 
@@ -39,7 +39,7 @@ def test_huge_rule_file_is_refused_before_parsing(tmp_path) -> None:
     script = textwrap.dedent("""
         import shutil, sys, resource
         from pathlib import Path
-        from engine import check_ruleset
+        from trivsel.engine import check_ruleset
         folder = Path(sys.argv[1]) / "rules"
         shutil.copytree("rules", folder)
         (folder / "themes" / "huge.yaml").write_text("rules:\\n" + ("# padding " * 100 + "\\n") * 50_000)

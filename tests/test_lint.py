@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine import check_ruleset
+from trivsel.engine import check_ruleset
 
 from .test_cli import trivsel
 

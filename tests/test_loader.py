@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine import RuleSetError, check_ruleset, load_ruleset
-from engine.model import PREVENTION_ORDER
+from trivsel.engine import RuleSetError, check_ruleset, load_ruleset
+from trivsel.engine.model import PREVENTION_ORDER
 
 VOCABULARY = {
     # The contract's ids, kept exactly, plus the COPSOQ III scales added in issue #13 (the last four

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import structlog
 
-from service.logs import UtcTimestamp, configure_logging
+from trivsel.service.logs import UtcTimestamp, configure_logging
 
 _STREAMS: list[io.TextIOWrapper] = []  # kept open: a logger cached during a test may still hold one
 

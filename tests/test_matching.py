@@ -13,10 +13,10 @@ import sys
 
 import pytest
 
-from engine.conditions import AllOf, AnyOf, Literal
-from engine.durable_compile import (CHAIN_BUDGET, FactWriter, MAX_FACT_PROPERTIES, chain_count, fact_key_collisions,
+from trivsel.engine.conditions import AllOf, AnyOf, Literal
+from trivsel.engine.durable_compile import (CHAIN_BUDGET, FactWriter, MAX_FACT_PROPERTIES, chain_count, fact_key_collisions,
                                     plan_shards, serialize_fact, short_keys)
-from engine.synthetic import random_values
+from trivsel.engine.synthetic import random_values
 
 from .conftest import ROOT, RULES
 

@@ -12,13 +12,13 @@ import sys
 
 import pytest
 
-from service.memory import is_glibc, tune_allocator
+from trivsel.service.memory import is_glibc, tune_allocator
 
 from .conftest import ROOT
 
 _PROBE = """
 import json, os, sys
-from service.memory import tune_allocator
+from trivsel.service.memory import tune_allocator
 outcome = tune_allocator(int(sys.argv[1]), env={})
 page = os.sysconf("SC_PAGE_SIZE")
 def rss():

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from client.org_input import read_departments
-from client.profiles import InputError
-from engine import Options
-from engine.organisation import analyse
+from trivsel.client.org_input import read_departments
+from trivsel.client.profiles import InputError
+from trivsel.engine import Options
+from trivsel.engine.organisation import analyse
 
 from .conftest import EXAMPLES
 from .test_cli import trivsel
@@ -105,5 +105,5 @@ def test_org_command(tmp_path) -> None:
 ])
 def test_overviews_show_bands_the_confidence_interval_supports(ruleset, dimension: str, value: float,
                                                                respondents: int, band: str) -> None:
-    from engine.organisation import shown_band
+    from trivsel.engine.organisation import shown_band
     assert shown_band(ruleset.dimensions[dimension], value, respondents).id == band

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from client.profiles import read_profile
-from client.report import render_profile_report
-from engine import check_ruleset
-from engine.description import describe
-from engine.recommender import Options
-from service.convert import description_from_proto, description_to_proto
+from trivsel.client.profiles import read_profile
+from trivsel.client.report import render_profile_report
+from trivsel.engine import check_ruleset
+from trivsel.engine.description import describe
+from trivsel.engine.recommender import Options
+from trivsel.service.convert import description_from_proto, description_to_proto
 
 from .conftest import EXAMPLES
 from .test_cli import trivsel

@@ -8,8 +8,8 @@ from types import MappingProxyType
 
 import pytest
 
-from engine import Department, Profile, ProfileError, profile_from_dict
-from engine.profile import check_profile
+from trivsel.engine import Department, Profile, ProfileError, profile_from_dict
+from trivsel.engine.profile import check_profile
 
 
 def make(scores=None, respondents=20, invited=None, dept="d1", measured=None) -> Profile:
@@ -108,7 +108,7 @@ def test_the_fast_path_decides_exactly_as_the_field_by_field_check(ruleset) -> N
     import dataclasses
     import random
 
-    from engine.profile import ProfileChecker
+    from trivsel.engine.profile import ProfileChecker
 
     dims = dict(ruleset.dimensions)
     for i, dim_id in enumerate(list(dims)[:6]):

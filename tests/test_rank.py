@@ -7,9 +7,9 @@ from types import MappingProxyType
 
 import pytest
 
-from engine import Department, Options, Profile, Recommender, load_ruleset
-from engine.model import Dimension
-from engine.synthetic import random_values
+from trivsel.engine import Department, Options, Profile, Recommender, load_ruleset
+from trivsel.engine.model import Dimension
+from trivsel.engine.synthetic import random_values
 
 
 def profile(scores: dict[str, float], respondents: int = 20) -> Profile:
@@ -168,7 +168,7 @@ def test_low_competence_breaks_near_ties_by_effort_but_never_overrides_severity(
 def test_a_rule_repeating_another_changes_no_ranking(rules_copy, ruleset) -> None:
     """Evidence that repeats itself does not add up: a copy of a rule (new id, same condition and
     recommendations) leaves every score of every random profile as it was."""
-    from engine.synthetic import random_values as values_for
+    from trivsel.engine.synthetic import random_values as values_for
     rng = random.Random(25)
     base = Recommender(ruleset)
     for source in rng.sample(ruleset.rules, 6):

@@ -6,11 +6,11 @@ from types import MappingProxyType
 
 import pytest
 
-from engine import Department, Options, Profile, ProfileError
-from engine.result import DETAIL_IDS
+from trivsel.engine import Department, Options, Profile, ProfileError
+from trivsel.engine.result import DETAIL_IDS
 
 from .conftest import EXAMPLES
-from client.profiles import read_profile
+from trivsel.client.profiles import read_profile
 
 
 def recommend(recommender, name: str, **options):
@@ -136,9 +136,9 @@ def test_kept_summaries_equal_freshly_worked_out_ones(recommender) -> None:
     import random
     from types import MappingProxyType
 
-    from engine import Department, Profile
-    from engine.synthetic import random_values
-    from service.wire import WireRenderer
+    from trivsel.engine import Department, Profile
+    from trivsel.engine.synthetic import random_values
+    from trivsel.service.wire import WireRenderer
 
     rng = random.Random(8)
     renderer = WireRenderer(recommender)
@@ -169,7 +169,7 @@ def test_kept_summaries_equal_freshly_worked_out_ones(recommender) -> None:
 
 def _summary_from_scratch(rec, evaluation, language: str) -> tuple:  # noqa: ANN001
     """The summary as its definition says, from the evaluation alone (no key, nothing kept)."""
-    from engine.result import Warning
+    from trivsel.engine.result import Warning
 
     values = evaluation.checked.values
     missing = tuple(d for d in rec._used if d not in values)  # noqa: SLF001
@@ -187,8 +187,8 @@ def test_evaluating_many_equals_evaluating_each(recommender) -> None:
     import random
     from types import MappingProxyType
 
-    from engine import Department, Profile
-    from engine.synthetic import random_values
+    from trivsel.engine import Department, Profile
+    from trivsel.engine.synthetic import random_values
 
     rng = random.Random(5)
     profiles = []
@@ -219,7 +219,7 @@ def test_a_refused_profile_in_a_batch_is_freed_with_its_batch(recommender) -> No
     import weakref
     from types import MappingProxyType
 
-    from engine import Department, Profile
+    from trivsel.engine import Department, Profile
 
     gc.disable()
     try:

@@ -18,14 +18,14 @@ from typing import Iterator
 
 import pytest
 
-from client.profiles import read_profile
-from client.report import FORMATS, render_org_report, render_profile_report
-from engine import Department, Options, Profile, Recommender
-from engine.description import Description, describe
-from engine.levers import levers
-from engine.organisation import OrgResult, analyse
-from engine.result import Result
-from engine.templates import format_number
+from trivsel.client.profiles import read_profile
+from trivsel.client.report import FORMATS, render_org_report, render_profile_report
+from trivsel.engine import Department, Options, Profile, Recommender
+from trivsel.engine.description import Description, describe
+from trivsel.engine.levers import levers
+from trivsel.engine.organisation import OrgResult, analyse
+from trivsel.engine.result import Result
+from trivsel.engine.templates import format_number
 
 from .conftest import EXAMPLES, ROOT
 
@@ -515,7 +515,7 @@ def test_the_minimum_of_answers_is_the_rule_sets(recommender, description) -> No
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_healthy_department_shows_its_strengths_and_next_measurement(recommender, description,
                                                                         lang: str) -> None:
-    from engine.strengths import KEEP
+    from trivsel.engine.strengths import KEEP
 
     profile = read_profile(str(EXAMPLES / "healthy-department.yaml"))
     result = recommender.recommend(profile, Options(language=lang))

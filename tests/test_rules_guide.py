@@ -9,10 +9,10 @@ import shlex
 
 import pytest
 
-from engine import Recommender, check_ruleset
-from engine.conditions import holds, resolve
-from engine.expr import parse
-from engine.rule_tests import load_cases, run_cases
+from trivsel.engine import Recommender, check_ruleset
+from trivsel.engine.conditions import holds, resolve
+from trivsel.engine.expr import parse
+from trivsel.engine.rule_tests import load_cases, run_cases
 
 from .conftest import ROOT
 from .test_cli import trivsel

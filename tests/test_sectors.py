@@ -13,11 +13,11 @@ from types import MappingProxyType
 
 import pytest
 
-from client.report import render_profile_report
-from engine import Department, Options, Profile, Recommender, check_ruleset
-from engine.conditions import holds
-from engine.description import describe
-from engine.sectors import find_sector, sector_dimensions
+from trivsel.client.report import render_profile_report
+from trivsel.engine import Department, Options, Profile, Recommender, check_ruleset
+from trivsel.engine.conditions import holds
+from trivsel.engine.description import describe
+from trivsel.engine.sectors import find_sector, sector_dimensions
 
 ABSENCE = "sickness_absence_pct"
 
@@ -110,9 +110,9 @@ def test_a_missing_or_unknown_sector_is_compared_with_all_sectors_and_says_so(re
 
 
 def test_levers_whatif_and_explanations_use_the_sectors_limits(recommender) -> None:
-    from engine.levers import levers
-    from engine.whatif import Change
-    from engine.why import explain_rule
+    from trivsel.engine.levers import levers
+    from trivsel.engine.whatif import Change
+    from trivsel.engine.why import explain_rule
     profile = _profile("municipal", 10.5)
     report = levers(recommender, profile)
     absence = next(lever for lever in report.levers if lever.dimensions == (ABSENCE,))

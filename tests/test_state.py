@@ -7,10 +7,10 @@ from typing import Callable
 
 import pytest
 
-from engine import durable_compile
-from engine.synthetic import WIDE_SHAPES, wide_rule_yaml
-from service import state
-from service.state import LOADED, REFUSED, UNCHANGED, RuleSetHolder
+from trivsel.engine import durable_compile
+from trivsel.engine.synthetic import WIDE_SHAPES, wide_rule_yaml
+from trivsel.service import state
+from trivsel.service.state import LOADED, REFUSED, UNCHANGED, RuleSetHolder
 
 PROFILE_VALUES = {"influence": 20.0, "meaning": 20.0, "work_pace": 90.0}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.profile import profile_from_dict
-from engine.survey import REPORTED, SurveyError, SurveySpec, score_survey
+from trivsel.engine.profile import profile_from_dict
+from trivsel.engine.survey import REPORTED, SurveyError, SurveySpec, score_survey
 
 QD = ["QD1", "QD2", "QD3", "QD4"]  # QD4 is reversed
 
@@ -193,7 +193,7 @@ def test_unknown_departments_against_a_list(ruleset) -> None:
 def test_a_reported_share_is_never_shown_even_in_a_large_group(ruleset, recommender) -> None:
     """25 respondents, but only 10 answered the bullying item (2 said yes): no share may be shown,
     though the group is large enough for the rest. The answer says "at least one respondent"."""
-    from engine import Options
+    from trivsel.engine import Options
 
     rows = [{"department": "A", "QD1": "3", "QD2": "3", "BU": ("1" if n < 2 else "5") if n < 10 else ""}
             for n in range(25)]
@@ -206,7 +206,7 @@ def test_a_reported_share_is_never_shown_even_in_a_large_group(ruleset, recommen
 
 
 def test_a_bad_instrument_is_refused_like_a_bad_rule(rules_copy) -> None:
-    from engine import check_ruleset
+    from trivsel.engine import check_ruleset
 
     folder = rules_copy(files={"instruments/zz.yaml": """
         instrument:

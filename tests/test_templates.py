@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from engine.explain import Numbers
-from engine.templates import Template, TemplateError, format_number
+from trivsel.engine.explain import Numbers
+from trivsel.engine.templates import Template, TemplateError, format_number
 
 
 def _slow(template: Template) -> Template:

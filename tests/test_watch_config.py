@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from service.config import parse_config, parse_cpu_list
-from service.watch import FolderWatch
+from trivsel.service.config import parse_config, parse_cpu_list
+from trivsel.service.watch import FolderWatch
 
 
 def test_watch_reports_a_settled_change_once(rules_copy) -> None:
@@ -66,7 +66,7 @@ def test_cpu_lists() -> None:
 def test_workers_default_to_the_containers_cpu_limit(tmp_path) -> None:
     """cgroup v2 cpu.max "150000 100000" is 1.5 CPUs: two workers at most; "max" is no limit; v1's
     quota/period pair likewise; never more than the CPUs the process may run on."""
-    from service.config import available_cpus
+    from trivsel.service.config import available_cpus
 
     mine = len(os.sched_getaffinity(0))
     (tmp_path / "cpu.max").write_text("150000 100000\n")

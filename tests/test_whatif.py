@@ -6,8 +6,8 @@ from types import MappingProxyType
 
 import pytest
 
-from engine import Department, Profile, ProfileError
-from engine.whatif import ENTERED, LEFT, Change, apply_changes, parse_change
+from trivsel.engine import Department, Profile, ProfileError
+from trivsel.engine.whatif import ENTERED, LEFT, Change, apply_changes, parse_change
 
 
 def profile(scores: dict) -> Profile:

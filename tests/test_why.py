@@ -6,11 +6,11 @@ from types import MappingProxyType
 
 import pytest
 
-from engine import Department, Profile
-from engine.analysis import smallest_change
-from engine.conditions import holds, resolve
-from engine.expr import parse
-from engine.why import explain_intervention, explain_rule
+from trivsel.engine import Department, Profile
+from trivsel.engine.analysis import smallest_change
+from trivsel.engine.conditions import holds, resolve
+from trivsel.engine.expr import parse
+from trivsel.engine.why import explain_intervention, explain_rule
 
 from .test_cli import trivsel
 

@@ -6,11 +6,11 @@ import datetime as _dt
 import random
 from types import MappingProxyType
 
-from engine import Department, Options, Profile, ProfileError
-from engine.synthetic import random_values
-from service import wire
-from service.convert import result_to_proto, ruleset_info_to_proto
-from service.errors import profile_error
+from trivsel.engine import Department, Options, Profile, ProfileError
+from trivsel.engine.synthetic import random_values
+from trivsel.service import wire
+from trivsel.service.convert import result_to_proto, ruleset_info_to_proto
+from trivsel.service.errors import profile_error
 from trivsel.v1 import recommender_pb2 as pb
 
 
@@ -98,7 +98,7 @@ def test_rationales_without_placeholders_and_with_percent_signs(rules_copy) -> N
             recommend: [{intervention: build-environment-competence, weight: 5}]
             evidence: {sources: [seed], review_by: 2027-12-31}
         """})
-    from engine import Recommender
+    from trivsel.engine import Recommender
     with Recommender.from_folder(folder) as recommender:
         renderer = wire.WireRenderer(recommender)
         zz = {r.index for r in recommender.ruleset.rules if r.id.startswith("zz-")}

@@ -36,7 +36,7 @@ def render(name: str, folder: Path) -> Path:
     """Run ``trivsel report`` as a user would, with the bundled rules, writing ``folder/name``."""
     out = folder / name
     env = {k: v for k, v in os.environ.items() if k != "TRIVSEL_SERVER"}  # always the embedded engine
-    subprocess.run([sys.executable, "-m", "client.cli", "report", *EXAMPLES[name], "--rules", "rules",
+    subprocess.run([sys.executable, "-m", "trivsel.client.cli", "report", *EXAMPLES[name], "--rules", "rules",
                     "--out", str(out)], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120)
     return out
 

@@ -10,9 +10,9 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from client.profiles import read_profile
-from engine import Department, Options, Profile, Recommender
-from service.convert import profile_to_proto, result_from_proto
+from trivsel.client.profiles import read_profile
+from trivsel.engine import Department, Options, Profile, Recommender
+from trivsel.service.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES
@@ -137,9 +137,9 @@ def test_a_batch_across_chunks_answers_each_profile_as_alone(server, embedded) -
     answer, at its own index, with refusals in place — also at the edges of a chunk."""
     import random
 
-    from engine.synthetic import random_values
-    from engine import Department, Profile, ProfileError
-    from service.servicer import BATCH_CHUNK
+    from trivsel.engine.synthetic import random_values
+    from trivsel.engine import Department, Profile, ProfileError
+    from trivsel.service.servicer import BATCH_CHUNK
     from types import MappingProxyType
 
     rng = random.Random(12)
@@ -335,8 +335,8 @@ def _survey_requests(header: pb.SurveyHeader, rows: list[list[str]], per_message
 def test_score_survey_streams_rows_and_answers_like_the_engine(server, embedded) -> None:
     """The example export over the network: the same profiles as the engine scores, the small
     department named with its count only, and each department's recommendations on request."""
-    from client.survey_input import read_survey
-    from engine.survey import SurveySpec, score_survey
+    from trivsel.client.survey_input import read_survey
+    from trivsel.engine.survey import SurveySpec, score_survey
 
     columns, rows = read_survey(str(EXAMPLES / "survey" / "responses.csv"))
     header = pb.SurveyHeader(instrument="copsoq3", columns=columns, roll_up=["division"], recommend=True,

@@ -7,9 +7,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from client.profiles import read_profile
-from engine import Recommender
-from service.convert import profile_to_proto, result_from_proto
+from trivsel.client.profiles import read_profile
+from trivsel.engine import Recommender
+from trivsel.service.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES

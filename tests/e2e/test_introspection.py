@@ -12,7 +12,7 @@ import grpc
 import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from service.config import parse_config
+from trivsel.service.config import parse_config
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import RULES
@@ -143,7 +143,7 @@ def _reflect_v1(server: ServerProcess, request: reflection_pb2.ServerReflectionR
 
 def test_reflection_v1_answers_as_v1alpha_does_through_trivsel_serve(tmp_path: Path) -> None:
     """Newer tools ask grpc.reflection.v1 first; `trivsel serve` takes every server flag."""
-    launcher = [sys.executable, "-m", "client.cli", "serve"]
+    launcher = [sys.executable, "-m", "trivsel.client.cli", "serve"]
     with ServerProcess(RULES, log_dir=tmp_path, launcher=launcher, extra=["--workers", "1"]) as server:
         names = [s.name for r in _reflect_v1(server, reflection_pb2.ServerReflectionRequest(list_services=""))
                  for s in r.list_services_response.service]

@@ -16,12 +16,12 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from bench.machine import tree_cpu_seconds, tree_resident_mib
-from engine import Department, Options, Profile, ProfileError, Recommender
-from engine.organisation import analyse
-from engine.synthetic import random_values
-from service.convert import org_to_proto, profile_to_proto
-from service.errors import MAX_VIOLATIONS, RpcError, profile_error
-from service.limits import SizeGuard
+from trivsel.engine import Department, Options, Profile, ProfileError, Recommender
+from trivsel.engine.organisation import analyse
+from trivsel.engine.synthetic import random_values
+from trivsel.service.convert import org_to_proto, profile_to_proto
+from trivsel.service.errors import MAX_VIOLATIONS, RpcError, profile_error
+from trivsel.service.limits import SizeGuard
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import RULES

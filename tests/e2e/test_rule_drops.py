@@ -18,8 +18,8 @@ from pathlib import Path
 
 import grpc
 
-from engine import check_ruleset
-from engine.synthetic import TOO_WIDE, WIDE_SHAPES, wide_rule_yaml
+from trivsel.engine import check_ruleset
+from trivsel.engine.synthetic import TOO_WIDE, WIDE_SHAPES, wide_rule_yaml
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import RULES

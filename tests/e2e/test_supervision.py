@@ -22,9 +22,9 @@ from typing import Iterator
 import grpc
 import pytest
 
-from service.port_guard import ADDRESS_IN_USE
-from service.restarts import RestartBackoff, RestartPolicy
-from service.supervisor import FAILPOINT_EXIT, FAILPOINT_WORKER_START
+from trivsel.service.port_guard import ADDRESS_IN_USE
+from trivsel.service.restarts import RestartBackoff, RestartPolicy
+from trivsel.service.supervisor import FAILPOINT_EXIT, FAILPOINT_WORKER_START
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 

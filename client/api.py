@@ -1,0 +1,186 @@
+"""``trivsel.Client``: the Python way to ask a Trivsel server, without touching protobuf.
+
+Other teams' Python services call the server with plain values — a profile as the same mapping the
+CLI reads from a JSON file (or an engine ``Profile``) — and get the engine's own frozen answer types
+back (``Result``, ``WhatIfResult``, ``Description`` …), so an answer reads the same whether it was
+computed in-process or over the network. Failures arrive as the exceptions in
+``trivsel.client.errors`` (``InvalidProfileError`` names every bad field), never as a bare
+``grpc.RpcError``.
+
+    import trivsel
+    with trivsel.Client("trivsel.internal:50051", token="…") as client:
+        result = client.recommend({"department": {"id": "care-3"}, "respondents": 24, "scores": {…}},
+                                  language="da", top=5)
+        for rec in result.recommendations: print(rec.rank, rec.title)
+
+The client is synchronous and safe to share between threads (one gRPC channel underneath).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence, Union
+
+import grpc
+
+from trivsel.engine.description import Description
+from trivsel.engine.levers import LeverReport
+from trivsel.engine.organisation import OrgResult
+from trivsel.engine.profile import Profile, profile_from_dict
+from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS, Result
+from trivsel.engine.whatif import Change, WhatIfResult, parse_change
+from trivsel.engine.why import InterventionWhy, RuleWhy
+from trivsel.service import convert
+from trivsel.service.errors import field_errors
+from trivsel.v1 import recommender_pb2 as pb
+from trivsel.v1 import recommender_pb2_grpc as pb_grpc
+
+from .errors import InvalidProfileError, TrivselError, from_rpc_error, from_status
+
+__all__ = ["Client", "ProfileLike", "SERVICE_NAME"]
+
+ProfileLike = Union[Profile, Mapping[str, object]]
+"""An engine ``Profile``, or the mapping a profile JSON file holds (``department``, ``scores`` …)."""
+
+SERVICE_NAME = "trivsel.v1.Recommender"
+"""The name the health service reports on."""
+
+_DETAIL = {DETAIL_FULL: pb.DETAIL_FULL, DETAIL_IDS: pb.DETAIL_IDS}
+_MESSAGE_LIMIT = 256 << 20  # the largest answer the server can be configured to send (--max-message-mb)
+_OPTIONS = [("grpc.max_receive_message_length", _MESSAGE_LIMIT), ("grpc.max_send_message_length", _MESSAGE_LIMIT)]
+_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
+class Client:
+    """A connection to one Trivsel server (``host:port``); close it, or use it in a ``with`` block.
+
+    ``tls=True`` (or any of ``ca``/``cert``/``key``) makes a TLS channel: ``ca`` is the server's CA
+    bundle (the system's roots otherwise), ``cert``/``key`` a client certificate for mutual TLS.
+    ``token`` is sent as ``authorization: Bearer …``. ``timeout`` is each call's deadline in seconds.
+    """
+
+    def __init__(self, address: str, *, tls: bool = False, ca: Path | str | None = None,
+                 cert: Path | str | None = None, key: Path | str | None = None, token: str | None = None,
+                 timeout: float = 30.0) -> None:
+        if tls or ca or cert:
+            read = lambda p: Path(p).read_bytes() if p else None  # noqa: E731 - three optional files
+            credentials = grpc.ssl_channel_credentials(root_certificates=read(ca), private_key=read(key),
+                                                       certificate_chain=read(cert))
+            self._channel = grpc.secure_channel(address, credentials, options=_OPTIONS)
+        else:
+            self._channel = grpc.insecure_channel(address, options=_OPTIONS)
+        self._stub = pb_grpc.RecommenderStub(self._channel)
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.timeout = timeout
+
+    @property
+    def channel(self) -> grpc.Channel:
+        """The channel, with its credentials, for calls outside the Trivsel API (health, reflection)."""
+        return self._channel
+
+    def _call(self, method: str, request: object) -> object:
+        try:
+            return getattr(self._stub, method)(request, timeout=self.timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+
+    def recommend(self, profile: ProfileLike, *, language: str = "en", top: int | None = None,
+                  detail: str = DETAIL_FULL) -> Result:
+        """The ranked interventions, must-act items and rationale for one department.
+
+        ``top`` defaults to the rule set's own list length; ``detail="ids"`` drops the texts."""
+        request = pb.RecommendRequest(profile=_profile(profile), top=top or 0, language=language,
+                                      detail=_DETAIL[detail])
+        return convert.result_from_proto(self._call("Recommend", request))  # type: ignore[arg-type]
+
+    def recommend_batch(self, profiles: Sequence[ProfileLike], *, language: str = "en", top: int | None = None,
+                        detail: str = DETAIL_FULL) -> list[Result | TrivselError]:
+        """One answer per profile, in order: a ``Result``, or the error that profile alone got (a
+        refused profile does not fail the others). A refused *call* raises as every method does."""
+        request = pb.RecommendBatchRequest(profiles=[_profile(p) for p in profiles], top=top or 0,
+                                           language=language, detail=_DETAIL[detail])
+        response: pb.RecommendBatchResponse = self._call("RecommendBatch", request)  # type: ignore[assignment]
+        answers: list[Result | TrivselError] = []
+        for item in response.items:
+            if item.HasField("result"):
+                answers.append(convert.result_from_proto(item.result))
+            else:
+                code = _CODES.get(item.error.code, grpc.StatusCode.UNKNOWN)
+                answers.append(from_status(code, item.error.message, item.error))
+        return answers
+
+    def what_if(self, profile: ProfileLike, changes: Sequence[Change | str], *, language: str = "en",
+                top: int | None = None) -> WhatIfResult:
+        """How the answer moves under changes such as ``"workload-=10"`` or ``"influence=60"``."""
+        parsed = [c if isinstance(c, Change) else parse_change(c) for c in changes]
+        request = pb.WhatIfRequest(profile=_profile(profile), top=top or 0, language=language,
+                                   changes=convert.changes_to_proto(parsed))
+        return convert.whatif_from_proto(self._call("WhatIf", request))  # type: ignore[arg-type]
+
+    def explain_rule(self, profile: ProfileLike, rule_id: str, *, language: str = "en") -> RuleWhy:
+        """Why a rule fired or not for this profile, condition by condition."""
+        request = pb.ExplainRequest(profile=_profile(profile), rule_id=rule_id, language=language)
+        return convert.why_from_proto(self._call("Explain", request))  # type: ignore[return-value,arg-type]
+
+    def explain_intervention(self, profile: ProfileLike, intervention_id: str, *, language: str = "en",
+                             top: int | None = None) -> InterventionWhy:
+        """Why an intervention is (or is not) in the list, and which rules speak for it."""
+        request = pb.ExplainRequest(profile=_profile(profile), intervention_id=intervention_id, language=language,
+                                    top=top or 0)
+        return convert.why_from_proto(self._call("Explain", request))  # type: ignore[return-value,arg-type]
+
+    def levers(self, profile: ProfileLike, *, language: str = "en", top: int | None = None,
+               pairs: bool = True) -> LeverReport:
+        """The smallest changes that would change the answer."""
+        request = pb.LeversRequest(profile=_profile(profile), top=top or 0, language=language, pairs=pairs)
+        return convert.levers_from_proto(self._call("Levers", request))  # type: ignore[arg-type]
+
+    def analyse_organisation(self, profiles: Sequence[ProfileLike], *, language: str = "en", top: int | None = None,
+                             escalation_share: float = 0.0) -> OrgResult:
+        """Many departments at once: what recurs across them and what belongs a level up.
+
+        ``escalation_share`` 0 means the server's default share."""
+        request = pb.AnalyseOrganisationRequest(profiles=[_profile(p) for p in profiles], top=top or 0,
+                                                language=language, escalation_share=escalation_share)
+        return convert.org_from_proto(self._call("AnalyseOrganisation", request), field_errors)  # type: ignore
+
+    def describe(self) -> Description:
+        """The loaded rule set: dimensions, bands, interventions, sectors, limits."""
+        return convert.description_from_proto(self._call("Describe", pb.DescribeRequest()))  # type: ignore[arg-type]
+
+    def reload(self) -> pb.ReloadResponse:
+        """Reload the rules from the server's folder (needs the admin token); the outcome per worker."""
+        return self._call("Reload", pb.ReloadRequest())  # type: ignore[return-value]
+
+    def health(self) -> str:
+        """The health service's word for the Recommender: ``SERVING`` or ``NOT_SERVING``."""
+        from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+        try:
+            response = health_pb2_grpc.HealthStub(self._channel).Check(
+                health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=self.timeout, metadata=self._metadata)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _profile(profile: ProfileLike) -> pb.Profile:
+    """A profile on the wire; a mapping is read exactly as the CLI reads a profile file, so a bad
+    one is refused here with every field named — the same :class:`InvalidProfileError`."""
+    if not isinstance(profile, Profile):
+        from trivsel.engine.profile import ProfileError
+
+        try:
+            profile = profile_from_dict(profile)
+        except ProfileError as exc:
+            raise InvalidProfileError(grpc.StatusCode.INVALID_ARGUMENT, str(exc), list(exc.errors)) from None
+    return convert.profile_to_proto(profile)
