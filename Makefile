@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
 GEN    := trivsel/v1/recommender_pb2.py
 
-.PHONY: run test bench instructions lint proto clean soak examples build-requirements
+.PHONY: run test bench instructions lint proto clean soak examples build-requirements lock
 
 # durable-rules is published only as source: say what is missing before pip fails deep in a C build.
 build-requirements:
@@ -61,6 +61,10 @@ lint: $(STAMP)
 	$(BIN)/trivsel lint rules
 	$(BUF) lint
 	$(BUF) breaking --against '.git#ref=$(or $(BUF_AGAINST),HEAD)'
+
+# The container image's pinned, hashed packages (deploy/build.lock, deploy/requirements.lock).
+lock: $(STAMP)
+	$(BIN)/python deploy/lock.py
 
 # Rewrite the example reports in docs/examples/ from examples/ (a test checks they are current).
 examples: $(STAMP)

@@ -57,18 +57,23 @@ class Client:
     ``tls=True`` (or any of ``ca``/``cert``/``key``) makes a TLS channel: ``ca`` is the server's CA
     bundle (the system's roots otherwise), ``cert``/``key`` a client certificate for mutual TLS.
     ``token`` is sent as ``authorization: Bearer …``. ``timeout`` is each call's deadline in seconds.
+    ``server_name`` is the name to check the server's certificate against, when it differs from
+    the address's host.
     """
 
     def __init__(self, address: str, *, tls: bool = False, ca: Path | str | None = None,
                  cert: Path | str | None = None, key: Path | str | None = None, token: str | None = None,
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, server_name: str | None = None) -> None:
+        options = list(_OPTIONS)
+        if server_name:  # the name the server's certificate must carry, when it is not the address's host
+            options.append(("grpc.ssl_target_name_override", server_name))
         if tls or ca or cert:
             read = lambda p: Path(p).read_bytes() if p else None  # noqa: E731 - three optional files
             credentials = grpc.ssl_channel_credentials(root_certificates=read(ca), private_key=read(key),
                                                        certificate_chain=read(cert))
-            self._channel = grpc.secure_channel(address, credentials, options=_OPTIONS)
+            self._channel = grpc.secure_channel(address, credentials, options=options)
         else:
-            self._channel = grpc.insecure_channel(address, options=_OPTIONS)
+            self._channel = grpc.insecure_channel(address, options=options)
         self._stub = pb_grpc.RecommenderStub(self._channel)
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.timeout = timeout

@@ -178,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("health", help="exit 0 if a server is SERVING (for container health checks)")
     _add_server_options(p)
+    p.add_argument("--local", action="store_true",
+                   help="check the server this container runs, configured by its TRIVSEL_* variables "
+                        "(address, TLS, mutual TLS); the image's HEALTHCHECK")
     p.set_defaults(handler=cmd_health)
 
     p = sub.add_parser("reload", help="ask a server to reload its rules folder (admin)")
@@ -461,17 +464,13 @@ def cmd_call(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from .local_server import local_client
 
-    with _remote(args, "health") as backend:
-        try:
-            request = health_pb2.HealthCheckRequest(service="trivsel.v1.Recommender")
-            status = health_pb2_grpc.HealthStub(backend.channel).Check(request, timeout=args.timeout).status
-        except grpc.RpcError as exc:
-            raise from_rpc_error(exc) from None
-    print(health_pb2.HealthCheckResponse.ServingStatus.Name(status))
-    return EXIT_OK if status == health_pb2.HealthCheckResponse.SERVING else EXIT_PROBLEMS
+    client = local_client(os.environ, args.timeout) if args.local else _remote(args, "health").client
+    with client:
+        status = client.health()
+    print(status)
+    return EXIT_OK if status == "SERVING" else EXIT_PROBLEMS
 
 
 def cmd_reload(args: argparse.Namespace) -> int:

@@ -65,15 +65,24 @@ def rule_files(folder: Path) -> list[Path]:
 
     ``tests/`` is not part of it, and neither is anything hidden (a name starting with '.'):
     Kubernetes mounts a ConfigMap as symlinks into ``..data/`` and a timestamped twin, which would
-    otherwise be read twice.
+    otherwise be read twice. Symlinked folders are followed — in that mount a nested path
+    (``themes/demands.yaml``) is a top-level symlink ``themes`` → ``..data/themes`` — each real
+    folder once, so a link that points back up cannot loop.
     """
     files = []
-    for path in folder.rglob("*"):
-        parts = path.relative_to(folder).parts
-        if path.suffix not in (".yaml", ".yml") or parts[0] == TESTS_FOLDER or any(p.startswith(".") for p in parts):
+    seen: set[str] = set()
+    for top, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        relative = Path(top).relative_to(folder).parts
+        if real in seen or (relative and relative[0] == TESTS_FOLDER):
+            dirs[:] = []
             continue
-        if path.is_file():
-            files.append(path)
+        seen.add(real)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            path = Path(top, name)
+            if path.suffix in (".yaml", ".yml") and not name.startswith(".") and path.is_file():
+                files.append(path)
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
 
 

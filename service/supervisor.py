@@ -3,7 +3,9 @@
 It imports no gRPC and no durable_rules: workers are started with the ``spawn`` method, so each
 begins with a clean interpreter (gRPC and durable_rules both dislike ``fork``). The port is
 reserved here with SO_REUSEPORT (so ``--address host:0`` gives every worker the same free port)
-and announced on standard output: ``trivsel: serving on 127.0.0.1:50051 (2 workers)``.
+and logged (``listening``); standard output announces ``trivsel: serving on 127.0.0.1:50051 (2
+workers)`` once the first worker answers with a rule set loaded — not before, so a script that
+waits for the line can call at once, and a server whose rules never load never claims to serve.
 
 Supervision, each piece in its own module: a fixed port already served or bound by another server
 is refused before the reservation (``port_guard``); workers die with the supervisor
@@ -25,6 +27,7 @@ import tempfile
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 from .metrics import start_endpoint, worker_died
 from .config import ServerConfig
@@ -56,8 +59,18 @@ def _failpoint(name: str) -> bool:
     return name in {spec.strip() for spec in os.environ.get("TRIVSEL_FAILPOINTS", "").split(",")}
 
 
+def _announce(config: ServerConfig, port: int) -> None:
+    """The one line on standard output; in JSON mode one object with the same words inside."""
+    announcement = f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)})"
+    if config.log_format == "json":  # standard output holds JSON only
+        print(json.dumps({"event": "serving", "address": f"{config.host}:{port}", "workers": config.workers,
+                          "message": announcement}), flush=True)
+    else:
+        print(announcement, flush=True)
+
+
 def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, state_dir: str,
-                 lifeline: Connection | None = None, pulse: Pulse | None = None) -> None:
+                 lifeline: Connection | None = None, pulse: Pulse | None = None, ready: Any = None) -> None:
     hold(supervisor)  # first of all: from here on this worker cannot outlive its supervisor (on Linux)
     if _failpoint(FAILPOINT_WORKER_START):
         sys.exit(FAILPOINT_EXIT)
@@ -72,7 +85,7 @@ def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, s
     watch(lifeline)  # after the pinning, which only threads started later inherit
     from .worker import run_worker
 
-    sys.exit(run_worker(config, port, index, supervisor, state_dir, pulse))
+    sys.exit(run_worker(config, port, index, supervisor, state_dir, pulse, ready))
 
 
 def serve(config: ServerConfig) -> int:
@@ -86,13 +99,9 @@ def serve(config: ServerConfig) -> int:
     except OSError as exc:
         log.error("bind.failed", address=config.address, error=str(exc))
         return 3
-    announcement = f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)})"
-    if config.log_format == "json":  # standard output holds JSON only: one object, the same words inside
-        print(json.dumps({"event": "serving", "address": f"{config.host}:{port}", "workers": config.workers,
-                          "message": announcement}), flush=True)
-    else:
-        print(announcement, flush=True)
+    log.info("listening", address=f"{config.host}:{port}", workers=config.workers)
     ctx = multiprocessing.get_context("spawn")
+    ready = ctx.Event()  # set by the first worker serving with a rule set: then the announcement
     state_dir = tempfile.mkdtemp(prefix="trivsel-state-")  # the last good rule set, the workers' probe sockets
     metrics_server = None
     if config.metrics_address:  # before the workers: they inherit the shared directory's name
@@ -120,7 +129,7 @@ def serve(config: ServerConfig) -> int:
         # that started it ends.
         pulse = watchdog.pulse(ctx)
         process = ctx.Process(target=_worker_main, name=f"trivsel-worker-{index}",
-                              args=(config, port, index, os.getpid(), state_dir, lifeline.reader, pulse))
+                              args=(config, port, index, os.getpid(), state_dir, lifeline.reader, pulse, ready))
         process.start()
         workers[index] = process
         spawned_at[index] = time.monotonic()
@@ -143,8 +152,12 @@ def serve(config: ServerConfig) -> int:
         start(index)
     watch = FolderWatch(config.rules) if config.watch_seconds > 0 else None
     last_poll = time.monotonic()
+    announced = False
     while not stopping:
         time.sleep(0.1)
+        if not announced and ready.is_set():
+            announced = True
+            _announce(config, port)
         if watch is not None and time.monotonic() - last_poll >= config.watch_seconds:
             last_poll = time.monotonic()
             if watch.poll():

@@ -14,6 +14,7 @@ import signal
 import threading
 from concurrent import futures
 from pathlib import Path
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -54,13 +55,15 @@ def _credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
 
 
 def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0, state_dir: str = "",
-               pulse: Pulse | None = None) -> int:
+               pulse: Pulse | None = None, ready: Any = None) -> int:
     """Serve until SIGTERM; returns the exit code.
 
     ``supervisor`` is the pid to tell after a Reload call (so the siblings reload too); ``state_dir``
     is where the last rule set that loaded is kept, so a worker started while the folder is broken
     still serves the version its siblings serve. ``pulse`` is where this worker reports that it
-    still answers (service/watchdog.py); None: nobody is watching.
+    still answers (service/watchdog.py); None: nobody is watching. ``ready`` (a multiprocessing
+    Event shared by the workers) is set once this worker's server has started with a rule set
+    loaded; the supervisor then announces the address.
     """
     # Signals first: the supervisor may send SIGHUP (a rules change) while this worker is starting,
     # and SIGHUP's default action would end the process.
@@ -96,11 +99,14 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
         if recorder is not None:
             recorder.reloaded(outcome.outcome, current.info if current is not None else None)
         set_health(current is not None)
+        if current is not None and started.is_set() and ready is not None:
+            ready.set()
 
     def tell_siblings() -> None:
         if supervisor and os.getppid() == supervisor:  # still our supervisor (it may be pid 1 in a container)
             os.kill(supervisor, signal.SIGUSR1)
 
+    started = threading.Event()
     reload("start")
     gc.collect()
     gc.freeze()  # the rule set lives as long as the process: keep it out of the collector's young generations
@@ -125,6 +131,9 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
         return 3
     heartbeat = Heartbeat.attach(server, pulse, state_dir, index, log)  # its private port: before start
     server.start()
+    started.set()
+    if holder.current is not None and ready is not None:
+        ready.set()
     if heartbeat is not None:
         heartbeat.start()
     log.info("worker.started", address=target, tls=config.tls, mtls=config.client_ca is not None,

@@ -50,6 +50,9 @@ class ServerProcess:
                "--grace-seconds", "10", *self.extra]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._log, text=True,
                                      env=self.env)
+        if not self.wait:  # the announcement waits for a worker serving rules: take the port from the log
+            self.port = self._listening_port()
+            return self
         line = self.proc.stdout.readline()  # type: ignore[union-attr]
         self.first_line = line
         match = re.search(r"serving on [^ ]*:(\d+)", line)
@@ -57,9 +60,17 @@ class ServerProcess:
             self.stop()
             raise RuntimeError(f"server did not start: {line!r}\n{self.logs()[-3000:]}")
         self.port = int(match.group(1))
-        if self.wait:
-            self.wait_health(SERVING)
+        self.wait_health(SERVING)
         return self
+
+    def _listening_port(self, timeout: float = 30.0) -> int:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.events("listening"):
+                return int(event["address"].rsplit(":", 1)[1])
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"server did not reserve its port\n{self.logs()[-3000:]}")
 
     def channel(self, options: list | None = None, credentials: grpc.ChannelCredentials | None = None) -> grpc.Channel:
         """A new channel (a new connection: with several workers the kernel picks one per connection)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -45,8 +46,12 @@ def test_health_follows_the_rule_set(tmp_path: Path) -> None:
         problem = next(p for p in described.refused_reload if p.code == "expression-syntax")
         assert problem.file.endswith("broken.yaml") and (problem.line, problem.column) == (3, 23)
         assert "expected a number" in problem.message
+        # up, but not serving: the port is in the log, standard output has not claimed to serve
+        assert server.events("listening") and not select.select([server.proc.stdout], [], [], 0.5)[0]
         (rules / "themes" / "broken.yaml").unlink()
         server.wait_health(SERVING)
+        announced = json.loads(server.proc.stdout.readline())  # now, with a rule set loaded
+        assert announced["event"] == "serving" and announced["address"] == server.address
         assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE)).recommendations
         assert not server.stub().Describe(pb.DescribeRequest()).refused_reload
         with pytest.raises(grpc.RpcError) as info:  # no admin credential configured: Reload is off

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import grpc
@@ -87,3 +90,31 @@ def test_no_log_line_holds_profile_values_or_secrets(tmp_path: Path) -> None:
                    "Hemmelig", "sikret", token, "guess-1234", token[:-1]]:
         assert secret not in logs, secret
     assert any(e.get("reason") == "wrong token" for e in server.events("admin.denied"))
+
+
+def _local_health(port: int, **settings: str) -> "subprocess.CompletedProcess[str]":
+    """``trivsel health --local`` with only the server's own TRIVSEL_* settings (the HEALTHCHECK)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRIVSEL_")}
+    env.update({"TRIVSEL_ADDRESS": f"0.0.0.0:{port}", **settings})
+    return subprocess.run([sys.executable, "-m", "trivsel.client.cli", "health", "--local", "--timeout", "5"],
+                          capture_output=True, text=True, env=env, timeout=30)
+
+
+def test_the_container_health_check_follows_address_and_tls(tmp_path: Path) -> None:
+    server_tls = {"TRIVSEL_TLS_CERT": str(CERTS / "server.pem"), "TRIVSEL_TLS_KEY": str(CERTS / "server.key")}
+    with ServerProcess(RULES, log_dir=tmp_path) as plain:
+        checked = _local_health(plain.port)
+        assert checked.returncode == 0 and checked.stdout.strip() == "SERVING", checked.stderr
+        assert _local_health(plain.port, **server_tls).returncode != 0  # TLS against a plaintext server fails
+    with ServerProcess(RULES, log_dir=tmp_path, extra=TLS, credentials=creds()) as tls:
+        assert _local_health(tls.port).returncode != 0  # plaintext against TLS fails: the settings matter
+        checked = _local_health(tls.port, **server_tls, TRIVSEL_HEALTH_CA=str(CERTS / "ca.pem"))
+        assert checked.returncode == 0 and checked.stdout.strip() == "SERVING", checked.stderr
+    mutual = {**server_tls, "TRIVSEL_CLIENT_CA": str(CERTS / "ca.pem"), "TRIVSEL_HEALTH_CA": str(CERTS / "ca.pem")}
+    with ServerProcess(RULES, log_dir=tmp_path, extra=TLS + ["--client-ca", str(CERTS / "ca.pem")],
+                       credentials=creds("client")) as mtls:
+        missing = _local_health(mtls.port, **mutual)
+        assert missing.returncode == 2 and "TRIVSEL_HEALTH_CERT" in missing.stderr
+        checked = _local_health(mtls.port, **mutual, TRIVSEL_HEALTH_CERT=str(CERTS / "client.pem"),
+                                TRIVSEL_HEALTH_KEY=str(CERTS / "client.key"))
+        assert checked.returncode == 0 and checked.stdout.strip() == "SERVING", checked.stderr
