@@ -7,11 +7,12 @@ once, so the per-call path only matches, scores and renders.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, NamedTuple, Sequence
+from typing import Any, Callable, ContextManager, Mapping, NamedTuple, Sequence
 
 from .grading import borderline_tests, counting_factor
 from .build import build_matcher
@@ -27,7 +28,16 @@ from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActI
 from .strengths import StrengthFinder, clear_strength, next_measurement
 from .whatif import Change, WhatIfResult, apply_changes, compare
 
-__all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey"]
+__all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey", "StageHook", "no_stages"]
+
+StageHook = Callable[[str], ContextManager[Any]]
+"""Entered around each step of an evaluation by name (the server's traces, service/tracing.py)."""
+_NO_STAGE = contextlib.nullcontext()
+
+
+def no_stages(name: str) -> ContextManager[Any]:
+    """The stage hook when nobody is watching: one shared no-op context, nothing allocated."""
+    return _NO_STAGE
 
 SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool]
 """(keys present, fired rules that look at a missing dimension, notices, low competence)"""
@@ -220,13 +230,20 @@ class Recommender:
         """The profile check, and the sector the profile is compared with."""
         return self._placer.place(self._root._checker.check(profile, min_group_size))
 
-    def evaluate(self, profile: Profile, min_group_size: int | None = None) -> Evaluation:
-        checked = self.check(profile, min_group_size)
-        view = self.view_for(checked.sector)
-        return view._ranked(checked, view.match(checked.values))
+    def evaluate(self, profile: Profile, min_group_size: int | None = None, stage: StageHook = no_stages
+                 ) -> Evaluation:
+        """Check, match and rank one profile. ``stage(name)`` is entered around each step
+        (``validate``, ``match``, ``rank``) — the server's traces; a shared no-op otherwise."""
+        with stage("validate"):
+            checked = self.check(profile, min_group_size)
+            view = self.view_for(checked.sector)
+        with stage("match"):
+            fired = view.match(checked.values)
+        with stage("rank"):
+            return view._ranked(checked, fired)
 
-    def evaluate_many(self, profiles: Sequence[Profile], min_group_size: int | None = None
-                      ) -> list[Evaluation | ProfileError]:
+    def evaluate_many(self, profiles: Sequence[Profile], min_group_size: int | None = None,
+                      stage: StageHook = no_stages) -> list[Evaluation | ProfileError]:
         """:meth:`evaluate` for each profile, in order; a refused profile gives its ProfileError in
         its place instead of raising, so one bad profile does not stop the others.
 
@@ -239,17 +256,20 @@ class Recommender:
         """
         check = self.check
         checked: list[CheckedProfile | ProfileError] = []
-        for profile in profiles:
-            try:
-                checked.append(check(profile, min_group_size))
-            except ProfileError as exc:
-                # without its traceback: the traceback holds this frame, whose lists hold the
-                # error — a cycle that would keep the whole chunk alive until the cyclic GC ran
-                checked.append(exc.with_traceback(None))
-        views = [None if isinstance(c, ProfileError) else self.view_for(c.sector) for c in checked]
-        fired = [None if v is None else v.match(c.values) for c, v in zip(checked, views)]  # type: ignore[union-attr]
-        return [c if v is None else v._ranked(c, f)  # type: ignore[arg-type]
-                for c, v, f in zip(checked, views, fired)]
+        with stage("validate"):
+            for profile in profiles:
+                try:
+                    checked.append(check(profile, min_group_size))
+                except ProfileError as exc:
+                    # without its traceback: the traceback holds this frame, whose lists hold the
+                    # error — a cycle that would keep the whole chunk alive until the cyclic GC ran
+                    checked.append(exc.with_traceback(None))
+            views = [None if isinstance(c, ProfileError) else self.view_for(c.sector) for c in checked]
+        with stage("match"):
+            fired = [None if v is None else v.match(c.values) for c, v in zip(checked, views)]  # type: ignore[union-attr]
+        with stage("rank"):
+            return [c if v is None else v._ranked(c, f)  # type: ignore[arg-type]
+                    for c, v, f in zip(checked, views, fired)]
 
     def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:
         """The evaluation of a checked profile whose rules ``fired``: policy, scores and order."""

@@ -60,10 +60,17 @@ def _orjson(event: object, **_: object) -> bytes:
         return json.dumps(event, default=_fallback).encode("utf-8", "backslashreplace")
 
 
-def configure_logging(fmt: str = "console", level: str = "info", **context: object) -> structlog.BoundLogger:
-    """Configure structlog for this process; ``context`` (worker, pid …) goes on every line."""
+def configure_logging(fmt: str = "console", level: str = "info", *, trace_ids: bool = False,
+                      **context: object) -> structlog.BoundLogger:
+    """Configure structlog for this process; ``context`` (worker, pid …) goes on every line.
+    ``trace_ids``: lines written inside a traced call carry its ``trace_id`` and ``span_id``
+    (service/tracing.py), so a log line leads to its trace and back."""
     processors: list[Any] = [structlog.processors.add_log_level, UtcTimestamp(),
                              structlog.processors.format_exc_info]
+    if trace_ids:
+        from .tracing import trace_ids as add_trace_ids
+
+        processors.insert(0, add_trace_ids)
     # One write() per line: several worker processes share stderr, and a line written in two
     # pieces (as print() does) can be torn apart by another process's line.
     binary = getattr(sys.stderr, "buffer", None)

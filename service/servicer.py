@@ -36,6 +36,7 @@ from trivsel.engine.organisation import DEFAULT_SHARE, department_bands, _reason
 from trivsel.engine.why import explain_intervention, explain_rule
 from trivsel.engine.problems import Problem
 from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS
+from trivsel.engine.recommender import StageHook, no_stages
 from trivsel.engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
 
 from . import convert, wire
@@ -46,6 +47,7 @@ from .escape import clip, escape
 from .metrics import metrics
 from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
 from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, log_refusal
+from .tracing import Tracing
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
@@ -146,6 +148,8 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             recorder = metrics()
             if recorder is not None:
                 recorder.call(method, streaming, status, time.perf_counter() - start, fields.get("profiles"))
+            if self.tracing is not None:
+                self.tracing.annotate(status, {"request_id": rid, "status": status, **fields})
             fields["peer"] = escape(context.peer()[:80])  # ipv4:10.0.0.7:53122 — who called, not what they sent
             log.info("rpc", method=method, status=status, latency_ms=round((time.perf_counter() - start) * 1000, 3),
                      request_id=rid, **fields)
@@ -164,8 +168,11 @@ class RecommenderService(pb_grpc.RecommenderServicer):
     def __init__(self, holder: RuleSetHolder, max_batch: int = 10_000, min_group_size: int | None = None,
                  admin_token: str | None = None, on_reloaded: Callable[[], None] | None = None,
                  admin_identities: tuple[str, ...] = (), max_message_bytes: int = 64 * 1024 * 1024,
-                 admission: AdmissionSettings | None = None, protect_introspection: bool = False) -> None:
+                 admission: AdmissionSettings | None = None, protect_introspection: bool = False,
+                 tracing: Tracing | None = None) -> None:
         self.holder = holder
+        self.tracing = tracing  # service/tracing.py: None unless the OTEL_* variables ask for traces
+        self.stage: StageHook = tracing.stage if tracing is not None else no_stages
         self.max_batch = max_batch
         self.min_group_size = min_group_size
         self.admin = AdminCheck(admin_token, admin_identities)
@@ -228,8 +235,9 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
             fields["department"] = escape(request.profile.department_id[:64])
             evaluation = snapshot.recommender.evaluate(convert.profile_from_proto(request.profile),
-                                                       options.min_group_size)
-            return snapshot.renderer.response(evaluation, options)
+                                                       options.min_group_size, self.stage)
+            with self.stage("explain"):
+                return snapshot.renderer.response(evaluation, options)
 
     @rpc("RecommendBatch")
     def RecommendBatch(self, request: pb.RecommendBatchRequest, context: grpc.ServicerContext, fields: dict) -> bytes:
@@ -257,16 +265,17 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                 for start in range(0, count, BATCH_CHUNK):
                     self._check_deadline(context)
                     chunk = messages[start:start + BATCH_CHUNK]
-                    outcomes = evaluate_many([profile_from_proto(message) for message in chunk], minimum)
-                    for i, (message, outcome) in enumerate(zip(chunk, outcomes), start):
-                        if isinstance(outcome, ProfileError):
-                            refused += 1
-                            status = profile_error(outcome, f"profiles[{i}]").to_status()
-                            item = wire.batch_item(i, message.department_id, error=status)
-                        else:
-                            item = wire.batch_item(i, message.department_id, render(outcome, options))
-                        guard.take(len(item[0]) + len(item[1]), i)
-                        items.append(item)
+                    outcomes = evaluate_many([profile_from_proto(message) for message in chunk], minimum, self.stage)
+                    with self.stage("explain"):
+                        for i, (message, outcome) in enumerate(zip(chunk, outcomes), start):
+                            if isinstance(outcome, ProfileError):
+                                refused += 1
+                                status = profile_error(outcome, f"profiles[{i}]").to_status()
+                                item = wire.batch_item(i, message.department_id, error=status)
+                            else:
+                                item = wire.batch_item(i, message.department_id, render(outcome, options))
+                            guard.take(len(item[0]) + len(item[1]), i)
+                            items.append(item)
                 fields["refused"] = refused
                 return wire.batch(items, snapshot.renderer.ruleset_bytes)
 

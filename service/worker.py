@@ -26,8 +26,9 @@ from .metrics import metrics
 from .introspection import SERVICE_NAME as REFLECTION, add_reflection
 from .logs import configure_logging
 from .memory import tune_allocator
-from .servicer import RecommenderService, generic_handler
+from .servicer import SERVICE_VERSION, RecommenderService, generic_handler
 from .state import LOADED, REFUSED, RuleSetHolder, log_refusal
+from .tracing import configure_tracing
 from .watchdog import Heartbeat, Pulse
 from trivsel.v1 import recommender_pb2 as pb
 
@@ -72,7 +73,11 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
-    log = configure_logging(config.log_format, config.log_level, worker=index, pid=os.getpid())
+    tracing = configure_tracing(os.environ, SERVICE_VERSION)  # the OTEL_* variables; None: no traces
+    log = configure_logging(config.log_format, config.log_level, trace_ids=tracing is not None, worker=index,
+                            pid=os.getpid())
+    if tracing is not None:
+        log.info("tracing.on", exporters=list(tracing.exporters))
     allocator = tune_allocator(config.malloc_keep_mb)  # before the rule set and gRPC allocate much
     health_servicer = health.HealthServicer()
 
@@ -114,11 +119,12 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
                                  on_reloaded=tell_siblings, admin_identities=config.admin_identities,
                                  max_message_bytes=config.max_message_bytes,
                                  admission=admission_settings(config),
-                                 protect_introspection=config.protect_introspection)
+                                 protect_introspection=config.protect_introspection, tracing=tracing)
     # maximum_concurrent_rpcs: calls past it (running or queued for a thread) get RESOURCE_EXHAUSTED
     # at once instead of queueing without bound
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=config.threads), options=server_options(config),
-                         maximum_concurrent_rpcs=config.concurrent_calls)
+                         maximum_concurrent_rpcs=config.concurrent_calls,
+                         interceptors=[tracing.interceptor()] if tracing is not None else None)
     server.add_generic_rpc_handlers((generic_handler(service),))
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     add_reflection(server, (SERVICE_NAME, health.SERVICE_NAME, REFLECTION),
@@ -146,5 +152,7 @@ def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0,
     set_health(False)
     server.stop(config.grace_seconds).wait()
     holder.close()
+    if tracing is not None:
+        tracing.shutdown()  # the spans still in the batch exporter go out before the process ends
     log.info("worker.stopped")
     return 0

@@ -1,0 +1,145 @@
+"""OpenTelemetry traces, switched on by the standard ``OTEL_*`` environment variables.
+
+A platform team that runs a collector sets ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or
+``OTEL_TRACES_EXPORTER=otlp``/``console``) and gets, per call, the gRPC server span of the
+OpenTelemetry gRPC instrumentation (continuing the caller's trace from its ``traceparent``) with
+four children for where the time goes — ``validate`` (the profile check and the sector),
+``match`` (durable_rules), ``rank`` (scores, must-act, order) and ``explain`` (the rationale and
+the answer's bytes) — and the same trace id in the call's log line. Nothing is set: nothing is
+imported, no interceptor runs, and the engine's stages cost one shared no-op context each.
+
+What the variables mean here (the SDK reads the rest itself — ``OTEL_SERVICE_NAME``,
+``OTEL_RESOURCE_ATTRIBUTES``, ``OTEL_TRACES_SAMPLER``, ``OTEL_BSP_*``, and the exporter its
+``OTEL_EXPORTER_OTLP_*`` endpoint, headers, certificate, timeout):
+
+* ``OTEL_SDK_DISABLED=true`` — off, whatever else is set;
+* ``OTEL_TRACES_EXPORTER`` — a comma list of ``otlp`` and ``console``; ``none`` is off. Unset, traces
+  are on exactly when an OTLP endpoint (``OTEL_EXPORTER_OTLP_ENDPOINT`` or ``…_TRACES_ENDPOINT``) is;
+* ``OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL`` — ``grpc`` (the default) or ``http/protobuf``.
+
+Health checks (the kubelet's, the watchdog's every second) are left out of the traces.
+Each worker process has its own provider and batch exporter; they are flushed when it stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ContextManager, Mapping, MutableMapping
+
+import grpc
+
+__all__ = ["Tracing", "configure_tracing", "tracing_wanted", "trace_ids"]
+
+_SERVER_FAULTS = frozenset({grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNIMPLEMENTED,
+                            grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DATA_LOSS})
+
+
+def tracing_wanted(env: Mapping[str, str]) -> bool:
+    """Whether the OTEL_* variables ask for traces (see the module's list)."""
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    exporters = env.get("OTEL_TRACES_EXPORTER")
+    if exporters is not None:
+        return any(e.strip().lower() not in ("", "none") for e in exporters.split(","))
+    return bool(env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+
+
+@dataclass(frozen=True)
+class Tracing:
+    """A worker's tracer: the stage hook for the engine, the server interceptor, the shutdown."""
+
+    provider: Any  # opentelemetry.sdk.trace.TracerProvider
+    tracer: Any
+    exporters: tuple[str, ...]
+
+    def stage(self, name: str) -> ContextManager[Any]:
+        """A child span of the call's span for one stage of the work."""
+        return self.tracer.start_as_current_span(name)
+
+    def interceptor(self) -> Any:
+        """The gRPC instrumentation's server interceptor, health checks filtered out."""
+        from opentelemetry.instrumentation.grpc import filters, server_interceptor
+
+        return server_interceptor(tracer_provider=self.provider, filter_=filters.negate(filters.health_check()))
+
+    def annotate(self, status: str, fields: Mapping[str, object]) -> None:
+        """The call's outcome and own facts on its span: request id, rule-set version and
+        fingerprint, counts. The status code is set here because the handlers end a refused call
+        with ``abort_with_status`` (rich details), which the instrumentation does not see; as
+        OpenTelemetry's gRPC conventions say, only codes that are the server's fault mark the
+        server span as an error — a refused profile is the caller's."""
+        from opentelemetry import trace
+        from opentelemetry.trace import Status, StatusCode
+
+        span = trace.get_current_span()
+        if not span.is_recording():
+            return
+        code = grpc.StatusCode[status]
+        span.set_attribute("rpc.grpc.status_code", code.value[0])
+        if code in _SERVER_FAULTS:
+            span.set_status(Status(StatusCode.ERROR, f"{status}"))
+        span.set_attributes({f"trivsel.{k}": v for k, v in fields.items()
+                             if isinstance(v, (str, int, float, bool)) and k != "peer"})
+
+    def shutdown(self) -> None:
+        self.provider.shutdown()  # flushes the batch exporter
+
+
+def configure_tracing(env: Mapping[str, str], version: str, exporter: Any = None) -> Tracing | None:
+    """A tracer as ``env`` asks (None: traces are off). ``exporter`` (a test's in-memory exporter)
+    replaces the configured ones and is fed span by span."""
+    if exporter is None and not tracing_wanted(env):
+        return None
+    from opentelemetry import trace
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
+
+    attributes = {"service.version": version}
+    if not env.get("OTEL_SERVICE_NAME"):
+        attributes["service.name"] = "trivsel"
+    provider = TracerProvider(resource=Resource.create(attributes))
+    names: list[str] = []
+    if exporter is not None:
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        names.append(type(exporter).__name__)
+    else:
+        wanted = [e.strip().lower() for e in env.get("OTEL_TRACES_EXPORTER", "otlp").split(",")]
+        for name in wanted:
+            if name in ("", "none"):
+                continue
+            provider.add_span_processor(BatchSpanProcessor(_exporter(name, env)))
+            names.append(name)
+    trace.set_tracer_provider(provider)
+    return Tracing(provider, provider.get_tracer("trivsel", version), tuple(names))
+
+
+def _exporter(name: str, env: Mapping[str, str]) -> Any:
+    if name == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        return ConsoleSpanExporter()
+    if name != "otlp":
+        raise ValueError(f"OTEL_TRACES_EXPORTER: '{name}' is not supported here (otlp, console or none)")
+    protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc"
+    if protocol == "grpc":
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    if protocol == "http/protobuf":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
+
+        return HttpExporter()
+    raise ValueError(f"OTEL_EXPORTER_OTLP_PROTOCOL: '{protocol}' is not supported (grpc or http/protobuf)")
+
+
+def trace_ids(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A structlog processor: the current span's trace and span id on the line (W3C hex)."""
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event.setdefault("trace_id", format(context.trace_id, "032x"))
+        event.setdefault("span_id", format(context.span_id, "016x"))
+    return event
+
