@@ -37,13 +37,13 @@ def generate(out: Path) -> None:
         raise SystemExit(f"protoc failed on {', '.join(p.name for p in PROTOS)}")
 
 
-DATA = {"rules": "*.yaml", "proto": "*.proto"}  # folder → the files of it that ship
+DATA = {"rules": ("*.yaml", "*.schema.json"), "proto": ("*.proto",)}  # folder → the files of it that ship
 
 
 def copy_data(package: Path) -> None:
     """``rules/`` and ``proto/`` into the built package, keeping their folders."""
-    for folder, pattern in DATA.items():
-        for source in sorted((HERE / folder).rglob(pattern)):
+    for folder, patterns in DATA.items():
+        for source in sorted(p for pattern in patterns for p in (HERE / folder).rglob(pattern)):
             target = package / folder / source.relative_to(HERE / folder)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)

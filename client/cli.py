@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", nargs="?", help="rules folder (default: the bundled rules)")
     p.add_argument("--json", action="store_true", help="print the problems as JSON")
     p.set_defaults(handler=cmd_lint)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of rule files (for editors: completion, errors)")
+    p.add_argument("--out", metavar="FILE", help="write it to FILE instead of standard output")
+    p.set_defaults(handler=cmd_schema)
     return parser
 
 
@@ -499,6 +503,18 @@ def cmd_describe(args: argparse.Namespace) -> int:
         _print_json(description_to_dict(description))
     else:
         sys.stdout.write(render_description(description, args.lang))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The rule-file schema from the loader's own field lists (engine/file_schema.py)."""
+    from trivsel.engine.file_schema import json_schema
+
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 

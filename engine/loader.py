@@ -25,6 +25,9 @@ from .expr import ExpressionError, parse
 from .instruments import MAX_POSITIONS, Instrument, Item
 from .sectors import moving_dimensions
 from .expr.tokens import KEYWORDS
+from .file_schema import (ADVERSE, BAND, DIMENSION, EVIDENCE, EXPOSURE, GRADES, GROUPS, HAZARD, INSTRUMENT, INTERVENTION,
+                          ITEM, KINDS, LOW_COMPETENCE, MUST_ACT, PLAN, PLANNING, RANKING, RECOMMENDATION, REFERENCE,
+                          RISKS, RULE, RULESET, SECTOR, SOURCE, TIMES, UNITS)
 from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
                     LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
                     RuleSetInfo, Sector, Source, Text, Planning)
@@ -36,7 +39,6 @@ from .yaml_source import MAX_FILE_BYTES, YamlDocument, YamlNode, parse_yaml
 
 __all__ = ["load_ruleset", "check_ruleset", "rule_files", "KINDS", "TESTS_FOLDER"]
 
-KINDS = ("ruleset", "dimensions", "sources", "interventions", "hazards", "sectors", "instrument", "rules")
 TESTS_FOLDER = "tests"
 MAX_FILES = 500
 MAX_FOLDER_BYTES = 4 * 1024 * 1024
@@ -49,12 +51,6 @@ MAX_RULES = 2_000
 files after the one that passes it are not read at all."""
 WIDE_CONDITION = 600
 """Alternatives above which a condition gets a warning: it costs ten shards or more by itself."""
-GROUPS = ("demand", "resource", "negative_act", "signal")
-UNITS = ("score", "percent")
-ADVERSE = ("high", "low", "both")
-RISKS = ("ok", "watch", "adverse")
-GRADES = ("review", "guideline", "practice", "statistics")
-TIMES = ("weeks", "months", "quarters")
 MAX_WEIGHT = 5.0
 ITEM_CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 """A survey column's code: QD1, EDX2, ak_3 …"""
@@ -254,7 +250,7 @@ class _Builder:
         sources: dict[str, Source] = {}
         r = self.reader
         for entry in self.entries["sources"]:
-            f = r.mapping(entry.node, "a source", ("id", "citation", "grade"), ("url", "name"))
+            f = r.mapping(entry.node, "a source", *SOURCE)
             if f is None:
                 continue
             ident = r.identifier(f["id"], "source id") if "id" in f else None
@@ -271,7 +267,7 @@ class _Builder:
         hazards: dict[str, Hazard] = {}
         r = self.reader
         for entry in self.entries["hazards"]:
-            f = r.mapping(entry.node, "a hazard", ("id", "title", "severity", "legal_basis", "source"))
+            f = r.mapping(entry.node, "a hazard", *HAZARD)
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "hazard id")
@@ -311,8 +307,7 @@ class _Builder:
         r = self.reader
         default_md = self.default_meaningful_difference()
         for entry in self.entries["dimensions"]:
-            f = r.mapping(entry.node, "a dimension", ("id", "group", "name", "unit", "range", "adverse", "bands"),
-                          ("description", "reference", "gold_nugget", "share", "meaningful_difference"))
+            f = r.mapping(entry.node, "a dimension", *DIMENSION)
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "dimension id", DIMENSION_ID_PATTERN)
@@ -381,7 +376,7 @@ class _Builder:
         seen: set[str] = set()
         for i, item in enumerate(items):
             last = i == len(items) - 1
-            f = r.mapping(item, "a band", ("id", "label", "risk"), ("below", "upto"))
+            f = r.mapping(item, "a band", *BAND)
             if f is None:
                 ok = False
                 continue
@@ -425,7 +420,7 @@ class _Builder:
     def dim_reference(self, node: YamlNode, scale: tuple[float, float],
                       sources: dict[str, Source]) -> Reference | None:
         r = self.reader
-        f = r.mapping(node, "a reference", ("value", "label", "source"), ("short",))
+        f = r.mapping(node, "a reference", *REFERENCE)
         if f is None:
             return None
         value = r.number(f["value"], "reference value", scale[0], scale[1]) if "value" in f else None
@@ -446,7 +441,7 @@ class _Builder:
         instruments: dict[str, Instrument] = {}
         r = self.reader
         for entry in self.entries["instrument"]:
-            f = r.mapping(entry.node, "instrument", ("id", "title", "coding", "items"), ("exposure", "description"))
+            f = r.mapping(entry.node, "instrument", *INSTRUMENT)
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "instrument id")
@@ -481,7 +476,7 @@ class _Builder:
         (Not ``yes:``: YAML reads an unquoted ``yes`` as true.)"""
         r = self.reader
         if node.is_map:
-            f = r.mapping(node, what, ("exposed",))
+            f = r.mapping(node, what, *EXPOSURE)
             if f is None or "exposed" not in f:
                 return None
             node = f["exposed"]
@@ -496,7 +491,7 @@ class _Builder:
         seen: dict[str, Position] = {}
         ok = True
         for entry in r.sequence(node, "items", non_empty=True):
-            f = r.mapping(entry, "an item", ("code", "dimension"), ("reversed", "exposed"))
+            f = r.mapping(entry, "an item", *ITEM)
             if f is None or "code" not in f:
                 ok = False
                 continue
@@ -548,7 +543,7 @@ class _Builder:
         r = self.reader
         names: dict[str, Position] = {}
         for entry in self.entries["sectors"]:
-            f = r.mapping(entry.node, "a sector", ("id", "name", "references"), ("aliases", "fallback"))
+            f = r.mapping(entry.node, "a sector", *SECTOR)
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "sector id")
@@ -655,9 +650,7 @@ class _Builder:
         out: dict[str, Intervention] = {}
         r = self.reader
         for entry in self.entries["interventions"]:
-            f = r.mapping(entry.node, "an intervention", ("id", "title", "description", "prevention", "iglo",
-                                                          "effort", "time_to_effect", "plan", "evidence"),
-                          ("builds", "review_by"))
+            f = r.mapping(entry.node, "an intervention", *INTERVENTION)
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "intervention id")
@@ -691,7 +684,7 @@ class _Builder:
 
     def plan(self, node: YamlNode) -> Plan | None:
         r = self.reader
-        f = r.mapping(node, "plan", ("goal", "owner", "evaluation", "follow_up_weeks"))
+        f = r.mapping(node, "plan", *PLAN)
         if f is None:
             return None
         goal = r.text(f["goal"], "plan goal") if "goal" in f else None
@@ -718,8 +711,7 @@ class _Builder:
         chains = 0
         entries = self.entries["rules"][:MAX_RULES]  # more were refused while reading (read_files)
         for entry in entries:
-            f = r.mapping(entry.node, "a rule", ("id", "title", "when", "because", "recommend", "evidence"),
-                          ("must_act", "legal"))
+            f = r.mapping(entry.node, "a rule", *RULE)
             if f is None or "id" not in f:
                 continue
             ident = r.identifier(f["id"], "rule id")
@@ -768,7 +760,7 @@ class _Builder:
     def must_act(self, node: YamlNode, hazards: dict[str, Hazard],
                  interventions: dict[str, Intervention]) -> MustAct | None:
         """``must_act: {hazard: violence, intervention: violence-prevention}``."""
-        f = self.reader.mapping(node, "must_act", ("hazard", "intervention"))
+        f = self.reader.mapping(node, "must_act", *MUST_ACT)
         if f is None or len(f) < 2:
             return None
         hazard = self.reference(f["hazard"], hazards, "hazard", "unknown-hazard")
@@ -793,7 +785,7 @@ class _Builder:
         out: list[Recommend] = []
         ok = bool(items)
         for item in items:
-            f = r.mapping(item, "a recommendation", ("intervention", "weight"))
+            f = r.mapping(item, "a recommendation", *RECOMMENDATION)
             if f is None:
                 ok = False
                 continue
@@ -812,7 +804,7 @@ class _Builder:
 
     def evidence(self, node: YamlNode, sources: dict[str, Source]) -> Evidence | None:
         r = self.reader
-        f = r.mapping(node, "evidence", ("sources",), ("review_by",))
+        f = r.mapping(node, "evidence", *EVIDENCE)
         if f is None:
             return None
         ids = self.source_list(f["sources"], sources) if "sources" in f else None
@@ -871,9 +863,7 @@ class _Builder:
             self.problems.append(Problem(extra.node.position, "a second 'ruleset:' header; keep exactly one",
                                          "duplicate-id"))
         entry = headers[0]
-        f = r.mapping(entry.node, "ruleset", ("id", "version", "title"),
-                      ("description", "min_group_size", "min_answers_for_shares", "remeasure_months", "ranking",
-                       "planning"))
+        f = r.mapping(entry.node, "ruleset", *RULESET)
         if f is None:
             return None
         ident = r.identifier(f["id"], "rule-set id") if "id" in f else None
@@ -899,7 +889,7 @@ class _Builder:
         """``planning:`` — the employees' part, the learning criterion, the co-owner of A-labelled
         actions and the APV duties, each in both languages, and the APV duties' source."""
         r = self.reader
-        f = r.mapping(node, "planning", ("employees", "learning", "co_owner", "apv", "source"))
+        f = r.mapping(node, "planning", *PLANNING)
         if f is None:
             return None
         texts = [r.text(f[k], k) if k in f else None for k in ("employees", "learning", "co_owner", "apv")]
@@ -911,7 +901,7 @@ class _Builder:
     def ranking(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                 interventions: dict[str, Intervention]) -> RankingPolicy | None:
         r = self.reader
-        f = r.mapping(node, "ranking", (), ("top", "further_findings", "meaningful_difference", "low_competence"))
+        f = r.mapping(node, "ranking", *RANKING)
         if f is None:
             return None
         top = r.integer(f["top"], "top", 1, 50) if "top" in f else 5
@@ -928,7 +918,7 @@ class _Builder:
     def low_competence(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                        interventions: dict[str, Intervention]) -> LowCompetencePolicy | None:
         r = self.reader
-        f = r.mapping(node, "low_competence", ("when", "first"), ("near_tie",))
+        f = r.mapping(node, "low_competence", *LOW_COMPETENCE)
         if f is None or "when" not in f or "first" not in f:
             return None
         condition = self.condition(f["when"], doc, dims, "low_competence condition")

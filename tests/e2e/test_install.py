@@ -63,7 +63,8 @@ def test_nothing_installed_outside_the_trivsel_name(installed: Path) -> None:
         assert not (_site_packages(installed) / generic).exists(), generic
     shipped = {p for p in paths if p.startswith(("trivsel/rules/", "trivsel/proto/"))}
     in_checkout = {f"trivsel/{f}" for f in _checkout_files()
-                   if (f.startswith("rules/") and f.endswith(".yaml")) or f.endswith(".proto") and f.startswith("proto/")}
+                   if (f.startswith("rules/") and f.endswith((".yaml", ".schema.json")))
+                   or (f.startswith("proto/") and f.endswith(".proto"))}
     assert shipped == in_checkout  # every rule file, folders kept, nothing else
 
 
