@@ -18,6 +18,7 @@ The client is synchronous and safe to share between threads (one gRPC channel un
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Mapping, Sequence, Union
 
@@ -26,7 +27,7 @@ import grpc
 from trivsel.engine.description import Description
 from trivsel.engine.levers import LeverReport
 from trivsel.engine.organisation import OrgResult
-from trivsel.engine.profile import Profile, profile_from_dict
+from trivsel.engine.profile import FieldError, Profile, ProfileError, profile_from_dict
 from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS, Result
 from trivsel.engine.whatif import Change, WhatIfResult, parse_change
 from trivsel.engine.why import InterventionWhy, RuleWhy
@@ -35,7 +36,7 @@ from trivsel.service.errors import field_errors
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
-from .errors import InvalidProfileError, TrivselError, from_rpc_error, from_status
+from .errors import InvalidArgumentError, InvalidProfileError, TrivselError, from_rpc_error, from_status
 
 __all__ = ["Client", "ProfileLike", "SERVICE_NAME"]
 
@@ -56,7 +57,7 @@ class Client:
 
     ``tls=True`` (or any of ``ca``/``cert``/``key``) makes a TLS channel: ``ca`` is the server's CA
     bundle (the system's roots otherwise), ``cert``/``key`` a client certificate for mutual TLS.
-    ``token`` is sent as ``authorization: Bearer …``. ``timeout`` is each call's deadline in seconds.
+    (``cert`` and ``key`` go together.) ``token`` is sent as ``authorization: Bearer …``. ``timeout`` is each call's deadline in seconds.
     ``server_name`` is the name to check the server's certificate against, when it differs from
     the address's host.
     """
@@ -67,7 +68,7 @@ class Client:
         options = list(_OPTIONS)
         if server_name:  # the name the server's certificate must carry, when it is not the address's host
             options.append(("grpc.ssl_target_name_override", server_name))
-        if tls or ca or cert:
+        if tls or ca or cert or key:
             read = lambda p: Path(p).read_bytes() if p else None  # noqa: E731 - three optional files
             credentials = grpc.ssl_channel_credentials(root_certificates=read(ca), private_key=read(key),
                                                        certificate_chain=read(cert))
@@ -95,24 +96,42 @@ class Client:
 
         ``top`` defaults to the rule set's own list length; ``detail="ids"`` drops the texts."""
         request = pb.RecommendRequest(profile=_profile(profile), top=top or 0, language=language,
-                                      detail=_DETAIL[detail])
+                                      detail=_detail(detail))
         return convert.result_from_proto(self._call("Recommend", request))  # type: ignore[arg-type]
 
     def recommend_batch(self, profiles: Sequence[ProfileLike], *, language: str = "en", top: int | None = None,
                         detail: str = DETAIL_FULL) -> list[Result | TrivselError]:
         """One answer per profile, in order: a ``Result``, or the error that profile alone got (a
-        refused profile does not fail the others). A refused *call* raises as every method does."""
-        request = pb.RecommendBatchRequest(profiles=[_profile(p) for p in profiles], top=top or 0,
-                                           language=language, detail=_DETAIL[detail])
-        response: pb.RecommendBatchResponse = self._call("RecommendBatch", request)  # type: ignore[assignment]
-        answers: list[Result | TrivselError] = []
-        for item in response.items:
-            if item.HasField("result"):
-                answers.append(convert.result_from_proto(item.result))
-            else:
-                code = _CODES.get(item.error.code, grpc.StatusCode.UNKNOWN)
-                answers.append(from_status(code, item.error.message, item.error))
-        return answers
+        refused profile does not fail the others, whether this client or the server refused it;
+        its fields are named ``profiles[i].…``). A refused *call* raises as every method does."""
+        answers: list[Result | TrivselError | None] = [None] * len(profiles)
+        sent: list[int] = []
+        messages = []
+        for i, profile in enumerate(profiles):
+            try:
+                messages.append(_profile(profile))
+                sent.append(i)
+            except InvalidProfileError as exc:
+                answers[i] = InvalidProfileError(exc.code, exc.message, [
+                    FieldError(f"profiles[{i}].{e.field}", e.message, e.suggestion, e.code) for e in exc.errors])
+        if messages:
+            request = pb.RecommendBatchRequest(profiles=messages, top=top or 0, language=language,
+                                               detail=_detail(detail))
+            response: pb.RecommendBatchResponse = self._call("RecommendBatch", request)  # type: ignore[assignment]
+            for item in response.items:
+                index = sent[item.index]
+                if item.HasField("result"):
+                    answers[index] = convert.result_from_proto(item.result)
+                else:
+                    code = _CODES.get(item.error.code, grpc.StatusCode.UNKNOWN)
+                    error = from_status(code, item.error.message, item.error)
+                    if isinstance(error, InvalidProfileError) and index != item.index:  # fields by the caller's index
+                        sent_as, ours = f"profiles[{item.index}].", f"profiles[{index}]."
+                        error.errors = tuple(replace(e, field=ours + e.field.removeprefix(sent_as))
+                                             if e.field.startswith(sent_as) else e for e in error.errors)
+                        error.args = (str(error),)
+                    answers[index] = error
+        return answers  # type: ignore[return-value]
 
     def what_if(self, profile: ProfileLike, changes: Sequence[Change | str], *, language: str = "en",
                 top: int | None = None) -> WhatIfResult:
@@ -178,14 +197,30 @@ class Client:
         self.close()
 
 
-def _profile(profile: ProfileLike) -> pb.Profile:
-    """A profile on the wire; a mapping is read exactly as the CLI reads a profile file, so a bad
-    one is refused here with every field named — the same :class:`InvalidProfileError`."""
-    if not isinstance(profile, Profile):
-        from trivsel.engine.profile import ProfileError
+def _detail(detail: str) -> int:
+    if detail not in _DETAIL:
+        raise InvalidArgumentError(grpc.StatusCode.INVALID_ARGUMENT,
+                                   f"detail must be '{DETAIL_FULL}' or '{DETAIL_IDS}', not {detail!r}")
+    return _DETAIL[detail]
 
+
+def _profile(profile: ProfileLike) -> pb.Profile:
+    """A profile on the wire; a mapping is read exactly as the CLI reads a profile file, and what
+    cannot even be put on the wire (a score that is not a number) is refused here with every
+    field named — the same :class:`InvalidProfileError` the server would give."""
+    if not isinstance(profile, Profile):
         try:
             profile = profile_from_dict(profile)
         except ProfileError as exc:
             raise InvalidProfileError(grpc.StatusCode.INVALID_ARGUMENT, str(exc), list(exc.errors)) from None
-    return convert.profile_to_proto(profile)
+    errors = [FieldError(f"scores.{key}", f"must be a number, not {type(value).__name__}",
+                         code="not-a-number")
+              for key, value in profile.scores.items()
+              if isinstance(value, bool) or not isinstance(value, (int, float))]
+    if errors:
+        raise InvalidProfileError(grpc.StatusCode.INVALID_ARGUMENT, "; ".join(map(str, errors)), errors)
+    try:
+        return convert.profile_to_proto(profile)
+    except (TypeError, ValueError) as exc:  # any other value protobuf cannot hold
+        error = FieldError("profile", str(exc))
+        raise InvalidProfileError(grpc.StatusCode.INVALID_ARGUMENT, str(error), [error]) from None

@@ -179,8 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("health", help="exit 0 if a server is SERVING (for container health checks)")
     _add_server_options(p)
     p.add_argument("--local", action="store_true",
-                   help="check the server this container runs, configured by its TRIVSEL_* variables "
-                        "(address, TLS, mutual TLS); the image's HEALTHCHECK")
+                   help="check the server this container runs, as its own flags and TRIVSEL_* variables "
+                        "configure it (address, TLS, mutual TLS); the image's HEALTHCHECK")
+    p.add_argument("--pid", type=int, default=1, help="with --local: the server's process (default 1, a "
+                   "container's entrypoint); its settings are read from /proc")
     p.set_defaults(handler=cmd_health)
 
     p = sub.add_parser("reload", help="ask a server to reload its rules folder (admin)")
@@ -470,7 +472,9 @@ def cmd_call(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     from .local_server import local_client
 
-    client = local_client(os.environ, args.timeout) if args.local else _remote(args, "health").client
+    if args.local and args.server:
+        raise UsageError("health: give --local or --server, not both")
+    client = local_client(os.environ, args.timeout, args.pid) if args.local else _remote(args, "health").client
     with client:
         status = client.health()
     print(status)

@@ -13,12 +13,14 @@ against the schema and the schema against the loader's choices.
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
+from .instruments import MAX_POSITIONS
 from .model import EFFORTS, IGLO_LEVELS, LANGUAGES, PREVENTION_ORDER
 
 __all__ = ["Fields", "json_schema", "SCHEMA_ID", "KINDS", "GROUPS", "UNITS", "ADVERSE", "RISKS", "GRADES", "TIMES",
-           "SOURCE", "HAZARD", "DIMENSION", "BAND", "REFERENCE", "INSTRUMENT", "EXPOSURE", "ITEM", "SECTOR",
+           "MAX_WEIGHT", "ITEM_CODE_PATTERN", "SOURCE", "HAZARD", "DIMENSION", "BAND", "REFERENCE", "INSTRUMENT", "EXPOSURE", "ITEM", "SECTOR",
            "INTERVENTION", "PLAN", "RULE", "MUST_ACT", "RECOMMENDATION", "EVIDENCE", "RULESET", "PLANNING",
            "RANKING", "LOW_COMPETENCE"]
 
@@ -29,6 +31,10 @@ ADVERSE = ("high", "low", "both")
 RISKS = ("ok", "watch", "adverse")
 GRADES = ("review", "guideline", "practice", "statistics")
 TIMES = ("weeks", "months", "quarters")
+MAX_WEIGHT = 5.0
+"""A recommendation's weight: above 0, at most this."""
+ITEM_CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+"""A survey column's code: QD1, EDX2, ak_3 …"""
 SCHEMA_ID = "https://trivsel.invalid/schema/rule-file.schema.json"  # an identifier, not a download address
 
 
@@ -115,8 +121,9 @@ def json_schema() -> dict[str, Any]:
                                    "url": {"type": "string"}, "name": {"type": "string"}}, "a source"),
         "hazard": _object(HAZARD, {"id": _ID, "title": _ref("text"), "severity": _int(1, 100),
                                    "legal_basis": _ref("text"), "source": _REF}, "a hazard"),
-        "band": _object(BAND, {"id": _DIMENSION_ID, "label": _ref("text"), "risk": _choice(RISKS),
-                               "below": _NUMBER, "upto": _NUMBER}, "a band (the last has no limit)"),
+        "band": {**_object(BAND, {"id": _DIMENSION_ID, "label": _ref("text"), "risk": _choice(RISKS),
+                                  "below": _NUMBER, "upto": _NUMBER}, "a band (the last has no limit)"),
+                 "not": {"required": ["below", "upto"]}},  # one limit or none
         "reference": _object(REFERENCE, {"value": _NUMBER, "label": _ref("text"), "source": _REF,
                                          "short": _ref("text")}, "a reference value"),
         "dimension": _object(DIMENSION, {
@@ -127,10 +134,12 @@ def json_schema() -> dict[str, Any]:
             "meaningful_difference": {"type": "number", "minimum": 0}}, "a dimension"),
         "exposure": _object(EXPOSURE, {"exposed": _list({"type": "integer", "minimum": 1})},
                             "which answer positions count as exposed"),
-        "item": _object(ITEM, {"code": {"type": "string"}, "dimension": _REF, "reversed": _BOOL,
+        "item": _object(ITEM, {"code": {"type": "string", "pattern": ITEM_CODE_PATTERN.pattern}, "dimension": _REF, "reversed": _BOOL,
                                "exposed": _list({"type": "integer", "minimum": 1})}, "a questionnaire item"),
         "instrument": _object(INSTRUMENT, {"id": _ID, "title": _ref("text"),
-                                           "coding": _list(_number(0, 100)), "items": _list(_ref("item")),
+                                           "coding": {**_list(_number(0, 100)), "minItems": 2,
+                                                      "maxItems": MAX_POSITIONS},
+                                           "items": _list(_ref("item")),
                                            "exposure": _ref("exposure"), "description": _ref("text")},
                               "a questionnaire and how its answers become scores"),
         "sector": _object(SECTOR, {"id": _ID, "name": _ref("text"),
@@ -148,7 +157,8 @@ def json_schema() -> dict[str, Any]:
         "must_act": _object(MUST_ACT, {"hazard": _REF, "intervention": _REF},
                             "required by law: comes before the ranked list"),
         "recommendation": _object(RECOMMENDATION, {"intervention": _REF, "weight": {
-            "type": "number", "exclusiveMinimum": 0}}, "an intervention the rule speaks for, and how strongly"),
+            "type": "number", "exclusiveMinimum": 0, "maximum": MAX_WEIGHT}},
+            "an intervention the rule speaks for, and how strongly"),
         "evidence": _object(EVIDENCE, {"sources": _list(_REF), "review_by": _DATE}, "the rule's sources"),
         "rule": _object(RULE, {"id": _ID, "title": _ref("text"),
                                "when": {"type": "string", "description": "a condition, e.g. influence is low"},

@@ -27,7 +27,7 @@ from .sectors import moving_dimensions
 from .expr.tokens import KEYWORDS
 from .file_schema import (ADVERSE, BAND, DIMENSION, EVIDENCE, EXPOSURE, GRADES, GROUPS, HAZARD, INSTRUMENT, INTERVENTION,
                           ITEM, KINDS, LOW_COMPETENCE, MUST_ACT, PLAN, PLANNING, RANKING, RECOMMENDATION, REFERENCE,
-                          RISKS, RULE, RULESET, SECTOR, SOURCE, TIMES, UNITS)
+                          RISKS, RULE, RULESET, SECTOR, SOURCE, TIMES, UNITS, ITEM_CODE_PATTERN, MAX_WEIGHT)
 from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
                     LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
                     RuleSetInfo, Sector, Source, Text, Planning)
@@ -51,9 +51,6 @@ MAX_RULES = 2_000
 files after the one that passes it are not read at all."""
 WIDE_CONDITION = 600
 """Alternatives above which a condition gets a warning: it costs ten shards or more by itself."""
-MAX_WEIGHT = 5.0
-ITEM_CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
-"""A survey column's code: QD1, EDX2, ak_3 …"""
 
 
 def rule_files(folder: Path) -> list[Path]:

@@ -35,6 +35,7 @@ from .lifeline import Lifeline, hold, watch
 from .logs import configure_logging
 from .port_guard import ADDRESS_IN_USE, address_taken
 from .restarts import RestartBackoff
+from .tracing import settings_problem
 from .watch import FolderWatch
 from .watchdog import Pulse, Watchdog
 
@@ -90,6 +91,10 @@ def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, s
 
 def serve(config: ServerConfig) -> int:
     log = configure_logging(config.log_format, config.log_level, role="supervisor", pid=os.getpid())
+    problem = settings_problem(os.environ)  # service/tracing.py; imports no OpenTelemetry
+    if problem is not None:
+        log.error("tracing.bad_setting", error=problem)
+        return 2
     taken = address_taken(config.host, config.port)
     if taken:
         log.error("bind.failed", address=config.address, error=ADDRESS_IN_USE, detail=taken)

@@ -23,15 +23,21 @@ Each worker process has its own provider and batch exporter; they are flushed wh
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, ContextManager, Mapping, MutableMapping
 
-import grpc
 
-__all__ = ["Tracing", "configure_tracing", "tracing_wanted", "trace_ids"]
+__all__ = ["Tracing", "configure_tracing", "tracing_wanted", "settings_problem", "trace_ids"]
 
-_SERVER_FAULTS = frozenset({grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.UNIMPLEMENTED,
-                            grpc.StatusCode.INTERNAL, grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DATA_LOSS})
+_ATTRIBUTES = frozenset({"request_id", "status", "ruleset", "fingerprint", "profiles", "refused", "changes",
+                         "request_bytes", "answer_bytes", "answer_bound"})
+"""What a span may carry from the call's log fields: counts and versions — never a department id, a
+peer or anything from the profile, since traces leave for a backend outside the service."""
+_SERVER_FAULTS = frozenset({"UNKNOWN", "DEADLINE_EXCEEDED", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"})
+"""Status codes that mark a server span as an error (OpenTelemetry's gRPC conventions): the
+server's own faults, not a caller's refused input. Names, so the supervisor (which imports this
+module to check the settings) imports no gRPC."""
 
 
 def tracing_wanted(env: Mapping[str, str]) -> bool:
@@ -53,8 +59,10 @@ class Tracing:
     exporters: tuple[str, ...]
 
     def stage(self, name: str) -> ContextManager[Any]:
-        """A child span of the call's span for one stage of the work."""
-        return self.tracer.start_as_current_span(name)
+        """A child span of the call's span for one stage of the work. An exception passing through
+        (a refused profile) is neither recorded nor an error here: its message repeats the
+        profile's values, and the call's status is set once, on the server span (:meth:`annotate`)."""
+        return self.tracer.start_as_current_span(name, record_exception=False, set_status_on_exception=False)
 
     def interceptor(self) -> Any:
         """The gRPC instrumentation's server interceptor, health checks filtered out."""
@@ -68,21 +76,39 @@ class Tracing:
         with ``abort_with_status`` (rich details), which the instrumentation does not see; as
         OpenTelemetry's gRPC conventions say, only codes that are the server's fault mark the
         server span as an error — a refused profile is the caller's."""
+        import grpc
         from opentelemetry import trace
         from opentelemetry.trace import Status, StatusCode
 
         span = trace.get_current_span()
         if not span.is_recording():
             return
-        code = grpc.StatusCode[status]
-        span.set_attribute("rpc.grpc.status_code", code.value[0])
-        if code in _SERVER_FAULTS:
+        span.set_attribute("rpc.grpc.status_code", grpc.StatusCode[status].value[0])
+        if status in _SERVER_FAULTS:
             span.set_status(Status(StatusCode.ERROR, f"{status}"))
-        span.set_attributes({f"trivsel.{k}": v for k, v in fields.items()
-                             if isinstance(v, (str, int, float, bool)) and k != "peer"})
+        span.set_attributes({f"trivsel.{k}": v for k, v in fields.items() if k in _ATTRIBUTES})
 
     def shutdown(self) -> None:
         self.provider.shutdown()  # flushes the batch exporter
+
+
+_EXPORTERS = ("otlp", "console", "none", "")
+_PROTOCOLS = ("grpc", "http/protobuf")
+
+
+def settings_problem(env: Mapping[str, str]) -> str | None:
+    """What is wrong with the OTEL_* variables we act on (checked by the supervisor before any
+    worker starts, so a typo ends the server with one clear line instead of workers that die
+    and are restarted for ever); None when they are fine or tracing is off."""
+    if not tracing_wanted(env):
+        return None
+    for name in env.get("OTEL_TRACES_EXPORTER", "otlp").split(","):
+        if name.strip().lower() not in _EXPORTERS:
+            return f"OTEL_TRACES_EXPORTER: '{name.strip()}' is not supported here (otlp, console or none)"
+    for variable in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
+        if env.get(variable) and env[variable] not in _PROTOCOLS:
+            return f"{variable}: '{env[variable]}' is not supported (grpc or http/protobuf)"
+    return None
 
 
 def configure_tracing(env: Mapping[str, str], version: str, exporter: Any = None) -> Tracing | None:
@@ -118,7 +144,7 @@ def _exporter(name: str, env: Mapping[str, str]) -> Any:
     if name == "console":
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-        return ConsoleSpanExporter()
+        return ConsoleSpanExporter(out=sys.stderr)  # standard output is the announcement's (JSON only)
     if name != "otlp":
         raise ValueError(f"OTEL_TRACES_EXPORTER: '{name}' is not supported here (otlp, console or none)")
     protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc"

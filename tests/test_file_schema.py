@@ -78,11 +78,31 @@ def test_the_schema_refuses_what_the_loader_refuses(document: dict, where: str) 
     assert errors and any("/".join(map(str, e.absolute_path)) == where for e in errors)
 
 
-def test_the_schema_takes_its_choices_from_the_loader() -> None:
-    from trivsel.engine import loader
+DEMANDS = "themes/demands.yaml"
+INSTRUMENT = "instruments/copsoq3.yaml"
 
-    schema = file_schema.json_schema()["$defs"]
-    assert schema["dimension"]["properties"]["group"]["enum"] == list(loader.GROUPS)
-    assert schema["band"]["properties"]["risk"]["enum"] == list(loader.RISKS)
-    assert schema["rule"]["required"] == list(file_schema.RULE.required)
-    assert set(file_schema.json_schema()["properties"]) == set(loader.KINDS)
+
+@pytest.mark.parametrize("file, old, new", [
+    (DEMANDS, "{intervention: prioritisation, weight: 5}", "{intervention: prioritisation, weight: 6}"),
+    (DEMANDS, "    legal: [workload]\n", "    legal: [workload]\n    wieght: 2\n"),
+    (DEMANDS, "review_by: 2027-12-31", "review_by: 31-12-2027"),
+    (INSTRUMENT, "coding: [100, 75, 50, 25, 0]", "coding: [100]"),
+    (INSTRUMENT, "{code: QD1, dimension: quantitative_demands}", "{code: 1QD, dimension: quantitative_demands}"),
+    ("catalogue/dimensions.yaml", "{id: low, below: 33, risk: ok,", "{id: low, below: 33, upto: 40, risk: ok,"),
+    ("catalogue/interventions.yaml", "    effort: low\n", "    effort: tiny\n"),
+    ("catalogue/hazards.yaml", "severity: 100", "severity: 101"),
+])
+def test_schema_and_loader_refuse_the_same_mistakes(rules_copy, file: str, old: str, new: str) -> None:
+    """One mistake in a real bundled file: the loader (trivsel lint) and the schema (the editor)
+    both refuse it — so an editor never shows a file as fine that lint will fail."""
+    from trivsel.engine import check_ruleset
+
+    folder = rules_copy()
+    path = folder / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    _, problems = check_ruleset(folder)
+    assert [p for p in problems if p.is_error and p.position.file.endswith(file)], "the loader let it pass"
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_EditorLoader)
+    assert list(_validator().iter_errors(document)), "the schema let it pass"

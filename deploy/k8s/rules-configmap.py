@@ -1,7 +1,7 @@
 """Make the kustomize component that puts a rules folder into the ``trivsel-rules`` ConfigMap.
 
     .venv/bin/python deploy/k8s/rules-configmap.py [RULES]      # default: the repository's rules/
-    kubectl apply -k deploy/k8s
+    kubectl apply --server-side -k deploy/k8s
 
 Why generated: kustomize reads only files below its own folder, and a ConfigMap key cannot hold a
 ``/``. So this copies exactly the files the loader reads (``rule_files``: tests/ and hidden files

@@ -83,19 +83,15 @@ def test_cli_from_another_folder_uses_the_bundled_rules(installed: Path, tmp_pat
 
 
 CLIENT_SCRIPT = textwrap.dedent("""
-    import json, sys, time
+    import json, sys
     import trivsel
 
     profile = {"department": {"id": "prod-3", "sector": "private"}, "respondents": 24,
                "scores": {"quantitative_demands": 78, "work_pace": 81, "influence": 28}}
+    tiny = {"department": {"id": "tiny"}, "respondents": 2, "scores": {"influence": 40}}
+    wordy = {"department": {"id": "w"}, "respondents": 24, "scores": {"influence": "high"}}
     with trivsel.Client(sys.argv[1], timeout=5) as client:
-        for _ in range(100):  # the server announces its port before a worker is up
-            try:
-                if client.health() == "SERVING":
-                    break
-            except trivsel.UnavailableError:
-                pass
-            time.sleep(0.1)
+        health = client.health()  # the server announced itself only once it served: no waiting
         result = client.recommend(profile, language="da", top=3)
         try:
             client.recommend({"department": {"id": "x"}, "respondents": 24,
@@ -104,14 +100,24 @@ CLIENT_SCRIPT = textwrap.dedent("""
         except trivsel.InvalidProfileError as exc:
             refused = sorted(e.field for e in exc.errors)
         try:
-            client.recommend({"department": {"id": "tiny"}, "respondents": 2, "scores": {"influence": 40}})
+            client.recommend(tiny)
             small = None
         except trivsel.InvalidArgumentError as exc:
             small = exc.code.name
-    print(json.dumps({"module": trivsel.__file__, "department": result.department_id,
+        batch = client.recommend_batch([profile, wordy, tiny, profile])
+        try:
+            client.explain_rule(profile, "high-strain-pase")
+            unknown = None
+        except trivsel.InvalidArgumentError as exc:
+            unknown = str(exc)
+        moved = client.what_if(profile, ["influence=60"])
+    print(json.dumps({"module": trivsel.__file__, "health": health, "department": result.department_id,
                       "must_act": [m.intervention_id for m in result.must_act],
                       "listed": [r.intervention_id for r in result.recommendations],
-                      "refused": refused, "small": small}))
+                      "refused": refused, "small": small,
+                      "batch": [type(a).__name__ + ":" + ",".join(e.field for e in getattr(a, "errors", ()))
+                                for a in batch],
+                      "unknown": unknown, "whatif": type(moved).__name__}))
 """)
 
 
@@ -135,4 +141,8 @@ def test_client_against_the_installed_server(installed: Path, tmp_path: Path) ->
     assert seen["must_act"] == ["prioritisation"]  # high demands and pace: the law's must-act item
     assert seen["listed"] and "prioritisation" not in seen["listed"]
     assert seen["refused"] == ["scores.influense", "scores.meaning"]
-    assert seen["small"] == "FAILED_PRECONDITION"
+    assert seen["small"] == "FAILED_PRECONDITION" and seen["health"] == "SERVING"
+    # one refused by the client (not a number), one by the server (too small): each in its place
+    assert seen["batch"] == ["Result:", "InvalidProfileError:profiles[1].scores.influence",
+                             "InvalidProfileError:profiles[2].respondents", "Result:"]
+    assert "did you mean 'high-strain-pace'" in seen["unknown"] and seen["whatif"] == "WhatIfResult"

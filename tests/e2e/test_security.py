@@ -118,3 +118,29 @@ def test_the_container_health_check_follows_address_and_tls(tmp_path: Path) -> N
         checked = _local_health(mtls.port, **mutual, TRIVSEL_HEALTH_CERT=str(CERTS / "client.pem"),
                                 TRIVSEL_HEALTH_KEY=str(CERTS / "client.key"))
         assert checked.returncode == 0 and checked.stdout.strip() == "SERVING", checked.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_container_health_check_reads_the_servers_own_flags(tmp_path: Path) -> None:
+    """`docker run IMAGE --address … --tls-cert …`: flags, not variables; the check reads them from
+    the server process (here by --pid; in a container it is pid 1)."""
+    port = _free_port()
+    flags = ["--address", f"127.0.0.1:{port}", *TLS, "--client-ca", str(CERTS / "ca.pem")]
+    with ServerProcess(RULES, log_dir=tmp_path, extra=flags, credentials=creds("client")) as server:
+        assert server.port == port
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TRIVSEL_")}
+        check = [sys.executable, "-m", "trivsel.client.cli", "health", "--local", "--pid", str(server.proc.pid),
+                 "--timeout", "5"]
+        missing = subprocess.run(check, capture_output=True, text=True, env=env, timeout=30)
+        assert missing.returncode == 2 and "TRIVSEL_HEALTH_CERT" in missing.stderr
+        env.update(TRIVSEL_HEALTH_CA=str(CERTS / "ca.pem"), TRIVSEL_HEALTH_CERT=str(CERTS / "client.pem"),
+                   TRIVSEL_HEALTH_KEY=str(CERTS / "client.key"))
+        checked = subprocess.run(check, capture_output=True, text=True, env=env, timeout=30)
+        assert checked.returncode == 0 and checked.stdout.strip() == "SERVING", checked.stderr

@@ -5,6 +5,9 @@ stand-in on an ephemeral port) that the server finds through the standard OTEL_*
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from concurrent import futures
 from pathlib import Path
@@ -22,7 +25,7 @@ from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
 from ..conftest import RULES
-from .harness import ServerProcess
+from .harness import ROOT, ServerProcess
 
 PROFILE = pb.Profile(department_id="d", respondents=12, scores={"influence": 20, "quantitative_demands": 80})
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -96,7 +99,20 @@ def test_a_batch_and_a_refusal_are_traced_too(traced) -> None:
     assert refused.attributes["rpc.grpc.status_code"] == grpc.StatusCode.FAILED_PRECONDITION.value[0]
     assert refused.status.status_code.name == "UNSET"  # a caller's mistake is no server error (semconv)
     # the check refused it: there was a validate stage, and no matching after it
-    assert [s.name for s in spans if s.parent and s.parent.span_id == refused.context.span_id] == ["validate"]
+    stages = [s for s in spans if s.parent and s.parent.span_id == refused.context.span_id]
+    assert [s.name for s in stages] == ["validate"]
+    # the refusal's message repeats the profile (respondents: 2): it stays out of the trace
+    assert stages[0].status.status_code.name == "UNSET" and not stages[0].events
+    assert not any("department" in key for s in spans for key in s.attributes)
+
+
+def test_a_bad_tracing_setting_stops_the_server_with_one_clear_line(tmp_path: Path) -> None:
+    env = {**os.environ, "OTEL_TRACES_EXPORTER": "zipkin"}
+    proc = subprocess.run([sys.executable, str(ROOT / "server.py"), "--address", "127.0.0.1:0", "--rules",
+                           str(RULES), "--log-format", "json"], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    event = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert event["event"] == "tracing.bad_setting" and "'zipkin' is not supported" in event["error"]
 
 
 class Collector(trace_service_pb2_grpc.TraceServiceServicer):
