@@ -37,7 +37,7 @@ import grpc
 
 from trivsel.engine import Department, Profile, load_ruleset
 from trivsel.engine.synthetic import TOO_WIDE, WIDE_SHAPES, random_values, wide_rule_yaml
-from trivsel.service.convert import profile_to_proto
+from trivsel.api.convert import profile_to_proto
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 

@@ -24,7 +24,7 @@ from trivsel.engine import Options
 from trivsel.engine.durable_compile import FactWriter, short_keys
 from trivsel.engine.profile import ProfileChecker
 from trivsel.engine.rank import Scorer, order
-from trivsel.service import convert, wire
+from trivsel.api import convert, wire
 from trivsel.service.state import RuleSetHolder
 
 from .handler_loop import prepare, time_per_profile

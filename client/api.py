@@ -31,8 +31,8 @@ from trivsel.engine.profile import FieldError, Profile, ProfileError, profile_fr
 from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS, Result
 from trivsel.engine.whatif import Change, WhatIfResult, parse_change
 from trivsel.engine.why import InterventionWhy, RuleWhy
-from trivsel.service import convert
-from trivsel.service.errors import field_errors
+from trivsel.api import convert
+from trivsel.api.status import field_errors
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 

@@ -25,7 +25,7 @@ from trivsel.engine.description import description_to_dict
 from trivsel.engine.survey import ScoredUnit, SurveyError
 from trivsel.engine.whatif import parse_change
 
-from trivsel.service.escape import escape
+from trivsel.api.escape import escape
 
 from .backend import Backend, EmbeddedBackend
 from trivsel.engine.bundled import default_rules_folder

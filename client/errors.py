@@ -25,7 +25,7 @@ from grpc_status import rpc_status
 
 from trivsel.engine.profile import FieldError, ProfileError
 from trivsel.engine.suggestions import did_you_mean
-from trivsel.service.errors import field_errors
+from trivsel.api.status import field_errors
 
 __all__ = ["TrivselError", "InvalidArgumentError", "InvalidProfileError", "AccessError", "UnauthenticatedError",
            "PermissionDeniedError", "ServerError", "UnavailableError", "DeadlineExceededError",

@@ -18,7 +18,7 @@ from trivsel.engine.whatif import Change, WhatIfResult
 from trivsel.engine.result import MustActItem, Recommendation, Result
 from trivsel.engine.strengths import KEEP
 from trivsel.engine.templates import format_number, format_value
-from trivsel.service.escape import escape
+from trivsel.api.escape import escape
 
 __all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
            "render_levers", "render_org", "render_followup",

@@ -23,7 +23,7 @@ from trivsel.engine import load_ruleset
 from trivsel.engine.instruments import Instrument
 from trivsel.engine.model import RuleSet
 from trivsel.engine.survey import ScoredUnit, SurveyError, SurveyResult, SurveySpec, score_survey
-from trivsel.service.escape import escape
+from trivsel.api.escape import escape
 
 from trivsel.engine.bundled import default_rules_folder
 from .profiles import InputError

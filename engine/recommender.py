@@ -403,7 +403,7 @@ class Recommender:
                            item.effort, item.time_to_effect, self._plans[(item.id, language)],
                            self._evidence[item.id], because)
 
-    # --- the parts of an answer, also used by renderers outside the engine (service/wire.py) -------
+    # --- the parts of an answer, also used by renderers outside the engine (api/wire.py) -------
     @property
     def phrased_dimensions(self) -> frozenset[str]:
         """The negative acts' shares: texts word them as shares of the respondents, or hide them."""
@@ -438,7 +438,7 @@ class Recommender:
         """Everything :meth:`summary` depends on besides the language: the profile's keys, the
         fired rules among those that look at a missing dimension, the check's notices and the
         low-competence flag. Answers of one survey share few such keys, so summaries (and their
-        encodings, see service/wire.py) are kept per key; the notices that depend on the values
+        encodings, see api/wire.py) are kept per key; the notices that depend on the values
         themselves come from :meth:`late_warnings`."""
         values = evaluation.checked.values
         present = tuple(values)

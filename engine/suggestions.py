@@ -35,5 +35,5 @@ def closest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | 
 
 def did_you_mean(suggestion: str | None) -> str:
     """`` (did you mean 'influence'?)`` to append to a message, or "" without a suggestion. One
-    wording everywhere: service/errors.py reads it back out of a status message."""
+    wording everywhere: api/status.py reads it back out of a status message."""
     return f" (did you mean '{suggestion}'?)" if suggestion else ""

@@ -30,7 +30,7 @@ import grpc
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2
 
-from .errors import RpcError
+from trivsel.api.status import RpcError
 
 __all__ = ["Admission", "AdmissionSettings"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import grpc
 import structlog
 
-from .errors import RpcError
+from trivsel.api.status import RpcError
 
 __all__ = ["AdminCheck"]
 

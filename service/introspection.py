@@ -21,7 +21,7 @@ import grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
 from .auth import AdminCheck
-from .errors import RpcError, abort
+from trivsel.api.status import RpcError, abort
 
 __all__ = ["add_reflection", "SERVICE_NAME", "SERVICE_NAME_V1"]
 

@@ -4,7 +4,7 @@ gRPC refuses to send a message above the send limit (``--max-message-mb``) only 
 has built it — seconds of CPU and a copy of the whole answer in memory, for nothing, while the log
 said OK. So the heavy calls (RecommendBatch, AnalyseOrganisation) are refused up front when the
 worst case of their answer cannot fit: the rule set's bound on one answer
-(:meth:`service.wire.WireRenderer.answer_bound`, per detail level and list length) plus what each
+(:meth:`api.wire.WireRenderer.answer_bound`, per detail level and list length) plus what each
 profile echoes (its department id and name, measured on the request), summed over the profiles.
 And while an answer is built, :class:`SizeGuard` stops it the moment it would pass the limit,
 whatever the bound said — the bound is what makes the refusal early, the guard is what makes the
@@ -22,8 +22,8 @@ from typing import Sequence
 import grpc
 from google.rpc import error_details_pb2
 
-from .errors import MAX_MESSAGE_BYTES, MAX_STATUS_BYTES, RpcError
-from .wire import FRAME, TEXT_BYTES, WireRenderer, clipped
+from trivsel.api.status import MAX_MESSAGE_BYTES, MAX_STATUS_BYTES, RpcError
+from trivsel.api.wire import FRAME, TEXT_BYTES, WireRenderer, clipped
 
 __all__ = ["AnswerLimits", "SizeGuard", "Limit", "BATCH", "ORGANISATION", "ENVELOPE_BYTES"]
 

@@ -39,11 +39,11 @@ from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS
 from trivsel.engine.recommender import StageHook, no_stages
 from trivsel.engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
 
-from . import convert, wire
+from trivsel.api import convert, wire
 from .admission import Admission, AdmissionSettings
 from .auth import AdminCheck
-from .errors import RpcError, abort, bad_request, profile_error
-from .escape import clip, escape
+from trivsel.api.status import RpcError, abort, bad_request, profile_error
+from trivsel.api.escape import clip, escape
 from .metrics import metrics
 from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
 from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, log_refusal
@@ -227,7 +227,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
     # --- the API ----------------------------------------------------------------------------------
     @rpc("Recommend")
     def Recommend(self, request: pb.RecommendRequest, context: grpc.ServicerContext, fields: dict) -> bytes:
-        """A serialized RecommendResponse (see service/wire.py for why bytes)."""
+        """A serialized RecommendResponse (see api/wire.py for why bytes)."""
         options = self._options(request.top, request.language, request.detail)
         with self.holder.lease() as snapshot:
             if snapshot is None:

@@ -23,7 +23,7 @@ from trivsel.engine.build import compile_ruleset
 from trivsel.engine.loader import rule_files
 from trivsel.engine.problems import Position, Problem
 
-from .wire import WireRenderer
+from trivsel.api.wire import WireRenderer
 
 __all__ = ["Snapshot", "RuleSetHolder", "ReloadOutcome", "LOADED", "UNCHANGED", "REFUSED", "log_refusal"]
 

@@ -10,7 +10,7 @@ from trivsel.client.report import render_profile_report
 from trivsel.engine import check_ruleset
 from trivsel.engine.description import describe
 from trivsel.engine.recommender import Options
-from trivsel.service.convert import description_from_proto, description_to_proto
+from trivsel.api.convert import description_from_proto, description_to_proto
 
 from .conftest import EXAMPLES
 from .test_cli import trivsel

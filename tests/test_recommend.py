@@ -138,7 +138,7 @@ def test_kept_summaries_equal_freshly_worked_out_ones(recommender) -> None:
 
     from trivsel.engine import Department, Profile
     from trivsel.engine.synthetic import random_values
-    from trivsel.service.wire import WireRenderer
+    from trivsel.api.wire import WireRenderer
 
     rng = random.Random(8)
     renderer = WireRenderer(recommender)

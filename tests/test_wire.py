@@ -8,9 +8,9 @@ from types import MappingProxyType
 
 from trivsel.engine import Department, Options, Profile, ProfileError
 from trivsel.engine.synthetic import random_values
-from trivsel.service import wire
-from trivsel.service.convert import result_to_proto, ruleset_info_to_proto
-from trivsel.service.errors import profile_error
+from trivsel.api import wire
+from trivsel.api.convert import result_to_proto, ruleset_info_to_proto
+from trivsel.api.status import profile_error
 from trivsel.v1 import recommender_pb2 as pb
 
 

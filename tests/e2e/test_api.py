@@ -12,7 +12,7 @@ from grpc_status import rpc_status
 
 from trivsel.client.profiles import read_profile
 from trivsel.engine import Department, Options, Profile, Recommender
-from trivsel.service.convert import profile_to_proto, result_from_proto
+from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES

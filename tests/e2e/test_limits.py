@@ -19,8 +19,8 @@ from bench.machine import tree_cpu_seconds, tree_resident_mib
 from trivsel.engine import Department, Options, Profile, ProfileError, Recommender
 from trivsel.engine.organisation import analyse
 from trivsel.engine.synthetic import random_values
-from trivsel.service.convert import org_to_proto, profile_to_proto
-from trivsel.service.errors import MAX_VIOLATIONS, RpcError, profile_error
+from trivsel.api.convert import org_to_proto, profile_to_proto
+from trivsel.api.status import MAX_VIOLATIONS, RpcError, profile_error
 from trivsel.service.limits import SizeGuard
 from trivsel.v1 import recommender_pb2 as pb
 

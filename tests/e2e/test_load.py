@@ -16,7 +16,7 @@ import pytest
 
 from trivsel.engine import Department, Options, Profile, Recommender, load_ruleset
 from trivsel.engine.synthetic import random_values
-from trivsel.service.convert import profile_to_proto, result_from_proto
+from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import RULES

@@ -9,7 +9,7 @@ trailers above its metadata limit (16 KiB by default in grpc-core) — turning a
 into a RESOURCE_EXHAUSTED that names nothing. So a status carries at most :data:`MAX_VIOLATIONS`
 violations plus one saying how many more there were, each field path and description cut to a
 few hundred bytes, and a message of at most :data:`MAX_MESSAGE_BYTES`; every text is escaped
-(service/escape.py), since most of them repeat input. The largest status this allows is
+(api/escape.py), since most of them repeat input. The largest status this allows is
 :data:`MAX_STATUS_BYTES` serialized, which the answer-size bounds count on for refused items.
 """
 

@@ -140,7 +140,7 @@ def _must_act(item: MustActItem, cache: dict[int, list[pb.Condition]]) -> pb.Mus
 
 
 def result_to_proto(result: Result) -> pb.RecommendResponse:
-    """The message for an answer (the server's hot paths write the same bytes directly: service/wire.py)."""
+    """The message for an answer (the server's hot paths write the same bytes directly: api/wire.py)."""
     cache: dict[int, list[pb.Condition]] = {}
     return pb.RecommendResponse(
         recommendations=[_recommendation(r, cache) for r in result.recommendations],
