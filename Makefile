@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
 GEN    := trivsel/v1/recommender_pb2.py
 
-.PHONY: run test bench instructions lint proto clean soak examples build-requirements lock
+.PHONY: run test bench instructions lint typecheck proto clean soak examples build-requirements lock
 
 # durable-rules is published only as source: say what is missing before pip fails deep in a C build.
 build-requirements:
@@ -55,9 +55,19 @@ instructions: $(STAMP)
 
 BUF ?= $(shell command -v buf 2>/dev/null || echo npx --yes @bufbuild/buf)
 
-# Rules, then the API: buf lint (STANDARD, see buf.yaml) and buf breaking against BUF_AGAINST (a
-# release tag; default HEAD, i.e. what the working tree changes). buf comes from npm (@bufbuild/buf).
-lint: $(STAMP)
+# mypy --strict over the installed names (trivsel.engine …): mypy cannot follow the editable
+# install's package-dir mapping, so a tree of symlinks in build/typecheck gives it the same layout.
+typecheck: $(STAMP)
+	@rm -rf build/typecheck/trivsel && mkdir -p build/typecheck/trivsel
+	@for d in engine api service client; do ln -s ../../../$$d build/typecheck/trivsel/$$d; done
+	@for f in __init__.py __main__.py py.typed v1; do ln -s ../../../trivsel/$$f build/typecheck/trivsel/$$f; done
+	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p trivsel
+
+# The code (ruff, mypy --strict), the rules, then the API: buf lint (STANDARD, see buf.yaml) and
+# buf breaking against BUF_AGAINST (a release tag; default HEAD, i.e. what the working tree
+# changes). buf comes from npm (@bufbuild/buf).
+lint: $(STAMP) typecheck
+	$(BIN)/ruff check engine api service client tests bench server.py setup.py deploy trivsel
 	$(BIN)/trivsel lint rules
 	$(BUF) lint
 	$(BUF) breaking --against '.git#ref=$(or $(BUF_AGAINST),HEAD)'

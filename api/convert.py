@@ -12,18 +12,39 @@ from types import MappingProxyType
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from trivsel.engine.analysis import Change as SuggestedChange
 from trivsel.engine.description import Description, RuleSummary
 from trivsel.engine.instruments import Instrument, Item
-from trivsel.engine.model import (Band, Dimension, Hazard, Intervention, Plan, Planning, Reference, RuleSetInfo, Sector, Source,
-                          Text)
+from trivsel.engine.levers import Lever, LeverReport
+from trivsel.engine.model import (
+    Band,
+    Dimension,
+    Hazard,
+    Intervention,
+    Plan,
+    Planning,
+    Reference,
+    RuleSetInfo,
+    Sector,
+    Source,
+    Text,
+)
+from trivsel.engine.organisation import DepartmentOutcome, Need, OrgResult
 from trivsel.engine.problems import Position, Problem
 from trivsel.engine.profile import Department, FieldError, Profile, ProfileError
-from trivsel.engine.result import (ConditionResult, EvidenceView, HazardView, MustActItem, PlanView, Reason, Recommendation,
-                           Result, StrengthView, Warning)
-from trivsel.engine.analysis import Change as SuggestedChange
+from trivsel.engine.result import (
+    ConditionResult,
+    EvidenceView,
+    HazardView,
+    MustActItem,
+    PlanView,
+    Reason,
+    Recommendation,
+    Result,
+    StrengthView,
+    Warning,
+)
 from trivsel.engine.whatif import Change, RankChange, WhatIfResult
-from trivsel.engine.levers import Lever, LeverReport
-from trivsel.engine.organisation import DepartmentOutcome, Need, OrgResult
 from trivsel.engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 
@@ -255,7 +276,7 @@ def _timestamp(when: _dt.datetime | None) -> Timestamp | None:
     if when is None:
         return None
     ts = Timestamp()
-    ts.FromDatetime(when.astimezone(_dt.timezone.utc).replace(tzinfo=None))
+    ts.FromDatetime(when.astimezone(_dt.UTC).replace(tzinfo=None))
     return ts
 
 
@@ -336,13 +357,13 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
             for t in i.items]) for i in desc.instruments])
 
 
-def batch_limit_to_proto(limit) -> pb.BatchLimit:  # noqa: ANN001 - service.limits.Limit
+def batch_limit_to_proto(limit) -> pb.BatchLimit:
     return pb.BatchLimit(method=limit.method, detail=pb.DETAIL_FULL if limit.full else pb.DETAIL_IDS, top=limit.top,
                          max_profiles=limit.max_profiles, bytes_per_profile=limit.bytes_per_profile)
 
 
 def description_from_proto(msg: pb.DescribeResponse) -> Description:
-    loaded = (msg.loaded_at.ToDatetime().replace(tzinfo=_dt.timezone.utc) if msg.HasField("loaded_at") else None)
+    loaded = (msg.loaded_at.ToDatetime().replace(tzinfo=_dt.UTC) if msg.HasField("loaded_at") else None)
     return Description(
         RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint), _text_back(msg.title), loaded,
         msg.rule_count, msg.min_group_size, msg.default_top, tuple(_dimension_back(d) for d in msg.dimensions),
@@ -354,7 +375,8 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
                           _dt.date.fromisoformat(r.review_by) if r.review_by else None) for r in msg.rules),
         tuple(Hazard(h.id, _text_back(h.title), h.severity, _text_back(h.legal_basis), h.source)
               for h in msg.hazards),
-        tuple(Sector(s.id, _text_back(s.name), MappingProxyType({d: _reference_back(r) for d, r in s.references.items()}),
+        tuple(Sector(s.id, _text_back(s.name),
+                     MappingProxyType({d: _reference_back(r) for d, r in s.references.items()}),
                      s.fallback, aliases=tuple(s.aliases)) for s in msg.sectors),
         Planning(_text_back(msg.planning.employees), _text_back(msg.planning.learning),
                  _text_back(msg.planning.co_owner), _text_back(msg.planning.apv), msg.planning.source)
@@ -367,7 +389,8 @@ def description_from_proto(msg: pb.DescribeResponse) -> Description:
 # --- explanations -----------------------------------------------------------------------------------
 def _rule_why_to_proto(w: RuleWhy) -> pb.RuleExplanation:
     return pb.RuleExplanation(
-        rule_id=w.rule_id, title=w.title, fired=w.fired, text=w.text, conditions=[condition_to_proto(c) for c in w.conditions],
+        rule_id=w.rule_id, title=w.title, fired=w.fired, text=w.text,
+        conditions=[condition_to_proto(c) for c in w.conditions],
         changes=[pb.SuggestedChange(dimension=c.dimension, current=c.current, value=c.value, text=t)
                  for c, t in zip(w.changes, w.change_texts)],
         missing=w.missing, points=w.points)
@@ -428,7 +451,7 @@ def levers_from_proto(m: pb.LeversResponse) -> LeverReport:
                        _lever_back(m.best_pair) if m.HasField("best_pair") else None)
 
 
-def org_to_proto(org: OrgResult, error_status) -> pb.AnalyseOrganisationResponse:  # noqa: ANN001 - callable
+def org_to_proto(org: OrgResult, error_status) -> pb.AnalyseOrganisationResponse:
     departments = []
     for d in org.departments:
         item = pb.DepartmentResult(department_id=d.department_id, department_name=d.name, respondents=d.respondents,
@@ -448,7 +471,7 @@ def org_to_proto(org: OrgResult, error_status) -> pb.AnalyseOrganisationResponse
                                    department_ids=n.department_ids) for n in org.needs])
 
 
-def org_from_proto(m: pb.AnalyseOrganisationResponse, field_errors) -> OrgResult:  # noqa: ANN001 - callable
+def org_from_proto(m: pb.AnalyseOrganisationResponse, field_errors) -> OrgResult:
     departments = []
     for d in m.departments:
         kind = d.WhichOneof("outcome")

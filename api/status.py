@@ -15,15 +15,15 @@ few hundred bytes, and a message of at most :data:`MAX_MESSAGE_BYTES`; every tex
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import grpc
 from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from trivsel.engine.suggestions import did_you_mean
 from trivsel.engine.profile import FieldError, ProfileError
+from trivsel.engine.suggestions import did_you_mean
 
 from .convert import field_path
 from .escape import clip, echo
@@ -141,7 +141,8 @@ def field_errors(status: status_pb2.Status) -> list[FieldError]:
         elif detail.Is(error_details_pb2.PreconditionFailure.DESCRIPTOR):
             failure = error_details_pb2.PreconditionFailure()
             detail.Unpack(failure)
-            out += [FieldError(engine_field(v.subject), v.description, code="group-too-small") for v in failure.violations]
+            out += [FieldError(engine_field(v.subject), v.description, code="group-too-small")
+                    for v in failure.violations]
     return out
 
 

@@ -16,25 +16,33 @@ follow ``proto/trivsel/v1/recommender.proto``.
 from __future__ import annotations
 
 import itertools
-import threading
 import struct
-from typing import Sequence
+import threading
+from collections.abc import Sequence
 
 from google.rpc import status_pb2
 
 from trivsel.engine import Options, Recommender
-from trivsel.engine.explain import (AT_LEAST_ONE, BORDERLINE_WORDS, NONE_REPORTED, OF_RESPONDENTS, REPORTED, UNCERTAIN_WORDS,
-                            Numbers)
+from trivsel.engine.explain import (
+    AT_LEAST_ONE,
+    BORDERLINE_WORDS,
+    NONE_REPORTED,
+    OF_RESPONDENTS,
+    REPORTED,
+    UNCERTAIN_WORDS,
+    Numbers,
+)
 from trivsel.engine.grading import in_zone
-from trivsel.engine.strengths import NO_NEGATIVE_ACTS, TEXTS as STRENGTH_TEXTS
 from trivsel.engine.model import LANGUAGES, RuleSetInfo
 from trivsel.engine.profile import MAX_ID_LENGTH
 from trivsel.engine.recommender import BORDERLINE_TEXT, UNCERTAIN_TEXT, Evaluation, SummaryKey, plan_view
 from trivsel.engine.result import DETAIL_FULL
+from trivsel.engine.strengths import NO_NEGATIVE_ACTS
+from trivsel.engine.strengths import TEXTS as STRENGTH_TEXTS
 from trivsel.engine.templates import Placeholder
+from trivsel.v1 import recommender_pb2 as pb
 
 from . import convert
-from trivsel.v1 import recommender_pb2 as pb
 
 __all__ = ["WireRenderer", "varint", "batch_item", "batch", "department", "organisation", "FRAME", "TEXT_BYTES",
            "WARNINGS_BYTES"]
@@ -169,8 +177,8 @@ class WireRenderer:
         self._phrased = frozenset(rule.index for rule in ruleset.rules if shares.intersection(rule.dimensions))
         self._near = {lang: BORDERLINE_WORDS[lang].encode("utf-8") for lang in LANGUAGES}
         self._hazards = {(h.id, lang, full): pb.Hazard(id=h.id, severity=h.severity, **(
-            dict(title=h.title.get(lang), legal_basis=h.legal_basis.get(lang),
-                 source=ruleset.sources[h.source].citation) if full else {})).SerializeToString()
+            {"title": h.title.get(lang), "legal_basis": h.legal_basis.get(lang),
+                 "source": ruleset.sources[h.source].citation} if full else {})).SerializeToString()
             for h in ruleset.hazards.values() for lang in LANGUAGES for full in (True, False)}
         for rule in ruleset.rules:
             explainer = recommender.explainer(rule.index)
@@ -183,7 +191,8 @@ class WireRenderer:
                 if text_format is not None and not text_format[1]:
                     text_format = (_len(b"\x1a", text_format[0] % ()) if text_format[0] else b""), (), b""
                 leaves = []
-                for dim, op, threshold, high, band, test, prefix, suffix, shows_value, zone, _ in explainer.leaves(lang):
+                for (dim, op, threshold, high, band, test, prefix, suffix, shows_value, zone,
+                     _) in explainer.leaves(lang):
                     static = _text(b"\x0a", dim) + _text(b"\x12", op)
                     if threshold is not None:
                         static += b"\x19" + _double(threshold)
@@ -198,7 +207,8 @@ class WireRenderer:
     def _intervention(self, ident: str, language: str, full: bool) -> bytes:
         """The fixed fields of a Recommendation (everything but id, rank, score and reasons)."""
         item = self.recommender.ruleset.interventions[ident]
-        msg = pb.Recommendation(prevention=convert.PREVENTION[item.prevention], iglo=[convert.IGLO[i] for i in item.iglo],
+        msg = pb.Recommendation(prevention=convert.PREVENTION[item.prevention],
+                                iglo=[convert.IGLO[i] for i in item.iglo],
                                 effort=convert.EFFORT[item.effort], time_to_effect=item.time_to_effect)
         if full:
             msg.title, msg.description = item.title.get(language), item.description.get(language)
@@ -270,7 +280,7 @@ class WireRenderer:
         known = self._names
         return b"".join([tag + known[n] for n in names])
 
-    def _for(self, view: Recommender) -> "WireRenderer":
+    def _for(self, view: Recommender) -> WireRenderer:
         """The renderer of a sector's view: its texts name the sector's references and thresholds."""
         renderer = self._views.get(id(view))
         if renderer is None:
@@ -381,7 +391,8 @@ class WireRenderer:
         for rule in ruleset.rules:
             if rule.must_act:
                 acting.setdefault(rule.must_act.intervention, set()).add(rule.must_act.hazard)
-        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + 2 + len(self._interventions[(ident, lang, full)])
+        items = sorted((FRAME + len(self._names[ident]) + 1 + FRAME + 9 + 2
+                        + len(self._interventions[(ident, lang, full)])
                         + reasons.get(ident, 0) + FRAME
                         + sum(FRAME + len(self._hazards[(h, lang, full)]) for h in acting.get(ident, ())) + FRAME
                         for ident in ruleset.interventions), reverse=True)
@@ -406,9 +417,10 @@ class WireRenderer:
             summary += 2 * sum(len(f) for f in self._fired_fields)  # fired and unevaluable rules
         return listed + summary
 
-    def _reason_bound(self, rule, lang: str) -> int:  # noqa: ANN001 - engine.model.Rule
-        head, explainer, _, leaves, _ = self._rules[(rule.index, lang)]
-        widest = self._widest_placeholder() + max(len(w.encode("utf-8")) for words in (BORDERLINE_WORDS, UNCERTAIN_WORDS)
+    def _reason_bound(self, rule, lang: str) -> int:
+        head, _, _, leaves, _ = self._rules[(rule.index, lang)]
+        widest = self._widest_placeholder() + max(len(w.encode("utf-8"))
+                                                  for words in (BORDERLINE_WORDS, UNCERTAIN_WORDS)
                                                   for w in words.values()) + 2
         text = FRAME + sum(widest if isinstance(part, Placeholder) else len(part.encode("utf-8"))
                            for part in rule.rationale[lang].parts)
@@ -423,7 +435,7 @@ class WireRenderer:
         reference value) at its widest within its dimension's range, a band label, or the word for
         a missing value."""
         if self._widest is None:
-            widths = [len("(mangler)".encode("utf-8"))]
+            widths = [len(b"(mangler)")]
             widths += [len(t.encode("utf-8")) + 8 for words in (AT_LEAST_ONE, NONE_REPORTED, OF_RESPONDENTS)
                        for t in words.values()]  # a share as the rationale words it
             # a reference's name ({x.reference_name}) in any sector's view, and its label

@@ -28,7 +28,8 @@ def main() -> int:
         elif section == "survey":
             survey_bench.main()
         else:
-            print(f"unknown section {section!r}; use engine, grpc, stages, memory, org, survey or instructions", file=sys.stderr)
+            print(f"unknown section {section!r}; use engine, grpc, stages, memory, org, survey or instructions",
+                  file=sys.stderr)
             return 2
         print()
     return 0

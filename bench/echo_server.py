@@ -12,11 +12,11 @@ from pathlib import Path
 
 import grpc
 
-from trivsel.engine import Options, Recommender
 from bench.machine import pin_from_environment
-from trivsel.client.profiles import read_profile
 from trivsel.api.convert import result_to_proto
 from trivsel.api.wire import varint
+from trivsel.client.profiles import read_profile
+from trivsel.engine import Options, Recommender
 from trivsel.v1 import recommender_pb2 as pb
 
 RULES = Path(__file__).resolve().parent.parent / "rules"

@@ -19,10 +19,10 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Callable, Sequence
 
 from trivsel.engine import Department, Options, Profile, Recommender, load_ruleset
 from trivsel.engine.conditions import predicate
@@ -118,7 +118,8 @@ def render(rows: Sequence[Row]) -> str:
         ratio = "–" if r.zen_us is None else f"{r.zen_us / r.recommend_us:.2f}×"
         lines.append(f"| {r.name} | {r.rules} | {r.shards} | {r.mean_fired:.1f} | {_fmt(r.recommend_us)} | "
                      f"{_fmt(r.match_us)} | {_fmt(r.python_us)} | {_fmt(r.zen_us)} | {ratio} | "
-                     f"{r.recommend_us / r.python_us:.1f}× | {r.zen_mismatches if r.zen_mismatches is not None else '–'} |")
+                     f"{r.recommend_us / r.python_us:.1f}× | "
+                     f"{r.zen_mismatches if r.zen_mismatches is not None else '–'} |")
     return "\n".join(lines)
 
 

@@ -24,9 +24,10 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from . import handler_loop
 from .load import run_client
@@ -42,8 +43,9 @@ def start_server(cmd: list[str], log: Path, env: Mapping[str, str] | None = None
     """Start a server (Trivsel's ``server.py`` or the echo) that prints "serving on HOST:PORT" on its
     first line, pinned to :data:`SERVER_CPU` if it pins itself from the environment; returns the
     process and its address. ``env`` replaces this process's environment as the base."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=open(log, "w"), text=True,
-                            env=pinned_environment(SERVER_CPU, env))
+    with open(log, "w") as err:  # the server writes to its own copy of the descriptor
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True,
+                                env=pinned_environment(SERVER_CPU, env))
     line = proc.stdout.readline()  # type: ignore[union-attr]
     match = re.search(r"serving on ([0-9.]+:\d+)", line)
     if not match:
@@ -104,8 +106,8 @@ class Budget:
         handler (the most favourable measure of our own work) with the budget."""
         verdict = ("fits" if self.in_process <= self.budget
                    else f"{self.in_process / self.budget:.2f}× the budget" if self.budget > 0 else "no budget left")
-        return (f"| {self.workload} | {self.target} | {self.allowed:,.1f} | {self.transport:,.1f} | {self.budget:,.1f} | "
-                f"{self.in_server:,.1f} | {self.in_process:,.1f} | {verdict} |")
+        return (f"| {self.workload} | {self.target} | {self.allowed:,.1f} | {self.transport:,.1f} | "
+                f"{self.budget:,.1f} | {self.in_server:,.1f} | {self.in_process:,.1f} | {verdict} |")
 
 
 BUDGET_HEADER = ("| workload | target | CPU per profile the target allows | echo's CPU per profile (transport) | "
@@ -128,10 +130,10 @@ def budget_for_rate(workload: str, rate: float, echo_cpu: float, trivsel_cpu: fl
 
 
 def _wait_ready(address: str) -> None:
+    import time
+
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    import time
     deadline = time.monotonic() + 30
     with grpc.insecure_channel(address) as channel:
         while time.monotonic() < deadline:
@@ -152,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{seconds:g} s per point after 0.5 s warm-up.\n")
     with tempfile.TemporaryDirectory() as tmp:
         trivsel, t_addr = start_server([sys.executable, "server.py", "--address", "127.0.0.1:0", "--workers", "1",
-                                  "--log-format", "json", "--watch-seconds", "0", "--cpus", str(SERVER_CPU)], Path(tmp) / "trivsel.log")
+                                        "--log-format", "json", "--watch-seconds", "0", "--cpus", str(SERVER_CPU)],
+                                       Path(tmp) / "trivsel.log")
         echo, e_addr = start_server([sys.executable, "-m", "bench.echo_server"], Path(tmp) / "echo.log")
         try:
             _wait_ready(t_addr)

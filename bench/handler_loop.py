@@ -21,8 +21,9 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 __all__ = ["prepare", "time_per_profile", "KINDS", "ROUNDS"]
 

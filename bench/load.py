@@ -15,8 +15,8 @@ from typing import Any
 import grpc
 
 from bench.machine import pin_from_environment, pinned_environment
-from trivsel.client.profiles import read_profile
 from trivsel.api.convert import profile_to_proto
+from trivsel.client.profiles import read_profile
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 

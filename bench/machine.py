@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["machine_line", "pin_from_environment", "pinned_environment", "server_and_client_cpus", "PIN_VARIABLE",
            "tree_cpu_seconds", "tree_minor_faults", "tree_resident_mib", "resident_mib", "process_tree"]

@@ -15,8 +15,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .grpc_bench import CLIENT_CPU, SERVER_CPU, start_server
 from .load import run_client

@@ -59,7 +59,8 @@ def main(count: int = 1000) -> int:
     print(f"| read the CSV | {t1 - t0:.3f} | {(t1 - t0) / count * 1e6:,.0f} µs |")
     print(f"| evaluate and summarise ({len(org.evaluated)} evaluated, {len(org.refused)} refused) | {t2 - t1:.3f} | "
           f"{(t2 - t1) / count * 1e6:,.0f} µs |")
-    print(f"| `trivsel org departments.csv --json` (whole command: start-up, load rules, JSON out) | {t3 - t2:.3f} | – |")
+    print(f"| `trivsel org departments.csv --json` (whole command: start-up, load rules, JSON out) | "
+          f"{t3 - t2:.3f} | – |")
     print(f"\nEscalated (≥ 30 % of departments): {', '.join(n.intervention_id for n in org.escalated) or 'none'}; "
           f"exit code {cli.returncode}, {len(cli.stdout) / 1e6:.1f} MB of JSON.")
     return 0

@@ -17,6 +17,7 @@ duration.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -35,9 +36,9 @@ from types import MappingProxyType
 
 import grpc
 
+from trivsel.api.convert import profile_to_proto
 from trivsel.engine import Department, Profile, load_ruleset
 from trivsel.engine.synthetic import TOO_WIDE, WIDE_SHAPES, random_values, wide_rule_yaml
-from trivsel.api.convert import profile_to_proto
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
@@ -73,11 +74,12 @@ class Mix:
             return "Recommend", pb.RecommendRequest(profile=self.rng.choice(self.good),
                                                     language=self.rng.choice(("da", "en"))), ok
         if r < 0.72:
-            return "Recommend", pb.RecommendRequest(profile=self.rng.choice(self.bad)), {grpc.StatusCode.INVALID_ARGUMENT}
+            return ("Recommend", pb.RecommendRequest(profile=self.rng.choice(self.bad)),
+                    {grpc.StatusCode.INVALID_ARGUMENT})
         if r < 0.76:
             return "Recommend", pb.RecommendRequest(profile=self.small), {grpc.StatusCode.FAILED_PRECONDITION}
         if r < 0.88:
-            profiles = self.rng.sample(self.good, 40) + [self.small, self.bad[0]]
+            profiles = [*self.rng.sample(self.good, 40), self.small, self.bad[0]]
             return "RecommendBatch", pb.RecommendBatchRequest(profiles=profiles, detail=pb.DETAIL_IDS), ok
         if r < 0.95:
             return "WhatIf", pb.WhatIfRequest(profile=self.rng.choice(self.good),
@@ -89,10 +91,8 @@ def _events(log_path: Path) -> list[dict]:
     """The server's JSON log lines as dicts (other lines skipped)."""
     events = []
     for line in log_path.read_text(encoding="utf-8").splitlines():
-        try:
+        with contextlib.suppress(ValueError):
             events.append(json.loads(line))
-        except ValueError:
-            pass
     return events
 
 
@@ -103,9 +103,10 @@ def main() -> int:
     rules = tmp / "rules"
     shutil.copytree(ROOT / "rules", rules, ignore=shutil.ignore_patterns("tests"))
     log_path = tmp / "server.log"
-    server = subprocess.Popen([sys.executable, "server.py", "--address", "127.0.0.1:0", "--rules", str(rules),
-                               "--workers", "2", "--log-format", "json", "--watch-seconds", "1"], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=open(log_path, "a"), text=True)
+    with open(log_path, "a") as log:  # the server writes to its own copy of the descriptor
+        server = subprocess.Popen([sys.executable, "server.py", "--address", "127.0.0.1:0", "--rules", str(rules),
+                                   "--workers", "2", "--log-format", "json", "--watch-seconds", "1"], cwd=ROOT,
+                                  stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         return _soak(server, seconds, report_every, rules, log_path)
     finally:  # whatever happened, no server is left running and no copy of the rules is left behind
@@ -186,8 +187,9 @@ def _soak(server: subprocess.Popen, seconds: float, report_every: float, rules: 
             version += 1
             ruleset_file = rules / "ruleset.yaml"
             text = ruleset_file.read_text(encoding="utf-8")
-            ruleset_file.write_text(text.replace(f'version: "2026.11.1{"-soak" + str(version - 1) if version > 1 else ""}"',
-                                                 f'version: "2026.11.1-soak{version}"'), encoding="utf-8")
+            ruleset_file.write_text(text.replace(
+                f'version: "2026.11.1{"-soak" + str(version - 1) if version > 1 else ""}"',
+                f'version: "2026.11.1-soak{version}"'), encoding="utf-8")
             next_change += 60
             note = f"rules changed (v{version})"
         if now >= next_drop:

@@ -17,14 +17,15 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
+from trivsel.api import convert, wire
 from trivsel.engine import Options
 from trivsel.engine.durable_compile import FactWriter, short_keys
 from trivsel.engine.profile import ProfileChecker
 from trivsel.engine.rank import Scorer, order
-from trivsel.api import convert, wire
 from trivsel.service.state import RuleSetHolder
 
 from .handler_loop import prepare, time_per_profile

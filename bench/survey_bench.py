@@ -40,7 +40,7 @@ def generate(path: Path, codes: list[str], seed: int = 11) -> None:
             writer.writerow([f"R{n}", f"d{rng.randrange(DEPARTMENTS):04d}", *cells])
 
 
-def plain_numpy(instrument, header: list[str], rows: list[list[str]]) -> dict[str, dict[str, float]]:  # noqa: ANN001
+def plain_numpy(instrument, header: list[str], rows: list[list[str]]) -> dict[str, dict[str, float]]:
     """The same rule, written the obvious way: a float matrix, then a loop over departments and
     scales with numpy's nanmean. No checks: the reference only has to score."""
     index = {h.casefold(): n for n, h in enumerate(header)}
@@ -81,8 +81,9 @@ def main() -> None:
         reference = plain_numpy(instrument, header, rows)
         t3 = time.perf_counter()
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "trivsel.client.cli", "score", str(path), "--instrument", "copsoq3",
-                               "--ignore", ",".join(EXTRA), "--json"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run([sys.executable, "-m", "trivsel.client.cli", "score", str(path),
+                               "--instrument", "copsoq3", "--ignore", ",".join(EXTRA), "--json"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)
         whole = time.perf_counter() - start
     # the two agree (the reference ignores reversed items and shares, so compare the plain scales)
     plain = [i.dimension for i in instrument.items if not i.reversed and i.dimension not in instrument.shares]

@@ -8,7 +8,7 @@ in Trivsel (a comparison on a missing value is not true).
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from trivsel.engine.conditions import Literal
 from trivsel.engine.durable_compile import _dnf

@@ -18,12 +18,14 @@ The client is synchronous and safe to share between threads (one gRPC channel un
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Mapping, Sequence, Union
 
 import grpc
 
+from trivsel.api import convert
+from trivsel.api.status import field_errors
 from trivsel.engine.description import Description
 from trivsel.engine.levers import LeverReport
 from trivsel.engine.organisation import OrgResult
@@ -31,8 +33,6 @@ from trivsel.engine.profile import FieldError, Profile, ProfileError, profile_fr
 from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS, Result
 from trivsel.engine.whatif import Change, WhatIfResult, parse_change
 from trivsel.engine.why import InterventionWhy, RuleWhy
-from trivsel.api import convert
-from trivsel.api.status import field_errors
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 
@@ -40,7 +40,7 @@ from .errors import InvalidArgumentError, InvalidProfileError, TrivselError, fro
 
 __all__ = ["Client", "ProfileLike", "SERVICE_NAME"]
 
-ProfileLike = Union[Profile, Mapping[str, object]]
+ProfileLike = Profile | Mapping[str, object]
 """An engine ``Profile``, or the mapping a profile JSON file holds (``department``, ``scores`` …)."""
 
 SERVICE_NAME = "trivsel.v1.Recommender"
@@ -57,9 +57,9 @@ class Client:
 
     ``tls=True`` (or any of ``ca``/``cert``/``key``) makes a TLS channel: ``ca`` is the server's CA
     bundle (the system's roots otherwise), ``cert``/``key`` a client certificate for mutual TLS.
-    (``cert`` and ``key`` go together.) ``token`` is sent as ``authorization: Bearer …``. ``timeout`` is each call's deadline in seconds.
-    ``server_name`` is the name to check the server's certificate against, when it differs from
-    the address's host.
+    (``cert`` and ``key`` go together.) ``token`` is sent as ``authorization: Bearer …``.
+    ``timeout`` is each call's deadline in seconds. ``server_name`` is the name to check the
+    server's certificate against, when it differs from the address's host.
     """
 
     def __init__(self, address: str, *, tls: bool = False, ca: Path | str | None = None,
@@ -190,7 +190,7 @@ class Client:
     def close(self) -> None:
         self._channel.close()
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -6,8 +6,9 @@ talks to a server over gRPC and returns the very same engine types.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from trivsel.engine import Options, Profile, Recommender, Result, load_ruleset
 from trivsel.engine.description import Description, describe
@@ -38,7 +39,7 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> "Backend": ...
+    def __enter__(self) -> Backend: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
@@ -49,7 +50,7 @@ class Closing:
     def close(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def __enter__(self):  # noqa: ANN204 - the concrete back end
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -15,26 +15,33 @@ import datetime as _dt
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable, Sequence
 
-from trivsel.engine.suggestions import did_you_mean
+from trivsel.api.escape import escape
 from trivsel.engine import Options, ProfileError, Recommender, RuleSetError, build_recommender
+from trivsel.engine.bundled import default_rules_folder
 from trivsel.engine.description import description_to_dict
+from trivsel.engine.suggestions import did_you_mean
 from trivsel.engine.survey import ScoredUnit, SurveyError
 from trivsel.engine.whatif import parse_change
 
-from trivsel.api.escape import escape
-
 from .backend import Backend, EmbeddedBackend
-from trivsel.engine.bundled import default_rules_folder
+from .errors import TrivselError
 from .profiles import InputError, read_profile
-from .errors import TrivselError, from_rpc_error
 from .remote import RemoteBackend
+from .render import (
+    profile_heading,
+    render_description,
+    render_followup,
+    render_levers,
+    render_org,
+    render_result,
+    render_whatif,
+    render_why,
+)
 from .survey_cli import _measured, _print_refused, add_survey_options, cmd_score, file_names, score_file, write_problems
-from .render import (profile_heading, render_description, render_followup, render_levers, render_org, render_result,
-                     render_whatif, render_why)
 
 __all__ = ["main", "build_parser"]
 

@@ -23,9 +23,9 @@ import grpc
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from trivsel.api.status import field_errors
 from trivsel.engine.profile import FieldError, ProfileError
 from trivsel.engine.suggestions import did_you_mean
-from trivsel.api.status import field_errors
 
 __all__ = ["TrivselError", "InvalidArgumentError", "InvalidProfileError", "AccessError", "UnauthenticatedError",
            "PermissionDeniedError", "ServerError", "UnavailableError", "DeadlineExceededError",

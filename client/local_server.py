@@ -20,8 +20,8 @@ it) or else the certificate itself (right for a self-signed one), checking the n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .api import Client
 

@@ -11,9 +11,7 @@ import csv
 import io
 from pathlib import Path
 
-
 from trivsel.engine import Profile, ProfileError, profile_from_dict
-
 
 from .profiles import InputError, read_document
 

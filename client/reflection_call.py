@@ -9,7 +9,7 @@ client with no generated code.
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 import grpc
 from google.protobuf import descriptor_pool, json_format, message_factory

@@ -7,8 +7,8 @@ exactly what it prints in embedded mode.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import grpc
 

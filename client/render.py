@@ -10,25 +10,26 @@ from __future__ import annotations
 import datetime as _dt
 import shutil
 import textwrap
-from typing import Iterable
+from collections.abc import Iterable
 
+from trivsel.api.escape import escape
 from trivsel.engine import Profile
 from trivsel.engine.description import Description
-from trivsel.engine.whatif import Change, WhatIfResult
 from trivsel.engine.result import MustActItem, Recommendation, Result
 from trivsel.engine.strengths import KEEP
 from trivsel.engine.templates import format_number, format_value
-from trivsel.api.escape import escape
+from trivsel.engine.whatif import Change, WhatIfResult
 
-__all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report", "render_why", "render_impact",
-           "render_levers", "render_org", "render_followup",
+__all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report",
+           "render_why", "render_impact", "render_levers", "render_org", "render_followup",
            "profile_heading", "width", "PREVENTION_WORDS"]
 
 _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
            "evaluate": "Evaluate", "follow": "Follow up after {n} weeks", "missing": "Missing dimensions",
            "follow_by": "Follow up by {date} ({n} weeks after the measurement)", "co_owner": "Co-owner",
-           "follow_from_today": "Follow up by {date} ({n} weeks from today; the date counted from the measurement has passed)",
+           "follow_from_today": "Follow up by {date} ({n} weeks from today; the date counted from the measurement "
+                                "has passed)",
            "every_plan": "For every action plan", "employees": "The employees' part",
            "learning": "Process criterion",
            "warnings": "Warnings", "none": "No recommendations.", "score": "score", "effort": "effort",
@@ -36,7 +37,8 @@ _WORDS = {
            "bands": "bands", "unevaluable": "rules not evaluable", "respondents": "respondents",
            "intervention": "Intervention", "level": "Prevention",
            "must_act": "Must act (required by law – comes before the list below)",
-           "basis": "Legal basis", "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}",
+           "basis": "Legal basis",
+           "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}",
            "found": "Hazard", "ranked": "Recommended", "strengths": "Strengths to keep",
            "next": "Next measurement", "next_passed": " – the date has passed: measure again soon",
            "second": "² supplements an action higher up or in the must-act part, so it is moved down (in the order "
@@ -44,7 +46,8 @@ _WORDS = {
     "da": {"rules": "Regelsæt", "why": "Hvorfor", "plan": "Handleplan", "goal": "Mål", "owner": "Ansvarlig",
            "evaluate": "Evaluering", "follow": "Følg op efter {n} uger", "missing": "Manglende dimensioner",
            "follow_by": "Følg op senest {date} ({n} uger efter målingen)", "co_owner": "Medansvarlig",
-           "follow_from_today": "Følg op senest {date} ({n} uger fra i dag; fristen regnet fra målingen er overskredet)",
+           "follow_from_today": "Følg op senest {date} ({n} uger fra i dag; fristen regnet fra målingen "
+                                "er overskredet)",
            "every_plan": "For alle handleplaner", "employees": "Medarbejdernes del",
            "learning": "Proceskriterium",
            "warnings": "Advarsler", "none": "Ingen anbefalinger.", "score": "score", "effort": "ressourcekrav",
@@ -52,7 +55,8 @@ _WORDS = {
            "bands": "niveauer", "unevaluable": "regler kunne ikke vurderes", "respondents": "besvarelser",
            "intervention": "Indsats", "level": "Forebyggelse",
            "must_act": "Det skal I handle på (lovkrav – kommer før listen nedenfor)",
-           "basis": "Retsgrundlag", "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}",
+           "basis": "Retsgrundlag",
+           "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}",
            "found": "Risikofaktor", "ranked": "Anbefalet", "strengths": "Styrker at holde fast i",
            "next": "Næste måling", "next_passed": " – datoen er passeret: mål igen snarest",
            "second": "² supplerer en indsats, der står højere oppe eller blandt de påkrævede, og er derfor rykket "
@@ -111,7 +115,7 @@ def _must_act(item: MustActItem, lang: str, cols: int, measured_on: _dt.date | N
     return lines + _body(item, lang, cols, measured_on, today)
 
 
-def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:  # noqa: ANN001 - engine.result.Reason
+def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:
     """Whether a reason's risk areas say something the item has not: a must-act item states the legal
     basis of its hazards once, at the top, so its reasons do not repeat it."""
     stated = {h.title for h in rec.hazards} if isinstance(rec, MustActItem) else set()
@@ -128,7 +132,8 @@ def _body(rec: Recommendation | MustActItem, lang: str, cols: int, measured_on: 
     if rec.because:
         lines.append(f"   {w['why']}:")
         for reason in rec.because:
-            lines += _wrap(f"• {reason.title} [{reason.rule_id}] (+{format_number(reason.points, lang)})", "     ", cols)
+            lines += _wrap(f"• {reason.title} [{reason.rule_id}] (+{format_number(reason.points, lang)})",
+                           "     ", cols)
             lines += _wrap(reason.text, "       ", cols)
             if new_legal_areas(rec, reason):
                 lines += _wrap(w["law"].format(areas=", ".join(reason.legal)), "       ", cols)
@@ -262,7 +267,7 @@ def _every_plan(result: Result, lang: str, cols: int) -> list[str]:
     lines = [f"{w['every_plan']}:"]
     lines += _wrap(f"{w['employees']}: {plan.employees}", "  ", cols) if plan.employees else []
     lines += _wrap(f"{w['learning']}: {plan.learning}", "  ", cols) if plan.learning else []
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _table(rows: Iterable[tuple[str, ...]], cols: int | None = None, flex: int | None = None) -> list[str]:
@@ -295,7 +300,8 @@ def render_description(desc: Description, lang: str) -> str:
         bands = " ".join(f"{b.id}" + (f"<{format_number(b.high, lang)}" if b.high is not None and not b.high_inclusive
                                       else f"≤{format_number(b.high, lang)}" if b.high is not None else "")
                          for b in d.bands)
-        rows.append((d.id, d.name.get(lang), d.group, f"{format_number(d.minimum, lang)}–{format_number(d.maximum, lang)}"
+        rows.append((d.id, d.name.get(lang), d.group,
+                     f"{format_number(d.minimum, lang)}–{format_number(d.maximum, lang)}"
                      + (" %" if d.unit == "percent" else ""), d.adverse, bands))
     lines += ["  " + line for line in _table(rows)]
     lines += ["", f"{w['interventions']}:"]
@@ -417,7 +423,7 @@ def render_whatif(w: WhatIfResult, changes: list[Change], title: str = "") -> st
         a = after[i] if i < len(after) else None
         rows.append((str(i + 1), b.intervention_id if b else "", format_number(b.score, lang) if b else "",
                      a.intervention_id if a else "", format_number(a.score, lang) if a else ""))
-    lines += _table(rows) + ["", f"{m['differences']}:"]
+    lines += [*_table(rows), "", f"{m['differences']}:"]
     for d in w.differences:
         if d.movement == "entered":
             where = f"→ {d.changed_rank}"
@@ -486,7 +492,7 @@ _WHY = {
 }
 
 
-def _rule_lines(w, lang: str, indent: str) -> list[str]:  # noqa: ANN001 - engine.why.RuleWhy
+def _rule_lines(w, lang: str, indent: str) -> list[str]:
     t = _WHY[lang]
     mark = "✓" if w.fired else "✗"
     head = f"{mark} {w.title} [{w.rule_id}]: {t['fired'] if w.fired else t['not']}"
@@ -505,7 +511,7 @@ def _rule_lines(w, lang: str, indent: str) -> list[str]:  # noqa: ANN001 - engin
     return lines
 
 
-def render_why(why, lang: str, title: str = "") -> str:  # noqa: ANN001 - RuleWhy | InterventionWhy
+def render_why(why, lang: str, title: str = "") -> str:
     """A rule's conditions and smallest change, or an intervention's place and every rule behind it."""
     t = _WHY[lang]
     lines = [title] if title else []
@@ -526,7 +532,7 @@ def render_why(why, lang: str, title: str = "") -> str:  # noqa: ANN001 - RuleWh
     return _lines(lines)
 
 
-def _move(d, lang: str) -> str:  # noqa: ANN001 - RankChange
+def _move(d, lang: str) -> str:
     m = _MOVES[lang]
     if d.movement == "entered":
         text = f"+ {d.intervention_id}: {m['entered']} (→ {d.changed_rank})"
@@ -543,14 +549,15 @@ def _move(d, lang: str) -> str:  # noqa: ANN001 - RankChange
     return text + (f" [{'; '.join(rules)}]" if rules else "")
 
 
-def render_impact(impact, lang: str) -> str:  # noqa: ANN001 - engine.impact.Impact
+def render_impact(impact, lang: str) -> str:
     """Per profile what entered, left or moved, then the totals."""
     c = impact.counts
     lines = [f"{impact.new.id} {impact.new.version} ({impact.new.fingerprint}) against "
              f"{impact.old.id} {impact.old.version} ({impact.old.fingerprint}), {c['profiles']} profiles", ""]
     for p in impact.profiles:
         if p.old_error or p.new_error:
-            lines.append(f"{p.name} ({p.department_id}): refused — old: {p.old_error or 'ok'}; new: {p.new_error or 'ok'}")
+            lines.append(f"{p.name} ({p.department_id}): refused — old: {p.old_error or 'ok'}; "
+                         f"new: {p.new_error or 'ok'}")
             continue
         moves = [d for d in p.differences if d.movement != "same"]
         m = _MOVES[lang]
@@ -569,10 +576,10 @@ def render_impact(impact, lang: str) -> str:  # noqa: ANN001 - engine.impact.Imp
     for ident, moves in sorted(impact.by_intervention.items()):
         lines.append(f"  {ident}: " + ", ".join(f"{k} {v}" for k, v in sorted(moves.items())))
     if impact.rules_started or impact.rules_stopped:
-        lines += _wrap("Rules firing for more profiles: " + (", ".join(f"{r} ({n})" for r, n in
-                                                                        impact.rules_started.items()) or "none"), "", width())
-        lines += _wrap("Rules firing for fewer profiles: " + (", ".join(f"{r} ({n})" for r, n in
-                                                                         impact.rules_stopped.items()) or "none"), "", width())
+        lines += _wrap("Rules firing for more profiles: "
+                       + (", ".join(f"{r} ({n})" for r, n in impact.rules_started.items()) or "none"), "", width())
+        lines += _wrap("Rules firing for fewer profiles: "
+                       + (", ".join(f"{r} ({n})" for r, n in impact.rules_stopped.items()) or "none"), "", width())
     return _lines(lines)
 
 
@@ -590,20 +597,20 @@ _LEVER = {
 }
 
 
-def _lever_change(lever, dims, lang: str) -> str:  # noqa: ANN001
+def _lever_change(lever, dims, lang: str) -> str:
     parts = []
     for ident, current, target, b0, b1 in zip(lever.dimensions, lever.currents, lever.targets, lever.from_bands,
                                               lever.to_bands):
         dim = dims[ident]
-        label = lambda b: (dim.band(b).label.get(lang) if dim.band(b) else b)  # noqa: E731
+        label = lambda b, dim=dim: (dim.band(b).label.get(lang) if dim.band(b) else b)  # noqa: E731
         parts.append(f"{dim.name.get(lang)} {format_number(current, lang)} → {format_number(target, lang)} "
                      f"({label(b0)} → {label(b1)})")
     return f" {_LEVER[lang]['and']} ".join(parts)
 
 
-def _lever_effect(lever, lang: str, listed: int, titles: dict[str, str] | None = None) -> str:  # noqa: ANN001
+def _lever_effect(lever, lang: str, listed: int, titles: dict[str, str] | None = None) -> str:
     t = _LEVER[lang]
-    name = (lambda i: titles.get(i, i)) if titles else (lambda i: i)  # noqa: E731
+    name = (lambda i: titles.get(i, i)) if titles else (lambda i: i)
     pct = f" (−{lever.share * 100:.0f} %)" if lever.risk_before else ""
     text = f"{t['risk']} {format_number(lever.risk_before, lang)} → {format_number(lever.risk_after, lang)}{pct}"
     if lever.must_act_resolved:
@@ -614,7 +621,7 @@ def _lever_effect(lever, lang: str, listed: int, titles: dict[str, str] | None =
     return text
 
 
-def render_levers(report, description, lang: str, title: str = "", show_all: bool = False) -> str:  # noqa: ANN001
+def render_levers(report, description, lang: str, title: str = "", show_all: bool = False) -> str:
     """Single-dimension improvements, largest risk reduction first, and the best pair."""
     t = _LEVER[lang]
     dims = {d.id: d for d in description.dimensions}
@@ -650,7 +657,7 @@ _ORG = {
 }
 
 
-def render_org(org) -> str:  # noqa: ANN001 - engine.organisation.OrgResult
+def render_org(org) -> str:
     """The organisation view as text: escalations, needs, each department, refusals."""
     lang = org.language
     t = _ORG[lang]
@@ -695,7 +702,7 @@ _FOLLOW = {
 }
 
 
-def render_followup(report, dimensions, lang: str, other_department: bool = False) -> str:  # noqa: ANN001
+def render_followup(report, dimensions, lang: str, other_department: bool = False) -> str:
     """What changed between two measurements of one department."""
     t = _FOLLOW[lang]
     lines = [t["title"].format(d=report.department_id, a=report.before_date or "?", b=report.after_date or "?")]
@@ -705,7 +712,7 @@ def render_followup(report, dimensions, lang: str, other_department: bool = Fals
     marks = {"better": "↑", "worse": "↓", "changed": "↔", "measured": "+", "dropped": "-"}
     for c in report.band_changes:
         dim = dimensions[c.dimension]
-        label = lambda b: dim.band(b).label.get(lang) if b and dim.band(b) else "-"  # noqa: E731
+        label = lambda b, dim=dim: dim.band(b).label.get(lang) if b and dim.band(b) else "-"  # noqa: E731
         # a hidden share (a negative act in a small group) has no value: its band says enough
         value = lambda v: format_number(v, lang) if v is not None else "–"  # noqa: E731
         lines.append(f"  {marks[c.direction]} {dim.name.get(lang)} {value(c.before)} ({label(c.before_band)}) → "

@@ -22,8 +22,8 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Iterable, Mapping, Sequence
 
 from trivsel.engine.description import Description
 from trivsel.engine.levers import Lever, LeverReport
@@ -97,8 +97,10 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                           "environment names, and the employer must act on them. These interventions are required: "
                           "they come before the action plan and are not counted in it.",
         "found": "Found", "basis": "Legal basis",
-        "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}", "required": "must act", "strengths": "Strengths to keep",
-        "next": "Next measurement", "next_passed": " – the date has passed: measure again soon", "reported": "reported by at least one respondent", "none_reported": "none reported",
+        "law": "Relates to the risk factor in the executive order on the psychosocial work environment: {areas}",
+        "required": "must act", "strengths": "Strengths to keep",
+        "next": "Next measurement", "next_passed": " – the date has passed: measure again soon",
+        "reported": "reported by at least one respondent", "none_reported": "none reported",
         "hidden_note": "Fewer than {m} answers: the shares of negative acts are not shown as numbers, so that "
                        "no one can be recognised.",
         "fewer_cases": "fewer cases", "heat_reported": "reported", "resolved": "no longer required: {items}",
@@ -159,8 +161,9 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
                           "arbejdsgiveren pligt til at handle på. Indsatserne her er påkrævede: de kommer før "
                           "handleplanen og tæller ikke med i den.",
         "found": "Fundet", "basis": "Retsgrundlag",
-        "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}", "required": "skal handles",
-        "strengths": "Styrker at holde fast i", "next": "Næste måling", "next_passed": " – datoen er passeret: mål igen snarest",
+        "law": "Knytter sig til risikofaktoren i bekendtgørelsen om psykisk arbejdsmiljø: {areas}",
+        "required": "skal handles", "strengths": "Styrker at holde fast i", "next": "Næste måling",
+        "next_passed": " – datoen er passeret: mål igen snarest",
         "reported": "rapporteret af mindst én af de svarende", "none_reported": "ingen rapporteret",
         "hidden_note": "Færre end {m} svar: andelene for negative handlinger vises ikke som tal, så ingen kan "
                        "genkendes.",
@@ -446,7 +449,8 @@ def _header_html(profile: Profile, result: Result, description: Description, lan
         (_w(lang, "measured"), _e(profile.measured_on.isoformat() if profile.measured_on else _w(lang, "not_given"))),
         (_w(lang, "rules"), f"{_e(info.id)} {_e(info.version)} · {_e(_w(lang, 'fingerprint'))} "
                             f'<span class="fingerprint">{_e(info.fingerprint)}</span>'),
-        *((_w(lang, "compared").format(name=name), _e(text)) for name, text, _ in _comparisons(profile, description, lang)),
+        *((_w(lang, "compared").format(name=name), _e(text))
+          for name, text, _ in _comparisons(profile, description, lang)),
     ]
     parts = [f"<header><h1>{_e(_w(lang, 'title'))}</h1>",
              f'<p class="muted">{_e(description.title.get(lang))}</p>', '<dl class="meta">']
@@ -680,7 +684,7 @@ def _profile_md(profile: Profile, dims: Mapping[str, Dimension], lang: str, hidd
             lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
     if any(i in hidden for i in profile.scores):
         lines += ["", _w(lang, "hidden_note").format(m=min_answers)]
-    return lines + [""]
+    return [*lines, ""]
 
 
 # ---------------------------------------------------------------------------------------------- profile: plan
@@ -782,7 +786,7 @@ def _must_act_md(profile: Profile, result: Result, today: _dt.date, lang: str) -
                       f"- **{_w(lang, 'deadline')}:** {_md(_follow_up(profile, item, today, lang))}",
                       f"- **{_w(lang, 'evaluate')}:** {_md(item.plan.evaluation)}"]
         lines.append("")
-    return lines + [_plan_caption(profile, today, lang, result), ""]
+    return [*lines, _plan_caption(profile, today, lang, result), ""]
 
 
 def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> str:
@@ -790,7 +794,7 @@ def _plan_html(profile: Profile, result: Result, today: _dt.date, lang: str) -> 
     major = "" if result.must_act else " major"
     parts = [f'<section class="plan{major}"><h2>{_e(_w(lang, "plan"))}</h2>']
     if not result.recommendations:
-        return "\n".join(parts + [f"<p>{_e(_w(lang, 'none'))}</p></section>"])
+        return "\n".join([*parts, f"<p>{_e(_w(lang, 'none'))}</p></section>"])
     parts.append('<table class="plan"><colgroup><col style="width:4%"><col style="width:21%"><col style="width:22%">'
                  '<col style="width:15%"><col style="width:11%"><col style="width:27%"></colgroup>')
     parts.append(f'<thead><tr><th class="num">#</th><th>{_e(_w(lang, "intervention"))}</th>'
@@ -859,7 +863,7 @@ def _second(rec: Recommendation) -> str:
 def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> list[str]:
     lines = [f"## {_w(lang, 'plan')}", ""]
     if not result.recommendations:
-        return lines + [_w(lang, "none"), ""]
+        return [*lines, _w(lang, "none"), ""]
     lines += [f"| # | {_w(lang, 'intervention')} | {_w(lang, 'prevention')} | IGLO | {_w(lang, 'goal')} | "
               f"{_w(lang, 'owner')} | {_w(lang, 'deadline')} | {_w(lang, 'evaluate')} |",
               "|---:|---|---|---|---|---|---|---|"]
@@ -871,7 +875,7 @@ def _plan_md(profile: Profile, result: Result, today: _dt.date, lang: str) -> li
                      f"{due.isoformat() if due else ''} | {_md(plan.evaluation if plan else '')} |")
     if any(rec.second_answer for rec in result.recommendations):
         lines += ["", _w(lang, "second")]
-    return lines + ["", _plan_caption(profile, today, lang, result), ""]
+    return [*lines, "", _plan_caption(profile, today, lang, result), ""]
 
 
 # ---------------------------------------------------------------------------------------------- profile: rationale
@@ -897,10 +901,10 @@ def _rationale_item_html(rec: Item, lang: str) -> list[str]:
                      f'<span class="muted">(+{_e(format_number(reason.points, lang))} {_e(_w(lang, "points"))})'
                      f'</span></p><p>{_e(reason.text)}</p>{_law_html(rec, reason, lang)}'
                      f'<ul class="conditions">{conds}</ul></div>')
-    return parts + ["</article>"]
+    return [*parts, "</article>"]
 
 
-def _law_html(rec: Item, reason, lang: str) -> str:  # noqa: ANN001 - engine.result.Reason
+def _law_html(rec: Item, reason, lang: str) -> str:
     """The risk areas of the executive order the rule rests on, if any and not already stated."""
     if not new_legal_areas(rec, reason):
         return ""
@@ -1032,7 +1036,7 @@ def _levers_html(report: LeverReport, dims: Mapping[str, Dimension], lang: str,
     parts = [f'<section class="levers"><h2>{_e(_w(lang, "levers"))}</h2><p>{_e(_w(lang, "levers_intro"))}</p>']
     useful = _useful_levers(report)
     if not useful:
-        return "\n".join(parts + [f"<p>{_e(_w(lang, 'no_levers'))}</p></section>"])
+        return "\n".join([*parts, f"<p>{_e(_w(lang, 'no_levers'))}</p></section>"])
     head = "".join(f"<th class=\"num\">{_e(c)}</th>" if i == 3 else f"<th>{_e(c)}</th>"
                    for i, c in enumerate(_lever_columns(lang)))
     parts.append(f'<table class="levers"><thead><tr>{head}</tr></thead><tbody>')
@@ -1057,7 +1061,7 @@ def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str,
     lines = [f"## {_w(lang, 'levers')}", "", _w(lang, "levers_intro"), ""]
     useful = _useful_levers(report)
     if not useful:
-        return lines + [_w(lang, "no_levers"), ""]
+        return [*lines, _w(lang, "no_levers"), ""]
     lines += ["| " + " | ".join(_lever_columns(lang)) + " |", "|---|---|---|---:|---|"]
     for lever in useful:
         cells = _lever_parts(lever, dims, lang, hidden) + _lever_effect(lever, report, lang, must)
@@ -1067,7 +1071,7 @@ def _levers_md(report: LeverReport, dims: Mapping[str, Dimension], lang: str,
         risk, needed = _lever_effect(pair, report, lang, must)
         lines += ["", f"**{_w(lang, 'best_pair')}:** {_md(_lever_sentence(pair, dims, lang, hidden))}; "
                       f"{_w(lang, 'risk_col').lower()} {risk}; {_md(needed)}."]
-    return lines + [""]
+    return [*lines, ""]
 
 
 # ---------------------------------------------------------------------------------------------- profile: sources
@@ -1093,7 +1097,7 @@ def _sources_md(result: Result, lang: str, extra: Sequence[Source] = ()) -> list
     for i, (_, citation, url, grade) in enumerate(sources, 1):
         safe = _safe_url(url)
         lines.append(f"{i}. {_md(citation)} ({_md(_GRADE[lang].get(grade, grade))})" + (f" <{safe}>" if safe else ""))
-    return lines + [""]
+    return [*lines, ""]
 
 
 # ---------------------------------------------------------------------------------------------- profile report
@@ -1210,7 +1214,7 @@ def _must_act_org_html(org: OrgResult, lang: str) -> str:
     names, rows = _names(org), _hazard_counts(org)
     parts = [f'<section class="must-act-org"><h2>{_e(_w(lang, "must_act_org"))}</h2>']
     if not rows:
-        return "\n".join(parts + [f"<p>{_e(_w(lang, 'no_must_act'))}</p></section>"])
+        return "\n".join([*parts, f"<p>{_e(_w(lang, 'no_must_act'))}</p></section>"])
     parts.append(f'<table class="must-act-org"><thead><tr><th>{_e(_w(lang, "hazard"))}</th>'
                  f'<th class="num">{_e(_w(lang, "departments"))}</th><th>{_e(_w(lang, "required_intervention"))}</th>'
                  f'<th>{_e(_w(lang, "which"))}</th></tr></thead><tbody>')
@@ -1276,7 +1280,7 @@ def _heatmap_html(org: OrgResult, description: Description, lang: str, min_answe
     dims = _heat_dimensions(org, description)
     parts = [f'<section class="heatmap major"><h2>{_e(_w(lang, "heatmap"))}</h2>', _legend(lang)]
     if not evaluated or not dims:
-        return "\n".join(parts + [f"<p>{_e(_w(lang, 'none_measured'))}</p></section>"])
+        return "\n".join([*parts, f"<p>{_e(_w(lang, 'none_measured'))}</p></section>"])
     head = "".join(f'<th data-department="{_e(o.department_id)}">{_e(o.name or o.department_id)}</th>'
                    for o in evaluated)
     parts.append(f'<table class="heatmap"><thead><tr><th>{_e(_w(lang, "dimension"))}</th>{head}</tr></thead><tbody>')
@@ -1338,12 +1342,12 @@ def _must_act_org_md(org: OrgResult, lang: str) -> list[str]:
     names, rows = _names(org), _hazard_counts(org)
     lines = [f"## {_w(lang, 'must_act_org')}", ""]
     if not rows:
-        return lines + [_w(lang, "no_must_act"), ""]
+        return [*lines, _w(lang, "no_must_act"), ""]
     lines += [f"| {_w(lang, 'hazard')} | {_w(lang, 'departments')} | {_w(lang, 'required_intervention')} | "
               f"{_w(lang, 'which')} |", "|---|---:|---|---|"]
     lines += [f"| {_md(title)} | {len(depts)} | {_md('; '.join(items))} | "
               f"{_md('; '.join(names.get(d, d) for d in depts))} |" for _, title, depts, items in rows]
-    return lines + [""]
+    return [*lines, ""]
 
 
 def _top3_md(o: DepartmentOutcome, lang: str) -> str:

@@ -13,19 +13,19 @@ import csv
 import datetime as _dt
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import yaml
 
-from trivsel.engine.suggestions import did_you_mean
+from trivsel.api.escape import escape
 from trivsel.engine import load_ruleset
+from trivsel.engine.bundled import default_rules_folder
 from trivsel.engine.instruments import Instrument
 from trivsel.engine.model import RuleSet
+from trivsel.engine.suggestions import did_you_mean
 from trivsel.engine.survey import ScoredUnit, SurveyError, SurveyResult, SurveySpec, score_survey
-from trivsel.api.escape import escape
 
-from trivsel.engine.bundled import default_rules_folder
 from .profiles import InputError
 from .survey_input import read_survey
 

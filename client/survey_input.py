@@ -69,7 +69,7 @@ def _read_xlsx(file: Path) -> tuple[list[str], list[list[str]]]:
 
     try:
         book = openpyxl.load_workbook(file, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - a damaged or foreign file: say so, whatever the library raises
+    except Exception as exc:
         raise InputError(f"{file}: cannot read as XLSX: {exc}") from None
     try:
         sheet = book.worksheets[0]

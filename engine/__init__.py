@@ -13,4 +13,5 @@ from .recommender import Options, Recommender
 from .result import Result
 
 __all__ = ["build_recommender", "MatchError", "load_ruleset", "check_ruleset", "RuleSet", "RuleSetError", "Problem",
-           "Profile", "Department", "ProfileError", "FieldError", "profile_from_dict", "Options", "Recommender", "Result"]
+           "Profile", "Department", "ProfileError", "FieldError", "profile_from_dict", "Options", "Recommender",
+           "Result"]

@@ -12,8 +12,8 @@ for every profile that measures influence, which is almost always a mistake.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .conditions import AllOf, AnyOf, Condition, Literal, literals
 from .durable_compile import _dnf, chain_count

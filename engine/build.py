@@ -12,8 +12,9 @@ shard alone), never into an exception that takes a worker down.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from .durable_adapter import DurableMatcher, ShardError
 from .durable_compile import ComplexityError, ShardSpec, plan_shards

@@ -13,8 +13,8 @@ So both matchers evaluate the same :data:`Condition` tree, and the explanation l
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, Union
 
 from .expr import And, BandTest, Between, Compare, Expr, Not, Or, Presence
 from .expr.syntax import NEGATED_OP
@@ -84,22 +84,20 @@ def _inside(value: float, lit: Literal) -> bool:
     low, high = lit.threshold, lit.threshold_high
     if low is not None and (value < low or (value == low and not lit.low_inclusive)):
         return False
-    if high is not None and (value > high or (value == high and not lit.high_inclusive)):
-        return False
-    return True
+    return not (high is not None and (value > high or (value == high and not lit.high_inclusive)))
 
 
 @dataclass(frozen=True)
 class AllOf:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
-    items: tuple["Condition", ...]
+    items: tuple[Condition, ...]
 
 
-Condition = Union[Literal, AllOf, AnyOf]
+Condition = Literal | AllOf | AnyOf
 NEVER: Condition = AnyOf(())
 """The condition that is never true (an empty disjunction)."""
 
@@ -352,7 +350,8 @@ def _conjunction_intensity(items: tuple[Literal, ...]) -> Callable[[Mapping[str,
             continue
         span = abs(lit.threshold - lit.extreme)
         if span == 0:
-            return lambda v, parts=tuple(intensity_function(i) for i in items): sum(p(v) for p in parts) / n
+            parts = tuple(intensity_function(i) for i in items)
+            return lambda v: sum(p(v) for p in parts) / n
         leaves.append((lit.dimension, lit.threshold, -1.0 / span if lit.adverse == "low" else 1.0 / span))
     table = tuple(leaves)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from .instruments import Instrument, Item
+from .instruments import Instrument
 from .model import Dimension, Hazard, Intervention, Planning, Reference, RuleSet, RuleSetInfo, Sector, Source, Text
 from .problems import Problem
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from typing import Sequence
+from collections.abc import Sequence
 
 import durable_rules_engine as _dre
 

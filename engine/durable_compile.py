@@ -25,8 +25,8 @@ What the limits are, what was measured and why we shard: docs/MATCHING.md. In sh
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
 
@@ -60,7 +60,7 @@ class ComplexityError(ValueError):
 
 def format_number(value: float) -> str:
     """The one number format both the fact and the ruleset use (durable parses it reliably)."""
-    return "%.6f" % value
+    return f"{value:.6f}"
 
 
 def fnv1a_32(text: str) -> int:

@@ -8,7 +8,7 @@ sentence ("Influence ", " < 33 (low)") are built once per rule and language at l
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .conditions import AllOf, Literal, literals
 from .grading import BORDERLINE, borderline_zone, in_zone, share_grade
@@ -75,8 +75,17 @@ class Numbers:
     person): their value reads "at least one respondent", in the texts and in the conditions.
     """
 
-    __slots__ = ("values", "language", "_cache", "_utf8", "explained", "phrased", "hidden", "min_answers",
-                 "respondents")
+    __slots__ = (
+        "_cache",
+        "_utf8",
+        "explained",
+        "hidden",
+        "language",
+        "min_answers",
+        "phrased",
+        "respondents",
+        "values",
+    )
 
     def __init__(self, values: Mapping[str, float], language: str, phrased: frozenset[str] = frozenset(),
                  hidden: frozenset[str] = frozenset(), min_answers: int = 20, respondents: int = 0) -> None:
@@ -138,10 +147,10 @@ class RuleExplainer:
         # In a rule that is one test or an 'and' of tests, every test holds once the rule fired.
         self.conjunction = isinstance(rule.condition, Literal) or (
             isinstance(rule.condition, AllOf) and all(isinstance(i, Literal) for i in rule.condition.items))
-        self._leaves = {lang: tuple((lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, lit.holds)
-                                    + _pieces(lit, dimensions.get(lit.dimension), lang)
-                                    + (lit.op not in ("present", "missing"), borderline_zone(lit),
-                                       lit if lit.share else None)
+        self._leaves = {lang: tuple((lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, lit.holds,
+                                     *_pieces(lit, dimensions.get(lit.dimension), lang),
+                                     lit.op not in ("present", "missing"), borderline_zone(lit),
+                                     lit if lit.share else None)
                                     for lit in leaves)
                         for lang in LANGUAGES}
 

@@ -20,9 +20,9 @@ from .instruments import MAX_POSITIONS
 from .model import EFFORTS, IGLO_LEVELS, LANGUAGES, PREVENTION_ORDER
 
 __all__ = ["Fields", "json_schema", "SCHEMA_ID", "KINDS", "GROUPS", "UNITS", "ADVERSE", "RISKS", "GRADES", "TIMES",
-           "MAX_WEIGHT", "ITEM_CODE_PATTERN", "SOURCE", "HAZARD", "DIMENSION", "BAND", "REFERENCE", "INSTRUMENT", "EXPOSURE", "ITEM", "SECTOR",
-           "INTERVENTION", "PLAN", "RULE", "MUST_ACT", "RECOMMENDATION", "EVIDENCE", "RULESET", "PLANNING",
-           "RANKING", "LOW_COMPETENCE"]
+           "MAX_WEIGHT", "ITEM_CODE_PATTERN", "SOURCE", "HAZARD", "DIMENSION", "BAND", "REFERENCE", "INSTRUMENT",
+           "EXPOSURE", "ITEM", "SECTOR", "INTERVENTION", "PLAN", "RULE", "MUST_ACT", "RECOMMENDATION", "EVIDENCE",
+           "RULESET", "PLANNING", "RANKING", "LOW_COMPETENCE"]
 
 KINDS = ("ruleset", "dimensions", "sources", "interventions", "hazards", "sectors", "instrument", "rules")
 GROUPS = ("demand", "resource", "negative_act", "signal")
@@ -134,8 +134,9 @@ def json_schema() -> dict[str, Any]:
             "meaningful_difference": {"type": "number", "minimum": 0}}, "a dimension"),
         "exposure": _object(EXPOSURE, {"exposed": _list({"type": "integer", "minimum": 1})},
                             "which answer positions count as exposed"),
-        "item": _object(ITEM, {"code": {"type": "string", "pattern": ITEM_CODE_PATTERN.pattern}, "dimension": _REF, "reversed": _BOOL,
-                               "exposed": _list({"type": "integer", "minimum": 1})}, "a questionnaire item"),
+        "item": _object(ITEM, {"code": {"type": "string", "pattern": ITEM_CODE_PATTERN.pattern}, "dimension": _REF,
+                               "reversed": _BOOL, "exposed": _list({"type": "integer", "minimum": 1})},
+                        "a questionnaire item"),
         "instrument": _object(INSTRUMENT, {"id": _ID, "title": _ref("text"),
                                            "coding": {**_list(_number(0, 100)), "minItems": 2,
                                                       "maxItems": MAX_POSITIONS},

@@ -8,11 +8,11 @@ answers and the dimension catalogue, so it gives the same report embedded and ag
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
-from .organisation import shown_band
 from .model import Dimension
+from .organisation import shown_band
 from .profile import Profile
 from .result import Result
 
@@ -45,7 +45,7 @@ class FollowUp:
     newly_recommended: tuple[str, ...]
 
 
-def _direction(dim: Dimension, before_band, after_band) -> str:  # noqa: ANN001 - Band | None
+def _direction(dim: Dimension, before_band, after_band) -> str:
     a, b = RISK_ORDER[before_band.risk], RISK_ORDER[after_band.risk]
     return "better" if b < a else "worse" if b > a else "changed"
 

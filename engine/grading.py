@@ -23,12 +23,12 @@ monotone.
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from .conditions import AllOf, Condition, Literal, literals
 
-__all__ = ["Grade", "grade_function", "counting_factor", "borderline_tests", "wilson_lower", "borderline_zone", "in_zone", "share_grade",
-           "BORDERLINE", "CLEAR"]
+__all__ = ["Grade", "grade_function", "counting_factor", "borderline_tests", "wilson_lower", "borderline_zone",
+           "in_zone", "share_grade", "BORDERLINE", "CLEAR"]
 
 CLEAR, BORDERLINE = 1.0, 0.5
 _Z = 1.959964  # the 97.5 % normal quantile: a two-sided 95 % interval

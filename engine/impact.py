@@ -7,12 +7,12 @@ left or moved — with the rules that started or stopped firing — and sums it 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from .model import RuleSetInfo
 from .profile import Profile, ProfileError
-from .recommender import Options, Recommender
+from .recommender import DEFAULT_OPTIONS, Options, Recommender
 from .whatif import DOWN, ENTERED, LEFT, SAME, UP, RankChange, diff_rankings, recommenders_of
 
 __all__ = ["ProfileImpact", "Impact", "preview"]
@@ -49,7 +49,7 @@ class Impact:
 
 
 def preview(old: Recommender, new: Recommender, profiles: Sequence[tuple[str, Profile]],
-            options: Options = Options()) -> Impact:
+            options: Options = DEFAULT_OPTIONS) -> Impact:
     """Evaluate every ``(name, profile)`` with both recommenders and compare."""
     recommenders = recommenders_of(old.ruleset, new.ruleset)
     impacts = []

@@ -19,8 +19,9 @@ respondents × 90 items take a fraction of a second (docs/BENCHMARKS.md, "Survey
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy is imported where it is used: a server worker pins its CPUs first, and
     import numpy as np  # numpy's import starts threads that would escape the pinning

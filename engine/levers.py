@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from .model import Band, Dimension
 from .profile import Profile
-from .recommender import Evaluation, Options, Recommender
+from .recommender import DEFAULT_OPTIONS, Evaluation, Options, Recommender
 
 __all__ = ["Lever", "LeverReport", "total_risk", "levers", "next_better_band"]
 
@@ -130,7 +130,7 @@ def _rank(lever: Lever) -> tuple:
     return (-len(lever.must_act_resolved), -len(lever.no_longer_needed), -lever.reduction, lever.dimensions)
 
 
-def levers(recommender: Recommender, profile: Profile, options: Options = Options(), pairs: bool = True,
+def levers(recommender: Recommender, profile: Profile, options: Options = DEFAULT_OPTIONS, pairs: bool = True,
            pair_candidates: int = 6) -> LeverReport:
     """Every single-dimension lever, largest risk reduction first, and the best pair of them."""
     base = recommender.evaluate(profile, options.min_group_size)
@@ -153,7 +153,8 @@ def levers(recommender: Recommender, profile: Profile, options: Options = Option
     singles.sort(key=_rank)
     best_pair = None
     if pairs:
-        useful = [m for m in moves if any(s.dimensions == (m[0],) and s.reduction > 0 for s in singles[:pair_candidates])]
+        useful = [m for m in moves
+                  if any(s.dimensions == (m[0],) and s.reduction > 0 for s in singles[:pair_candidates])]
         for a, b in itertools.combinations(useful, 2):
             lever = _effect(recommender, base.checked.profile, base, listed, [a, b], minimum)
             if best_pair is None or _rank(lever) < _rank(best_pair):

@@ -11,28 +11,80 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable
 
 from .analysis import always_true, satisfiable
 from .conditions import NEVER, Condition, Literal, ResolveIssue, dimensions_of, is_monotone, literals, resolve
-from .durable_compile import (CHAIN_BUDGET, MAX_FACT_PROPERTIES, MAX_TOTAL_CHAINS, chain_count, complexity_problem,
-                              fact_key_collisions)
+from .durable_compile import (
+    CHAIN_BUDGET,
+    MAX_FACT_PROPERTIES,
+    MAX_TOTAL_CHAINS,
+    chain_count,
+    complexity_problem,
+    fact_key_collisions,
+)
 from .expr import ExpressionError, parse
-from .instruments import MAX_POSITIONS, Instrument, Item
-from .sectors import moving_dimensions
 from .expr.tokens import KEYWORDS
-from .file_schema import (ADVERSE, BAND, DIMENSION, EVIDENCE, EXPOSURE, GRADES, GROUPS, HAZARD, INSTRUMENT, INTERVENTION,
-                          ITEM, KINDS, LOW_COMPETENCE, MUST_ACT, PLAN, PLANNING, RANKING, RECOMMENDATION, REFERENCE,
-                          RISKS, RULE, RULESET, SECTOR, SOURCE, TIMES, UNITS, ITEM_CODE_PATTERN, MAX_WEIGHT)
-from .model import (EFFORTS, IGLO_LEVELS, PREVENTION_ORDER, Band, Dimension, Evidence, Hazard, Intervention,
-                    LowCompetencePolicy, MustAct, Plan, RankingPolicy, Recommend, Reference, Rule, RuleSet,
-                    RuleSetInfo, Sector, Source, Text, Planning)
+from .file_schema import (
+    ADVERSE,
+    BAND,
+    DIMENSION,
+    EVIDENCE,
+    EXPOSURE,
+    GRADES,
+    GROUPS,
+    HAZARD,
+    INSTRUMENT,
+    INTERVENTION,
+    ITEM,
+    ITEM_CODE_PATTERN,
+    KINDS,
+    LOW_COMPETENCE,
+    MAX_WEIGHT,
+    MUST_ACT,
+    PLAN,
+    PLANNING,
+    RANKING,
+    RECOMMENDATION,
+    REFERENCE,
+    RISKS,
+    RULE,
+    RULESET,
+    SECTOR,
+    SOURCE,
+    TIMES,
+    UNITS,
+)
+from .instruments import MAX_POSITIONS, Instrument, Item
+from .model import (
+    EFFORTS,
+    IGLO_LEVELS,
+    PREVENTION_ORDER,
+    Band,
+    Dimension,
+    Evidence,
+    Hazard,
+    Intervention,
+    LowCompetencePolicy,
+    MustAct,
+    Plan,
+    Planning,
+    RankingPolicy,
+    Recommend,
+    Reference,
+    Rule,
+    RuleSet,
+    RuleSetInfo,
+    Sector,
+    Source,
+    Text,
+)
 from .problems import ERROR, WARNING, Position, Problem, RuleSetError
 from .schema import DIMENSION_ID_PATTERN, Reader
+from .sectors import moving_dimensions
 from .suggestions import closest
 from .templates import Template, TemplateError
 from .yaml_source import MAX_FILE_BYTES, YamlDocument, YamlNode, parse_yaml
@@ -493,7 +545,8 @@ class _Builder:
                 ok = False
                 continue
             code = r.identifier(f["code"], "item code", ITEM_CODE_PATTERN)
-            dim_id = self.reference(f["dimension"], dims, "dimension", "unknown-dimension") if "dimension" in f else None
+            dim_id = (self.reference(f["dimension"], dims, "dimension", "unknown-dimension")
+                      if "dimension" in f else None)
             reversed_ = r.boolean(f["reversed"], "reversed") if "reversed" in f else False
             dim = dims.get(dim_id) if dim_id else None
             yes = self.positions(f["exposed"], count, "exposed") if "exposed" in f else default_yes
@@ -522,7 +575,7 @@ class _Builder:
                 r.error(f["exposed"].position, f"'{dim.id}' is a scale: its items are coded, not counted as "
                         "exposed", "bad-share")
                 yes = None
-            if None in (code, dim, reversed_) or (dim is not None and dim.share and not yes):  # noqa: SIM102
+            if None in (code, dim, reversed_) or (dim is not None and dim.share and not yes):
                 ok = False
                 continue
             out.append(Item(code, dim.id, bool(reversed_), yes if dim.share else frozenset(),  # type: ignore
@@ -971,7 +1024,7 @@ def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[Ru
     ruleset = RuleSet(RuleSetInfo(ident, version, fingerprint), title, min_group, ranking, MappingProxyType(dims),
                       MappingProxyType(interventions), MappingProxyType(sources), rules,
                       tuple(p for p in problems if not p.is_error), str(root),
-                      _dt.datetime.now(_dt.timezone.utc), MappingProxyType(hazards), builder.min_answers or 20,
+                      _dt.datetime.now(_dt.UTC), MappingProxyType(hazards), builder.min_answers or 20,
                       builder.remeasure or 12, MappingProxyType(sectors), builder.planning,
                       instruments=MappingProxyType(instruments))
     return ruleset, problems

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 from .conditions import Condition
 from .problems import Position, Problem
@@ -18,8 +18,8 @@ from .templates import Template
 
 __all__ = [
     "LANGUAGES", "Text", "Band", "Reference", "Dimension", "Source", "Plan", "Intervention",
-    "Recommend", "Evidence", "Hazard", "Sector", "Planning", "MustAct", "Rule", "LowCompetencePolicy", "RankingPolicy", "RuleSetInfo",
-    "RuleSet", "PREVENTION_ORDER", "IGLO_LEVELS", "EFFORTS",
+    "Recommend", "Evidence", "Hazard", "Sector", "Planning", "MustAct", "Rule", "LowCompetencePolicy", "RankingPolicy",
+    "RuleSetInfo", "RuleSet", "PREVENTION_ORDER", "IGLO_LEVELS", "EFFORTS",
 ]
 
 LANGUAGES = ("da", "en")
@@ -62,9 +62,7 @@ class Band:
     def contains(self, value: float) -> bool:
         if self.low is not None and (value < self.low or (value == self.low and not self.low_inclusive)):
             return False
-        if self.high is not None and (value > self.high or (value == self.high and not self.high_inclusive)):
-            return False
-        return True
+        return not (self.high is not None and (value > self.high or (value == self.high and not self.high_inclusive)))
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ bands for the heat map.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from .grading import wilson_lower
 from .model import Band, Dimension, RuleSetInfo, Text
 from .profile import FieldError, Profile, ProfileError
-from .recommender import Options, Recommender
+from .recommender import DEFAULT_OPTIONS, Options, Recommender
 from .result import Result
 
 __all__ = ["DepartmentOutcome", "Need", "OrgResult", "analyse", "department_bands", "shown_band", "DEFAULT_SHARE"]
@@ -74,10 +74,10 @@ class OrgResult:
 def _reason(count: int, total: int, share: float, threshold: float, language: str) -> Text:
     pct, limit = round(share * 100), round(threshold * 100)
     return Text(
-        f"Behov i {count} af {total} afdelinger ({pct}\u00a0%), mindst {limit}\u00a0%: løft indsatsen til organisationsniveau "
-        "(IGLO: O), for et fælles problem hører sjældent hjemme i én afdeling.",
-        f"Needed in {count} of {total} departments ({pct}\u00a0%), at least {limit}\u00a0%: raise it to organisation level "
-        "(IGLO: O), since a shared problem rarely belongs to one department.")
+        f"Behov i {count} af {total} afdelinger ({pct}\u00a0%), mindst {limit}\u00a0%: "
+        "løft indsatsen til organisationsniveau (IGLO: O), for et fælles problem hører sjældent hjemme i én afdeling.",
+        f"Needed in {count} of {total} departments ({pct}\u00a0%), at least {limit}\u00a0%: "
+        "raise it to organisation level (IGLO: O), since a shared problem rarely belongs to one department.")
 
 
 def shown_band(dim: Dimension, value: float, respondents: int) -> Band | None:
@@ -107,7 +107,7 @@ def department_bands(dims: Mapping[str, Dimension], profile: Profile) -> tuple[t
     return tuple(bands)
 
 
-def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Options = Options(),
+def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Options = DEFAULT_OPTIONS,
             escalation_share: float = DEFAULT_SHARE) -> OrgResult:
     """Evaluate every department and summarise."""
     if not 0 < escalation_share <= 1:

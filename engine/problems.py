@@ -7,8 +7,8 @@ as ``file:line:col: error: message`` for people and as a dict for ``--json`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from .suggestions import did_you_mean
 
@@ -26,7 +26,7 @@ class Position:
     line: int = 0
     column: int = 0
 
-    def shifted(self, columns: int) -> "Position":
+    def shifted(self, columns: int) -> Position:
         """The position ``columns`` characters further along the same line."""
         return Position(self.file, self.line, self.column + columns)
 
@@ -79,7 +79,7 @@ class RuleSetError(Exception):
     problems: tuple[Problem, ...] = field(default_factory=tuple)
 
     @classmethod
-    def of(cls, problems: Iterable[Problem]) -> "RuleSetError":
+    def of(cls, problems: Iterable[Problem]) -> RuleSetError:
         return cls(tuple(sorted(problems, key=lambda p: (p.position, p.code))))
 
     @property

@@ -13,9 +13,10 @@ import collections
 import datetime as _dt
 import math
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 from .model import RuleSet, Text
 from .suggestions import closest, did_you_mean
@@ -52,7 +53,7 @@ class Profile:
     """Shares given as "reported" (a scored survey's negative acts from fewer than 20 answers): the
     value is one person's share, enough for the rules, and no answer or report shows it."""
 
-    def with_scores(self, scores: Mapping[str, float]) -> "Profile":
+    def with_scores(self, scores: Mapping[str, float]) -> Profile:
         return Profile(self.department, self.respondents, MappingProxyType(dict(scores)), self.invited,
                        self.measured_on, self.reported)
 

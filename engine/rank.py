@@ -24,7 +24,8 @@ strong finding is not outranked by one triggered by many weak, overlapping ones.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 from .conditions import intensity_function
 from .grading import counting_factor
@@ -60,7 +61,7 @@ class Scores(NamedTuple):
     candidates: dict[str, Candidate]
     strengths: dict[int, float]
     low_competence: bool
-    leading: dict[str, int] = {}
+    leading: dict[str, int] = {}  # noqa: RUF012 - a NamedTuple field's default, not a class attribute; never mutated
 
 
 class Scorer:

@@ -10,32 +10,43 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Mapping, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
-from .grading import borderline_tests, counting_factor
 from .build import build_matcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
+from .grading import borderline_tests, counting_factor
 from .loader import load_ruleset
-from .model import LANGUAGES, Dimension, Intervention, Planning, RuleSet, Text
+from .model import LANGUAGES, Intervention, Planning, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
+from .result import (
+    DETAIL_FULL,
+    DETAIL_IDS,
+    EvidenceView,
+    HazardView,
+    MustActItem,
+    PlanView,
+    Recommendation,
+    Result,
+    StrengthView,
+    Warning,
+)
 from .sectors import SectorPlacer, matched_values, sector_offsets, sector_view
-from .result import (DETAIL_FULL, DETAIL_IDS, EvidenceView, HazardView, MustActItem, PlanView, Recommendation, Result,
-                     StrengthView, Warning)
 from .strengths import StrengthFinder, clear_strength, next_measurement
 from .whatif import Change, WhatIfResult, apply_changes, compare
 
 __all__ = ["Options", "Recommender", "Evaluation", "MustActCandidate", "SummaryKey", "StageHook", "no_stages"]
 
-StageHook = Callable[[str], ContextManager[Any]]
+StageHook = Callable[[str], contextlib.AbstractContextManager[Any]]
 """Entered around each step of an evaluation by name (the server's traces, service/tracing.py)."""
 _NO_STAGE = contextlib.nullcontext()
 
 
-def no_stages(name: str) -> ContextManager[Any]:
+def no_stages(name: str) -> contextlib.AbstractContextManager[Any]:
     """The stage hook when nobody is watching: one shared no-op context, nothing allocated."""
     return _NO_STAGE
 
@@ -60,6 +71,10 @@ class Options:
             raise ValueError(f"detail must be '{DETAIL_FULL}' or '{DETAIL_IDS}'")
         if self.top is not None and not (1 <= self.top <= 100):
             raise ValueError("top must be between 1 and 100")
+
+
+DEFAULT_OPTIONS = Options()
+"""The options of a call that names none (frozen, so one shared instance is safe)."""
 
 
 class MustActCandidate(NamedTuple):
@@ -95,8 +110,9 @@ BORDERLINE_TEXT = Text("Tæt på grænsen (mindre end den betydende forskel fra 
                    "til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
                    "Close to a limit (within the meaningful difference): {names}. Too little to act on alone, "
                    "but watch it, and read it together with the rest of the survey.")
-UNCERTAIN_TEXT = Text("Over grænsen, men inden for den statistiske usikkerhed med {n} besvarelser: {names}. Det er ikke i "
-                  "sig selv nok til en indsats, men hold øje med det, og se det i sammenhæng med resten af målingen.",
+UNCERTAIN_TEXT = Text("Over grænsen, men inden for den statistiske usikkerhed med {n} besvarelser: {names}. Det er "
+                  "ikke i sig selv nok til en indsats, men hold øje med det, og se det i sammenhæng med resten "
+                  "af målingen.",
                   "Above the limit, but within the statistical uncertainty of {n} answers: {names}. Too little to "
                   "act on alone, but watch it, and read it together with the rest of the survey.")
 _KEEP = Text("Intet kræver handling nu. Hold fast i det, der virker (se styrkerne), og mål igen om {months} måneder.",
@@ -123,7 +139,7 @@ class Recommender:
     to the view that made it, so callers need not know views exist (``view_of`` gives it to those
     that read the rule set themselves)."""
 
-    def __init__(self, ruleset: RuleSet, _root: "Recommender | None" = None) -> None:
+    def __init__(self, ruleset: RuleSet, _root: Recommender | None = None) -> None:
         self.ruleset = ruleset
         keys = short_keys(list(ruleset.dimensions))
         self._fact = FactWriter(keys)
@@ -154,7 +170,8 @@ class Recommender:
                               for h in ruleset.hazards.values() for lang in LANGUAGES}
         self._explainers = tuple(RuleExplainer(rule, ruleset.dimensions, ruleset.hazards) for rule in ruleset.rules)
         self._evidence = {i.id: tuple(EvidenceView(s, ruleset.sources[s].citation, ruleset.sources[s].url,
-                                                   ruleset.sources[s].grade, ruleset.sources[s].label) for s in i.evidence)
+                                                   ruleset.sources[s].grade, ruleset.sources[s].label)
+                                      for s in i.evidence)
                           for i in ruleset.interventions.values()}
         self._views: dict[str, Recommender] = {}
         self._views_lock = threading.Lock()
@@ -173,7 +190,7 @@ class Recommender:
         self._matcher = build_matcher(ruleset, keys)
 
     @classmethod
-    def from_folder(cls, folder: str | Path) -> "Recommender":
+    def from_folder(cls, folder: str | Path) -> Recommender:
         return cls(load_ruleset(folder))
 
     @property
@@ -185,7 +202,7 @@ class Recommender:
             self._matcher.close()
 
     # --- sectors ----------------------------------------------------------------------------------
-    def view_for(self, sector: str) -> "Recommender":
+    def view_for(self, sector: str) -> Recommender:
         """The recommender for departments of ``sector`` (this one for "" or a sector whose
         references are the catalogue's own)."""
         root = self._root
@@ -203,16 +220,16 @@ class Recommender:
                 root._views[sector] = view
         return view
 
-    def view_for_profile(self, profile: Profile) -> "Recommender":
+    def view_for_profile(self, profile: Profile) -> Recommender:
         """The view a profile is answered by, without checking it (for renderers of bands)."""
         return self.view_for(self._placer.sector_of(profile.department.sector, profile.scores))
 
-    def view_of(self, evaluation: Evaluation) -> "Recommender":
+    def view_of(self, evaluation: Evaluation) -> Recommender:
         """The recommender that speaks for ``evaluation``: its sector's view."""
         sector = evaluation.checked.sector
         return self if sector == self.ruleset.sector else self.view_for(sector)
 
-    def __enter__(self) -> "Recommender":
+    def __enter__(self) -> Recommender:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -397,7 +414,8 @@ class Recommender:
                                                                            "") for h in m.hazards),
                                "", "", item.prevention, item.iglo, item.effort, item.time_to_effect, None, (), ())
         explainers = self._explainers
-        because = tuple(explainers[i].reason(points, numbers) for i, points in self._scorer.contributions(item.id, scores))
+        because = tuple(explainers[i].reason(points, numbers)
+                        for i, points in self._scorer.contributions(item.id, scores))
         return MustActItem(item.id, rank, m.severity, tuple(self._hazard_views[(h, language)] for h in m.hazards),
                            item.title.get(language), item.description.get(language), item.prevention, item.iglo,
                            item.effort, item.time_to_effect, self._plans[(item.id, language)],
@@ -477,7 +495,8 @@ class Recommender:
                                   item.time_to_effect, None, (), (), second)
         lang = numbers.language
         explainers = self._explainers
-        because = tuple(explainers[i].reason(points, numbers) for i, points in self._scorer.contributions(item.id, scores))
+        because = tuple(explainers[i].reason(points, numbers)
+                        for i, points in self._scorer.contributions(item.id, scores))
         return Recommendation(item.id, rank, c.score, item.title.get(lang), item.description.get(lang),
                               item.prevention, item.iglo, item.effort, item.time_to_effect,
                               self._plans[(item.id, lang)], self._evidence[item.id], because, second)

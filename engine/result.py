@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from .model import RuleSetInfo
 
-__all__ = ["ConditionResult", "Reason", "PlanView", "EvidenceView", "Recommendation", "HazardView", "MustActItem", "StrengthView",
-           "Warning", "Result", "DETAIL_FULL", "DETAIL_IDS"]
+__all__ = ["ConditionResult", "Reason", "PlanView", "EvidenceView", "Recommendation", "HazardView", "MustActItem",
+           "StrengthView", "Warning", "Result", "DETAIL_FULL", "DETAIL_IDS"]
 
 DETAIL_FULL = "full"
 DETAIL_IDS = "ids"

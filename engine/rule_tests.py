@@ -29,10 +29,10 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 import yaml
 
@@ -41,8 +41,8 @@ from .problems import ERROR, Position, Problem
 from .profile import Profile, ProfileError, profile_from_dict
 from .recommender import Options, Recommender
 from .result import Result
-from .strengths import NO_NEGATIVE_ACTS
 from .schema import Reader
+from .strengths import NO_NEGATIVE_ACTS
 from .suggestions import closest
 from .yaml_source import YamlDocument, YamlNode, parse_yaml
 
@@ -189,13 +189,15 @@ class _CaseReader:
             elif kind == "top_set":
                 f = self.reader.mapping(value, "top_set", ("n", "interventions"))
                 n = self.reader.integer(f["n"], "n", 1, 100) if f and "n" in f else None
-                ids = self.ids(f["interventions"], interventions, "intervention") if f and "interventions" in f else None
+                ids = (self.ids(f["interventions"], interventions, "intervention")
+                       if f and "interventions" in f else None)
                 parsed = (n, ids) if n and ids else None
             elif kind == "top_n_includes":
                 if value.is_map:
                     f = self.reader.mapping(value, "top_n_includes", ("n", "interventions"))
                     n = self.reader.integer(f["n"], "n", 1, 100) if f and "n" in f else None
-                    ids = self.ids(f["interventions"], interventions, "intervention") if f and "interventions" in f else None
+                    ids = (self.ids(f["interventions"], interventions, "intervention")
+                           if f and "interventions" in f else None)
                     parsed = (n, ids) if n and ids else None
                 else:
                     ids = self.ids(value, interventions, "intervention")
@@ -207,7 +209,8 @@ class _CaseReader:
                     ids = self.ids(pair, interventions, "intervention")
                     if ids is None or len(ids) != 2:
                         if ids is not None:
-                            self.reader.error(pair.position, "ranked_above takes pairs: [above, below]", "bad-expectation")
+                            self.reader.error(pair.position, "ranked_above takes pairs: [above, below]",
+                                              "bad-expectation")
                         parsed = None
                         break
                     parsed.append(tuple(ids))  # type: ignore[union-attr]
@@ -287,7 +290,8 @@ def _answer(result: Result) -> str:
     must = ("must act: " + ", ".join(m.intervention_id for m in result.must_act) + " | ") if result.must_act else ""
     if not result.recommendations:
         return f"  answer: {must}(no recommendations)"
-    return f"  answer: {must}" + " · ".join(f"{r.rank}. {r.intervention_id} {r.score:g}" for r in result.recommendations)
+    return f"  answer: {must}" + " · ".join(f"{r.rank}. {r.intervention_id} {r.score:g}"
+                                            for r in result.recommendations)
 
 
 def _check(e: Expectation, result: Result) -> str | None:
@@ -308,7 +312,8 @@ def _check(e: Expectation, result: Result) -> str | None:
         got = ids[:n]
         if set(got) == set(wanted) and len(got) == len(set(wanted)):
             return None
-        return f"top_set: expected the first {n} to be {{{', '.join(sorted(wanted))}}}, got {{{', '.join(sorted(got))}}}"
+        return (f"top_set: expected the first {n} to be {{{', '.join(sorted(wanted))}}}, "
+                f"got {{{', '.join(sorted(got))}}}")
     if kind == "must_act":
         got = result.must_act_ids
         if set(got) == set(value):  # type: ignore[arg-type]
@@ -346,7 +351,8 @@ def _check(e: Expectation, result: Result) -> str | None:
         return None if not bad else "ranked_above: " + "; ".join(bad)
     if kind == "fires":
         missing = [r for r in value if r not in result.fired_rules]  # type: ignore[union-attr]
-        return None if not missing else f"fires: {', '.join(missing)} did not fire (fired: {', '.join(result.fired_rules) or 'none'})"
+        return None if not missing else (f"fires: {', '.join(missing)} did not fire "
+                                         f"(fired: {', '.join(result.fired_rules) or 'none'})")
     if kind == "does_not_fire":
         fired = [r for r in value if r in result.fired_rules]  # type: ignore[union-attr]
         return None if not fired else f"does_not_fire: {', '.join(fired)} fired"
@@ -442,7 +448,8 @@ def coverage(results: Sequence[CaseResult], ruleset: RuleSet) -> Coverage:
     bands = {}
     for ident, dim in ruleset.dimensions.items():
         seen = used.get(ident, set())
-        bands[ident] = (tuple(b.id for b in dim.bands if b.id in seen), tuple(b.id for b in dim.bands if b.id not in seen))
+        bands[ident] = (tuple(b.id for b in dim.bands if b.id in seen),
+                        tuple(b.id for b in dim.bands if b.id not in seen))
     return Coverage(tuple(r.id for r in ruleset.rules if r.id in fired),
                     tuple(r.id for r in ruleset.rules if r.id not in fired),
                     tuple(i for i in ruleset.interventions if i not in recommended), MappingProxyType(bands))

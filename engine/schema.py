@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from .model import LANGUAGES, Text
-from .problems import ERROR, Position, Problem, WARNING
+from .problems import ERROR, WARNING, Position, Problem
 from .suggestions import closest
 from .yaml_source import YamlNode
 

@@ -21,8 +21,8 @@ offsets of at most six decimals, ``round(v - o, 6) > t`` exactly when ``v > roun
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Iterable, Mapping
 
 from .conditions import AllOf, AnyOf, Condition, Literal
 from .model import Band, Dimension, Reference, RuleSet, Sector, Text
@@ -180,7 +180,7 @@ class SectorPlacer:
                 self._notices.clear()
             self._notices[(raw, present)] = notice
         # first: it says what the whole answer is compared with
-        return checked._replace(sector=self._fallback.id, notices=(notice,) + checked.notices)
+        return checked._replace(sector=self._fallback.id, notices=(notice, *checked.notices))
 
     def _notice(self, raw: str, present: tuple[str, ...]) -> Notice:
         fallback = self._fallback

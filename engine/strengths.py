@@ -17,7 +17,8 @@ A strength must be clear, not borderline, by the same meaningful difference that
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Mapping, NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from .model import Band, Dimension, RuleSet, Text
 from .templates import format_number

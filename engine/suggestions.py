@@ -8,7 +8,7 @@ found, and we only suggest when the candidate is clearly close: a wrong suggesti
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["closest", "normalise", "did_you_mean"]
 

@@ -21,9 +21,10 @@ What it guards (docs/SURVEYS.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy is imported where it is used: a server worker pins its CPUs first, and
     import numpy as np  # numpy's import starts threads that would escape the pinning
@@ -138,7 +139,7 @@ class SurveyResult:
 
 def _answer_table(count: int) -> dict[str, int]:
     """Cell text → answer position (0 for no answer): "3", "3.0", "3,0", " 3 "."""
-    table = {m: 0 for m in _MISSING}
+    table = dict.fromkeys(_MISSING, 0)
     for p in range(1, count + 1):
         for text in (str(p), f"{p}.0", f"{p},0"):
             table[text] = p
@@ -188,7 +189,8 @@ def _columns(header: Sequence[str], instrument: Instrument, spec: SurveySpec
             ignored.append(name)
         else:
             problems.append(SurveyProblem(1, name, f"the instrument '{instrument.id}' has no item '{name}'; "
-                                          "rename it to an item code, or name it with --roll-up (a unit above departments) or --ignore",
+                                          "rename it to an item code, or name it with --roll-up (a unit above "
+                                          "departments) or --ignore",
                                           closest(name, instrument.codes), code="unknown-item"))
     if not items and not problems:
         problems.append(SurveyProblem(1, "", f"no column is an item of '{instrument.id}'", code="no-items"))
@@ -339,10 +341,9 @@ def _score_units(instrument: Instrument, matrix: np.ndarray, rows: list[Sequence
             reported: set[str] = set()
             for d in list(scores):
                 if d in instrument.shares:
-                    if persons[d] < min_answers or any(d in banded.get(x, ()) for x in departments):
-                        if scores[d] > 0:  # one person's share: "reported", nothing more
-                            reported.add(d)
-                            scores[d] = round(100.0 / persons[d], 6)
+                    if (persons[d] < min_answers or any(d in banded.get(x, ()) for x in departments)) and scores[d] > 0:
+                        reported.add(d)  # one person's share: "reported", nothing more
+                        scores[d] = round(100.0 / persons[d], 6)
                     continue
                 hidden = sum(withheld.get(x, {}).get(d, 0) for x in departments)
                 if persons[d] < min_group_size or 0 < hidden < min_group_size:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from .model import Dimension, RuleSet
 

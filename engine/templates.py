@@ -10,8 +10,8 @@ load time into parts, so rendering per request is a join, not a parse.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 __all__ = ["Template", "TemplateError", "Placeholder", "format_number", "format_value", "ATTRIBUTES"]
 
@@ -70,7 +70,7 @@ class Template:
             object.__setattr__(self, "values_only", (fmt, dims))
 
     @classmethod
-    def parse(cls, text: str) -> "Template":
+    def parse(cls, text: str) -> Template:
         parts: list[str | Placeholder] = []
         last = 0
         for match in _PLACEHOLDER.finditer(text):

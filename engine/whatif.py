@@ -8,8 +8,8 @@ the "why" of the move.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from .model import RuleSet
 from .profile import FieldError, Profile, ProfileError

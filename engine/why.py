@@ -46,7 +46,7 @@ class InterventionWhy:
     ruleset: RuleSetInfo
 
 
-def describe_change(change: Change, recommender, language: str) -> str:  # noqa: ANN001 - Recommender
+def describe_change(change: Change, recommender, language: str) -> str:
     """``influence 28 → 34 (medium)`` / ``influence (missing) → 32 (low)``."""
     dim = recommender.ruleset.dimensions[change.dimension]
     name = dim.name.get(language)
@@ -57,7 +57,7 @@ def describe_change(change: Change, recommender, language: str) -> str:  # noqa:
     return f"{name} {before} → {after}"
 
 
-def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers,  # noqa: ANN001
+def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers,
               points: float = 0.0, respondents: int = 20) -> RuleWhy:
     explainer = recommender.explainer(index)
     rule = explainer.rule
@@ -71,7 +71,7 @@ def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers
                    explainer.conditions(numbers), changes, texts, missing, points)
 
 
-def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "en",  # noqa: ANN001
+def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "en",
                  min_group_size: int | None = None) -> RuleWhy:
     """Why ``rule_id`` did or did not fire for ``profile`` (refused like Recommend for a small group)."""
     rule = recommender.ruleset.rule(rule_id)
@@ -84,7 +84,7 @@ def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "e
                      respondents=profile.respondents)
 
 
-def explain_intervention(recommender, profile: Profile, intervention_id: str, language: str = "en",  # noqa: ANN001
+def explain_intervention(recommender, profile: Profile, intervention_id: str, language: str = "en",
                          top: int | None = None, min_group_size: int | None = None) -> InterventionWhy:
     """Where ``intervention_id`` stands for ``profile``, and every rule that can recommend it."""
     item = recommender.ruleset.interventions.get(intervention_id)

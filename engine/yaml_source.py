@@ -9,8 +9,8 @@ classic ways a YAML file attacks or confuses its reader).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -52,12 +52,12 @@ class YamlNode:
     def is_scalar(self) -> bool:
         return self.kind == "scalar"
 
-    def items(self) -> Iterator[tuple["YamlNode", "YamlNode"]]:
+    def items(self) -> Iterator[tuple[YamlNode, YamlNode]]:
         """Key/value pairs of a mapping (nothing for other kinds)."""
         if self.kind == "map":
             yield from self.value  # type: ignore[misc]
 
-    def get(self, key: str) -> "YamlNode | None":
+    def get(self, key: str) -> YamlNode | None:
         for k, v in self.items():
             if k.value == key:
                 return v

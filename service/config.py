@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from trivsel.engine.bundled import default_rules_folder
 
@@ -35,7 +35,8 @@ class ServerConfig:
     grace_seconds: float = 10.0
     watch_seconds: float = 1.0
     cpus: tuple[int, ...] = ()  # pin worker i to cpus[i % len(cpus)]; empty: no pinning
-    malloc_keep_mb: int = DEFAULT_KEEP_MB  # freed heap a worker keeps for reuse (service/memory.py); 0: glibc's defaults
+    # freed heap a worker keeps for reuse (service/memory.py); 0: glibc's defaults
+    malloc_keep_mb: int = DEFAULT_KEEP_MB
     protect_introspection: bool = False  # Describe and reflection need the admin credential (service/auth.py)
     metrics_address: str | None = None  # HOST:PORT for Prometheus /metrics (service/metrics.py); None: off
     max_concurrent_calls: int = 0  # calls one worker holds at once, queued or running (gRPC); 0: 8 x threads
@@ -43,7 +44,8 @@ class ServerConfig:
     answer_mb_in_flight: int = 0  # worst-case answer MiB those may add up to (service/admission.py); 0: 2 x max message
     admission_wait_seconds: float = 2.0  # how long a heavy call waits for room before RESOURCE_EXHAUSTED
     watchdog_seconds: float = 10.0  # replace a worker that has not answered its own health check this long; 0: off
-    max_request_mb: float = 12.0  # largest request a worker receives (10,000 full profiles: ~8.3 MiB); bounds request memory
+    # largest request a worker receives (10,000 full profiles: ~8.3 MiB); bounds request memory
+    max_request_mb: float = 12.0
 
     @property
     def concurrent_calls(self) -> int:
@@ -218,12 +220,14 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         parser.error(f"--cpus: this process may only run on CPUs {_ranges(sorted(allowed))}, "
                      f"not {_ranges(sorted(set(cpus) - allowed))}")
     if a.protect_introspection and not (a.admin_token or identities):
-        parser.error("--protect-introspection needs --admin-token or --admin-identity (the admin credential it asks for)")
+        parser.error("--protect-introspection needs --admin-token or --admin-identity "
+                     "(the admin credential it asks for)")
     if min(a.max_concurrent_calls, a.heavy_calls, a.answer_mb_in_flight) < 0 or a.admission_wait_seconds < 0:
         parser.error("--max-concurrent-calls, --heavy-calls, --answer-mb-in-flight and --admission-wait-seconds "
                      "cannot be negative")
     if not 0.01 <= a.max_message_mb <= 2047 or not 0.01 <= a.max_request_mb <= 2047:
-        parser.error("--max-message-mb and --max-request-mb must be between 0.01 and 2047 (gRPC's limit is below 2 GiB)")
+        parser.error("--max-message-mb and --max-request-mb must be between 0.01 and 2047 "
+                     "(gRPC's limit is below 2 GiB)")
     path = lambda v: Path(v) if v else None  # noqa: E731
     return ServerConfig(a.address, Path(a.rules), a.workers, a.threads, a.log_format, a.log_level,
                         int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),

@@ -15,13 +15,14 @@ own service name with v1alpha's message classes.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 import grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from .auth import AdminCheck
 from trivsel.api.status import RpcError, abort
+
+from .auth import AdminCheck
 
 __all__ = ["add_reflection", "SERVICE_NAME", "SERVICE_NAME_V1"]
 
@@ -36,7 +37,7 @@ class _ProtectedReflection(reflection.ReflectionServicer):
         super().__init__(tuple(service_names))
         self._admin = admin
 
-    def ServerReflectionInfo(self, request_iterator: Iterator, context: grpc.ServicerContext) -> Iterator:  # noqa: N802
+    def ServerReflectionInfo(self, request_iterator: Iterator, context: grpc.ServicerContext) -> Iterator:
         try:
             self._admin.require(context, "Server reflection")
         except RpcError as exc:

@@ -16,8 +16,8 @@ advertised by Describe (:meth:`AnswerLimits.advertised`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import grpc
 from google.rpc import error_details_pb2
@@ -84,7 +84,7 @@ class AnswerLimits:
         """What a response holds besides its profiles' parts."""
         return ENVELOPE_BYTES + (self._needs if method == ORGANISATION else 0)
 
-    def bound(self, method: str, profiles: Sequence, full: bool, top: int) -> int:  # noqa: ANN001 - pb.Profile
+    def bound(self, method: str, profiles: Sequence, full: bool, top: int) -> int:
         """The most the answer to these profiles can take (each profile's id and name measured)."""
         base = self.per_profile(method, full, top, 0, 0)
         echoed = 0
@@ -103,7 +103,7 @@ class AnswerLimits:
         room = self.max_message_bytes - self.fixed(method)
         return max(0, min(self.max_batch, room // self.per_profile(method, full, top)))
 
-    def check(self, method: str, profiles: Sequence, full: bool, top: int) -> int:  # noqa: ANN001
+    def check(self, method: str, profiles: Sequence, full: bool, top: int) -> int:
         """The bound of :meth:`bound`; raises INVALID_ARGUMENT naming the limit and what to do
         when the answer might not fit. Checked before any profile is evaluated."""
         bound = self.bound(method, profiles, full, top)

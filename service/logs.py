@@ -15,7 +15,8 @@ import json
 import logging
 import sys
 import time
-from typing import Any, MutableMapping
+from collections.abc import MutableMapping
+from typing import Any
 
 import orjson
 import structlog
@@ -92,7 +93,7 @@ def configure_logging(fmt: str = "console", level: str = "info", *, trace_ids: b
     return structlog.get_logger("trivsel")
 
 
-def _add_context(context: dict[str, object]):  # noqa: ANN202 - a structlog processor
+def _add_context(context: dict[str, object]):
     """The process's fields (worker, pid …), added to every line without overriding the line's own."""
     items = tuple(context.items())
 

@@ -6,7 +6,7 @@ the console script and the repository's ``server.py`` share one function.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 __all__ = ["main"]
 

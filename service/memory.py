@@ -33,7 +33,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["tune_allocator", "operator_settings", "is_glibc", "DEFAULT_KEEP_MB", "MIN_KEEP_MB", "MAX_KEEP_MB", "ARENAS"]
 
@@ -86,7 +86,7 @@ def is_glibc() -> bool:
     return sys.platform.startswith("linux") and hasattr(ctypes.CDLL(None), "gnu_get_libc_version")
 
 
-def _mallopt() -> "ctypes._NamedFuncPointer | None":
+def _mallopt() -> ctypes._NamedFuncPointer | None:
     """glibc's ``mallopt``, or None elsewhere."""
     if not is_glibc():
         return None

@@ -1,11 +1,12 @@
 """How long to wait before replacing a worker that died.
 
 A worker that dies once after serving for a while (killed by the OOM killer, a C crash in the
-matcher), or that the watchdog killed after it had answered, is replaced at once: its siblings carry the load only briefly. A worker
-that dies soon after it started will most likely die again the same way (a missing certificate,
-a CPU that went away): replacing it at once would spin the machine's cores on interpreters that
-start and die, so consecutive early deaths wait 1, 2, 4 … up to 30 s. A worker that then stays up
-for :attr:`RestartPolicy.stable` seconds has recovered, and its next death starts over.
+matcher), or that the watchdog killed after it had answered, is replaced at once: its siblings
+carry the load only briefly. A worker that dies soon after it started will most likely die again
+the same way (a missing certificate, a CPU that went away): replacing it at once would spin the
+machine's cores on interpreters that start and die, so consecutive early deaths wait 1, 2, 4 …
+up to 30 s. A worker that then stays up for :attr:`RestartPolicy.stable` seconds has recovered,
+and its next death starts over.
 """
 
 from __future__ import annotations

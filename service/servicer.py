@@ -15,41 +15,43 @@ under a running size check.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import dataclasses
+import datetime as _dt
 import functools
 import itertools
-from pathlib import Path
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import grpc
 import structlog
 from google.protobuf.message import DecodeError
 
+from trivsel.api import convert, wire
+from trivsel.api.escape import clip, escape
+from trivsel.api.status import RpcError, abort, bad_request, profile_error
 from trivsel.engine import MatchError, Options, ProfileError
 from trivsel.engine.description import describe
-from trivsel.engine.suggestions import closest, did_you_mean
 from trivsel.engine.levers import levers
-from trivsel.engine.organisation import DEFAULT_SHARE, department_bands, _reason as escalation_reason
-from trivsel.engine.why import explain_intervention, explain_rule
+from trivsel.engine.organisation import DEFAULT_SHARE, department_bands
+from trivsel.engine.organisation import _reason as escalation_reason
 from trivsel.engine.problems import Problem
-from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS
 from trivsel.engine.recommender import StageHook, no_stages
+from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS
+from trivsel.engine.suggestions import closest, did_you_mean
 from trivsel.engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
-
-from trivsel.api import convert, wire
-from .admission import Admission, AdmissionSettings
-from .auth import AdminCheck
-from trivsel.api.status import RpcError, abort, bad_request, profile_error
-from trivsel.api.escape import clip, escape
-from .metrics import metrics
-from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
-from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, log_refusal
-from .tracing import Tracing
+from trivsel.engine.why import explain_intervention, explain_rule
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
+
+from .admission import Admission, AdmissionSettings
+from .auth import AdminCheck
+from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
+from .metrics import metrics
+from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, log_refusal
+from .tracing import Tracing
 
 __all__ = ["RecommenderService", "SERVICE_VERSION", "generic_handler"]
 
@@ -103,7 +105,7 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
-        def handler(self: "RecommenderService", request: Any, context: grpc.ServicerContext) -> Any:
+        def handler(self: RecommenderService, request: Any, context: grpc.ServicerContext) -> Any:
             start = time.perf_counter()
             rid = self.request_ids(context)
             context.set_trailing_metadata(((REQUEST_ID, rid),))  # sent with the status: no extra round of I/O
@@ -141,7 +143,7 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 log.error("rpc.match_failed", method=method, request_id=rid, error=str(exc))
                 error = RpcError(grpc.StatusCode.INTERNAL, f"the matching engine failed and was reset; the call can be "
                                  f"retried (request id {rid})")
-            except Exception:  # noqa: BLE001 - a bug must not kill the worker; the caller gets INTERNAL
+            except Exception:
                 log.exception("rpc.crash", method=method, request_id=rid)
                 error = RpcError(grpc.StatusCode.INTERNAL, f"internal error (request id {rid})")
             status = "OK" if error is None else error.code.name
@@ -203,10 +205,10 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         if (remaining is not None and remaining <= 0) or not context.is_active():
             raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the answer was ready")
 
-    def _limits(self, snapshot) -> AnswerLimits:  # noqa: ANN001 - state.Snapshot
+    def _limits(self, snapshot) -> AnswerLimits:
         return AnswerLimits(snapshot.renderer, self.max_message_bytes, self.max_batch)
 
-    def _admit(self, count: int, bound: int, what: str, context: grpc.ServicerContext):  # noqa: ANN202
+    def _admit(self, count: int, bound: int, what: str, context: grpc.ServicerContext):
         """Admission (service/admission.py) for a call of more than one chunk of profiles. A call of
         one chunk or less is not counted: it takes tens of milliseconds, like a few Recommend calls,
         and what it builds at worst (a chunk of full answers, a few MB) is bounded by the request
@@ -358,7 +360,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             with self._admit(count, bound, f"this organisation of {count} departments", context):
                 return self._organisation(snapshot, messages, options, share, context, fields)
 
-    def _organisation(self, snapshot, messages, options: Options, share: float,  # noqa: ANN001
+    def _organisation(self, snapshot, messages, options: Options, share: float,
                       context: grpc.ServicerContext, fields: dict) -> bytes:
         recommender, render = snapshot.recommender, snapshot.renderer.response
         guard = SizeGuard(self.max_message_bytes, "department")
@@ -569,6 +571,7 @@ def generic_handler(service: RecommenderService) -> grpc.GenericRpcHandler:
     descriptor = pb.DESCRIPTOR.services_by_name["Recommender"]
     methods = {  # no request_deserializer: the handlers decode (see rpc())
         method.name: (grpc.stream_unary_rpc_method_handler if method.client_streaming else
-                      grpc.unary_unary_rpc_method_handler)(getattr(service, method.name), response_serializer=_serialize)
+                      grpc.unary_unary_rpc_method_handler)(getattr(service, method.name),
+                                                           response_serializer=_serialize)
         for method in descriptor.methods}
     return grpc.method_handlers_generic_handler(descriptor.full_name, methods)

@@ -13,17 +13,17 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
+from trivsel.api.wire import WireRenderer
 from trivsel.engine import Recommender, build_recommender, check_ruleset
 from trivsel.engine.build import compile_ruleset
 from trivsel.engine.loader import rule_files
 from trivsel.engine.problems import Position, Problem
-
-from trivsel.api.wire import WireRenderer
 
 __all__ = ["Snapshot", "RuleSetHolder", "ReloadOutcome", "LOADED", "UNCHANGED", "REFUSED", "log_refusal"]
 
@@ -53,11 +53,11 @@ class Snapshot:
     retired: bool = False
 
     @classmethod
-    def of(cls, recommender: Recommender) -> "Snapshot":
+    def of(cls, recommender: Recommender) -> Snapshot:
         return cls(recommender, WireRenderer(recommender))
 
     @property
-    def info(self):  # noqa: ANN201 - RuleSetInfo
+    def info(self):
         return self.recommender.ruleset.info
 
 
@@ -114,7 +114,7 @@ class RuleSetHolder:
         with self._reload_lock:
             try:
                 return self._reload()
-            except Exception as exc:  # noqa: BLE001 - the promise is "a reload never takes a worker down"
+            except Exception as exc:
                 problem = Problem(Position(str(self.folder)), f"the rule set could not be loaded: "
                                   f"{type(exc).__name__}: {exc}"[:500], "load-failed")
                 self._refuse((problem,))
@@ -122,7 +122,7 @@ class RuleSetHolder:
 
     def _refuse(self, problems: tuple[Problem, ...]) -> None:
         self.refused = problems
-        self.refused_at = _dt.datetime.now(_dt.timezone.utc)
+        self.refused_at = _dt.datetime.now(_dt.UTC)
 
     def _reload(self) -> ReloadOutcome:
         ruleset, problems = check_ruleset(self.folder)

@@ -16,8 +16,8 @@ dying at start-up (``restarts``), with one ``worker.died`` line per death.
 
 from __future__ import annotations
 
-import multiprocessing
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -29,10 +29,10 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from .metrics import start_endpoint, worker_died
 from .config import ServerConfig
 from .lifeline import Lifeline, hold, watch
 from .logs import configure_logging
+from .metrics import start_endpoint, worker_died
 from .port_guard import ADDRESS_IN_USE, address_taken
 from .restarts import RestartBackoff
 from .tracing import settings_problem

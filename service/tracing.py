@@ -24,9 +24,10 @@ Each worker process has its own provider and batch exporter; they are flushed wh
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, ContextManager, Mapping, MutableMapping
-
+from typing import Any
 
 __all__ = ["Tracing", "configure_tracing", "tracing_wanted", "settings_problem", "trace_ids"]
 
@@ -58,7 +59,7 @@ class Tracing:
     tracer: Any
     exporters: tuple[str, ...]
 
-    def stage(self, name: str) -> ContextManager[Any]:
+    def stage(self, name: str) -> AbstractContextManager[Any]:
         """A child span of the call's span for one stage of the work. An exception passing through
         (a refused profile) is neither recorded nor an error here: its message repeats the
         profile's values, and the call's status is set once, on the server span (:meth:`annotate`)."""

@@ -74,7 +74,7 @@ class Heartbeat:
         self.log = log
 
     @classmethod
-    def attach(cls, server: Any, pulse: Pulse | None, state_dir: str, index: int, log: Any) -> "Heartbeat | None":
+    def attach(cls, server: Any, pulse: Pulse | None, state_dir: str, index: int, log: Any) -> Heartbeat | None:
         """Add the private socket to ``server`` (call before ``server.start()``); None without a pulse."""
         if pulse is None:
             return None

@@ -19,18 +19,20 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from trivsel.v1 import recommender_pb2 as pb
+
 from .admission import AdmissionSettings
 from .auth import AdminCheck
 from .config import ServerConfig
-from .metrics import metrics
-from .introspection import SERVICE_NAME as REFLECTION, add_reflection
+from .introspection import SERVICE_NAME as REFLECTION
+from .introspection import add_reflection
 from .logs import configure_logging
 from .memory import tune_allocator
+from .metrics import metrics
 from .servicer import SERVICE_VERSION, RecommenderService, generic_handler
-from .state import LOADED, REFUSED, RuleSetHolder, log_refusal
+from .state import REFUSED, RuleSetHolder, log_refusal
 from .tracing import configure_tracing
 from .watchdog import Heartbeat, Pulse
-from trivsel.v1 import recommender_pb2 as pb
 
 __all__ = ["run_worker", "server_options", "SERVICE_NAME"]
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
-from trivsel.engine import build_recommender, check_ruleset
 from trivsel.engine import build as build_module
-from trivsel.engine import durable_compile, loader
+from trivsel.engine import build_recommender, check_ruleset, durable_compile, loader
 from trivsel.engine.synthetic import TOO_WIDE, WIDE_SHAPES, wide_rule_yaml
 
 from .conftest import ROOT
@@ -157,8 +156,8 @@ def test_a_rule_the_engine_refuses_is_named_at_its_position(rules_copy: Callable
 def test_a_folder_of_many_rules_stops_being_read_at_the_cap(rules_copy: Callable[..., Path]) -> None:
     """The rule cap is counted while reading: files after the one that passes it are never parsed
     (a 32 MiB folder of rules once took the server to 2.7 GB before it refused it)."""
-    from trivsel.engine.synthetic import generate_rules_yaml
     from trivsel.engine import load_ruleset as load
+    from trivsel.engine.synthetic import generate_rules_yaml
 
     text = generate_rules_yaml(1_500, load(ROOT / "rules"), 7, "plain")
     folder = rules_copy({"themes/gen-a.yaml": text, "themes/gen-b.yaml": text.replace("generated-", "second-"),

@@ -17,7 +17,7 @@ from trivsel.engine.synthetic import _condition, random_values
 UNKNOWN = None
 
 
-def kleene(expr, values, dims):  # noqa: ANN001 - test oracle
+def kleene(expr, values, dims):
     if isinstance(expr, Not):
         inner = kleene(expr.operand, values, dims)
         return UNKNOWN if inner is UNKNOWN else not inner

@@ -46,7 +46,7 @@ def test_a_vanished_file_is_a_problem_not_a_crash(rules_copy, monkeypatch) -> No
     victim = folder / "themes" / "demands.yaml"
     real = type(victim).open
 
-    def flaky(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - gone between listing and reading
+    def flaky(self, *args, **kwargs):
         if self.name == "demands.yaml":
             raise FileNotFoundError(2, "No such file or directory")
         return real(self, *args, **kwargs)

@@ -24,9 +24,9 @@ from .conftest import RULES
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 SLOW = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-TOKENS = st.sampled_from(sorted(KEYWORDS) + ["influence", "work_pace", "bullying", "x", "low", "high", "(", ")",
-                                             "<", "<=", ">", ">=", "==", "!=", "=", "&&", "3", "33.5", "-1", "1e5",
-                                             ".", ",", "'", '"', "\u00e6", "\t", "\n", "é", "1.2.3"])
+TOKENS = st.sampled_from([*sorted(KEYWORDS), "influence", "work_pace", "bullying", "x", "low", "high", "(", ")", "<",
+                          "<=", ">", ">=", "==", "!=", "=", "&&", "3", "33.5", "-1", "1e5", ".", ",", "'", '"', "æ",
+                          "\t", "\n", "é", "1.2.3"])
 EXPRESSIONS = st.one_of(st.lists(TOKENS, max_size=25).map(" ".join), st.text(max_size=80))
 
 
@@ -61,7 +61,7 @@ PROFILES = st.builds(
     st.text(max_size=30))
 
 
-def check_profile_outcome(recommender, profile: Profile) -> None:  # noqa: ANN001
+def check_profile_outcome(recommender, profile: Profile) -> None:
     try:
         result = recommender.recommend(profile)
     except ProfileError as exc:
@@ -111,7 +111,7 @@ def mutate(text: str, rng: random.Random, steps: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_mutation(rules_copy, seed: int, steps: int) -> None:  # noqa: ANN001
+def check_mutation(rules_copy, seed: int, steps: int) -> None:
     text = mutate(SOURCE, random.Random(seed), steps)
     ruleset, problems = check_ruleset(rules_copy(files={"themes/demands.yaml": text}))
     for p in problems:  # every problem is located and worded

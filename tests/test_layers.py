@@ -12,7 +12,6 @@ inside a function counts as much as one at the top. The rules:
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from .conftest import ROOT
 
@@ -60,8 +59,8 @@ def test_no_cycle_between_packages() -> None:
 
     def visit(package: str, path: tuple[str, ...]) -> None:
         for target in sorted(edges[package]):
-            assert target not in path, f"import cycle: {' → '.join(path + (target,))}"
-            visit(target, path + (target,))
+            assert target not in path, f"import cycle: {' → '.join((*path, target))}"
+            visit(target, (*path, target))
         seen.append(package)
 
     for package in PACKAGES:

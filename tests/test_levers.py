@@ -5,13 +5,13 @@ from __future__ import annotations
 import random
 from types import MappingProxyType
 
+from trivsel.client.profiles import read_profile
 from trivsel.engine import Department, Profile
 from trivsel.engine.levers import levers, next_better_band, total_risk
 from trivsel.engine.synthetic import random_values
 
 from .conftest import EXAMPLES
 from .test_cli import trivsel
-from trivsel.client.profiles import read_profile
 
 
 def test_production_example_levers(recommender) -> None:

@@ -302,7 +302,8 @@ def test_every_risk_area_of_the_executive_order_has_rules_resting_on_it(ruleset)
     demands; offensive acts incl. bullying and sexual harassment; work-related violence incl. threats):
     each hazard is the legal basis of at least one rule, and each of those rules looks at a dimension
     that measures that area."""
-    measures = {"workload": {"quantitative_demands", "work_pace"}, "unclear-demands": {"role_clarity", "role_conflicts"},
+    measures = {"workload": {"quantitative_demands", "work_pace"},
+                "unclear-demands": {"role_clarity", "role_conflicts"},
                 "emotional-demands": {"emotional_demands", "hiding_emotions"}, "bullying": {"bullying"},
                 "sexual-harassment": {"sexual_harassment"}, "violence": {"violence"}, "threats": {"threats"}}
     assert set(ruleset.hazards) == set(measures)

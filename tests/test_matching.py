@@ -14,8 +14,16 @@ import sys
 import pytest
 
 from trivsel.engine.conditions import AllOf, AnyOf, Literal
-from trivsel.engine.durable_compile import (CHAIN_BUDGET, FactWriter, MAX_FACT_PROPERTIES, chain_count, fact_key_collisions,
-                                    plan_shards, serialize_fact, short_keys)
+from trivsel.engine.durable_compile import (
+    CHAIN_BUDGET,
+    MAX_FACT_PROPERTIES,
+    FactWriter,
+    chain_count,
+    fact_key_collisions,
+    plan_shards,
+    serialize_fact,
+    short_keys,
+)
 from trivsel.engine.synthetic import random_values
 
 from .conftest import ROOT, RULES

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from trivsel.api.convert import description_from_proto, description_to_proto
 from trivsel.client.profiles import read_profile
 from trivsel.client.report import render_profile_report
 from trivsel.engine import check_ruleset
 from trivsel.engine.description import describe
 from trivsel.engine.recommender import Options
-from trivsel.api.convert import description_from_proto, description_to_proto
 
 from .conftest import EXAMPLES
 from .test_cli import trivsel
@@ -68,7 +68,8 @@ def test_the_cli_plan_gives_a_date_and_the_participation_once(tmp_path) -> None:
     assert f"Følg op senest {(recent + _dt.timedelta(weeks=8)).isoformat()} (8 uger efter målingen)" in out
     # a plan made long after the survey: the follow-up counts from today, and says so
     late = " ".join(trivsel("recommend", str(tmp_path / "old.yaml"), "--lang", "da").stdout.split())
-    assert f"Følg op senest {(today + _dt.timedelta(weeks=8)).isoformat()} (8 uger fra i dag; fristen regnet fra målingen er overskredet)" in late
+    assert (f"Følg op senest {(today + _dt.timedelta(weeks=8)).isoformat()} (8 uger fra i dag; fristen regnet fra "
+            "målingen er overskredet)") in late
     assert out.count("For alle handleplaner:") == 1 and out.count("dialogmøde") == 1
     assert "Medansvarlig: arbejdsmiljøorganisationen (i kommuner og regioner MED-udvalget)" in out
     assert "Medarbejdernes del: Medarbejderne inddrages fra starten" in out

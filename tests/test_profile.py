@@ -92,7 +92,7 @@ def test_file_shape_errors_are_named() -> None:
     assert {"respondents", "measured_on", "department"} <= set(fields)
 
 
-def _outcome(check, profile: Profile) -> tuple:  # noqa: ANN001
+def _outcome(check, profile: Profile) -> tuple:
     """What a check says about a profile, comparable across checkers (the sign of -0.0 included)."""
     try:
         checked = check(profile)
@@ -125,7 +125,8 @@ def test_the_fast_path_decides_exactly_as_the_field_by_field_check(ruleset) -> N
             keys = rng.sample(ids, rng.randint(0, len(ids)))
             if rng.random() < 0.1:
                 keys.append(rng.choice(["influense", "", "x" * 90]))
-            scores = {k: (rng.choice(awkward) if rng.random() < 0.15 else round(rng.uniform(-10, 110), rng.choice([0, 1, 7])))
+            scores = {k: (rng.choice(awkward) if rng.random() < 0.15
+                          else round(rng.uniform(-10, 110), rng.choice([0, 1, 7])))
                       for k in keys}
             profile = Profile(Department("d"), rng.choice([3, 7, 20, 40]), MappingProxyType(scores),
                               rng.choice([None, 25, 100]), rng.choice([None, dt.date(2025, 1, 1)]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from types import MappingProxyType
 
@@ -86,7 +87,7 @@ def test_low_competence_adds_the_process_first_and_removes_nothing(recommender) 
         assert "low-competence" in {w.code for w in result.warnings}
         good = recommender.recommend(profile({**values, "work_environment_competence": 60.0}))
         assert result.must_act_ids == good.must_act_ids
-        rest = [i for i in result.ids[1:]]
+        rest = list(result.ids[1:])
         assert len(rest) == min(5, len(good.ids))  # nothing cut: the process took an extra place
         same_order = [i for i in good.ids if i in rest]
         assert [i for i in rest if i in same_order] == same_order or _near_ties_only(recommender, values, rest)
@@ -98,7 +99,7 @@ def _near_ties_only(recommender: Recommender, values: dict[str, float], ids: lis
     """Whether every pair the policy swapped lies within the near-tie margin (10 %)."""
     scores = scores_of(recommender, values)
     return all(scores[b] >= scores[a] * 0.9 or scores[a] >= scores[b] * 0.9
-               for a, b in zip(ids, ids[1:]) if scores[a] < scores[b])
+               for a, b in itertools.pairwise(ids) if scores[a] < scores[b])
 
 
 RULE = """

@@ -6,11 +6,11 @@ from types import MappingProxyType
 
 import pytest
 
+from trivsel.client.profiles import read_profile
 from trivsel.engine import Department, Options, Profile, ProfileError
 from trivsel.engine.result import DETAIL_IDS
 
 from .conftest import EXAMPLES
-from trivsel.client.profiles import read_profile
 
 
 def recommend(recommender, name: str, **options):
@@ -22,7 +22,8 @@ def test_high_strain_example_puts_workload_and_influence_first(recommender) -> N
     prioritisation must be done (must-act), and influence over planning leads the list."""
     result = recommend(recommender, "production-high-workload.yaml")
     assert result.must_act_ids == ("prioritisation",)
-    assert [h.id for h in result.must_act[0].hazards] == ["workload"] and "1406" in result.must_act[0].hazards[0].legal_basis
+    assert ([h.id for h in result.must_act[0].hazards] == ["workload"]
+            and "1406" in result.must_act[0].hazards[0].legal_basis)
     assert result.ids[0] == "influence-over-planning" and "prioritisation" not in result.ids
     for rec in (*result.must_act, *result.recommendations[:1]):
             texts = " ".join(reason.text for reason in rec.because)
@@ -136,9 +137,9 @@ def test_kept_summaries_equal_freshly_worked_out_ones(recommender) -> None:
     import random
     from types import MappingProxyType
 
+    from trivsel.api.wire import WireRenderer
     from trivsel.engine import Department, Profile
     from trivsel.engine.synthetic import random_values
-    from trivsel.api.wire import WireRenderer
 
     rng = random.Random(8)
     renderer = WireRenderer(recommender)
@@ -156,28 +157,28 @@ def test_kept_summaries_equal_freshly_worked_out_ones(recommender) -> None:
             continue
         for language in ("en", "da"):
             options = Options(language=language)
-            kept_hits += (recommender.summary_key(evaluation), language) in recommender._summaries  # noqa: SLF001
+            kept_hits += (recommender.summary_key(evaluation), language) in recommender._summaries
             answers.append((evaluation, options, recommender.summary(evaluation, language),
                             renderer.response(evaluation, options)))
     assert kept_hits > 1000  # the kept path was really taken
     for evaluation, options, kept, kept_bytes in answers:
         assert kept == _summary_from_scratch(recommender, evaluation, options.language)
-        recommender._summaries.clear()  # noqa: SLF001 - nothing kept: the wire bytes from scratch too
-        renderer._summaries.clear()  # noqa: SLF001
+        recommender._summaries.clear()
+        renderer._summaries.clear()
         assert renderer.response(evaluation, options) == kept_bytes
 
 
-def _summary_from_scratch(rec, evaluation, language: str) -> tuple:  # noqa: ANN001
+def _summary_from_scratch(rec, evaluation, language: str) -> tuple:
     """The summary as its definition says, from the evaluation alone (no key, nothing kept)."""
     from trivsel.engine.result import Warning
 
     values = evaluation.checked.values
-    missing = tuple(d for d in rec._used if d not in values)  # noqa: SLF001
-    affected = sorted(set().union(*(rec._rules_on[d] for d in missing)))  # noqa: SLF001
+    missing = tuple(d for d in rec._used if d not in values)
+    affected = sorted(set().union(*(rec._rules_on[d] for d in missing)))
     unevaluable = rec.rule_ids([i for i in affected if i not in evaluation.fired])
     warnings = [Warning(n.code, n.text.get(language)) for n in evaluation.checked.notices]
     warnings += [Warning(n.code, n.text.get(language))
-                 for n in rec._notices(evaluation, missing, unevaluable)]  # noqa: SLF001
+                 for n in rec._notices(evaluation, missing, unevaluable)]
     return missing, unevaluable, tuple(warnings)
 
 

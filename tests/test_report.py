@@ -13,8 +13,8 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from html.parser import HTMLParser
-from typing import Iterator
 
 import pytest
 
@@ -40,20 +40,20 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 class Node:
     tag: str
     attrs: dict[str, str]
-    parent: "Node | None" = None
-    children: list["Node | str"] = dataclasses.field(default_factory=list)
+    parent: Node | None = None
+    children: list[Node | str] = dataclasses.field(default_factory=list)
 
     @property
     def classes(self) -> set[str]:
         return set(self.attrs.get("class", "").split())
 
-    def ancestors(self) -> Iterator["Node"]:
+    def ancestors(self) -> Iterator[Node]:
         node = self.parent
         while node is not None:
             yield node
             node = node.parent
 
-    def closest(self, tag: str, cls: str | None = None) -> "Node | None":
+    def closest(self, tag: str, cls: str | None = None) -> Node | None:
         for node in self.ancestors():
             if node.tag == tag and (cls is None or cls in node.classes):
                 return node
@@ -62,7 +62,7 @@ class Node:
     def text(self) -> str:
         return "".join(c if isinstance(c, str) else c.text() for c in self.children)
 
-    def walk(self) -> Iterator["Node"]:
+    def walk(self) -> Iterator[Node]:
         for child in self.children:
             if isinstance(child, Node):
                 yield child
@@ -462,7 +462,7 @@ def test_borderline_conditions_show_an_approximately_sign(recommender, descripti
     expected = [(r.intervention_id, c.text) for r in (*result.must_act, *result.recommendations)
                 for b in r.because for c in b.conditions if c.holds and c.borderline]
     doc = parse(render_profile_report(profile, result, description, None))
-    marked = [li for li in doc.find("li", "borderline")]
+    marked = list(doc.find("li", "borderline"))
     assert [(li.closest("article").attrs["data-intervention"], li.text()) for li in marked] == [
         (ident, f"≈ {text}") for ident, text in expected]
     assert {result.must_act[0].intervention_id, result.recommendations[0].intervention_id} <= {i for i, _ in expected}
@@ -496,8 +496,8 @@ def test_a_small_teams_negative_act_share_is_never_shown(recommender, descriptio
     assert shown["bullying"].text() == reported and shown["violence"].text() == nothing
     assert all("data-value" not in n.attrs for g in shown.values() for n in (g, *g.walk()))
     md = render_profile_report(profile, result, description, report, fmt="md")
-    row = next(ln for ln in md.splitlines() if ln.startswith("| ") and "| " + dict(
-        da="Mobning", en="Bullying")[lang] + " |" in ln)
+    row = next(ln for ln in md.splitlines() if ln.startswith("| ") and "| " + {
+        "da": "Mobning", "en": "Bullying"}[lang] + " |" in ln)
     assert reported in row and not re.search(r"\d", row)
 
 
@@ -554,7 +554,7 @@ def _examples() -> list[Profile]:
 def org(request: pytest.FixtureRequest, recommender: Recommender) -> OrgResult:
     profiles = _examples()
     assert len(profiles) == 8
-    return analyse(recommender, profiles + [SMALL, BROKEN], Options(language=request.param))
+    return analyse(recommender, [*profiles, SMALL, BROKEN], Options(language=request.param))
 
 
 def test_heat_map_cells_are_the_catalogue_bands(org: OrgResult, description: Description) -> None:
@@ -582,7 +582,7 @@ def test_heat_map_cells_are_the_catalogue_bands(org: OrgResult, description: Des
             assert cell.attrs["data-risk"] == band.risk
             assert cell.text() == band.label.get(org.language)
             assert f"risk-{band.risk}" in cell.classes
-        for ident, cell in hidden.items():  # a band, not even "widespread", would hint at how many reported
+        for cell in hidden.values():  # a band, not even "widespread", would hint at how many reported
             assert cell.text() == {"da": "rapporteret", "en": "reported"}[org.language]
             assert "data-band" not in cell.attrs and not re.search(r"\d", cell.text())
         for cell in mine:

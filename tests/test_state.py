@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -31,7 +31,7 @@ def test_a_wide_rule_dropped_in_is_loaded_and_fires(rules_copy: Callable[..., Pa
     with holder.lease() as snapshot:
         assert snapshot is not None
         index = snapshot.recommender.ruleset.rule("six-pairs").index
-        worst = {d: 5.0 for d in ("influence", "recognition", "support_supervisor", "vertical_trust", "role_clarity")}
+        worst = dict.fromkeys(("influence", "recognition", "support_supervisor", "vertical_trust", "role_clarity"), 5.0)
         assert index in snapshot.recommender.match({**worst, "work_pace": 95.0})
     holder.close()
 

@@ -116,7 +116,7 @@ def test_reversed_items_read_from_the_other_end(ruleset) -> None:
 def test_small_units_are_refused_with_their_count_only(ruleset) -> None:
     rows = _department_a() + [{"department": "B", "division": "D1", "QD1": "1", "QD2": "1"}] * 4
     result = _score(ruleset, rows, COLUMNS, SurveySpec(roll_up=("division",)))
-    assert [(r.id, r.level, r.respondents) for r in result.refused][0] == ("B", "", 4)
+    assert next((r.id, r.level, r.respondents) for r in result.refused) == ("B", "", 4)
     assert "B" not in {u.id for u in result.units}
 
 
@@ -177,7 +177,8 @@ def test_bad_input_is_located_and_nothing_is_scored(ruleset, change, where, code
 def test_bad_rows_can_be_skipped_and_are_listed(ruleset) -> None:
     header, body = _table(_department_a(), COLUMNS)
     body[2][3] = "x"  # row 4, QD1
-    result = score_survey(ruleset.instruments["copsoq3"], header, body, SurveySpec(ignore=("division",), skip_bad_rows=True), 5)
+    result = score_survey(ruleset.instruments["copsoq3"], header, body,
+                          SurveySpec(ignore=("division",), skip_bad_rows=True), 5)
     assert [(p.row, p.column) for p in result.skipped] == [(4, "QD1")]
     assert _unit(result, "A").respondents == 6
 

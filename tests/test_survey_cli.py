@@ -109,7 +109,7 @@ def test_the_example_survey_scores_recommends_and_reports(tmp_path) -> None:
 
 def test_blank_rows_keep_the_spreadsheet_row_numbers_and_trailing_delimiters_are_fine(tmp_path) -> None:
     rows = _rows()
-    rows = [r + [""] for r in rows]              # "…;5;" as Excel writes it: an unnamed, empty last column
+    rows = [[*r, ""] for r in rows]              # "…;5;" as Excel writes it: an unnamed, empty last column
     rows.insert(3, [""] * len(rows[0]))          # a blank line as row 4
     rows[5][2] = "9"                             # row 6, QD1
     proc = trivsel("score", str(_write_csv(tmp_path / "a.csv", rows)), "--instrument", "copsoq3")

@@ -6,11 +6,11 @@ import datetime as _dt
 import random
 from types import MappingProxyType
 
-from trivsel.engine import Department, Options, Profile, ProfileError
-from trivsel.engine.synthetic import random_values
 from trivsel.api import wire
 from trivsel.api.convert import result_to_proto, ruleset_info_to_proto
 from trivsel.api.status import profile_error
+from trivsel.engine import Department, Options, Profile, ProfileError
+from trivsel.engine.synthetic import random_values
 from trivsel.v1 import recommender_pb2 as pb
 
 
@@ -59,7 +59,8 @@ def test_answers_parse_to_the_same_messages(recommender) -> None:
 
 def test_batch_encoding(recommender) -> None:
     renderer = wire.WireRenderer(recommender)
-    evaluation = recommender.evaluate(Profile(Department("a"), 20, MappingProxyType({"influence": 20, "work_pace": 90})))
+    evaluation = recommender.evaluate(Profile(Department("a"), 20,
+                                              MappingProxyType({"influence": 20, "work_pace": 90})))
     try:
         recommender.evaluate(Profile(Department("b"), 2, MappingProxyType({})))
     except ProfileError as exc:
@@ -67,7 +68,8 @@ def test_batch_encoding(recommender) -> None:
     data = wire.batch([wire.batch_item(0, "a", renderer.response(evaluation, Options())),
                        wire.batch_item(1, "b", error=error)], renderer.ruleset_bytes)
     result = recommender.render(evaluation, Options())
-    expected = pb.RecommendBatchResponse(items=[pb.BatchItem(index=0, department_id="a", result=result_to_proto(result)),
+    expected = pb.RecommendBatchResponse(items=[pb.BatchItem(index=0, department_id="a",
+                                                             result=result_to_proto(result)),
                                                 pb.BatchItem(index=1, department_id="b", error=error)],
                                          ruleset=ruleset_info_to_proto(result.ruleset))
     assert pb.RecommendBatchResponse.FromString(data) == expected

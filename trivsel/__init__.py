@@ -23,9 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from trivsel.client.api import Client
-    from trivsel.client.errors import (AccessError, DeadlineExceededError, InvalidArgumentError, InvalidProfileError,
-                                       PermissionDeniedError, ResourceExhaustedError, ServerError, TrivselError,
-                                       UnauthenticatedError, UnavailableError)
+    from trivsel.client.errors import (
+        AccessError,
+        DeadlineExceededError,
+        InvalidArgumentError,
+        InvalidProfileError,
+        PermissionDeniedError,
+        ResourceExhaustedError,
+        ServerError,
+        TrivselError,
+        UnauthenticatedError,
+        UnavailableError,
+    )
 
 __all__ = ["Client", "TrivselError", "InvalidArgumentError", "InvalidProfileError", "AccessError",
            "UnauthenticatedError", "PermissionDeniedError", "ServerError", "UnavailableError",

@@ -17,10 +17,10 @@ Depth and length are bounded so that hostile input fails cleanly instead of exha
 
 from __future__ import annotations
 
+from ..suggestions import closest
 from .errors import ExpressionError
 from .syntax import And, BandTest, Between, Compare, Expr, Not, Or, Presence
 from .tokens import COMPARISON_OPS, KEYWORDS, Token, tokenize
-from ..suggestions import closest
 
 __all__ = ["parse", "MAX_DEPTH", "MAX_LENGTH"]
 
@@ -139,7 +139,7 @@ class _Parser:
             if not self.at_keyword("and"):
                 raise self.fail(("'and'",), f"'between {self.tokens[self.pos - 1].text}'")
             self.advance()
-            high, high_offset = self.number("'and'")
+            high, _ = self.number("'and'")
             if high < low:
                 raise ExpressionError(f"'between {low:g} and {high:g}': the lower bound comes first",
                                       low_offset)

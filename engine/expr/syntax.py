@@ -7,7 +7,6 @@ so resolution errors (unknown dimension, unknown band) point at the right column
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 __all__ = ["Compare", "Between", "BandTest", "Presence", "Not", "And", "Or", "Expr", "NEGATED_OP"]
 
@@ -59,20 +58,20 @@ class Presence:
 
 @dataclass(frozen=True)
 class Not:
-    operand: "Expr"
+    operand: Expr
     offset: int = 0
 
 
 @dataclass(frozen=True)
 class And:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     offset: int = 0
 
 
 @dataclass(frozen=True)
 class Or:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     offset: int = 0
 
 
-Expr = Union[Compare, Between, BandTest, Presence, Not, And, Or]
+Expr = Compare | Between | BandTest | Presence | Not | And | Or

@@ -43,8 +43,8 @@ class ServerProcess:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self) -> "ServerProcess":
-        self._log = open(self.log_path, "w", encoding="utf-8")
+    def start(self) -> ServerProcess:
+        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - held for the server's life; stop() closes it
         cmd = [*self.launcher, "--address", "127.0.0.1:0", "--rules", str(self.rules),
                "--workers", str(self.workers), "--log-format", "json", "--watch-seconds", "0.2",
                "--grace-seconds", "10", *self.extra]
@@ -140,7 +140,7 @@ class ServerProcess:
         except OSError:
             return ""
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -10,9 +10,9 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.client.profiles import read_profile
 from trivsel.engine import Department, Options, Profile, Recommender
-from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES
@@ -136,11 +136,11 @@ def test_a_batch_across_chunks_answers_each_profile_as_alone(server, embedded) -
     """Batches are evaluated in chunks, stage by stage: every item must still be its own profile's
     answer, at its own index, with refusals in place — also at the edges of a chunk."""
     import random
-
-    from trivsel.engine.synthetic import random_values
-    from trivsel.engine import Department, Profile, ProfileError
-    from trivsel.service.servicer import BATCH_CHUNK
     from types import MappingProxyType
+
+    from trivsel.engine import Department, Profile, ProfileError
+    from trivsel.engine.synthetic import random_values
+    from trivsel.service.servicer import BATCH_CHUNK
 
     rng = random.Random(12)
     size = 2 * BATCH_CHUNK + 45
@@ -244,9 +244,11 @@ def test_whatif_bad_change(server) -> None:
 def test_describe(server, embedded) -> None:
     response = server.stub().Describe(pb.DescribeRequest())
     assert response.api_version == "v1" and response.ruleset.fingerprint == embedded.ruleset.info.fingerprint
-    assert len(response.dimensions) == len(embedded.ruleset.dimensions) and len(response.interventions) == len(embedded.ruleset.interventions)
+    assert (len(response.dimensions) == len(embedded.ruleset.dimensions)
+            and len(response.interventions) == len(embedded.ruleset.interventions))
     influence = next(d for d in response.dimensions if d.id == "influence")
-    assert influence.name.da == "Indflydelse" and influence.bands[0].high == 33 and not influence.bands[0].high_inclusive
+    assert (influence.name.da == "Indflydelse" and influence.bands[0].high == 33
+            and not influence.bands[0].high_inclusive)
     assert response.rule_count == len(embedded.ruleset.rules) and 0 < response.max_batch <= 10_000
     assert response.HasField("loaded_at") and not response.refused_reload
     # The legal layer: every rule with the hazards it rests on, its must-act action and review date.
@@ -290,7 +292,8 @@ def test_reasons_name_the_risk_area_of_the_executive_order_they_rest_on(server) 
     legal_of = {r.id: list(r.legal) for r in described.rules}
     titles = {h.id: h.title for h in described.hazards}
     for language in ("da", "en"):
-        single = stub.Recommend(pb.RecommendRequest(profile=example("production-high-workload.yaml"), language=language))
+        single = stub.Recommend(pb.RecommendRequest(profile=example("production-high-workload.yaml"),
+                                                    language=language))
         batch = stub.RecommendBatch(pb.RecommendBatchRequest(profiles=[example("production-high-workload.yaml")],
                                                              language=language)).items[0].result
         for answer in (single, batch):

@@ -71,7 +71,7 @@ def test_call_through_reflection(server) -> None:
     import json
     answer = json.loads(proc.stdout)
     assert [m["interventionId"] for m in answer["mustAct"]] == ["prioritisation"]
-    assert [r["interventionId"] for r in answer["recommendations"]][0] == "influence-over-planning"
+    assert next(r["interventionId"] for r in answer["recommendations"]) == "influence-over-planning"
     bad = trivsel("call", "trivsel.v1.Recommender/Recommend", '{"profile": {"respondents": 2}}', "--server",
                   server.address)
     assert bad.returncode == 3 and "FAILED_PRECONDITION" in bad.stderr
@@ -83,7 +83,8 @@ def test_health_command(server) -> None:
 
 
 @pytest.mark.parametrize("target", [["--rule", "high-strain-workload"], ["--rule", "bullying-any", "--lang", "da"],
-                                    ["--intervention", "prioritisation"], ["--intervention", "return-to-work", "--json"]])
+                                    ["--intervention", "prioritisation"],
+                                    ["--intervention", "return-to-work", "--json"]])
 def test_explain_same_embedded_and_remote(server, target: list[str]) -> None:
     args = ["explain", str(EXAMPLES / "care-unit-emotional-demands.yaml"), *target]
     embedded, remote = trivsel(*args), trivsel(*args, "--server", server.address)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc
-import pytest
 
+from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.client.profiles import read_profile
 from trivsel.engine import Recommender
-from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import EXAMPLES, RULES

@@ -55,7 +55,8 @@ PROFILES = st.builds(
         department_id=dept, department_name=name, respondents=respondents, invited=invited, measured_on=measured,
         scores=scores),
     ODD_TEXT, ODD_TEXT, st.integers(min_value=-2**31, max_value=2**31 - 1),
-    st.integers(min_value=-2**31, max_value=2**31 - 1), st.one_of(ODD_TEXT, st.sampled_from(["2025-05-01", "9999-12-31"])),
+    st.integers(min_value=-2**31, max_value=2**31 - 1),
+    st.one_of(ODD_TEXT, st.sampled_from(["2025-05-01", "9999-12-31"])),
     st.dictionaries(st.one_of(st.sampled_from(["influence", "work_pace", "bullying", "stress_prevalence"]), ODD_TEXT),
                     ODD_NUMBERS, max_size=8))
 

@@ -21,7 +21,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 from trivsel.service.memory import is_glibc, operator_settings
 from trivsel.v1 import recommender_pb2 as pb
 
-from ..conftest import EXAMPLES, RULES
+from ..conftest import RULES
 from .conftest import ADMIN, ADMIN_TOKEN
 from .harness import NOT_SERVING, ROOT, SERVING, ServerProcess
 

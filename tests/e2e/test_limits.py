@@ -16,11 +16,11 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from bench.machine import tree_cpu_seconds, tree_resident_mib
+from trivsel.api.convert import org_to_proto, profile_to_proto
+from trivsel.api.status import MAX_VIOLATIONS, RpcError, profile_error
 from trivsel.engine import Department, Options, Profile, ProfileError, Recommender
 from trivsel.engine.organisation import analyse
 from trivsel.engine.synthetic import random_values
-from trivsel.api.convert import org_to_proto, profile_to_proto
-from trivsel.api.status import MAX_VIOLATIONS, RpcError, profile_error
 from trivsel.service.limits import SizeGuard
 from trivsel.v1 import recommender_pb2 as pb
 
@@ -51,7 +51,7 @@ def synthetic(count: int, seed: int, rec: Recommender, id_length: int = 0) -> li
     return out
 
 
-def detail_of(exc: grpc.RpcError, kind):  # noqa: ANN001, ANN201
+def detail_of(exc: grpc.RpcError, kind):
     for detail in rpc_status.from_call(exc).details:
         if detail.Is(kind.DESCRIPTOR):
             out = kind()
@@ -64,7 +64,7 @@ def limits_of(describe: pb.DescribeResponse) -> dict[tuple[str, int, int], pb.Ba
     return {(x.method, x.detail, x.top): x for x in describe.batch_limits}
 
 
-def big(server: ServerProcess):  # noqa: ANN201
+def big(server: ServerProcess):
     """A stub whose channel accepts answers up to the server's own default limit (64 MiB)."""
     return server.stub(server.channel(options=[("grpc.max_receive_message_length", 64 * 1024 * 1024),
                                                ("grpc.max_send_message_length", 64 * 1024 * 1024)]))
@@ -286,7 +286,7 @@ def test_parallel_large_organisations_keep_memory_bounded_and_health_answering(t
                         threading.Thread(target=_prober, args=(server, stop, health))]
             outcomes: list[object] = []
 
-            def call(request=request) -> None:  # noqa: ANN001
+            def call(request=request, outcomes=outcomes) -> None:
                 try:
                     answer = server.stub(server.channel(big)).AnalyseOrganisation(request, timeout=120)
                     outcomes.append(len(answer.departments))
@@ -302,10 +302,10 @@ def test_parallel_large_organisations_keep_memory_bounded_and_health_answering(t
             stop.set()
             for t in watchers:
                 t.join()
-            report[name] = dict(peak_mib=round(max(peaks)), cpu_s=round(tree_cpu_seconds(server.proc.pid) - cpu, 2),
-                                ok=sum(1 for o in outcomes if isinstance(o, int)),
-                                failed=[o.name for o in outcomes if not isinstance(o, int)],
-                                health_checks=len(health))
+            report[name] = {"peak_mib": round(max(peaks)), "cpu_s": round(tree_cpu_seconds(server.proc.pid) - cpu, 2),
+                                "ok": sum(1 for o in outcomes if isinstance(o, int)),
+                                "failed": [o.name for o in outcomes if not isinstance(o, int)],
+                                "health_checks": len(health)}
             assert max(peaks) < MEMORY_LIMIT_MIB, report
             assert health and all(h == 1 for h in health), (name, health)
             if name == "full-10000":

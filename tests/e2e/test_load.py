@@ -12,11 +12,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 import grpc
-import pytest
 
+from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.engine import Department, Options, Profile, Recommender, load_ruleset
 from trivsel.engine.synthetic import random_values
-from trivsel.api.convert import profile_to_proto, result_from_proto
 from trivsel.v1 import recommender_pb2 as pb
 
 from ..conftest import RULES
@@ -94,7 +93,7 @@ def test_reload_under_load_fails_no_call(tmp_path: Path) -> None:
                 except grpc.RpcError as exc:
                     failures.append(exc.code())
 
-        def wait_for(check, timeout=20.0) -> None:  # noqa: ANN001
+        def wait_for(check, timeout=20.0) -> None:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
                 if check():

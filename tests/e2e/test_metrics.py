@@ -48,7 +48,7 @@ def test_handled_calls_add_up_over_the_workers(tmp_path: Path) -> None:
         while len(server.events("worker.started")) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         calls = 40
-        for n in range(calls):  # a new connection each: the kernel spreads them over both workers
+        for _ in range(calls):  # a new connection each: the kernel spreads them over both workers
             channel = server.channel(options=[("grpc.use_local_subchannel_pool", 1)])  # a connection of its own
             server.stub(channel).Recommend(pb.RecommendRequest(profile=PROFILE), timeout=10)
             channel.close()

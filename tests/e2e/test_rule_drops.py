@@ -52,7 +52,7 @@ class SteadyLoad:
                 self.errors.append(f"{exc.code().name}: {exc.details()}")
             self.calls += 1
 
-    def __enter__(self) -> "SteadyLoad":
+    def __enter__(self) -> SteadyLoad:
         self._thread.start()
         return self
 

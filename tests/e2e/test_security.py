@@ -44,7 +44,7 @@ def test_tls(tmp_path: Path) -> None:
 
 
 def test_mutual_tls_and_admin_identity(tmp_path: Path) -> None:
-    extra = TLS + ["--client-ca", str(CERTS / "ca.pem"), "--admin-identity", "trivsel-admin"]
+    extra = [*TLS, "--client-ca", str(CERTS / "ca.pem"), "--admin-identity", "trivsel-admin"]
     with ServerProcess(RULES, log_dir=tmp_path, extra=extra, credentials=creds("client")) as server:
         assert server.stub().Recommend(pb.RecommendRequest(profile=PROFILE), timeout=10).recommendations
         for credentials in (creds(), creds("rogue")):  # no client certificate; one from another CA
@@ -92,7 +92,7 @@ def test_no_log_line_holds_profile_values_or_secrets(tmp_path: Path) -> None:
     assert any(e.get("reason") == "wrong token" for e in server.events("admin.denied"))
 
 
-def _local_health(port: int, **settings: str) -> "subprocess.CompletedProcess[str]":
+def _local_health(port: int, **settings: str) -> subprocess.CompletedProcess[str]:
     """``trivsel health --local`` with only the server's own TRIVSEL_* settings (the HEALTHCHECK)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRIVSEL_")}
     env.update({"TRIVSEL_ADDRESS": f"0.0.0.0:{port}", **settings})
@@ -111,7 +111,7 @@ def test_the_container_health_check_follows_address_and_tls(tmp_path: Path) -> N
         checked = _local_health(tls.port, **server_tls, TRIVSEL_HEALTH_CA=str(CERTS / "ca.pem"))
         assert checked.returncode == 0 and checked.stdout.strip() == "SERVING", checked.stderr
     mutual = {**server_tls, "TRIVSEL_CLIENT_CA": str(CERTS / "ca.pem"), "TRIVSEL_HEALTH_CA": str(CERTS / "ca.pem")}
-    with ServerProcess(RULES, log_dir=tmp_path, extra=TLS + ["--client-ca", str(CERTS / "ca.pem")],
+    with ServerProcess(RULES, log_dir=tmp_path, extra=[*TLS, "--client-ca", str(CERTS / "ca.pem")],
                        credentials=creds("client")) as mtls:
         missing = _local_health(mtls.port, **mutual)
         assert missing.returncode == 2 and "TRIVSEL_HEALTH_CERT" in missing.stderr

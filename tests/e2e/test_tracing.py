@@ -9,9 +9,9 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
-from typing import Iterator
 
 import grpc
 import pytest
@@ -123,7 +123,7 @@ class Collector(trace_service_pb2_grpc.TraceServiceServicer):
         self.resources: list = []
         self.lock = threading.Lock()
 
-    def Export(self, request, context):  # noqa: N802, ANN001, ANN201 - the generated interface
+    def Export(self, request, context):
         with self.lock:
             for resource_spans in request.resource_spans:
                 self.resources.append({a.key: a.value.string_value for a in resource_spans.resource.attributes})
