@@ -8,8 +8,11 @@ Field names match the engine's (``docs``: the JSON of ``--json``).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable, Iterable
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol, cast
 
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from trivsel.engine.analysis import Change as SuggestedChange
@@ -47,6 +50,9 @@ from trivsel.engine.result import (
 from trivsel.engine.whatif import Change, RankChange, WhatIfResult
 from trivsel.engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
+
+if TYPE_CHECKING:
+    from google.rpc import status_pb2
 
 __all__ = ["profile_from_proto", "profile_to_proto", "result_to_proto", "result_from_proto", "ruleset_info_to_proto",
            "description_to_proto", "description_from_proto", "problem_to_proto", "problem_from_proto",
@@ -107,7 +113,7 @@ def ruleset_info_to_proto(info: RuleSetInfo) -> pb.RuleSetInfo:
     return pb.RuleSetInfo(id=info.id, version=info.version, fingerprint=info.fingerprint)
 
 
-def _iglo(levels: tuple[str, ...]) -> list[int]:
+def _iglo(levels: tuple[str, ...]) -> list[pb.IgloLevel]:
     return [IGLO[level] for level in levels]
 
 
@@ -174,8 +180,11 @@ def result_to_proto(result: Result) -> pb.RecommendResponse:
         next_measurement=result.next_measurement)
 
 
-def _optional(msg: object, name: str) -> float | None:
-    return getattr(msg, name) if msg.HasField(name) else None  # type: ignore[attr-defined]
+def _optional(msg: Message, name: str) -> float | None:
+    if msg.HasField(name):
+        value: float = getattr(msg, name)
+        return value
+    return None
 
 
 def _plan_back(r: pb.Recommendation | pb.MustAct) -> PlanView | None:
@@ -208,8 +217,10 @@ def result_from_proto(msg: pb.RecommendResponse) -> Result:
         _EFFORT_BACK[m.effort], m.time_to_effect, _plan_back(m), _evidence_back(m), _because_back(m))
         for m in msg.must_act)
     strengths = tuple(StrengthView(s.dimension, _optional(s, "value"), s.band, s.text) for s in msg.strengths)
+    # the generated stub names the builtin Warning for this field (the message class is declared after it)
+    warnings = cast("Iterable[pb.Warning]", msg.warnings)
     return Result(msg.department_id, msg.language, recommendations, tuple(msg.missing),
-                  tuple(Warning(w.code, w.message) for w in msg.warnings),
+                  tuple(Warning(w.code, w.message) for w in warnings),
                   RuleSetInfo(msg.ruleset.id, msg.ruleset.version, msg.ruleset.fingerprint),
                   tuple(msg.fired_rules), tuple(msg.unevaluable_rules), msg.candidates, must_act, strengths,
                   msg.next_measurement)
@@ -357,7 +368,22 @@ def description_to_proto(desc: Description, service_version: str, max_batch: int
             for t in i.items]) for i in desc.instruments])
 
 
-def batch_limit_to_proto(limit) -> pb.BatchLimit:
+class LimitFields(Protocol):
+    """What :func:`batch_limit_to_proto` reads (service/limits.py's ``Limit``; api/ imports no service)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def full(self) -> bool: ...
+    @property
+    def top(self) -> int: ...
+    @property
+    def max_profiles(self) -> int: ...
+    @property
+    def bytes_per_profile(self) -> int: ...
+
+
+def batch_limit_to_proto(limit: LimitFields) -> pb.BatchLimit:
     return pb.BatchLimit(method=limit.method, detail=pb.DETAIL_FULL if limit.full else pb.DETAIL_IDS, top=limit.top,
                          max_profiles=limit.max_profiles, bytes_per_profile=limit.bytes_per_profile)
 
@@ -451,7 +477,8 @@ def levers_from_proto(m: pb.LeversResponse) -> LeverReport:
                        _lever_back(m.best_pair) if m.HasField("best_pair") else None)
 
 
-def org_to_proto(org: OrgResult, error_status) -> pb.AnalyseOrganisationResponse:
+def org_to_proto(org: OrgResult, error_status: Callable[[tuple[FieldError, ...]], status_pb2.Status]
+                 ) -> pb.AnalyseOrganisationResponse:
     departments = []
     for d in org.departments:
         item = pb.DepartmentResult(department_id=d.department_id, department_name=d.name, respondents=d.respondents,
@@ -471,7 +498,8 @@ def org_to_proto(org: OrgResult, error_status) -> pb.AnalyseOrganisationResponse
                                    department_ids=n.department_ids) for n in org.needs])
 
 
-def org_from_proto(m: pb.AnalyseOrganisationResponse, field_errors) -> OrgResult:
+def org_from_proto(m: pb.AnalyseOrganisationResponse,
+                   field_errors: Callable[[status_pb2.Status], Iterable[FieldError]]) -> OrgResult:
     departments = []
     for d in m.departments:
         kind = d.WhichOneof("outcome")

@@ -16,9 +16,11 @@ few hundred bytes, and a message of at most :data:`MAX_MESSAGE_BYTES`; every tex
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NoReturn, TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
@@ -32,6 +34,8 @@ __all__ = ["RpcError", "bad_request", "profile_error", "status_message", "abort"
            "GRPC_TO_RPC_CODE", "MAX_VIOLATIONS", "MAX_MESSAGE_BYTES", "MAX_FIELD_BYTES", "MAX_DESCRIPTION_BYTES",
            "MAX_STATUS_BYTES"]
 
+Metadata: TypeAlias = tuple[tuple[str, str | bytes], ...]
+"""gRPC metadata: (key, value) pairs, bytes for a key ending in ``-bin``."""
 GRPC_TO_RPC_CODE = {code: getattr(code_pb2, code.name) for code in grpc.StatusCode}
 MAX_VIOLATIONS = 10
 """Field violations (or precondition violations) one status lists; one more says how many were left out."""
@@ -50,7 +54,7 @@ one small ErrorInfo or RetryInfo detail — 4,316 bytes, rounded up."""
 class RpcError(Exception):
     """Raised inside a handler to end the call with this status (the decorator aborts with it)."""
 
-    def __init__(self, code: grpc.StatusCode, message: str, details: Iterable[object] = ()) -> None:
+    def __init__(self, code: grpc.StatusCode, message: str, details: Iterable[Message] = ()) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -60,17 +64,17 @@ class RpcError(Exception):
         return status_message(self.code, self.message, self.details)
 
 
-def status_message(code: grpc.StatusCode, message: str, details: Iterable[object] = ()) -> status_pb2.Status:
+def status_message(code: grpc.StatusCode, message: str, details: Iterable[Message] = ()) -> status_pb2.Status:
     """A google.rpc.Status with packed details (also used per item in a batch), bounded and escaped."""
     packed = []
     for detail in details:
         any_msg = any_pb2.Any()
-        any_msg.Pack(_bounded(detail))  # type: ignore[arg-type]
+        any_msg.Pack(_bounded(detail))
         packed.append(any_msg)
     return status_pb2.Status(code=GRPC_TO_RPC_CODE[code], message=echo(message, MAX_MESSAGE_BYTES), details=packed)
 
 
-def _bounded(detail: object) -> object:
+def _bounded(detail: Message) -> Message:
     """A BadRequest or PreconditionFailure with at most MAX_VIOLATIONS entries (and one more saying
     how many were left out), each text escaped and cut; other details (ours, small) as they are."""
     if isinstance(detail, error_details_pb2.BadRequest):
@@ -81,7 +85,8 @@ def _bounded(detail: object) -> object:
         if hidden:
             shown.append(error_details_pb2.BadRequest.FieldViolation(
                 field="(more)", description=f"{hidden} more problem(s) not listed; fix these and send again"))
-        return error_details_pb2.BadRequest(field_violations=shown)
+        bad: Message = error_details_pb2.BadRequest(field_violations=shown)  # (google.rpc is untyped here)
+        return bad
     if isinstance(detail, error_details_pb2.PreconditionFailure):
         kept = [error_details_pb2.PreconditionFailure.Violation(
             type=echo(v.type, MAX_FIELD_BYTES), subject=echo(v.subject, MAX_FIELD_BYTES),
@@ -90,7 +95,8 @@ def _bounded(detail: object) -> object:
         if hidden:
             kept.append(error_details_pb2.PreconditionFailure.Violation(
                 type="MORE", subject="(more)", description=f"{hidden} more violation(s) not listed"))
-        return error_details_pb2.PreconditionFailure(violations=kept)
+        failure: Message = error_details_pb2.PreconditionFailure(violations=kept)
+        return failure
     return detail
 
 
@@ -157,13 +163,13 @@ def engine_field(path: str) -> str:
 class _Status(grpc.Status):
     """A status with our own trailing metadata added (grpc.Status is abstract)."""
 
-    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: tuple) -> None:
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: Metadata) -> None:
         self.code = code
         self.details = details
         self.trailing_metadata = trailing_metadata
 
 
-def abort(context: grpc.ServicerContext, error: RpcError, metadata: tuple = ()) -> None:
+def abort(context: grpc.ServicerContext, error: RpcError, metadata: Metadata = ()) -> NoReturn:
     """End the call with ``error``; ``metadata`` (the request id) travels with the status, since
     aborting replaces whatever trailing metadata was set before."""
     status = rpc_status.to_status(error.to_status())

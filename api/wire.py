@@ -9,8 +9,10 @@ rule's id and title — is encoded once per snapshot, and per answer only values
 texts are encoded, straight from the engine's evaluation (no intermediate objects).
 
 The bytes parse to exactly the message ``convert.result_to_proto(recommender.render(...))`` builds;
-``tests/test_wire.py`` checks that on thousands of random answers. Field numbers and wire types
-follow ``proto/trivsel/v1/recommender.proto``.
+``tests/test_wire.py`` checks that on thousands of random answers. No tag is written by hand: every
+field's tag (its number and wire type) is worked out from the generated message descriptors
+(``proto/trivsel/v1/recommender.proto``) by :func:`tag` once, at import, into the constants below;
+the hot path only joins precomputed bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import struct
 import threading
 from collections.abc import Sequence
 
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 from google.rpc import status_pb2
 
 from trivsel.engine import Options, Recommender
@@ -33,7 +37,7 @@ from trivsel.engine.explain import (
     Numbers,
 )
 from trivsel.engine.grading import in_zone
-from trivsel.engine.model import LANGUAGES, RuleSetInfo
+from trivsel.engine.model import LANGUAGES, Rule, RuleSetInfo
 from trivsel.engine.profile import MAX_ID_LENGTH
 from trivsel.engine.recommender import BORDERLINE_TEXT, UNCERTAIN_TEXT, Evaluation, SummaryKey, plan_view
 from trivsel.engine.result import DETAIL_FULL
@@ -44,13 +48,11 @@ from trivsel.v1 import recommender_pb2 as pb
 
 from . import convert
 
-__all__ = ["WireRenderer", "varint", "batch_item", "batch", "department", "organisation", "FRAME", "TEXT_BYTES",
-           "WARNINGS_BYTES"]
+__all__ = ["WireRenderer", "varint", "tag", "batch_item", "batch", "department", "organisation", "FRAME",
+           "TEXT_BYTES", "WARNINGS_BYTES"]
 
 _double = struct.Struct("<d").pack
-_HOLDS = b"\x38\x01"  # Condition.holds = true
-_BORDERLINE = b"\x48\x01"  # Condition.borderline = true
-
+_DOUBLE_SIZE = 8  # a double's value on the wire (wire type 1, fixed 64 bits)
 
 FRAME = 11
 """The most a field's framing takes: a tag (one byte for our field numbers) and a length or varint
@@ -92,6 +94,109 @@ def varint(n: int) -> bytes:
     return _VARINTS[n] if 0 <= n < 16384 else _varint_slow(n)
 
 
+_FIXED64 = frozenset((FieldDescriptor.TYPE_DOUBLE, FieldDescriptor.TYPE_FIXED64, FieldDescriptor.TYPE_SFIXED64))
+_FIXED32 = frozenset((FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_FIXED32, FieldDescriptor.TYPE_SFIXED32))
+_DELIMITED = frozenset((FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_BYTES, FieldDescriptor.TYPE_MESSAGE))
+
+
+def tag(message: type[Message], name: str) -> bytes:
+    """The bytes that open field ``name`` of ``message`` on the wire: the varint of its number
+    shifted left three bits, or'ed with its wire type — 1 for a double or fixed64, 5 for a float
+    or fixed32, 2 for a string, bytes, sub-message or packed repeated field, 0 (varint) for the
+    rest (integers, bools, enums). A ``KeyError`` names a field the message does not have."""
+    field = message.DESCRIPTOR.fields_by_name[name]
+    if field.type == FieldDescriptor.TYPE_GROUP:
+        raise ValueError(f"{field.full_name}: groups are not written by this module")
+    if field.is_packed or field.type in _DELIMITED:
+        wire_type = 2
+    elif field.type in _FIXED64:
+        wire_type = 1
+    elif field.type in _FIXED32:
+        wire_type = 5
+    else:
+        wire_type = 0
+    return _varint_slow(field.number << 3 | wire_type)
+
+
+# Every tag this module writes, worked out once from the descriptors.
+_TRUE = _varint_slow(1)  # a bool's true
+
+_RESP_RECOMMENDATIONS = tag(pb.RecommendResponse, "recommendations")
+_RESP_MISSING = tag(pb.RecommendResponse, "missing")
+_RESP_WARNINGS = tag(pb.RecommendResponse, "warnings")
+_RESP_RULESET = tag(pb.RecommendResponse, "ruleset")
+_RESP_DEPARTMENT_ID = tag(pb.RecommendResponse, "department_id")
+_RESP_LANGUAGE = tag(pb.RecommendResponse, "language")
+_RESP_FIRED_RULES = tag(pb.RecommendResponse, "fired_rules")
+_RESP_UNEVALUABLE_RULES = tag(pb.RecommendResponse, "unevaluable_rules")
+_RESP_CANDIDATES = tag(pb.RecommendResponse, "candidates")
+_RESP_MUST_ACT = tag(pb.RecommendResponse, "must_act")
+_RESP_STRENGTHS = tag(pb.RecommendResponse, "strengths")
+_RESP_NEXT_MEASUREMENT = tag(pb.RecommendResponse, "next_measurement")
+
+_REC_ID = tag(pb.Recommendation, "intervention_id")
+_REC_RANK = tag(pb.Recommendation, "rank")
+_REC_SCORE = tag(pb.Recommendation, "score")
+_REC_BECAUSE = tag(pb.Recommendation, "because")
+_REC_SECOND_ANSWER = tag(pb.Recommendation, "second_answer") + _TRUE  # with its value, true
+
+_MUST_ID = tag(pb.MustAct, "intervention_id")
+_MUST_RANK = tag(pb.MustAct, "rank")
+_MUST_BECAUSE = tag(pb.MustAct, "because")
+_MUST_SEVERITY = tag(pb.MustAct, "severity")
+_MUST_HAZARDS = tag(pb.MustAct, "hazards")
+
+_STRENGTH_DIMENSION = tag(pb.Strength, "dimension")
+_STRENGTH_VALUE = tag(pb.Strength, "value")
+_STRENGTH_BAND = tag(pb.Strength, "band")
+_STRENGTH_TEXT = tag(pb.Strength, "text")
+
+_REASON_RULE_ID = tag(pb.Reason, "rule_id")
+_REASON_TITLE = tag(pb.Reason, "title")
+_REASON_TEXT = tag(pb.Reason, "text")
+_REASON_CONDITIONS = tag(pb.Reason, "conditions")
+_REASON_POINTS = tag(pb.Reason, "points")
+_REASON_LEGAL = tag(pb.Reason, "legal")
+_POINTS_SIZE = len(_REASON_POINTS) + _DOUBLE_SIZE  # the whole points field
+
+_COND_DIMENSION = tag(pb.Condition, "dimension")
+_COND_OP = tag(pb.Condition, "op")
+_COND_THRESHOLD = tag(pb.Condition, "threshold")
+_COND_THRESHOLD_HIGH = tag(pb.Condition, "threshold_high")
+_COND_BAND = tag(pb.Condition, "band")
+_COND_ACTUAL = tag(pb.Condition, "actual")
+_COND_TEXT = tag(pb.Condition, "text")
+_COND_TEXT_SIZE = len(_COND_TEXT)
+_COND_HOLDS = tag(pb.Condition, "holds") + _TRUE  # with its value: only true is written
+_COND_BORDERLINE = tag(pb.Condition, "borderline") + _TRUE
+_COND_BORDERLINE_SIZE = len(_COND_BORDERLINE)
+
+_WARNING_CODE = tag(pb.Warning, "code")
+_WARNING_MESSAGE = tag(pb.Warning, "message")
+
+_BATCH_ITEMS = tag(pb.RecommendBatchResponse, "items")
+_BATCH_RULESET = tag(pb.RecommendBatchResponse, "ruleset")
+_ITEM_INDEX = tag(pb.BatchItem, "index")
+_ITEM_DEPARTMENT_ID = tag(pb.BatchItem, "department_id")
+_ITEM_RESULT = tag(pb.BatchItem, "result")
+_ITEM_ERROR = tag(pb.BatchItem, "error")
+
+_ORG_RULESET = tag(pb.AnalyseOrganisationResponse, "ruleset")
+_ORG_LANGUAGE = tag(pb.AnalyseOrganisationResponse, "language")
+_ORG_ESCALATION_SHARE = tag(pb.AnalyseOrganisationResponse, "escalation_share")
+_ORG_DEPARTMENTS = tag(pb.AnalyseOrganisationResponse, "departments")
+_ORG_NEEDS = tag(pb.AnalyseOrganisationResponse, "needs")
+_DEPT_ID = tag(pb.DepartmentResult, "department_id")
+_DEPT_NAME = tag(pb.DepartmentResult, "department_name")
+_DEPT_RESPONDENTS = tag(pb.DepartmentResult, "respondents")
+_DEPT_RESULT = tag(pb.DepartmentResult, "result")
+_DEPT_REFUSED = tag(pb.DepartmentResult, "refused")
+_DEPT_ERROR = tag(pb.DepartmentResult, "error")
+_DEPT_BANDS = tag(pb.DepartmentResult, "bands")
+_BAND_DIMENSION = tag(pb.DimensionBand, "dimension")
+_BAND_BAND = tag(pb.DimensionBand, "band")
+
+
 def _len(tag: bytes, payload: bytes) -> bytes:
     """A length-delimited field: tag, length, payload."""
     n = len(payload)
@@ -110,15 +215,15 @@ def batch_item(index: int, department_id: str, result: bytes | None = None,
     piece of every item once. Copying each answer into its item and each item into the
     response cost more than a tenth of a full-rationale batch (megabyte buffers, fresh pages).
     """
-    head = (b"\x08" + varint(index) if index else b"") + _text(b"\x12", clipped(department_id))
+    head = (_ITEM_INDEX + varint(index) if index else b"") + _text(_ITEM_DEPARTMENT_ID, clipped(department_id))
     payload = result if result is not None else error.SerializeToString()  # type: ignore[union-attr]
-    field = (b"\x1a" if result is not None else b"\x22") + varint(len(payload))
-    return b"\x0a" + varint(len(head) + len(field) + len(payload)) + head + field, payload
+    field = (_ITEM_RESULT if result is not None else _ITEM_ERROR) + varint(len(payload))
+    return _BATCH_ITEMS + varint(len(head) + len(field) + len(payload)) + head + field, payload
 
 
 def batch(items: Sequence[Sequence[bytes]], ruleset: bytes) -> bytes:
     """A serialized ``RecommendBatchResponse`` from :func:`batch_item` outputs and ruleset bytes."""
-    return b"".join([*itertools.chain.from_iterable(items), b"\x12", varint(len(ruleset)), ruleset])
+    return b"".join([*itertools.chain.from_iterable(items), _BATCH_RULESET, varint(len(ruleset)), ruleset])
 
 
 def department(department_id: str, name: str, respondents: int, result: bytes | None = None,
@@ -126,28 +231,29 @@ def department(department_id: str, name: str, respondents: int, result: bytes | 
                bands: Sequence[tuple[str, str]] = ()) -> tuple[bytes, ...]:
     """A ``DepartmentResult`` as a field of ``AnalyseOrganisationResponse`` (tag included), in
     pieces like :func:`batch_item`, so that the answer is not copied into it."""
-    head = _text(b"\x0a", clipped(department_id)) + _text(b"\x12", clipped(name))
+    head = _text(_DEPT_ID, clipped(department_id)) + _text(_DEPT_NAME, clipped(name))
     if respondents:
-        head += b"\x18" + varint(respondents)
+        head += _DEPT_RESPONDENTS + varint(respondents)
     if result is not None:
-        payload, field = result, b"\x22" + varint(len(result))
+        payload, field = result, _DEPT_RESULT + varint(len(result))
     elif refused is not None:
         payload = refused.encode("utf-8")
-        field = b"\x2a" + varint(len(payload))
+        field = _DEPT_REFUSED + varint(len(payload))
     else:
         payload = error.SerializeToString()  # type: ignore[union-attr]
-        field = b"\x32" + varint(len(payload))
-    tail = b"".join([_len(b"\x3a", _text(b"\x0a", dim) + _text(b"\x12", band)) for dim, band in bands])
-    return (b"\x22" + varint(len(head) + len(field) + len(payload) + len(tail)) + head + field, payload, tail)
+        field = _DEPT_ERROR + varint(len(payload))
+    tail = b"".join([_len(_DEPT_BANDS, _text(_BAND_DIMENSION, dim) + _text(_BAND_BAND, band)) for dim, band in bands])
+    return (_ORG_DEPARTMENTS + varint(len(head) + len(field) + len(payload) + len(tail)) + head + field, payload, tail)
 
 
 def organisation(departments: Sequence[Sequence[bytes]], ruleset: bytes, language: str, share: float,
                  needs: Sequence[bytes]) -> bytes:
     """A serialized ``AnalyseOrganisationResponse`` from :func:`department` outputs, the ruleset
     bytes and serialized ``InterventionNeed`` messages."""
-    head = [b"\x0a", varint(len(ruleset)), ruleset, _text(b"\x12", language), b"\x19", _double(share)]
+    head = [_ORG_RULESET, varint(len(ruleset)), ruleset, _text(_ORG_LANGUAGE, language), _ORG_ESCALATION_SHARE,
+            _double(share)]
     return b"".join([*head, *itertools.chain.from_iterable(departments),
-                     *itertools.chain.from_iterable((b"\x2a", varint(len(n)), n) for n in needs)])
+                     *itertools.chain.from_iterable((_ORG_NEEDS, varint(len(n)), n) for n in needs)])
 
 
 class WireRenderer:
@@ -159,10 +265,10 @@ class WireRenderer:
         self._views_lock = threading.Lock()
         ruleset = recommender.ruleset
         self.ruleset_bytes = convert.ruleset_info_to_proto(ruleset.info).SerializeToString()
-        self._ruleset_field = _len(b"\x22", self.ruleset_bytes)
+        self._ruleset_field = _len(_RESP_RULESET, self.ruleset_bytes)
         self._names = {name: varint(len(name.encode())) + name.encode()
                        for name in [*ruleset.dimensions, *ruleset.interventions, *(r.id for r in ruleset.rules)]}
-        self._fired_fields = tuple(b"\x3a" + self._names[rule.id] for rule in ruleset.rules)
+        self._fired_fields = tuple(_RESP_FIRED_RULES + self._names[rule.id] for rule in ruleset.rules)
         self._summaries: dict[tuple[SummaryKey, str], tuple[bytes, bytes]] = {}
         self._bounds: dict[tuple[bool, int], int] = {}
         self._widest: int | None = None
@@ -183,24 +289,24 @@ class WireRenderer:
         for rule in ruleset.rules:
             explainer = recommender.explainer(rule.index)
             for lang in LANGUAGES:
-                head = (_text(b"\x0a", rule.id) + _text(b"\x12", explainer.title(lang))
-                        + b"".join(_text(b"\x32", name) for name in explainer.legal(lang)))  # field 6, legal
-                # the rationale (field 3): fixed bytes, a bytes format over the values, or None
+                head = (_text(_REASON_RULE_ID, rule.id) + _text(_REASON_TITLE, explainer.title(lang))
+                        + b"".join(_text(_REASON_LEGAL, name) for name in explainer.legal(lang)))
+                # the rationale (Reason.text): fixed bytes, a bytes format over the values, or None
                 # when the template needs the general renderer (bands, references)
                 text_format = rule.rationale[lang].byte_format(lang)
                 if text_format is not None and not text_format[1]:
-                    text_format = (_len(b"\x1a", text_format[0] % ()) if text_format[0] else b""), (), b""
+                    text_format = (_len(_REASON_TEXT, text_format[0] % ()) if text_format[0] else b""), (), b""
                 leaves = []
                 for (dim, op, threshold, high, band, test, prefix, suffix, shows_value, zone,
                      _) in explainer.leaves(lang):
-                    static = _text(b"\x0a", dim) + _text(b"\x12", op)
+                    static = _text(_COND_DIMENSION, dim) + _text(_COND_OP, op)
                     if threshold is not None:
-                        static += b"\x19" + _double(threshold)
+                        static += _COND_THRESHOLD + _double(threshold)
                     if high is not None:
-                        static += b"\x21" + _double(high)
-                    static += _text(b"\x2a", band or "")
+                        static += _COND_THRESHOLD_HIGH + _double(high)
+                    static += _text(_COND_BAND, band or "")
                     before, after = prefix.encode("utf-8"), suffix.encode("utf-8")
-                    fixed_text = None if shows_value else _len(b"\x42", before)
+                    fixed_text = None if shows_value else _len(_COND_TEXT, before)
                     leaves.append((dim, static, test, before, after, len(before) + len(after), fixed_text, zone))
                 self._rules[(rule.index, lang)] = (head, explainer, explainer.conjunction, tuple(leaves), text_format)
 
@@ -227,12 +333,12 @@ class WireRenderer:
                              conditions=[convert.condition_to_proto(c) for c in r.conditions]).SerializeToString()
         values, utf8 = numbers.values, numbers.utf8
         if text_format is None:
-            text = _text(b"\x1a", explainer.text(numbers))
+            text = _text(_REASON_TEXT, explainer.text(numbers))
         else:
             fmt, dims, missing = text_format
             if dims:
                 body = fmt % tuple([utf8(d) if values.get(d) is not None else missing for d in dims])
-                text = b"\x1a" + varint(len(body)) + body
+                text = _REASON_TEXT + varint(len(body)) + body
             else:
                 text = fmt  # a template without placeholders: the whole field, encoded once
         # Each condition as pieces with its length worked out, joined once with the rest: building
@@ -241,39 +347,43 @@ class WireRenderer:
         for dim, static, test, before, after, fixed_length, fixed_text, zone in leaves:
             value = values.get(dim)
             if value is None:
-                middle = _HOLDS if conjunction or test(value) else b""
+                middle = _COND_HOLDS if conjunction or test(value) else b""
             elif conjunction or test(value):
-                middle = b"\x31" + _double(value) + _HOLDS
+                middle = _COND_ACTUAL + _double(value) + _COND_HOLDS
             else:
-                middle = b"\x31" + _double(value)
+                middle = _COND_ACTUAL + _double(value)
             if zone is not None and value is not None and in_zone(zone, value):  # borderline: words and flag
                 number = utf8(dim)
                 near = self._near[numbers.language]
                 length = fixed_length + len(number) + len(near)
                 size = varint(length)
-                parts += (b"\x22", varint(len(static) + len(middle) + 1 + len(size) + length + 2),
-                          static, middle, b"\x42", size, before, number, after, near, _BORDERLINE)
+                total = len(static) + len(middle) + _COND_TEXT_SIZE + len(size) + length + _COND_BORDERLINE_SIZE
+                parts += (_REASON_CONDITIONS, varint(total),
+                          static, middle, _COND_TEXT, size, before, number, after, near, _COND_BORDERLINE)
             elif fixed_text is None:
                 number = utf8(dim)
                 size = varint(fixed_length + len(number))
-                parts += (b"\x22", varint(len(static) + len(middle) + 1 + len(size) + fixed_length + len(number)),
-                          static, middle, b"\x42", size, before, number, after)
+                parts += (_REASON_CONDITIONS,
+                          varint(len(static) + len(middle) + _COND_TEXT_SIZE + len(size) + fixed_length + len(number)),
+                          static, middle, _COND_TEXT, size, before, number, after)
             else:
-                parts += (b"\x22", varint(len(static) + len(middle) + len(fixed_text)), static, middle, fixed_text)
+                parts += (_REASON_CONDITIONS, varint(len(static) + len(middle) + len(fixed_text)), static, middle,
+                          fixed_text)
         return b"".join(parts)
 
-    def _with_reasons(self, body: bytes, ident: str, evaluation: Evaluation, numbers: Numbers,
+    def _with_reasons(self, body: bytes, because: bytes, ident: str, evaluation: Evaluation, numbers: Numbers,
                       rules_done: dict[int, bytes]) -> bytes:
-        """``body`` followed by the reasons (field 12 of a Recommendation or MustAct) behind ``ident``."""
+        """``body`` followed by the reasons behind ``ident``, each under the tag ``because`` (the
+        ``because`` field of a Recommendation or a MustAct)."""
         pieces = [body]
         for index, points in self.recommender.contributions(ident, evaluation):
             reason = rules_done.get(index)
             if reason is None:
                 reason = rules_done[index] = self._rule(index, numbers)
             if points:
-                pieces += (b"\x62", varint(len(reason) + 9), reason, b"\x29", _double(points))
+                pieces += (because, varint(len(reason) + _POINTS_SIZE), reason, _REASON_POINTS, _double(points))
             else:
-                pieces += (b"\x62", varint(len(reason)), reason)
+                pieces += (because, varint(len(reason)), reason)
         return b"".join(pieces)
 
     def _names_field(self, tag: bytes, names: Sequence[str]) -> bytes:
@@ -303,52 +413,56 @@ class WireRenderer:
         parts = []
         for rank, candidate in enumerate(rec.chosen(evaluation, options.top), start=1):
             ident = candidate.intervention_id
-            body = b"\x0a" + self._names[ident] + b"\x10" + varint(rank)
+            body = _REC_ID + self._names[ident] + _REC_RANK + varint(rank)
             if candidate.score:
-                body += b"\x19" + _double(candidate.score)
+                body += _REC_SCORE + _double(candidate.score)
             body += self._interventions[(ident, lang, full)]
             if ident in evaluation.second:
-                body += b"\x68\x01"  # field 13: second_answer
+                body += _REC_SECOND_ANSWER
             if numbers is not None:
-                body = self._with_reasons(body, ident, evaluation, numbers, rules_done)
-            parts.append(_len(b"\x0a", body))
-        for rank, acting in enumerate(evaluation.must_act, start=1):  # field 10: MustAct
+                body = self._with_reasons(body, _REC_BECAUSE, ident, evaluation, numbers, rules_done)
+            parts.append(_len(_RESP_RECOMMENDATIONS, body))
+        for rank, acting in enumerate(evaluation.must_act, start=1):
+            # the intervention's fixed fields are a Recommendation's: the same numbers in MustAct
             ident = acting.intervention_id
-            body = b"\x0a" + self._names[ident] + b"\x10" + varint(rank) + self._interventions[(ident, lang, full)]
+            body = _MUST_ID + self._names[ident] + _MUST_RANK + varint(rank) + self._interventions[(ident, lang, full)]
             if numbers is not None:
-                body = self._with_reasons(body, ident, evaluation, numbers, rules_done)
-            body += b"\x68" + varint(acting.severity) + b"".join(
-                [_len(b"\x72", self._hazards[(h, lang, full)]) for h in acting.hazards])
-            parts.append(_len(b"\x52", body))
-        if numbers is not None:  # field 11: Strength
+                body = self._with_reasons(body, _MUST_BECAUSE, ident, evaluation, numbers, rules_done)
+            body += _MUST_SEVERITY + varint(acting.severity) + b"".join(
+                [_len(_MUST_HAZARDS, self._hazards[(h, lang, full)]) for h in acting.hazards])
+            parts.append(_len(_RESP_MUST_ACT, body))
+        if numbers is not None:
             for s in rec.strengths(evaluation, numbers):
-                body = _text(b"\x0a", s.dimension) + (b"\x11" + _double(s.value) if s.value is not None else b"")
-                parts.append(_len(b"\x5a", body + _text(b"\x1a", s.band) + _text(b"\x22", s.text)))
-        parts.append(_text(b"\x62", rec.next_measurement(evaluation)))  # field 12
+                body = _text(_STRENGTH_DIMENSION, s.dimension) + (
+                    _STRENGTH_VALUE + _double(s.value) if s.value is not None else b"")
+                parts.append(_len(_RESP_STRENGTHS,
+                                  body + _text(_STRENGTH_BAND, s.band) + _text(_STRENGTH_TEXT, s.text)))
+        parts.append(_text(_RESP_NEXT_MEASUREMENT, rec.next_measurement(evaluation)))
         key = rec.summary_key(evaluation)
         head, tail = self._summary(key, evaluation, lang)
         parts.append(head)
-        for w in rec.late_warnings(evaluation, lang):  # field 3 again: after the kept ones, as in render()
-            parts.append(_len(b"\x1a", _text(b"\x0a", w.code) + _text(b"\x12", w.message)))
-        parts.append(_text(b"\x2a", evaluation.checked.profile.department.id))
-        parts.append(_text(b"\x32", lang))
+        for w in rec.late_warnings(evaluation, lang):  # warnings again: after the kept ones, as in render()
+            parts.append(_len(_RESP_WARNINGS, _text(_WARNING_CODE, w.code) + _text(_WARNING_MESSAGE, w.message)))
+        parts.append(_text(_RESP_DEPARTMENT_ID, evaluation.checked.profile.department.id))
+        parts.append(_text(_RESP_LANGUAGE, lang))
         if full:
             parts.append(b"".join(map(self._fired_fields.__getitem__, evaluation.fired)))
             parts.append(tail)
         if evaluation.ranked:
-            parts.append(b"\x48" + varint(len(evaluation.ranked)))
+            parts.append(_RESP_CANDIDATES + varint(len(evaluation.ranked)))
         return b"".join(parts)
 
     def _summary(self, key: SummaryKey, evaluation: Evaluation, lang: str) -> tuple[bytes, bytes]:
-        """Fields 2–4 (missing dimensions, warnings, rule set) and field 8 (rules that could not be
-        evaluated), encoded once per summary key: they repeat across the answers of one survey."""
+        """The missing dimensions, warnings and rule set, and the rules that could not be evaluated,
+        encoded once per summary key: they repeat across the answers of one survey."""
         encoded = self._summaries.get((key, lang))
         if encoded is None:
             missing, unevaluable, warnings = self.recommender.summary(evaluation, lang, key)
-            head = (self._names_field(b"\x12", missing)
-                    + b"".join([_len(b"\x1a", _text(b"\x0a", w.code) + _text(b"\x12", w.message)) for w in warnings])
+            head = (self._names_field(_RESP_MISSING, missing)
+                    + b"".join([_len(_RESP_WARNINGS, _text(_WARNING_CODE, w.code) + _text(_WARNING_MESSAGE, w.message))
+                                for w in warnings])
                     + self._ruleset_field)
-            encoded = head, self._names_field(b"\x42", unevaluable)
+            encoded = head, self._names_field(_RESP_UNEVALUABLE_RULES, unevaluable)
             if len(self._summaries) >= 1024:
                 self._summaries.clear()
             self._summaries[(key, lang)] = encoded
@@ -417,7 +531,7 @@ class WireRenderer:
             summary += 2 * sum(len(f) for f in self._fired_fields)  # fired and unevaluable rules
         return listed + summary
 
-    def _reason_bound(self, rule, lang: str) -> int:
+    def _reason_bound(self, rule: Rule, lang: str) -> int:
         head, _, _, leaves, _ = self._rules[(rule.index, lang)]
         widest = self._widest_placeholder() + max(len(w.encode("utf-8"))
                                                   for words in (BORDERLINE_WORDS, UNCERTAIN_WORDS)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol, Self, TypeVar, cast
 
 import grpc
 
@@ -46,10 +47,28 @@ ProfileLike = Profile | Mapping[str, object]
 SERVICE_NAME = "trivsel.v1.Recommender"
 """The name the health service reports on."""
 
-_DETAIL = {DETAIL_FULL: pb.DETAIL_FULL, DETAIL_IDS: pb.DETAIL_IDS}
+_DETAIL: dict[str, pb.Detail] = {DETAIL_FULL: pb.DETAIL_FULL, DETAIL_IDS: pb.DETAIL_IDS}
 _MESSAGE_LIMIT = 256 << 20  # the largest answer the server can be configured to send (--max-message-mb)
-_OPTIONS = [("grpc.max_receive_message_length", _MESSAGE_LIMIT), ("grpc.max_send_message_length", _MESSAGE_LIMIT)]
+_OPTIONS: list[tuple[str, int | str]] = [("grpc.max_receive_message_length", _MESSAGE_LIMIT),
+                                         ("grpc.max_send_message_length", _MESSAGE_LIMIT)]
 _CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+_Request = TypeVar("_Request")
+_Response = TypeVar("_Response")
+
+
+class _RecommenderStub(Protocol):
+    """The generated ``RecommenderStub``'s methods with their message types (protoc's gRPC plugin
+    writes no type stubs for it)."""
+
+    Recommend: grpc.UnaryUnaryMultiCallable[pb.RecommendRequest, pb.RecommendResponse]
+    RecommendBatch: grpc.UnaryUnaryMultiCallable[pb.RecommendBatchRequest, pb.RecommendBatchResponse]
+    WhatIf: grpc.UnaryUnaryMultiCallable[pb.WhatIfRequest, pb.WhatIfResponse]
+    Explain: grpc.UnaryUnaryMultiCallable[pb.ExplainRequest, pb.ExplainResponse]
+    Levers: grpc.UnaryUnaryMultiCallable[pb.LeversRequest, pb.LeversResponse]
+    AnalyseOrganisation: grpc.UnaryUnaryMultiCallable[pb.AnalyseOrganisationRequest, pb.AnalyseOrganisationResponse]
+    Describe: grpc.UnaryUnaryMultiCallable[pb.DescribeRequest, pb.DescribeResponse]
+    Reload: grpc.UnaryUnaryMultiCallable[pb.ReloadRequest, pb.ReloadResponse]
 
 
 class Client:
@@ -69,13 +88,13 @@ class Client:
         if server_name:  # the name the server's certificate must carry, when it is not the address's host
             options.append(("grpc.ssl_target_name_override", server_name))
         if tls or ca or cert or key:
-            read = lambda p: Path(p).read_bytes() if p else None  # noqa: E731 - three optional files
-            credentials = grpc.ssl_channel_credentials(root_certificates=read(ca), private_key=read(key),
-                                                       certificate_chain=read(cert))
+            credentials = grpc.ssl_channel_credentials(root_certificates=_read(ca), private_key=_read(key),
+                                                       certificate_chain=_read(cert))
             self._channel = grpc.secure_channel(address, credentials, options=options)
         else:
             self._channel = grpc.insecure_channel(address, options=options)
-        self._stub = pb_grpc.RecommenderStub(self._channel)
+        # the generated stub's constructor is untyped; _RecommenderStub says what it holds
+        self._stub: _RecommenderStub = pb_grpc.RecommenderStub(self._channel)  # type: ignore[no-untyped-call]
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.timeout = timeout
 
@@ -84,9 +103,9 @@ class Client:
         """The channel, with its credentials, for calls outside the Trivsel API (health, reflection)."""
         return self._channel
 
-    def _call(self, method: str, request: object) -> object:
+    def _call(self, method: grpc.UnaryUnaryMultiCallable[_Request, _Response], request: _Request) -> _Response:
         try:
-            return getattr(self._stub, method)(request, timeout=self.timeout, metadata=self._metadata)
+            return method(request, timeout=self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
 
@@ -97,7 +116,7 @@ class Client:
         ``top`` defaults to the rule set's own list length; ``detail="ids"`` drops the texts."""
         request = pb.RecommendRequest(profile=_profile(profile), top=top or 0, language=language,
                                       detail=_detail(detail))
-        return convert.result_from_proto(self._call("Recommend", request))  # type: ignore[arg-type]
+        return convert.result_from_proto(self._call(self._stub.Recommend, request))
 
     def recommend_batch(self, profiles: Sequence[ProfileLike], *, language: str = "en", top: int | None = None,
                         detail: str = DETAIL_FULL) -> list[Result | TrivselError]:
@@ -106,7 +125,7 @@ class Client:
         its fields are named ``profiles[i].…``). A refused *call* raises as every method does."""
         answers: list[Result | TrivselError | None] = [None] * len(profiles)
         sent: list[int] = []
-        messages = []
+        messages: list[pb.Profile] = []
         for i, profile in enumerate(profiles):
             try:
                 messages.append(_profile(profile))
@@ -117,7 +136,7 @@ class Client:
         if messages:
             request = pb.RecommendBatchRequest(profiles=messages, top=top or 0, language=language,
                                                detail=_detail(detail))
-            response: pb.RecommendBatchResponse = self._call("RecommendBatch", request)  # type: ignore[assignment]
+            response = self._call(self._stub.RecommendBatch, request)
             for item in response.items:
                 index = sent[item.index]
                 if item.HasField("result"):
@@ -131,7 +150,8 @@ class Client:
                                              if e.field.startswith(sent_as) else e for e in error.errors)
                         error.args = (str(error),)
                     answers[index] = error
-        return answers  # type: ignore[return-value]
+        # every index is filled: refused above, or answered by one item of the response each
+        return cast(list[Result | TrivselError], answers)
 
     def what_if(self, profile: ProfileLike, changes: Sequence[Change | str], *, language: str = "en",
                 top: int | None = None) -> WhatIfResult:
@@ -139,25 +159,27 @@ class Client:
         parsed = [c if isinstance(c, Change) else parse_change(c) for c in changes]
         request = pb.WhatIfRequest(profile=_profile(profile), top=top or 0, language=language,
                                    changes=convert.changes_to_proto(parsed))
-        return convert.whatif_from_proto(self._call("WhatIf", request))  # type: ignore[arg-type]
+        return convert.whatif_from_proto(self._call(self._stub.WhatIf, request))
 
     def explain_rule(self, profile: ProfileLike, rule_id: str, *, language: str = "en") -> RuleWhy:
         """Why a rule fired or not for this profile, condition by condition."""
         request = pb.ExplainRequest(profile=_profile(profile), rule_id=rule_id, language=language)
-        return convert.why_from_proto(self._call("Explain", request))  # type: ignore[return-value,arg-type]
+        # asked for a rule, the answer holds no intervention: why_from_proto gives a RuleWhy
+        return cast(RuleWhy, convert.why_from_proto(self._call(self._stub.Explain, request)))
 
     def explain_intervention(self, profile: ProfileLike, intervention_id: str, *, language: str = "en",
                              top: int | None = None) -> InterventionWhy:
         """Why an intervention is (or is not) in the list, and which rules speak for it."""
         request = pb.ExplainRequest(profile=_profile(profile), intervention_id=intervention_id, language=language,
                                     top=top or 0)
-        return convert.why_from_proto(self._call("Explain", request))  # type: ignore[return-value,arg-type]
+        # asked for an intervention, the answer holds one: why_from_proto gives an InterventionWhy
+        return cast(InterventionWhy, convert.why_from_proto(self._call(self._stub.Explain, request)))
 
     def levers(self, profile: ProfileLike, *, language: str = "en", top: int | None = None,
                pairs: bool = True) -> LeverReport:
         """The smallest changes that would change the answer."""
         request = pb.LeversRequest(profile=_profile(profile), top=top or 0, language=language, pairs=pairs)
-        return convert.levers_from_proto(self._call("Levers", request))  # type: ignore[arg-type]
+        return convert.levers_from_proto(self._call(self._stub.Levers, request))
 
     def analyse_organisation(self, profiles: Sequence[ProfileLike], *, language: str = "en", top: int | None = None,
                              escalation_share: float = 0.0) -> OrgResult:
@@ -166,15 +188,15 @@ class Client:
         ``escalation_share`` 0 means the server's default share."""
         request = pb.AnalyseOrganisationRequest(profiles=[_profile(p) for p in profiles], top=top or 0,
                                                 language=language, escalation_share=escalation_share)
-        return convert.org_from_proto(self._call("AnalyseOrganisation", request), field_errors)  # type: ignore
+        return convert.org_from_proto(self._call(self._stub.AnalyseOrganisation, request), field_errors)
 
     def describe(self) -> Description:
         """The loaded rule set: dimensions, bands, interventions, sectors, limits."""
-        return convert.description_from_proto(self._call("Describe", pb.DescribeRequest()))  # type: ignore[arg-type]
+        return convert.description_from_proto(self._call(self._stub.Describe, pb.DescribeRequest()))
 
     def reload(self) -> pb.ReloadResponse:
         """Reload the rules from the server's folder (needs the admin token); the outcome per worker."""
-        return self._call("Reload", pb.ReloadRequest())  # type: ignore[return-value]
+        return self._call(self._stub.Reload, pb.ReloadRequest())
 
     def health(self) -> str:
         """The health service's word for the Recommender: ``SERVING`` or ``NOT_SERVING``."""
@@ -185,19 +207,24 @@ class Client:
                 health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=self.timeout, metadata=self._metadata)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
-        return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+        return str(health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))  # grpc_health is untyped
 
     def close(self) -> None:
         self._channel.close()
 
-    def __enter__(self) -> Client:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def _detail(detail: str) -> int:
+def _read(path: Path | str | None) -> bytes | None:
+    """A certificate or key file's bytes; ``None`` when none is given."""
+    return Path(path).read_bytes() if path else None
+
+
+def _detail(detail: str) -> pb.Detail:
     if detail not in _DETAIL:
         raise InvalidArgumentError(grpc.StatusCode.INVALID_ARGUMENT,
                                    f"detail must be '{DETAIL_FULL}' or '{DETAIL_IDS}', not {detail!r}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, Self
 
 from trivsel.engine import Options, Profile, Recommender, Result, load_ruleset
 from trivsel.engine.description import Description, describe
@@ -39,7 +39,7 @@ class Backend(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> Backend: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc: object) -> None: ...
 
@@ -50,7 +50,7 @@ class Closing:
     def close(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

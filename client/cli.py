@@ -26,6 +26,7 @@ from trivsel.engine.description import description_to_dict
 from trivsel.engine.suggestions import did_you_mean
 from trivsel.engine.survey import ScoredUnit, SurveyError
 from trivsel.engine.whatif import parse_change
+from trivsel.engine.why import InterventionWhy, RuleWhy
 
 from .backend import Backend, EmbeddedBackend
 from .errors import TrivselError
@@ -210,10 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _backend(args: argparse.Namespace) -> Backend:
     if getattr(args, "server", None):
-        path = lambda v: Path(v) if v else None  # noqa: E731
-        return RemoteBackend(args.server, ca=path(args.ca), cert=path(args.cert), key=path(args.key), tls=args.tls,
-                             token=args.token, timeout=args.timeout)
+        return _server_backend(args)
     return EmbeddedBackend(args.rules or default_rules_folder())
+
+
+def _server_backend(args: argparse.Namespace) -> RemoteBackend:
+    return RemoteBackend(args.server, ca=_path(args.ca), cert=_path(args.cert), key=_path(args.key), tls=args.tls,
+                         token=args.token, timeout=args.timeout)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _options(args: argparse.Namespace) -> Options:
@@ -321,7 +329,7 @@ def cmd_score_chain(args: argparse.Namespace) -> int:
                     measured = profile.measured_on if isinstance(profile.measured_on, _dt.date) else None
                     sys.stdout.write(render_result(result, profile_heading(profile, args.lang), measured_on=measured))
                     sys.stdout.write("\n")
-                if args.report:
+                if description is not None:  # --report
                     folder = Path(args.report)
                     folder.mkdir(parents=True, exist_ok=True)
                     page = render_profile_report(profile, result, description, backend.levers(profile, options),
@@ -412,6 +420,7 @@ def cmd_followup(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     options = _options(args)
     profile = read_profile(args.profile)
+    why: RuleWhy | InterventionWhy
     with _backend(args) as backend:
         if args.rule:
             why = backend.explain_rule(profile, args.rule, options.language)
@@ -455,7 +464,7 @@ def _remote(args: argparse.Namespace, command: str) -> RemoteBackend:
     """The server back end for commands that only make sense against a server."""
     if not args.server:
         raise UsageError(f"{command} needs --server HOST:PORT")
-    return _backend(args)  # type: ignore[return-value]
+    return _server_backend(args)
 
 
 def cmd_call(args: argparse.Namespace) -> int:
@@ -549,7 +558,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS if errors else EXIT_OK
 
 
-def _fail(message: str, args: argparse.Namespace | None, details: list[dict] | None = None) -> int:
+def _fail(message: str, args: argparse.Namespace | None, details: list[dict[str, object]] | None = None) -> int:
     # profiles and rule files are input: every line escaped, the lines kept
     print("trivsel: " + "\n".join(escape(line) for line in message.split("\n")), file=sys.stderr)
     if args is not None and getattr(args, "json", False):

@@ -124,10 +124,10 @@ def from_status(code: grpc.StatusCode, message: str, status: status_pb2.Status |
 
 def from_rpc_error(exc: grpc.RpcError) -> TrivselError:
     """The exception for a failed call (``grpc.RpcError`` from a stub)."""
-    code: grpc.StatusCode = exc.code()  # type: ignore[attr-defined]
-    message: str = exc.details() or ""  # type: ignore[attr-defined]
+    code: grpc.StatusCode = exc.code()
+    message: str = exc.details() or ""
     try:
-        status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+        status: status_pb2.Status | None = rpc_status.from_call(exc)  # grpc_status is untyped
     except ValueError:  # details that contradict the code: trust the code
         status = None
     return from_status(code, message, status)

@@ -63,8 +63,9 @@ def local_client(env: Mapping[str, str], timeout: float, pid: int = 1) -> Client
 
     found = server_settings(pid)
     settings: Mapping[str, str] = env
-    address, cert, client_ca = env.get("TRIVSEL_ADDRESS", "127.0.0.1:50051"), env.get("TRIVSEL_TLS_CERT"), \
-        env.get("TRIVSEL_CLIENT_CA")
+    address = env.get("TRIVSEL_ADDRESS", "127.0.0.1:50051")
+    cert: Path | str | None = env.get("TRIVSEL_TLS_CERT")
+    client_ca: Path | str | None = env.get("TRIVSEL_CLIENT_CA")
     if found is not None:
         args, server_env = found
         try:

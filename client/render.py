@@ -10,19 +10,26 @@ from __future__ import annotations
 import datetime as _dt
 import shutil
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from trivsel.api.escape import escape
-from trivsel.engine import Profile
+from trivsel.engine import Problem, Profile
 from trivsel.engine.description import Description
-from trivsel.engine.result import MustActItem, Recommendation, Result
+from trivsel.engine.followup import FollowUp
+from trivsel.engine.impact import Impact
+from trivsel.engine.levers import Lever, LeverReport
+from trivsel.engine.model import Dimension
+from trivsel.engine.organisation import OrgResult
+from trivsel.engine.result import MustActItem, Reason, Recommendation, Result
+from trivsel.engine.rule_tests import CaseResult, Coverage
 from trivsel.engine.strengths import KEEP
 from trivsel.engine.templates import format_number, format_value
-from trivsel.engine.whatif import Change, WhatIfResult
+from trivsel.engine.whatif import Change, RankChange, WhatIfResult
+from trivsel.engine.why import InterventionWhy, RuleWhy
 
 __all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report",
            "render_why", "render_impact", "render_levers", "render_org", "render_followup",
-           "profile_heading", "width", "PREVENTION_WORDS"]
+           "profile_heading", "measured_text", "width", "PREVENTION_WORDS"]
 
 _WORDS = {
     "en": {"rules": "Rule set", "why": "Why", "plan": "Plan", "goal": "Goal", "owner": "Owner",
@@ -115,7 +122,7 @@ def _must_act(item: MustActItem, lang: str, cols: int, measured_on: _dt.date | N
     return lines + _body(item, lang, cols, measured_on, today)
 
 
-def new_legal_areas(rec: Recommendation | MustActItem, reason) -> bool:
+def new_legal_areas(rec: Recommendation | MustActItem, reason: Reason) -> bool:
     """Whether a reason's risk areas say something the item has not: a must-act item states the legal
     basis of its hazards once, at the top, so its reasons do not repeat it."""
     stated = {h.title for h in rec.hazards} if isinstance(rec, MustActItem) else set()
@@ -165,8 +172,14 @@ def profile_heading(profile: Profile, lang: str) -> str:
     count = f"{profile.respondents}" + (f"/{profile.invited}" if profile.invited else "")
     parts = [f"{d.name} ({d.id})" if d.name else d.id, f"{count} {_WORDS[lang]['respondents']}"]
     if profile.measured_on:
-        parts.append(profile.measured_on.isoformat())
+        parts.append(measured_text(profile.measured_on))
     return " · ".join(parts)
+
+
+def measured_text(measured_on: _dt.date | str) -> str:
+    """A profile's measurement date as ``2025-05-01`` (text that is not a date is refused before any
+    answer is shown, and is shown as it is)."""
+    return measured_on.isoformat() if isinstance(measured_on, _dt.date) else measured_on
 
 
 def _summary(result: Result, cols: int | None = None) -> list[str]:
@@ -260,7 +273,8 @@ FIRST_WARNINGS = ("unknown-sector", "no-sector")
 
 def _every_plan(result: Result, lang: str, cols: int) -> list[str]:
     """What every plan says (the employees' part, the learning criterion), once, before the plans."""
-    plan = next((i.plan for i in (*result.must_act, *result.recommendations) if i.plan is not None), None)
+    items: tuple[MustActItem | Recommendation, ...] = (*result.must_act, *result.recommendations)
+    plan = next((i.plan for i in items if i.plan is not None), None)
     if plan is None or not (plan.employees or plan.learning):
         return []
     w = _WORDS[lang]
@@ -295,7 +309,7 @@ def render_description(desc: Description, lang: str) -> str:
              f"{desc.rule_count} rules · {len(desc.dimensions)} dimensions · {len(desc.interventions)} interventions"
              f" · min group {desc.min_group_size} · top {desc.default_top}", "",
              f"{w['dimensions']}:"]
-    rows = [("id", "name", "group", "range", "adverse", w["bands"])]
+    rows: list[tuple[str, ...]] = [("id", "name", "group", "range", "adverse", w["bands"])]
     for d in desc.dimensions:
         bands = " ".join(f"{b.id}" + (f"<{format_number(b.high, lang)}" if b.high is not None and not b.high_inclusive
                                       else f"≤{format_number(b.high, lang)}" if b.high is not None else "")
@@ -313,9 +327,9 @@ def render_description(desc: Description, lang: str) -> str:
     lines += _sectors(desc, lang)
     if desc.instruments:
         lines += ["", "Instruments (trivsel score):" if lang == "en" else "Instrumenter (trivsel score):"]
-        for i in desc.instruments:
-            scales = len({t.dimension for t in i.items})
-            lines += _wrap(f"{i.id} – {i.title.get(lang)}: {len(i.items)} "
+        for instrument in desc.instruments:
+            scales = len({t.dimension for t in instrument.items})
+            lines += _wrap(f"{instrument.id} – {instrument.title.get(lang)}: {len(instrument.items)} "
                            + (f"items, {scales} dimension{'s' if scales != 1 else ''}" if lang == "en"
                               else f"spørgsmål, {scales} dimension{'er' if scales != 1 else ''}"),
                            "  ", width())
@@ -443,7 +457,8 @@ def render_whatif(w: WhatIfResult, changes: list[Change], title: str = "") -> st
     return _lines(lines, strip=True)
 
 
-def render_test_report(results: list, problems: list, cov: object | None, min_coverage: float | None) -> str:
+def render_test_report(results: Sequence[CaseResult], problems: Sequence[Problem], cov: Coverage | None,
+                       min_coverage: float | None) -> str:
     """Pass/fail per case grouped by file, every failure with the answer, then coverage."""
     lines: list[str] = []
     for problem in problems:
@@ -461,16 +476,16 @@ def render_test_report(results: list, problems: list, cov: object | None, min_co
     lines.append(f"{len(results) - failed} passed, {failed} failed" + (f", {len(problems)} problem(s) in the test "
                                                                        "files" if problems else ""))
     if cov is not None:
-        total = len(cov.rules_fired) + len(cov.rules_never_fired)  # type: ignore[attr-defined]
-        lines.append(f"Coverage: {len(cov.rules_fired)}/{total} rules fired ({cov.rule_percent:.1f} %)"  # type: ignore
-                     + (f"; minimum {min_coverage:g} % {'met' if cov.rule_percent >= min_coverage else 'NOT met'}"  # type: ignore
+        total = len(cov.rules_fired) + len(cov.rules_never_fired)
+        lines.append(f"Coverage: {len(cov.rules_fired)}/{total} rules fired ({cov.rule_percent:.1f} %)"
+                     + (f"; minimum {min_coverage:g} % {'met' if cov.rule_percent >= min_coverage else 'NOT met'}"
                         if min_coverage is not None else ""))
-        never = cov.rules_never_fired  # type: ignore[attr-defined]
+        never = cov.rules_never_fired
         lines += _wrap("Rules never fired: " + (", ".join(never) if never else "none"), "  ", width())
-        unused = cov.interventions_never_recommended  # type: ignore[attr-defined]
+        unused = cov.interventions_never_recommended
         lines += _wrap("Interventions never recommended: " + (", ".join(unused) if unused else "none"), "  ", width())
         lines.append("  Bands exercised per dimension:")
-        for dim, (seen, unseen) in cov.bands.items():  # type: ignore[attr-defined]
+        for dim, (seen, unseen) in cov.bands.items():
             text = f"{dim}: {', '.join(seen) or '-'}" + (f"  (never: {', '.join(unseen)})" if unseen else "")
             lines += _wrap(text, "    ", width())
     return _lines(lines)
@@ -492,7 +507,7 @@ _WHY = {
 }
 
 
-def _rule_lines(w, lang: str, indent: str) -> list[str]:
+def _rule_lines(w: RuleWhy, lang: str, indent: str) -> list[str]:
     t = _WHY[lang]
     mark = "✓" if w.fired else "✗"
     head = f"{mark} {w.title} [{w.rule_id}]: {t['fired'] if w.fired else t['not']}"
@@ -511,11 +526,11 @@ def _rule_lines(w, lang: str, indent: str) -> list[str]:
     return lines
 
 
-def render_why(why, lang: str, title: str = "") -> str:
+def render_why(why: RuleWhy | InterventionWhy, lang: str, title: str = "") -> str:
     """A rule's conditions and smallest change, or an intervention's place and every rule behind it."""
     t = _WHY[lang]
     lines = [title] if title else []
-    if hasattr(why, "rules"):
+    if isinstance(why, InterventionWhy):
         lines.append(f"{t['intervention']}: {why.title} [{why.intervention_id}]")
         if why.rank:
             where = t["listed"] if why.listed else t["outside"]
@@ -532,7 +547,7 @@ def render_why(why, lang: str, title: str = "") -> str:
     return _lines(lines)
 
 
-def _move(d, lang: str) -> str:
+def _move(d: RankChange, lang: str) -> str:
     m = _MOVES[lang]
     if d.movement == "entered":
         text = f"+ {d.intervention_id}: {m['entered']} (→ {d.changed_rank})"
@@ -549,7 +564,7 @@ def _move(d, lang: str) -> str:
     return text + (f" [{'; '.join(rules)}]" if rules else "")
 
 
-def render_impact(impact, lang: str) -> str:
+def render_impact(impact: Impact, lang: str) -> str:
     """Per profile what entered, left or moved, then the totals."""
     c = impact.counts
     lines = [f"{impact.new.id} {impact.new.version} ({impact.new.fingerprint}) against "
@@ -573,8 +588,8 @@ def render_impact(impact, lang: str) -> str:
             lines += _wrap(_move(d, lang), "    ", width())
     lines += ["", f"{c['changed']} of {c['profiles']} profiles changed: {c['entered']} entered, {c['left']} left, "
                   f"{c['up']} moved up, {c['down']} moved down" + (f", {c['refused']} refused" if c["refused"] else "")]
-    for ident, moves in sorted(impact.by_intervention.items()):
-        lines.append(f"  {ident}: " + ", ".join(f"{k} {v}" for k, v in sorted(moves.items())))
+    for ident, counts in sorted(impact.by_intervention.items()):
+        lines.append(f"  {ident}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     if impact.rules_started or impact.rules_stopped:
         lines += _wrap("Rules firing for more profiles: "
                        + (", ".join(f"{r} ({n})" for r, n in impact.rules_started.items()) or "none"), "", width())
@@ -597,20 +612,28 @@ _LEVER = {
 }
 
 
-def _lever_change(lever, dims, lang: str) -> str:
+def _band_label(dim: Dimension, band_id: str, lang: str) -> str:
+    """A band's label, or its id when the dimension has no such band."""
+    band = dim.band(band_id)
+    return band.label.get(lang) if band else band_id
+
+
+def _lever_change(lever: Lever, dims: Mapping[str, Dimension], lang: str) -> str:
     parts = []
     for ident, current, target, b0, b1 in zip(lever.dimensions, lever.currents, lever.targets, lever.from_bands,
                                               lever.to_bands):
         dim = dims[ident]
-        label = lambda b, dim=dim: (dim.band(b).label.get(lang) if dim.band(b) else b)  # noqa: E731
         parts.append(f"{dim.name.get(lang)} {format_number(current, lang)} → {format_number(target, lang)} "
-                     f"({label(b0)} → {label(b1)})")
+                     f"({_band_label(dim, b0, lang)} → {_band_label(dim, b1, lang)})")
     return f" {_LEVER[lang]['and']} ".join(parts)
 
 
-def _lever_effect(lever, lang: str, listed: int, titles: dict[str, str] | None = None) -> str:
+def _lever_effect(lever: Lever, lang: str, listed: int, titles: Mapping[str, str] | None = None) -> str:
     t = _LEVER[lang]
-    name = (lambda i: titles.get(i, i)) if titles else (lambda i: i)
+
+    def name(ident: str) -> str:
+        return titles.get(ident, ident) if titles else ident
+
     pct = f" (−{lever.share * 100:.0f} %)" if lever.risk_before else ""
     text = f"{t['risk']} {format_number(lever.risk_before, lang)} → {format_number(lever.risk_after, lang)}{pct}"
     if lever.must_act_resolved:
@@ -621,7 +644,8 @@ def _lever_effect(lever, lang: str, listed: int, titles: dict[str, str] | None =
     return text
 
 
-def render_levers(report, description, lang: str, title: str = "", show_all: bool = False) -> str:
+def render_levers(report: LeverReport, description: Description, lang: str, title: str = "",
+                  show_all: bool = False) -> str:
     """Single-dimension improvements, largest risk reduction first, and the best pair."""
     t = _LEVER[lang]
     dims = {d.id: d for d in description.dimensions}
@@ -657,7 +681,7 @@ _ORG = {
 }
 
 
-def render_org(org) -> str:
+def render_org(org: OrgResult) -> str:
     """The organisation view as text: escalations, needs, each department, refusals."""
     lang = org.language
     t = _ORG[lang]
@@ -674,9 +698,10 @@ def render_org(org) -> str:
     rows += [(n.intervention_id, str(n.departments), f"{n.share * 100:.0f} %") for n in org.needs]
     lines += ["  " + line for line in _table(rows)]
     lines += ["", f"{t['departments']}:"]
-    for d in org.evaluated:
-        top = ", ".join(d.result.ids[:3]) or "-"
-        lines += _wrap(f"{d.department_id} {d.name}: {top}", "  ", width())
+    for d in org.departments:  # the evaluated ones (org.evaluated), their results narrowed
+        if d.result is not None:
+            top = ", ".join(d.result.ids[:3]) or "-"
+            lines += _wrap(f"{d.department_id} {d.name}: {top}", "  ", width())
     if org.refused:
         lines += ["", f"{t['refused']}:"] + [f"  {d.department_id} {d.name}: {d.refused}" for d in org.refused]
     if org.invalid:
@@ -702,7 +727,19 @@ _FOLLOW = {
 }
 
 
-def render_followup(report, dimensions, lang: str, other_department: bool = False) -> str:
+def _known_band_label(dim: Dimension, band_id: str | None, lang: str) -> str:
+    """A band's label, or ``-`` for no band or one the dimension does not have."""
+    band = dim.band(band_id) if band_id else None
+    return band.label.get(lang) if band else "-"
+
+
+def _followup_value(value: float | None, lang: str) -> str:
+    """A hidden share (a negative act in a small group) has no value: its band says enough."""
+    return format_number(value, lang) if value is not None else "–"
+
+
+def render_followup(report: FollowUp, dimensions: Mapping[str, Dimension], lang: str,
+                    other_department: bool = False) -> str:
     """What changed between two measurements of one department."""
     t = _FOLLOW[lang]
     lines = [t["title"].format(d=report.department_id, a=report.before_date or "?", b=report.after_date or "?")]
@@ -712,11 +749,9 @@ def render_followup(report, dimensions, lang: str, other_department: bool = Fals
     marks = {"better": "↑", "worse": "↓", "changed": "↔", "measured": "+", "dropped": "-"}
     for c in report.band_changes:
         dim = dimensions[c.dimension]
-        label = lambda b, dim=dim: dim.band(b).label.get(lang) if b and dim.band(b) else "-"  # noqa: E731
-        # a hidden share (a negative act in a small group) has no value: its band says enough
-        value = lambda v: format_number(v, lang) if v is not None else "–"  # noqa: E731
-        lines.append(f"  {marks[c.direction]} {dim.name.get(lang)} {value(c.before)} ({label(c.before_band)}) → "
-                     f"{value(c.after)} ({label(c.after_band)}): {t[c.direction]}")
+        lines.append(f"  {marks[c.direction]} {dim.name.get(lang)} {_followup_value(c.before, lang)} "
+                     f"({_known_band_label(dim, c.before_band, lang)}) → {_followup_value(c.after, lang)} "
+                     f"({_known_band_label(dim, c.after_band, lang)}): {t[c.direction]}")
     if not report.band_changes:
         lines.append(f"  {t['none']}")
     lines.append(f"{t['rules'].capitalize()}:")

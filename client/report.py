@@ -30,12 +30,12 @@ from trivsel.engine.levers import Lever, LeverReport
 from trivsel.engine.model import Band, Dimension, Source
 from trivsel.engine.organisation import DepartmentOutcome, OrgResult
 from trivsel.engine.profile import Profile
-from trivsel.engine.result import ConditionResult, MustActItem, PlanView, Recommendation, Result
+from trivsel.engine.result import ConditionResult, MustActItem, PlanView, Reason, Recommendation, Result
 from trivsel.engine.sectors import find_sector, sector_dimensions
 from trivsel.engine.strengths import KEEP
 from trivsel.engine.templates import format_number, format_value
 
-from .render import PREVENTION_WORDS, follow_up_date, new_legal_areas
+from .render import PREVENTION_WORDS, follow_up_date, measured_text, new_legal_areas
 
 __all__ = ["render_profile_report", "render_org_report", "FORMATS", "MIN_ANSWERS"]
 
@@ -45,6 +45,12 @@ MIN_ANSWERS = 20
 ``min_answers_for_shares``; the reports take the rule set's own value as ``min_answers``)."""
 Item = Recommendation | MustActItem
 """A ranked recommendation or a must-act item: both carry a plan, evidence and reasons."""
+
+
+def _items(result: Result) -> tuple[Item, ...]:
+    """The must-act items, then the ranked recommendations."""
+    return (*result.must_act, *result.recommendations)
+
 
 _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
     "en": MappingProxyType({
@@ -353,7 +359,7 @@ def _sources(result: Result, extra: Sequence[Source] = ()) -> list[tuple[str, st
     """The evidence behind the must-act items and the recommendations, each source once, in order of
     first use; then ``extra`` (the figures the department is compared with, the APV duties)."""
     seen: dict[str, tuple[str, str, str | None, str]] = {}
-    for rec in (*result.must_act, *result.recommendations):
+    for rec in _items(result):
         for ev in rec.evidence:
             seen.setdefault(ev.id, (ev.id, ev.citation, ev.url, ev.grade))
     for source in extra:
@@ -395,7 +401,7 @@ def _hidden_shares(profile: Profile, result: Result, dims: Mapping[str, Dimensio
     profile has the value), so the report never shows what the answer kept back."""
     hidden = {i for i in profile.scores if i in dims and _is_act_share(dims[i])} \
         if profile.respondents < min_answers else {i for i in profile.reported if i in dims and _is_act_share(dims[i])}
-    for rec in (*result.must_act, *result.recommendations):
+    for rec in _items(result):
         for reason in rec.because:
             hidden.update(c.dimension for c in reason.conditions
                           if c.actual is None and c.dimension in profile.scores and c.dimension in dims
@@ -446,7 +452,8 @@ def _header_html(profile: Profile, result: Result, description: Description, lan
     rows = [
         (_w(lang, "department"), _e(_department_title(d.name, d.id))),
         (_w(lang, "respondents"), _e(_response_rate(profile, lang))),
-        (_w(lang, "measured"), _e(profile.measured_on.isoformat() if profile.measured_on else _w(lang, "not_given"))),
+        (_w(lang, "measured"),
+         _e(measured_text(profile.measured_on) if profile.measured_on else _w(lang, "not_given"))),
         (_w(lang, "rules"), f"{_e(info.id)} {_e(info.version)} · {_e(_w(lang, 'fingerprint'))} "
                             f'<span class="fingerprint">{_e(info.fingerprint)}</span>'),
         *((_w(lang, "compared").format(name=name), _e(text))
@@ -468,7 +475,7 @@ def _header_md(profile: Profile, result: Result, description: Description, lang:
              f"- **{_w(lang, 'department')}:** {_md(_department_title(d.name, d.id))}",
              f"- **{_w(lang, 'respondents')}:** {_md(_response_rate(profile, lang))}",
              f"- **{_w(lang, 'measured')}:** "
-             f"{profile.measured_on.isoformat() if profile.measured_on else _w(lang, 'not_given')}",
+             f"{measured_text(profile.measured_on) if profile.measured_on else _w(lang, 'not_given')}",
              f"- **{_w(lang, 'rules')}:** {_md(info.id)} {_md(info.version)} · {_w(lang, 'fingerprint')} "
              f"`{_md(info.fingerprint)}`",
              *(f"- **{_w(lang, 'compared').format(name=name)}:** {_md(text)}"
@@ -701,7 +708,7 @@ def _plan_caption(profile: Profile, today: _dt.date, lang: str, result: Result |
     if profile.measured_on is None:
         return _w(lang, "plan_caption_today").format(date=today.isoformat())
     measured = profile.measured_on if isinstance(profile.measured_on, _dt.date) else None
-    items = (*result.must_act, *result.recommendations) if result is not None else ()
+    items = _items(result) if result is not None else ()
     if any(i.plan and follow_up_date(measured, i.plan.follow_up_weeks, today)[1] for i in items):
         return _w(lang, "plan_caption_late").format(date=today.isoformat())
     return _w(lang, "plan_caption")
@@ -904,7 +911,7 @@ def _rationale_item_html(rec: Item, lang: str) -> list[str]:
     return [*parts, "</article>"]
 
 
-def _law_html(rec: Item, reason, lang: str) -> str:
+def _law_html(rec: Item, reason: Reason, lang: str) -> str:
     """The risk areas of the executive order the rule rests on, if any and not already stated."""
     if not new_legal_areas(rec, reason):
         return ""
@@ -916,7 +923,7 @@ def _rationale_html(result: Result, lang: str) -> str:
     if not result.must_act and not result.recommendations:
         return ""
     parts = [f'<section class="rationale major"><h2>{_e(_w(lang, "why"))}</h2>']
-    for rec in (*result.must_act, *result.recommendations):
+    for rec in _items(result):
         parts += _rationale_item_html(rec, lang)
     parts.append("</section>")
     return "\n".join(parts)
@@ -926,7 +933,7 @@ def _rationale_md(result: Result, lang: str) -> list[str]:
     if not result.must_act and not result.recommendations:
         return []
     lines = [f"## {_w(lang, 'why')}", ""]
-    for rec in (*result.must_act, *result.recommendations):
+    for rec in _items(result):
         must = isinstance(rec, MustActItem)
         lines += [f"### {_number(rec)}. {_md(rec.title or rec.intervention_id)}"
                   + (f" ({_w(lang, 'required')})" if must else ""), ""]
@@ -1003,7 +1010,7 @@ def _lever_parts(lever: Lever, dims: Mapping[str, Dimension], lang: str,
                  hidden: frozenset[str] = frozenset()) -> tuple[str, str, str]:
     """(dimension, from, to) for a table row."""
     moves = _lever_moves(lever, dims, lang, hidden)
-    return tuple(" + ".join(m[i] for m in moves) for i in range(3))  # type: ignore[return-value]
+    return (" + ".join(m[0] for m in moves), " + ".join(m[1] for m in moves), " + ".join(m[2] for m in moves))
 
 
 def _lever_sentence(lever: Lever, dims: Mapping[str, Dimension], lang: str,

@@ -13,8 +13,9 @@ import csv
 import datetime as _dt
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
 import yaml
 
@@ -92,13 +93,12 @@ def score_file(args: argparse.Namespace) -> tuple[RuleSet, Instrument, SurveyRes
     """Read and score ``args.input`` (or ``args.responses``) with the rules folder's instrument."""
     ruleset = load_ruleset(args.rules or default_rules_folder())
     instrument = ruleset.instruments.get(args.instrument)
-    if instrument is None:
+    if not isinstance(instrument, Instrument):  # None: no such instrument
         known = ", ".join(ruleset.instruments) or "none"
         raise InputError(f"--instrument: no instrument '{args.instrument}' in the rules (known: {known})")
     path = getattr(args, "responses", None) or args.input
     header, rows = read_survey(path)
-    split = lambda values: tuple(c.strip() for v in values for c in v.split(",") if c.strip())  # noqa: E731
-    spec = SurveySpec(args.department_column, args.id_column, split(args.roll_up), split(args.ignore),
+    spec = SurveySpec(args.department_column, args.id_column, _split(args.roll_up), _split(args.ignore),
                       _departments(args.departments), args.skip_bad_rows)
     try:
         result = score_survey(instrument, header, rows, spec, ruleset.min_group_size, ruleset.min_answers_for_shares)
@@ -106,6 +106,11 @@ def score_file(args: argparse.Namespace) -> tuple[RuleSet, Instrument, SurveyRes
         exc.path = path  # type: ignore[attr-defined]
         raise
     return ruleset, instrument, result
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    """Repeated options and comma-separated lists alike: ``--ignore a,b --ignore c``."""
+    return tuple(c.strip() for v in values for c in v.split(",") if c.strip())
 
 
 def write_problems(exc: SurveyError, path: str) -> None:
@@ -140,12 +145,13 @@ def file_names(units: Sequence[ScoredUnit], suffix: str = ".yaml") -> list[str]:
     return names
 
 
-def cmd_score(args: argparse.Namespace, recommend: object = None) -> int:
+def cmd_score(args: argparse.Namespace,
+              recommend: Callable[[Sequence[ScoredUnit], _dt.date | None], None] | None = None) -> int:
     """Score; then print, write (``--out``), or chain into recommend / report."""
     ruleset, instrument, result = score_file(args)
     measured = _measured(args.measured_on)
     words = _WORDS[args.lang]
-    documents = []
+    documents: list[dict[str, object]] = []
     for unit in result.units:
         doc = unit.to_dict(instrument.id)
         if measured:
@@ -174,22 +180,22 @@ def cmd_score(args: argparse.Namespace, recommend: object = None) -> int:
         if args.out:
             lines.append(words["wrote"].format(n=len(documents), dir=args.out))
         sys.stdout.write("\n".join(escape(line) for line in lines) + "\n")
-    if callable(recommend):
+    if recommend is not None:
         recommend(result.units, measured)
     _print_refused(result, args.lang, ruleset.min_group_size, sys.stderr if args.json else sys.stdout)
     return 0
 
 
-def _print_refused(result: SurveyResult, lang: str, minimum: int, out: object = None) -> None:
+def _print_refused(result: SurveyResult, lang: str, minimum: int, out: TextIO | None = None) -> None:
     """Units not evaluated (name and count only) and rows skipped, after the result."""
     words, stream = _WORDS[lang], out or sys.stderr
     if result.refused:
-        print(words["refused"].format(m=minimum) + ":", file=stream)  # type: ignore[arg-type]
+        print(words["refused"].format(m=minimum) + ":", file=stream)
         for r in result.refused:
             label = f"{r.level}: {r.id}" if r.level else r.id
             why = f" – {words['difference']}" if r.by_difference else ""
-            print(escape(f"  {label} ({r.respondents} {words['respondents']}){why}"), file=stream)  # type: ignore
+            print(escape(f"  {label} ({r.respondents} {words['respondents']}){why}"), file=stream)
     if result.skipped:
-        print(f"{words['skipped']}:", file=stream)  # type: ignore[arg-type]
+        print(f"{words['skipped']}:", file=stream)
         for p in result.skipped:
-            print(escape(f"  {p}"), file=stream)  # type: ignore[arg-type]
+            print(escape(f"  {p}"), file=stream)

@@ -85,7 +85,14 @@ def _term_satisfiable(term: tuple[Literal, ...], dims: Mapping[str, Dimension],
             continue
         d.present = True
         t = lit.threshold
-        if lit.op == "<":
+        if lit.op == "between":
+            if t is not None:
+                d.cut_low(t, lit.low_inclusive)
+            if lit.threshold_high is not None:
+                d.cut_high(lit.threshold_high, lit.high_inclusive)
+        elif t is None:  # present(x): no bound (every comparison has its threshold)
+            continue
+        elif lit.op == "<":
             d.cut_high(t, False)
         elif lit.op == "<=":
             d.cut_high(t, True)
@@ -98,11 +105,6 @@ def _term_satisfiable(term: tuple[Literal, ...], dims: Mapping[str, Dimension],
             d.cut_high(t, True)
         elif lit.op == "!=":
             d.excluded.add(t)
-        elif lit.op == "between":
-            if t is not None:
-                d.cut_low(t, lit.low_inclusive)
-            if lit.threshold_high is not None:
-                d.cut_high(lit.threshold_high, lit.high_inclusive)
     return not any(d.empty() for d in domains.values())
 
 

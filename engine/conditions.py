@@ -15,11 +15,15 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeGuard, cast
 
 from .expr import And, BandTest, Between, Compare, Expr, Not, Or, Presence
 from .expr.syntax import NEGATED_OP
 from .problems import ERROR, WARNING
 from .suggestions import closest
+
+if TYPE_CHECKING:  # the model holds conditions, so it is imported for the annotations only
+    from .model import Dimension
 
 __all__ = ["Literal", "AllOf", "AnyOf", "Condition", "NEVER", "ResolveIssue", "resolve",
            "literals", "holds", "intensity", "predicate", "dimensions_of", "is_monotone", "intensity_function"]
@@ -66,7 +70,7 @@ class Literal:
         if value is None:
             return False
         if self.op in _COMPARE:
-            return _COMPARE[self.op](value, self.threshold)  # type: ignore[arg-type]
+            return _COMPARE[self.op](value, self.threshold)  # type: ignore[arg-type]  # set for every comparison
         inside = _inside(value, self)
         return inside if self.op == "between" else not inside
 
@@ -113,18 +117,15 @@ class ResolveIssue:
     suggestion: str | None = None
 
 
-def resolve(expr: Expr, dimensions: Mapping[str, object]) -> tuple[Condition, list[ResolveIssue]]:
-    """Check names and bands against ``dimensions`` and return the NNF condition and any issues.
-
-    ``dimensions`` maps ids to :class:`engine.model.Dimension` objects.
-    """
+def resolve(expr: Expr, dimensions: Mapping[str, Dimension]) -> tuple[Condition, list[ResolveIssue]]:
+    """Check names and bands against ``dimensions`` and return the NNF condition and any issues."""
     issues: list[ResolveIssue] = []
     condition = _nnf(expr, False, dimensions, issues)
     return _simplify(condition), issues
 
 
-def _dimension(name: str, offset: int, dimensions: Mapping[str, object],
-               issues: list[ResolveIssue]) -> object | None:
+def _dimension(name: str, offset: int, dimensions: Mapping[str, Dimension],
+               issues: list[ResolveIssue]) -> Dimension | None:
     dim = dimensions.get(name)
     if dim is None:
         issues.append(ResolveIssue(offset, f"unknown dimension '{name}'", "unknown-dimension",
@@ -132,40 +133,40 @@ def _dimension(name: str, offset: int, dimensions: Mapping[str, object],
     return dim
 
 
-def _check_range(dim: object, value: float, offset: int, issues: list[ResolveIssue]) -> None:
-    low, high = dim.minimum, dim.maximum  # type: ignore[attr-defined]
+def _check_range(dim: Dimension, value: float, offset: int, issues: list[ResolveIssue]) -> None:
+    low, high = dim.minimum, dim.maximum
     if not (low <= value <= high):
         issues.append(ResolveIssue(offset, f"threshold {value:g} is outside the range of "
-                                   f"{dim.id} ({low:g}–{high:g})",  # type: ignore[attr-defined]
+                                   f"{dim.id} ({low:g}–{high:g})",
                                    "threshold-out-of-range", WARNING))
 
 
-def _side(op: str, dim: object) -> tuple[str | None, float]:
+def _side(op: str, dim: Dimension) -> tuple[str | None, float]:
     """Which harmful side a one-sided comparison points to, and that side's scale end."""
-    adverse = dim.adverse  # type: ignore[attr-defined]
+    adverse = dim.adverse
     if op in ("<", "<=") and adverse in ("low", "both"):
-        return "low", dim.minimum  # type: ignore[attr-defined]
+        return "low", dim.minimum
     if op in (">", ">=") and adverse in ("high", "both"):
-        return "high", dim.maximum  # type: ignore[attr-defined]
+        return "high", dim.maximum
     return None, 0.0
 
 
-def _compare(name: str, op: str, value: float, dim: object, offset: int, band: str | None = None) -> Literal:
+def _compare(name: str, op: str, value: float, dim: Dimension, offset: int, band: str | None = None) -> Literal:
     side, extreme = _side(op, dim)
-    share = bool(side and getattr(dim, "share", False))
-    margin = float(getattr(dim, "meaningful_difference", 0.0)) if side and not share else 0.0
+    share = bool(side and dim.share)
+    margin = float(dim.meaningful_difference) if side and not share else 0.0
     return Literal(name, op, value, band=band, adverse=side, extreme=extreme, offset=offset, margin=margin,
                    share=share)
 
 
-def _interval(name: str, dim: object, low: float | None, low_inc: bool, high: float | None, high_inc: bool,
+def _interval(name: str, dim: Dimension, low: float | None, low_inc: bool, high: float | None, high_inc: bool,
               negate: bool, offset: int, band: str | None) -> Condition:
     """A (possibly half-open) interval test, reduced to a one-sided comparison where it is one."""
-    if low is None and high is None:
-        return NEVER if negate else Literal(name, "present", offset=offset, band=band)
     if low is None:
+        if high is None:
+            return NEVER if negate else Literal(name, "present", offset=offset, band=band)
         op = ("<=" if high_inc else "<")
-        return _compare(name, NEGATED_OP[op] if negate else op, high, dim, offset, band)  # type: ignore[arg-type]
+        return _compare(name, NEGATED_OP[op] if negate else op, high, dim, offset, band)
     if high is None:
         op = (">=" if low_inc else ">")
         return _compare(name, NEGATED_OP[op] if negate else op, low, dim, offset, band)
@@ -173,7 +174,7 @@ def _interval(name: str, dim: object, low: float | None, low_inc: bool, high: fl
                    band=band, offset=offset)
 
 
-def _nnf(expr: Expr, negate: bool, dimensions: Mapping[str, object], issues: list[ResolveIssue]) -> Condition:
+def _nnf(expr: Expr, negate: bool, dimensions: Mapping[str, Dimension], issues: list[ResolveIssue]) -> Condition:
     if isinstance(expr, Not):
         return _nnf(expr.operand, not negate, dimensions, issues)
     if isinstance(expr, (And, Or)):
@@ -201,9 +202,9 @@ def _nnf(expr: Expr, negate: bool, dimensions: Mapping[str, object], issues: lis
     if isinstance(expr, BandTest):
         if dim is None:
             return Literal(expr.dimension, "present", offset=expr.offset)
-        band = dim.band(expr.band)  # type: ignore[attr-defined]
+        band = dim.band(expr.band)
         if band is None:
-            names = [b.id for b in dim.bands]  # type: ignore[attr-defined]
+            names = [b.id for b in dim.bands]
             issues.append(ResolveIssue(expr.band_offset, f"'{expr.dimension}' has no band '{expr.band}' "
                                        f"(bands: {', '.join(names)})", "unknown-band",
                                        suggestion=closest(expr.band, names)))
@@ -284,7 +285,7 @@ def predicate(cond: Condition) -> Callable[[Mapping[str, float]], bool]:
         if op == "missing":
             return lambda v: v.get(dim) is None
         if op in _COMPARE:
-            fn, t = _COMPARE[op], cond.threshold
+            fn, t = _COMPARE[op], cast(float, cond.threshold)  # a comparison always has a threshold
 
             def compare(v: Mapping[str, float]) -> bool:
                 x = v.get(dim)
@@ -325,8 +326,8 @@ def intensity_function(cond: Condition) -> Callable[[Mapping[str, float]], float
             d = sign * (x - threshold) / span
             return 0.0 if d <= 0.0 else (1.0 if d >= 1.0 else d)
         return leaf
-    if isinstance(cond, AllOf) and all(isinstance(item, Literal) for item in cond.items):
-        return _conjunction_intensity(cond.items)  # type: ignore[arg-type]
+    if isinstance(cond, AllOf) and _all_literals(cond.items):
+        return _conjunction_intensity(cond.items)
     parts = tuple(intensity_function(item) for item in cond.items)
     if isinstance(cond, AllOf):
         n = float(len(parts) or 1)
@@ -339,6 +340,10 @@ def intensity_function(cond: Condition) -> Callable[[Mapping[str, float]], float
         return mean
     tests = tuple(zip(parts, (predicate(item) for item in cond.items)))
     return lambda v: max((p(v) for p, t in tests if t(v)), default=0.0)
+
+
+def _all_literals(items: tuple[Condition, ...]) -> TypeGuard[tuple[Literal, ...]]:
+    return all(isinstance(item, Literal) for item in items)
 
 
 def _conjunction_intensity(items: tuple[Literal, ...]) -> Callable[[Mapping[str, float]], float]:

@@ -56,7 +56,7 @@ def describe(ruleset: RuleSet, refused_reload: tuple[Problem, ...] = ()) -> Desc
                                          r.evidence.sources, r.evidence.review_by) for r in ruleset.rules),
                        tuple(sorted(ruleset.hazards.values(), key=lambda h: (-h.severity, h.id))),
                        tuple(ruleset.sectors.values()), ruleset.planning,
-                       tuple(ruleset.instruments.values()))  # type: ignore[arg-type]
+                       tuple(ruleset.instruments.values()))
 
 
 def _dimension(d: Dimension) -> dict[str, object]:

@@ -46,7 +46,8 @@ class ShardError(RuntimeError):
 
 
 def _create(spec: ShardSpec) -> int:
-    return _dre.create_ruleset(f"trivsel{next(_NAMES)}", spec.definition)
+    handle: int = _dre.create_ruleset(f"trivsel{next(_NAMES)}", spec.definition)
+    return handle
 
 
 def _drain(handle: int, state: int, names: dict[str, int] | None, fired: set[int]) -> None:

@@ -125,7 +125,17 @@ def complexity_problem(cond: Condition) -> str | None:
     return None
 
 
-def _literal(lit: Literal, keys: Mapping[str, str]) -> dict:
+_Json = dict[str, object]
+"""A JSON object of a durable_rules definition (a rule, an expression, a test)."""
+
+
+def _bounds(lit: Literal, dim: str) -> list[_Json]:
+    """A ``between`` literal's two tests."""
+    return [{("$gte" if lit.low_inclusive else "$gt"): {dim: lit.threshold}},
+            {("$lte" if lit.high_inclusive else "$lt"): {dim: lit.threshold_high}}]
+
+
+def _literal(lit: Literal, keys: Mapping[str, str]) -> _Json:
     dim = keys.get(lit.dimension, lit.dimension)
     if lit.op == "present":
         return {"$ex": {dim: 1}}
@@ -135,16 +145,14 @@ def _literal(lit: Literal, keys: Mapping[str, str]) -> dict:
         return {dim: lit.threshold}
     if lit.op in _OPS:
         return {_OPS[lit.op]: {dim: lit.threshold}}
-    low = {("$gte" if lit.low_inclusive else "$gt"): {dim: lit.threshold}}
-    high = {("$lte" if lit.high_inclusive else "$lt"): {dim: lit.threshold_high}}
     if lit.op == "between":
-        return {"$and": [low, high]}
+        return {"$and": _bounds(lit, dim)}
     outside_low = {("$lt" if lit.low_inclusive else "$lte"): {dim: lit.threshold}}
     outside_high = {("$gt" if lit.high_inclusive else "$gte"): {dim: lit.threshold_high}}
     return {"$or": [outside_low, outside_high]}
 
 
-def _expression(cond: Condition, keys: Mapping[str, str]) -> dict:
+def _expression(cond: Condition, keys: Mapping[str, str]) -> _Json:
     if isinstance(cond, Literal):
         return _literal(cond, keys)
     key = "$and" if isinstance(cond, AllOf) else "$or"
@@ -172,7 +180,7 @@ def _dnf(cond: Condition) -> list[tuple[Literal, ...]]:
     return terms
 
 
-def _rule(expression: dict) -> dict:
+def _rule(expression: _Json) -> _Json:
     return {"all": [{"m": {"$and": [{"__e": 1}, expression]}}]}
 
 
@@ -185,7 +193,7 @@ class ShardSpec:
     chains: int
 
 
-def _pieces(index: int, cond: Condition, keys: Mapping[str, str]) -> list[tuple[str, dict, int]]:
+def _pieces(index: int, cond: Condition, keys: Mapping[str, str]) -> list[tuple[str, _Json, int]]:
     """The durable rules for one of our rules: the condition as it is written if it fits both
     limits, else one flat rule per DNF term (one chain and one ``$and`` node each)."""
     problem = complexity_problem(cond)
@@ -194,19 +202,20 @@ def _pieces(index: int, cond: Condition, keys: Mapping[str, str]) -> list[tuple[
     chains = chain_count(cond)
     if chains <= CHAIN_BUDGET and 1 + logic_nodes(cond) <= MAX_LOGIC_NODES:
         return [(f"r{index}", _rule(_expression(cond, keys)), chains)]
-    pieces = []
+    pieces: list[tuple[str, _Json, int]] = []
     for k, term in enumerate(dnf_terms(cond)):
         tests = [test for lit in term for test in _flat_tests(lit, keys)]
         pieces.append((f"r{index}.{k}", {"all": [{"m": {"$and": [{"__e": 1}, *tests]}}]}, 1))
     return pieces
 
 
-def _flat_tests(lit: Literal, keys: Mapping[str, str]) -> list[dict]:
+def _flat_tests(lit: Literal, keys: Mapping[str, str]) -> list[_Json]:
     """A literal as plain comparisons for a flat ``$and``: ``between`` (and ``is medium``) as its two
     bounds, so a term of any number of them stays one ``$and`` node (``not between`` never reaches
     here: :func:`_dnf` splits it into two terms)."""
-    expression = _literal(lit, keys)
-    return expression["$and"] if lit.op == "between" else [expression]
+    if lit.op == "between":
+        return _bounds(lit, keys.get(lit.dimension, lit.dimension))
+    return [_literal(lit, keys)]
 
 
 def plan_shards(conditions: Sequence[Condition], keys: Mapping[str, str] | None = None,
@@ -217,7 +226,7 @@ def plan_shards(conditions: Sequence[Condition], keys: Mapping[str, str] | None 
     """
     keys = keys or {}
     pieces = [p for i, cond in enumerate(conditions) if cond != NEVER for p in _pieces(i, cond, keys)]
-    shards: list[list[tuple[str, dict, int]]] = []
+    shards: list[list[tuple[str, _Json, int]]] = []
     loads: list[int] = []
     for piece in pieces:
         for s, load in enumerate(loads):

@@ -8,10 +8,11 @@ answers and the dimension catalogue, so it gives the same report embedded and ag
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .model import Dimension
+from .model import Band, Dimension
 from .organisation import shown_band
 from .profile import Profile
 from .result import Result
@@ -45,9 +46,17 @@ class FollowUp:
     newly_recommended: tuple[str, ...]
 
 
-def _direction(dim: Dimension, before_band, after_band) -> str:
+def _direction(dim: Dimension, before_band: Band, after_band: Band) -> str:
     a, b = RISK_ORDER[before_band.risk], RISK_ORDER[after_band.risk]
     return "better" if b < a else "worse" if b > a else "changed"
+
+
+def _iso(day: _dt.date | str | None) -> str:
+    """The measurement's date as text ("" when not given). A date the profile check could not read
+    stays text, but such a profile is refused before it is recommended, so it never gets here."""
+    if isinstance(day, _dt.date):
+        return day.isoformat()
+    return day or ""
 
 
 def compare_measurements(before: Profile, after: Profile, before_result: Result, after_result: Result,
@@ -83,8 +92,7 @@ def compare_measurements(before: Profile, after: Profile, before_result: Result,
     rec_before = before_result.must_act_ids + before_result.ids  # both parts: what was asked of the department
     rec_after = after_result.must_act_ids + after_result.ids
     return FollowUp(
-        before.department.id, before.measured_on.isoformat() if before.measured_on else "",
-        after.measured_on.isoformat() if after.measured_on else "", tuple(changes),
+        before.department.id, _iso(before.measured_on), _iso(after.measured_on), tuple(changes),
         tuple(r for r in fired_before if r not in fired_after), tuple(r for r in fired_before if r in fired_after),
         tuple(r for r in fired_after if r not in fired_before),
         tuple(i for i in rec_before if i not in rec_after), tuple(i for i in rec_before if i in rec_after),

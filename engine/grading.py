@@ -48,11 +48,11 @@ def wilson_lower(percent: float, n: int) -> float:
     return max(0.0, (centre - spread) / (1 + z2 / n) * 100.0)
 
 
-def share_grade(lit: Literal, value: float | None, n: int) -> float:
+def share_grade(lit: Literal, value: float, n: int) -> float:
     """A share test's degree for ``value`` from ``n`` answers: 1 clear, ½ borderline, 0 not true."""
     if lit.threshold is None or not lit.holds(value):
         return 0.0
-    low = wilson_lower(value, n)  # type: ignore[arg-type]
+    low = wilson_lower(value, n)
     clear = low >= lit.threshold if lit.op in ("<=", ">=") else low > lit.threshold
     return CLEAR if clear else BORDERLINE
 
@@ -67,7 +67,7 @@ def _leaf(lit: Literal) -> GradeFunction:
             x = v.get(dim)
             if not holds(x):
                 return 0.0, False
-            low = wilson_lower(x, n)  # type: ignore[arg-type]
+            low = wilson_lower(x, n)  # type: ignore[arg-type]  # holds(None) is false: x is a number
             clear = low >= threshold if inclusive else low > threshold
             return (CLEAR, True) if clear else (BORDERLINE, False)
         return share
@@ -80,7 +80,7 @@ def _leaf(lit: Literal) -> GradeFunction:
         x = v.get(dim)
         if not holds(x):
             return 0.0, False
-        past = sign * (x - threshold)  # type: ignore[operator]
+        past = sign * (x - threshold)  # type: ignore[operator]  # holds(None) is false: x is a number
         return (CLEAR, True) if past >= margin else (BORDERLINE, False)
     return scaled
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .model import RuleSetInfo
 from .profile import Profile, ProfileError
 from .recommender import DEFAULT_OPTIONS, Options, Recommender
+from .result import Result
 from .whatif import DOWN, ENTERED, LEFT, SAME, UP, RankChange, diff_rankings, recommenders_of
 
 __all__ = ["ProfileImpact", "Impact", "preview"]
@@ -58,7 +59,9 @@ def preview(old: Recommender, new: Recommender, profiles: Sequence[tuple[str, Pr
     started: dict[str, int] = {}
     stopped: dict[str, int] = {}
     for name, profile in profiles:
-        answers, errors, scores = [], [], []
+        answers: list[Result | None] = []
+        errors: list[str | None] = []
+        scores: list[dict[str, float]] = []
         for recommender in (old, new):
             try:
                 evaluation = recommender.evaluate(profile, options.min_group_size)

@@ -124,7 +124,7 @@ def _effect(recommender: Recommender, profile: Profile, base: Evaluation, listed
                  total_risk(base), total_risk(after), gone, len(listed) - len(gone), stopped, resolved)
 
 
-def _rank(lever: Lever) -> tuple:
+def _rank(lever: Lever) -> tuple[int, int, float, tuple[str, ...]]:
     """Levers in order of what they do to the answer: must-act items resolved first, then list
     items no longer needed, then the fall in total risk (docs/RANKING.md, "Levers")."""
     return (-len(lever.must_act_resolved), -len(lever.no_longer_needed), -lever.reduction, lever.dimensions)

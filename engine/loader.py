@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-from collections.abc import Iterable
+import typing
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -103,6 +104,14 @@ MAX_RULES = 2_000
 files after the one that passes it are not read at all."""
 WIDE_CONDITION = 600
 """Alternatives above which a condition gets a warning: it costs ten shards or more by itself."""
+
+_T = typing.TypeVar("_T")
+
+
+def _complete(values: Sequence[_T | None]) -> list[_T] | None:
+    """``values`` when none is None (a None stands for a problem already reported), else None."""
+    out = [v for v in values if v is not None]
+    return out if len(out) == len(values) else None
 
 
 def rule_files(folder: Path) -> list[Path]:
@@ -216,7 +225,7 @@ class _Builder:
     def classify(self, doc: YamlDocument, theme: str) -> None:
         root = doc.root
         assert root is not None
-        if not root.is_map or len(root.value) != 1:  # type: ignore[arg-type]
+        if not root.is_map or len(root.pairs) != 1:
             self.problems.append(Problem(root.position, "a rule file has exactly one top-level key, one of: "
                                          + ", ".join(KINDS), "file-kind"))
             return
@@ -324,10 +333,10 @@ class _Builder:
             severity = r.integer(f["severity"], "severity", 1, 100) if "severity" in f else None
             basis = r.text(f["legal_basis"], "legal_basis") if "legal_basis" in f else None
             source = self.reference(f["source"], sources, "source", "unknown-source") if "source" in f else None
-            values = (ident, title, severity, basis, source)
-            if None in values or ident in hazards:
+            if ident is None or title is None or severity is None or basis is None or source is None \
+                    or ident in hazards:
                 continue
-            hazards[ident] = Hazard(ident, title, severity, basis, source, f["id"].position)  # type: ignore[arg-type]
+            hazards[ident] = Hazard(ident, title, severity, basis, source, f["id"].position)
         self.unique(self.ids("hazards"), "hazard")
         return hazards
 
@@ -383,13 +392,15 @@ class _Builder:
                 r.error(f["meaningful_difference"].position, "a share is graded by its confidence interval; "
                         "remove meaningful_difference", "bad-share")
                 md = None
-            if None in (ident, group, name, unit, adverse, scale, bands, gold, share, md) or ident in dims:
+            if ident is None or group is None or name is None or unit is None or adverse is None or scale is None \
+                    or bands is None or gold is None or share is None or md is None or ident in dims:
                 continue
             if "reference" in f and reference is None:
                 continue
-            dims[ident] = Dimension(ident, group, name, description, unit, scale[0], scale[1], adverse,  # type: ignore
-                                    bands, reference, bool(gold), f["id"].position, bool(share),
-                                    0.0 if share else md)  # type: ignore[arg-type]
+            # a description with a mistake (reported) stands empty: the set is refused anyway
+            dims[ident] = Dimension(ident, group, name, description or Text("", ""), unit, scale[0], scale[1],
+                                    adverse, bands, reference, bool(gold), f["id"].position, bool(share),
+                                    0.0 if share else md)
         self.unique(self.ids("dimensions"), "dimension")
         for ident, (a, b) in fact_key_collisions(dims).items():
             self.problems.append(Problem(dims[ident].position, f"dimension ids '{a}' and '{b}' collide in the "
@@ -501,13 +512,13 @@ class _Builder:
             positions = len(coding) if coding else MAX_POSITIONS
             default_yes = self.positions(f["exposure"], positions, "exposure") if "exposure" in f else None
             items = self.instrument_items(f["items"], dims, positions, default_yes) if "items" in f else None
-            if None in (ident, title, coding, items) or ident in instruments:
+            if ident is None or title is None or coding is None or items is None or ident in instruments:
                 if ident in instruments:
                     r.error(f["id"].position, f"duplicate instrument id '{ident}' (first defined at "
                             f"{instruments[ident].position})", "duplicate-id")
                 continue
-            shares = frozenset(i.dimension for i in items if dims[i.dimension].share)  # type: ignore[union-attr]
-            instruments[ident] = Instrument(ident, title, coding, items, shares, f["id"].position)  # type: ignore
+            shares = frozenset(i.dimension for i in items if dims[i.dimension].share)
+            instruments[ident] = Instrument(ident, title, coding, items, shares, f["id"].position)
         return instruments
 
     def coding(self, node: YamlNode) -> tuple[float, ...] | None:
@@ -517,8 +528,8 @@ class _Builder:
             self.reader.error(node.position, f"coding has {len(items)} values; an item has 2 to {MAX_POSITIONS} "
                               "answer positions", "out-of-range")
             return None
-        values = [self.reader.number(v, "coded value", 0, 100) for v in items]
-        return None if not values or None in values else tuple(values)  # type: ignore[arg-type]
+        values = _complete([self.reader.number(v, "coded value", 0, 100) for v in items])
+        return tuple(values) if values else None
 
     def positions(self, node: YamlNode, count: int, what: str) -> frozenset[int] | None:
         """``{exposed: [1, 2, 3, 4]}`` or, on an item, ``exposed: [1, 2]``: answer positions 1 … ``count``.
@@ -530,8 +541,8 @@ class _Builder:
                 return None
             node = f["exposed"]
         items = r.sequence(node, f"{what} exposed", non_empty=True)
-        values = [r.integer(v, "answer position", 1, count) for v in items]
-        return None if not values or None in values else frozenset(values)  # type: ignore[arg-type]
+        values = _complete([r.integer(v, "answer position", 1, count) for v in items])
+        return frozenset(values) if values else None
 
     def instrument_items(self, node: YamlNode, dims: dict[str, Dimension], count: int,
                          default_yes: frozenset[int] | None) -> tuple[Item, ...] | None:
@@ -575,10 +586,10 @@ class _Builder:
                 r.error(f["exposed"].position, f"'{dim.id}' is a scale: its items are coded, not counted as "
                         "exposed", "bad-share")
                 yes = None
-            if None in (code, dim, reversed_) or (dim is not None and dim.share and not yes):
+            if code is None or dim is None or reversed_ is None or (dim.share and not yes):
                 ok = False
                 continue
-            out.append(Item(code, dim.id, bool(reversed_), yes if dim.share else frozenset(),  # type: ignore
+            out.append(Item(code, dim.id, bool(reversed_), yes if dim.share and yes else frozenset(),
                             f["code"].position))
         return tuple(out) if ok and out else None
 
@@ -616,9 +627,9 @@ class _Builder:
                     continue
                 names[key] = node.position
                 aliases.append(key)
-            if None in (ident, name, fallback, references) or ident in sectors:
+            if ident is None or name is None or fallback is None or references is None or ident in sectors:
                 continue
-            sectors[ident] = Sector(ident, name, MappingProxyType(references), bool(fallback),  # type: ignore
+            sectors[ident] = Sector(ident, name, MappingProxyType(references), bool(fallback),
                                     f["id"].position, tuple(aliases))
         self.unique(self.ids("sectors"), "sector")
         if sectors:
@@ -646,11 +657,12 @@ class _Builder:
             for lit in literals(rule.condition):
                 if lit.dimension in moving and lit.band is None and lit.op not in ("present", "missing"):
                     ref = dims[lit.dimension].reference
+                    assert ref is not None  # only a dimension with a reference moves with the sector
                     self.problems.append(Problem(
                         rule.position, f"rule '{rule.id}' compares '{lit.dimension}' with a number, but its "
                         f"reference depends on the department's sector: the number is read against the "
                         f"catalogue's {ref.value:g} and moves with the sector; a band test says what is "
-                        "meant", "sector-number", WARNING, _band_test(lit, dims[lit.dimension])))  # type: ignore
+                        "meant", "sector-number", WARNING, _band_test(lit, dims[lit.dimension])))
 
     def sector_references(self, node: YamlNode, sources: dict[str, Source],
                           dims: dict[str, Dimension]) -> dict[str, Reference] | None:
@@ -685,7 +697,7 @@ class _Builder:
     def resources(self, node: YamlNode, dims: dict[str, Dimension]) -> tuple[str, ...] | None:
         """``builds: [support_colleagues]``: resource dimensions, each known."""
         items = self.reader.sequence(node, "builds", non_empty=True)
-        out = []
+        out: list[str | None] = []
         for item in items:
             ident = self.reference(item, dims, "dimension", "unknown-dimension")
             if ident is not None and dims[ident].group != "resource":
@@ -693,7 +705,8 @@ class _Builder:
                                              "resources", "not-a-resource"))
                 ident = None
             out.append(ident)
-        return None if not items or None in out else tuple(out)  # type: ignore[arg-type]
+        ids = _complete(out)
+        return tuple(ids) if items and ids is not None else None
 
     def build_interventions(self, sources: dict[str, Source],
                             dims: dict[str, Dimension] | None = None) -> dict[str, Intervention]:
@@ -714,23 +727,24 @@ class _Builder:
             evidence = self.source_list(f["evidence"], sources) if "evidence" in f else None
             builds = self.resources(f["builds"], dims or {}) if "builds" in f else ()
             review_by = self.review_date(f["review_by"]) if "review_by" in f else None
-            values = (ident, title, description, prevention, effort, time, iglo, plan, evidence, builds)
-            if None in values or ident in out:
+            if ident is None or title is None or description is None or prevention is None or effort is None \
+                    or time is None or iglo is None or plan is None or evidence is None or builds is None \
+                    or ident in out:
                 continue
-            out[ident] = Intervention(ident, title, description, prevention, iglo, effort, time, plan,  # type: ignore
-                                      evidence, f["id"].position, builds, review_by)  # type: ignore[arg-type]
+            out[ident] = Intervention(ident, title, description, prevention, iglo, effort, time, plan,
+                                      evidence, f["id"].position, builds, review_by)
         self.unique(self.ids("interventions"), "intervention")
         return out
 
     def iglo(self, node: YamlNode) -> tuple[str, ...] | None:
         items = self.reader.sequence(node, "iglo", non_empty=True)
-        levels = [self.reader.choice(i, "IGLO level", IGLO_LEVELS) for i in items]
-        if not items or None in levels:
+        levels = _complete([self.reader.choice(i, "IGLO level", IGLO_LEVELS) for i in items])
+        if not items or levels is None:
             return None
         if len(set(levels)) != len(levels):
             self.reader.error(node.position, "iglo lists a level twice", "duplicate-id")
             return None
-        return tuple(sorted(levels, key=IGLO_LEVELS.index))  # type: ignore[arg-type]
+        return tuple(sorted(levels, key=IGLO_LEVELS.index))
 
     def plan(self, node: YamlNode) -> Plan | None:
         r = self.reader
@@ -741,16 +755,16 @@ class _Builder:
         owner = r.text(f["owner"], "plan owner") if "owner" in f else None
         evaluation = r.text(f["evaluation"], "plan evaluation") if "evaluation" in f else None
         weeks = r.integer(f["follow_up_weeks"], "follow_up_weeks", 1, 104) if "follow_up_weeks" in f else None
-        if None in (goal, owner, evaluation, weeks):
+        if goal is None or owner is None or evaluation is None or weeks is None:
             return None
-        return Plan(goal, owner, evaluation, weeks)  # type: ignore[arg-type]
+        return Plan(goal, owner, evaluation, weeks)
 
     def source_list(self, node: YamlNode, sources: dict[str, Source]) -> tuple[str, ...] | None:
         items = self.reader.sequence(node, "evidence sources", non_empty=True)
-        ids = [self.reference(i, sources, "source", "unknown-source") for i in items]
-        if not items or None in ids:
+        ids = _complete([self.reference(i, sources, "source", "unknown-source") for i in items])
+        if not items or ids is None:
             return None
-        return tuple(ids)  # type: ignore[arg-type]
+        return tuple(ids)
 
     # --- rules ------------------------------------------------------------------------------------
     def build_rules(self, dims: dict[str, Dimension], interventions: dict[str, Intervention],
@@ -774,7 +788,9 @@ class _Builder:
                 self.monotonicity(condition, f["when"], entry.doc)
             rationale = (self.rationale(f["because"], entry.doc, dims, condition)
                          if because is not None and condition is not None else None)
-            must_act = self.must_act(f["must_act"], hazards or {}, interventions) if "must_act" in f else False
+            # False: none given; None: a mistake (reported)
+            must_act: MustAct | typing.Literal[False] | None = (
+                self.must_act(f["must_act"], hazards or {}, interventions) if "must_act" in f else False)
             if must_act and recommend is not None and must_act.intervention not in {x.intervention for x in recommend}:
                 self.problems.append(Problem(f["must_act"].position, f"must_act names '{must_act.intervention}', "
                                              "which the rule does not recommend; add it to 'recommend' (its weight "
@@ -782,30 +798,30 @@ class _Builder:
                                              "must-act-not-recommended"))
                 must_act = None
             legal = self.legal(f["legal"], hazards or {}) if "legal" in f else ()
-            if must_act and must_act.hazard not in legal:
+            if must_act and legal is not None and must_act.hazard not in legal:
                 legal = (must_act.hazard, *legal)
-            values = (ident, title, condition, because, recommend, evidence, rationale, must_act, legal)
-            if None in values or ident in seen:
+            if ident is None or title is None or condition is None or because is None or recommend is None \
+                    or evidence is None or rationale is None or must_act is None or legal is None or ident in seen:
                 continue
-            chains += chain_count(condition)  # type: ignore[arg-type]
+            chains += chain_count(condition)
             if chains > MAX_TOTAL_CHAINS:
                 self.problems.append(Problem(f["when"].position, f"with this rule the rule set's conditions "
                                              f"expand to more than {MAX_TOTAL_CHAINS:,} alternatives, the most the "
                                              "matcher runs for one profile; simplify the conditions with the most "
                                              "'or's, or split the rule set", "too-complex"))
                 break
-            seen.add(ident)  # type: ignore[arg-type]
-            rules.append(Rule(ident, len(rules), title, str(f["when"].value), condition, because,  # type: ignore
-                              rationale, recommend, evidence, entry.theme, dimensions_of(condition),  # type: ignore
-                              f["id"].position, must_act or None, legal))  # type: ignore[arg-type]
+            seen.add(ident)
+            rules.append(Rule(ident, len(rules), title, str(f["when"].value), condition, because,
+                              rationale, recommend, evidence, entry.theme, dimensions_of(condition),
+                              f["id"].position, must_act or None, legal))
         self.unique(self.ids("rules"), "rule")
         return tuple(rules)
 
     def legal(self, node: YamlNode, hazards: dict[str, Hazard]) -> tuple[str, ...] | None:
         """``legal: [workload]`` — hazard ids from hazards.yaml; each is checked like any reference."""
         items = self.reader.sequence(node, "legal", non_empty=True)
-        ids = [self.reference(i, hazards, "hazard", "unknown-hazard") for i in items]
-        return None if None in ids else tuple(dict.fromkeys(ids))  # type: ignore[arg-type]
+        ids = _complete([self.reference(i, hazards, "hazard", "unknown-hazard") for i in items])
+        return None if ids is None else tuple(dict.fromkeys(ids))
 
     def must_act(self, node: YamlNode, hazards: dict[str, Hazard],
                  interventions: dict[str, Intervention]) -> MustAct | None:
@@ -931,9 +947,9 @@ class _Builder:
         ranking = self.ranking(f["ranking"], entry.doc, dims, interventions) if "ranking" in f else RankingPolicy()
         if "planning" in f:
             self.planning = self.plan_texts(f["planning"])
-        if None in (ident, version, title, min_group, ranking):
+        if ident is None or version is None or title is None or min_group is None or ranking is None:
             return None
-        return ident, version, title, min_group, ranking  # type: ignore[return-value]
+        return ident, version, title, min_group, ranking
 
     def plan_texts(self, node: YamlNode) -> Planning | None:
         """``planning:`` — the employees' part, the learning criterion, the co-owner of A-labelled
@@ -942,11 +958,12 @@ class _Builder:
         f = r.mapping(node, "planning", *PLANNING)
         if f is None:
             return None
-        texts = [r.text(f[k], k) if k in f else None for k in ("employees", "learning", "co_owner", "apv")]
+        employees, learning, co_owner, apv = (r.text(f[k], k) if k in f else None
+                                              for k in ("employees", "learning", "co_owner", "apv"))
         source = self.reference(f["source"], self.sources, "source", "unknown-source") if "source" in f else None
-        if None in texts or source is None:
+        if employees is None or learning is None or co_owner is None or apv is None or source is None:
             return None
-        return Planning(*texts, source)  # type: ignore[arg-type]
+        return Planning(employees, learning, co_owner, apv, source)
 
     def ranking(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                 interventions: dict[str, Intervention]) -> RankingPolicy | None:
@@ -963,7 +980,7 @@ class _Builder:
             policy = self.low_competence(f["low_competence"], doc, dims, interventions)
             if policy is None:
                 return None
-        return None if None in (top, further, md) else RankingPolicy(top, policy, further, md)  # type: ignore[arg-type]
+        return None if top is None or further is None or md is None else RankingPolicy(top, policy, further, md)
 
     def low_competence(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                        interventions: dict[str, Intervention]) -> LowCompetencePolicy | None:
@@ -974,9 +991,9 @@ class _Builder:
         condition = self.condition(f["when"], doc, dims, "low_competence condition")
         first = self.reference(f["first"], interventions, "intervention", "unknown-intervention")
         near_tie = r.number(f["near_tie"], "near_tie", 0.0, 0.5) if "near_tie" in f else 0.1
-        if None in (condition, first, near_tie):
+        if condition is None or first is None or near_tie is None:
             return None
-        return LowCompetencePolicy(str(f["when"].value), condition, first, near_tie)  # type: ignore[arg-type]
+        return LowCompetencePolicy(str(f["when"].value), condition, first, near_tie)
 
 
 def _band_test(lit: Literal, dim: Dimension) -> str | None:

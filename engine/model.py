@@ -11,10 +11,14 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from .conditions import Condition
 from .problems import Position, Problem
 from .templates import Template
+
+if TYPE_CHECKING:  # engine/instruments.py imports this module: for the annotations only
+    from .instruments import Instrument
 
 __all__ = [
     "LANGUAGES", "Text", "Band", "Reference", "Dimension", "Source", "Plan", "Intervention",
@@ -319,8 +323,8 @@ class RuleSet:
     dimensions' own references)."""
     planning: Planning | None = None
     """The texts every action plan carries (None: plans carry only their own fields)."""
-    instruments: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
-    """Survey instruments by id (engine/instruments.py ``Instrument``; rules/instruments/)."""
+    instruments: Mapping[str, Instrument] = field(default_factory=lambda: MappingProxyType({}))
+    """Survey instruments by id (rules/instruments/)."""
     sector: str = ""
     """The sector this snapshot's thresholds are shifted to (engine/sectors.py); "" for the
     rule set as written."""

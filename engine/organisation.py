@@ -127,9 +127,11 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
             recommender.view_for_profile(profile).ruleset.dimensions, profile)))
     evaluated = [o for o in outcomes if o.result is not None]
     counts: dict[str, list[str]] = {}
-    for outcome in evaluated:
-        result = outcome.result
-        for ident in (*result.must_act_ids, *result.ids):  # type: ignore[union-attr]
+    for outcome in outcomes:
+        answer = outcome.result
+        if answer is None:  # refused: not in ``evaluated``
+            continue
+        for ident in (*answer.must_act_ids, *answer.ids):
             counts.setdefault(ident, []).append(outcome.department_id)
     total = len(evaluated)
     needs = []

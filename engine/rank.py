@@ -34,7 +34,7 @@ from .model import EFFORTS, RuleSet
 __all__ = ["Candidate", "Scores", "Scorer", "order", "SCORE_DECIMALS"]
 
 SCORE_DECIMALS = 6
-_SCALE = 10 ** SCORE_DECIMALS
+_SCALE: int = 10 ** SCORE_DECIMALS
 
 
 def _quantise(score: float) -> float:
@@ -180,9 +180,9 @@ def order(candidates: Mapping[str, Candidate], ruleset: RuleSet, low_competence:
             ranked.remove(best_primary)
             ranked.insert(0, best_primary)
     if low_competence and policy is not None and policy.first in candidates:
-        pinned = candidates[policy.first]
-        ranked.remove(pinned)
-        ranked.insert(0, pinned)
+        first = candidates[policy.first]
+        ranked.remove(first)
+        ranked.insert(0, first)
     return ranked
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .build import build_matcher
+from .durable_adapter import DurableMatcher
 from .durable_compile import FactWriter, short_keys
 from .explain import Numbers, RuleExplainer
 from .grading import borderline_tests, counting_factor
@@ -175,6 +176,10 @@ class Recommender:
                           for i in ruleset.interventions.values()}
         self._views: dict[str, Recommender] = {}
         self._views_lock = threading.Lock()
+        self._root: Recommender
+        self._placer: SectorPlacer
+        self._offsets: dict[str, float]
+        self._matcher: DurableMatcher
         if _root is not None:  # a sector's view: the root's matcher, with the values moved
             self._root = _root
             self._placer = _root._placer
@@ -282,10 +287,11 @@ class Recommender:
                     # error — a cycle that would keep the whole chunk alive until the cyclic GC ran
                     checked.append(exc.with_traceback(None))
             views = [None if isinstance(c, ProfileError) else self.view_for(c.sector) for c in checked]
+        # a view (and a match) exactly where the check passed: mypy cannot see it across the lists
         with stage("match"):
             fired = [None if v is None else v.match(c.values) for c, v in zip(checked, views)]  # type: ignore[union-attr]
         with stage("rank"):
-            return [c if v is None else v._ranked(c, f)  # type: ignore[arg-type]
+            return [c if v is None else v._ranked(c, f)  # type: ignore[arg-type, misc]
                     for c, v, f in zip(checked, views, fired)]
 
     def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:

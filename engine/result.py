@@ -161,7 +161,7 @@ class Result(NamedTuple):
 
     def to_dict(self) -> dict[str, object]:
         """Plain dicts, lists and scalars, ready for ``json.dumps``."""
-        return _plain(self)  # type: ignore[return-value]
+        return {k: _plain(v) for k, v in self._asdict().items()}
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -176,7 +176,7 @@ def _plain(value: object) -> object:
     if isinstance(value, RuleSetInfo):
         return value.to_dict()
     if isinstance(value, tuple) and hasattr(value, "_asdict"):
-        return {k: _plain(v) for k, v in value._asdict().items()}  # type: ignore[attr-defined]
+        return {k: _plain(v) for k, v in value._asdict().items()}
     if isinstance(value, (tuple, list)):
         return [_plain(v) for v in value]
     return value

@@ -29,10 +29,12 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import ClassVar, Self
 
 import yaml
 
@@ -40,7 +42,7 @@ from .model import RuleSet
 from .problems import ERROR, Position, Problem
 from .profile import Profile, ProfileError, profile_from_dict
 from .recommender import Options, Recommender
-from .result import Result
+from .result import MustActItem, Recommendation, Result
 from .schema import Reader
 from .strengths import NO_NEGATIVE_ACTS
 from .suggestions import closest
@@ -48,17 +50,6 @@ from .yaml_source import YamlDocument, YamlNode, parse_yaml
 
 __all__ = ["Expectation", "Relation", "Case", "CaseResult", "Coverage", "load_cases", "run_cases", "coverage",
            "EXPECTATIONS"]
-
-EXPECTATIONS = ("top_is", "top_n_includes", "top_set", "excludes", "ranked_above", "fires", "does_not_fire",
-                "rationale_mentions", "warnings_include", "must_act", "must_act_first", "strengths_include",
-                "answer_excludes_text", "next_measurement")
-
-
-@dataclass(frozen=True)
-class Expectation:
-    kind: str
-    value: object
-    position: Position
 
 
 @dataclass(frozen=True)
@@ -120,17 +111,355 @@ class Coverage:
                 "bands": {d: {"exercised": list(a), "never": list(b)} for d, (a, b) in self.bands.items()}}
 
 
+# --- expectations -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Expectation(ABC):
+    """One thing a case's answer must show: a key of ``expect:``, read from the test file by
+    :meth:`parse` and held against an answer by :meth:`check`. One subclass per key; the YAML form
+    each takes is in its docstring."""
+
+    kind: ClassVar[str]
+    """The key in ``expect:``."""
+    position: Position
+
+    @classmethod
+    @abstractmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        """The expectation, or None after ``reader`` recorded the problem (or when there is nothing
+        to check: such a case is left out)."""
+
+    @abstractmethod
+    def check(self, result: Result) -> str | None:
+        """What is wrong with ``result``, as one line starting with the key; None if it passes."""
+
+
+def _rank(result: Result) -> dict[str, int]:
+    return {ident: i + 1 for i, ident in enumerate(result.ids)}
+
+
+def _texts(node: YamlNode) -> tuple[str, ...]:
+    return tuple(str(v.value) for v in node.as_list)
+
+
+@dataclass(frozen=True)
+class _OneIntervention(Expectation):
+    intervention: str
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        ids = reader.ids(node, reader.interventions, "intervention")
+        return cls(node.position, ids[0]) if ids else None
+
+
+@dataclass(frozen=True)
+class TopIs(_OneIntervention):
+    """``top_is: ID``: the intervention ranked first."""
+
+    kind = "top_is"
+
+    def check(self, result: Result) -> str | None:
+        ids = result.ids
+        got = ids[0] if ids else "nothing"
+        return None if got == self.intervention else f"top_is: expected {self.intervention} at rank 1, got {got}"
+
+
+@dataclass(frozen=True)
+class MustActFirst(_OneIntervention):
+    """``must_act_first: ID``: the most severe must-act item."""
+
+    kind = "must_act_first"
+
+    def check(self, result: Result) -> str | None:
+        got = result.must_act_ids[0] if result.must_act else "nothing"
+        return None if got == self.intervention else f"must_act_first: expected {self.intervention}, got {got}"
+
+
+@dataclass(frozen=True)
+class TopNIncludes(Expectation):
+    """``top_n_includes: {n: N, interventions: [ID, …]}``: each among the first N;
+    ``top_n_includes: [ID, …]``: each anywhere in the ranked list."""
+
+    kind = "top_n_includes"
+    n: int | None
+    interventions: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        if not node.is_map:
+            ids = reader.ids(node, reader.interventions, "intervention")
+            return cls(node.position, None, tuple(ids)) if ids else None
+        n, ids = reader.top_n(node, "top_n_includes")
+        return cls(node.position, n, tuple(ids)) if n and ids else None
+
+    def check(self, result: Result) -> str | None:
+        ids = list(result.ids)
+        n = self.n
+        window = ids[:n] if n else ids
+        missing = [w for w in self.interventions if w not in window]
+        where = f"the top {n}" if n else "the answer"
+        return None if not missing else f"top_n_includes: {', '.join(missing)} not in {where} ({', '.join(window)})"
+
+
+@dataclass(frozen=True)
+class TopSet(Expectation):
+    """``top_set: {n: N, interventions: [ID, …]}``: the first N, in any order."""
+
+    kind = "top_set"
+    n: int
+    interventions: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        n, ids = reader.top_n(node, "top_set")
+        return cls(node.position, n, tuple(ids)) if n and ids else None
+
+    def check(self, result: Result) -> str | None:
+        got = result.ids[:self.n]
+        wanted = set(self.interventions)
+        if set(got) == wanted and len(got) == len(wanted):
+            return None
+        return (f"top_set: expected the first {self.n} to be {{{', '.join(sorted(self.interventions))}}}, "
+                f"got {{{', '.join(sorted(got))}}}")
+
+
+@dataclass(frozen=True)
+class Excludes(Expectation):
+    """``excludes: [ID, …]``: none of them in the ranked list or the must-act part."""
+
+    kind = "excludes"
+    interventions: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        ids = reader.ids(node, reader.interventions, "intervention")
+        return None if ids is None else cls(node.position, tuple(ids))
+
+    def check(self, result: Result) -> str | None:
+        rank = _rank(result)
+        acting = set(result.must_act_ids)
+        present = [w for w in self.interventions if w in rank or w in acting]
+        return None if not present else "excludes: " + ", ".join(
+            f"{w} is at rank {rank[w]}" if w in rank else f"{w} is in the must-act part" for w in present)
+
+
+@dataclass(frozen=True)
+class RankedAbove(Expectation):
+    """``ranked_above: [[ABOVE, BELOW], …]`` (or one pair, ``[ABOVE, BELOW]``): ABOVE is in the
+    ranked list, and ranked above BELOW if BELOW is in it too."""
+
+    kind = "ranked_above"
+    pairs: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        items = node.children
+        pairs = items if items and items[0].is_seq else (node,)
+        out: list[tuple[str, str]] = []
+        for pair in pairs:
+            ids = reader.ids(pair, reader.interventions, "intervention")
+            if ids is None or len(ids) != 2:
+                if ids is not None:
+                    reader.reader.error(pair.position, "ranked_above takes pairs: [above, below]", "bad-expectation")
+                return None
+            out.append((ids[0], ids[1]))
+        return cls(node.position, tuple(out))
+
+    def check(self, result: Result) -> str | None:
+        rank = _rank(result)
+        bad = []
+        for above, below in self.pairs:
+            if above not in rank:
+                bad.append(f"{above} is not in the answer")
+            elif below in rank and rank[below] < rank[above]:
+                bad.append(f"{above} is at rank {rank[above]}, below {below} at rank {rank[below]}")
+        return None if not bad else "ranked_above: " + "; ".join(bad)
+
+
+@dataclass(frozen=True)
+class Fires(Expectation):
+    """``fires: [RULE, …]``: each of these rules fired."""
+
+    kind = "fires"
+    rules: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        ids = reader.ids(node, reader.rules, "rule")
+        return None if ids is None else cls(node.position, tuple(ids))
+
+    def check(self, result: Result) -> str | None:
+        missing = [r for r in self.rules if r not in result.fired_rules]
+        return None if not missing else (f"fires: {', '.join(missing)} did not fire "
+                                         f"(fired: {', '.join(result.fired_rules) or 'none'})")
+
+
+@dataclass(frozen=True)
+class DoesNotFire(Expectation):
+    """``does_not_fire: [RULE, …]``: none of these rules fired."""
+
+    kind = "does_not_fire"
+    rules: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        ids = reader.ids(node, reader.rules, "rule")
+        return None if ids is None else cls(node.position, tuple(ids))
+
+    def check(self, result: Result) -> str | None:
+        fired = [r for r in self.rules if r in result.fired_rules]
+        return None if not fired else f"does_not_fire: {', '.join(fired)} fired"
+
+
+@dataclass(frozen=True)
+class RationaleMentions(Expectation):
+    """``rationale_mentions: {intervention: ID, text: [TEXT, …]}``: each text in the intervention's
+    rationale; without ``intervention`` (or as ``rationale_mentions: [TEXT, …]``), in any
+    rationale of the answer."""
+
+    kind = "rationale_mentions"
+    intervention: str | None
+    texts: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        if not node.is_map:
+            return cls(node.position, None, _texts(node))
+        f = reader.reader.mapping(node, "rationale_mentions", ("text",), ("intervention",))
+        target = None
+        if f and "intervention" in f:
+            ids = reader.ids(f["intervention"], reader.interventions, "intervention")
+            target = ids[0] if ids else None
+        texts = _texts(f["text"]) if f and "text" in f else None
+        return cls(node.position, target, texts) if texts else None
+
+    def check(self, result: Result) -> str | None:
+        target = self.intervention
+        answer: tuple[MustActItem | Recommendation, ...] = (*result.must_act, *result.recommendations)
+        recs = [r for r in answer if target is None or r.intervention_id == target]
+        if target is not None and not recs:
+            return f"rationale_mentions: {target} is not in the answer"
+        body = " ".join(reason.text + " " + " ".join(c.text for c in reason.conditions)
+                        for r in recs for reason in r.because)
+        missing = [t for t in self.texts if t not in body]
+        where = f"{target}'s rationale" if target else "the rationale"
+        return None if not missing else f"rationale_mentions: {', '.join(repr(t) for t in missing)} not in {where}"
+
+
+@dataclass(frozen=True)
+class WarningsInclude(Expectation):
+    """``warnings_include: [CODE, …]``: the answer carries a warning with each code."""
+
+    kind = "warnings_include"
+    codes: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        return cls(node.position, _texts(node))
+
+    def check(self, result: Result) -> str | None:
+        codes = [w.code for w in result.warnings]
+        missing = [c for c in self.codes if c not in codes]
+        return None if not missing else f"warnings_include: {', '.join(missing)} not among {', '.join(codes) or 'none'}"
+
+
+@dataclass(frozen=True)
+class MustAct(Expectation):
+    """``must_act: [ID, …]``: exactly these must-act items (``[]``: none)."""
+
+    kind = "must_act"
+    interventions: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        if node.is_seq and not node.children:  # [] is a valid expectation: nothing must be acted on
+            return cls(node.position, ())
+        ids = reader.ids(node, reader.interventions, "intervention")
+        return None if ids is None else cls(node.position, tuple(ids))
+
+    def check(self, result: Result) -> str | None:
+        got = result.must_act_ids
+        if set(got) == set(self.interventions):
+            return None
+        return (f"must_act: expected {{{', '.join(sorted(self.interventions)) or 'nothing'}}}, "
+                f"got {{{', '.join(sorted(got)) or 'nothing'}}}")
+
+
+@dataclass(frozen=True)
+class StrengthsInclude(Expectation):
+    """``strengths_include: [DIMENSION, …]``: each among the strengths (``no-negative-acts`` too)."""
+
+    kind = "strengths_include"
+    dimensions: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        ids = reader.ids(node, reader.strengths, "dimension")
+        return None if ids is None else cls(node.position, tuple(ids))
+
+    def check(self, result: Result) -> str | None:
+        kept = {s.dimension for s in result.strengths}
+        missing = [d for d in self.dimensions if d not in kept]
+        return None if not missing else (f"strengths_include: {', '.join(missing)} not among the strengths "
+                                         f"({', '.join(sorted(kept)) or 'none'})")
+
+
+@dataclass(frozen=True)
+class AnswerExcludesText(Expectation):
+    """``answer_excludes_text: [TEXT, …]``: none of the texts anywhere in the answer."""
+
+    kind = "answer_excludes_text"
+    texts: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        return cls(node.position, _texts(node))
+
+    def check(self, result: Result) -> str | None:
+        # everything the answer shows about the department (the rule set's version is no finding)
+        shown = json.dumps({k: v for k, v in result.to_dict().items() if k != "ruleset"}, ensure_ascii=False)
+        found = [t for t in self.texts if t in shown]
+        return None if not found else f"answer_excludes_text: the answer shows {', '.join(repr(t) for t in found)}"
+
+
+@dataclass(frozen=True)
+class NextMeasurement(Expectation):
+    """``next_measurement: DATE``: the date the answer gives for the next measurement."""
+
+    kind = "next_measurement"
+    date: str
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        return cls(node.position, str(node.value)) if node.is_scalar else None
+
+    def check(self, result: Result) -> str | None:
+        return None if result.next_measurement == self.date else \
+            f"next_measurement: expected {self.date}, got {result.next_measurement or 'none'}"
+
+
+_KINDS: Mapping[str, type[Expectation]] = MappingProxyType({e.kind: e for e in (
+    TopIs, TopNIncludes, TopSet, Excludes, RankedAbove, Fires, DoesNotFire, RationaleMentions, WarningsInclude,
+    MustAct, MustActFirst, StrengthsInclude, AnswerExcludesText, NextMeasurement)})
+EXPECTATIONS = tuple(_KINDS)
+"""The keys of ``expect:``, in the order the documentation lists them."""
+
+
+
 # --- loading ------------------------------------------------------------------------------------------
 class _CaseReader:
     def __init__(self, ruleset: RuleSet, problems: list[Problem]) -> None:
         self.ruleset = ruleset
         self.problems = problems
         self.reader = Reader(problems)
+        # what expectations may name
+        self.rules = [r.id for r in ruleset.rules]
+        self.interventions = list(ruleset.interventions)
+        self.strengths = [*ruleset.dimensions, NO_NEGATIVE_ACTS]
 
     def ids(self, node: YamlNode, known: Sequence[str], what: str) -> list[str] | None:
-        nodes = node.value if node.is_seq else (node,)
+        """One id, or a list of them, each in ``known``."""
         out = []
-        for item in nodes:  # type: ignore[union-attr]
+        for item in node.as_list:
             name = self.reader.string(item, what)
             if name is None:
                 return None
@@ -140,6 +469,13 @@ class _CaseReader:
                 return None
             out.append(name)
         return out
+
+    def top_n(self, node: YamlNode, what: str) -> tuple[int | None, list[str] | None]:
+        """``{n: N, interventions: [ID, …]}``: N and the ids (each None if missing or wrong)."""
+        f = self.reader.mapping(node, what, ("n", "interventions"))
+        n = self.reader.integer(f["n"], "n", 1, 100) if f and "n" in f else None
+        ids = self.ids(f["interventions"], self.interventions, "intervention") if f and "interventions" in f else None
+        return n, ids
 
     def profile(self, node: YamlNode, base: Path) -> Profile | None:
         if node.is_scalar:
@@ -161,77 +497,20 @@ class _CaseReader:
             return None
 
     def expectations(self, node: YamlNode) -> list[Expectation] | None:
-        rules = [r.id for r in self.ruleset.rules]
-        interventions = list(self.ruleset.interventions)
         fields = self.reader.mapping(node, "expect", (), EXPECTATIONS)
         if fields is None:
             return None
         out: list[Expectation] = []
         for kind, value in fields.items():
-            pos = value.position
-            if kind in ("top_is", "must_act_first"):
-                ids = self.ids(value, interventions, "intervention")
-                parsed: object = ids[0] if ids else None
-            elif kind == "excludes":
-                parsed = self.ids(value, interventions, "intervention")
-            elif kind == "must_act":  # [] is a valid expectation: nothing must be acted on
-                parsed = [] if value.is_seq and not value.value else self.ids(value, interventions, "intervention")
-            elif kind in ("fires", "does_not_fire"):
-                parsed = self.ids(value, rules, "rule")
-            elif kind == "strengths_include":
-                parsed = self.ids(value, [*self.ruleset.dimensions, NO_NEGATIVE_ACTS], "dimension")
-            elif kind in ("answer_excludes_text",):
-                parsed = [str(v.value) for v in (value.value if value.is_seq else (value,))]  # type: ignore[union-attr]
-            elif kind == "next_measurement":
-                parsed = str(value.value) if value.is_scalar else None
-            elif kind == "warnings_include":
-                parsed = [str(v.value) for v in (value.value if value.is_seq else (value,))]  # type: ignore[union-attr]
-            elif kind == "top_set":
-                f = self.reader.mapping(value, "top_set", ("n", "interventions"))
-                n = self.reader.integer(f["n"], "n", 1, 100) if f and "n" in f else None
-                ids = (self.ids(f["interventions"], interventions, "intervention")
-                       if f and "interventions" in f else None)
-                parsed = (n, ids) if n and ids else None
-            elif kind == "top_n_includes":
-                if value.is_map:
-                    f = self.reader.mapping(value, "top_n_includes", ("n", "interventions"))
-                    n = self.reader.integer(f["n"], "n", 1, 100) if f and "n" in f else None
-                    ids = (self.ids(f["interventions"], interventions, "intervention")
-                           if f and "interventions" in f else None)
-                    parsed = (n, ids) if n and ids else None
-                else:
-                    ids = self.ids(value, interventions, "intervention")
-                    parsed = (None, ids) if ids else None
-            elif kind == "ranked_above":
-                pairs = value.value if value.is_seq and value.value and value.value[0].is_seq else (value,)  # type: ignore
-                parsed = []
-                for pair in pairs:  # type: ignore[union-attr]
-                    ids = self.ids(pair, interventions, "intervention")
-                    if ids is None or len(ids) != 2:
-                        if ids is not None:
-                            self.reader.error(pair.position, "ranked_above takes pairs: [above, below]",
-                                              "bad-expectation")
-                        parsed = None
-                        break
-                    parsed.append(tuple(ids))  # type: ignore[union-attr]
-            else:  # rationale_mentions
-                if value.is_map:
-                    f = self.reader.mapping(value, "rationale_mentions", ("text",), ("intervention",))
-                    target = (self.ids(f["intervention"], interventions, "intervention") or [None])[0] \
-                        if f and "intervention" in f else None
-                    texts = [str(t.value) for t in (f["text"].value if f["text"].is_seq else (f["text"],))] \
-                        if f and "text" in f else None  # type: ignore[union-attr]
-                    parsed = (target, texts) if texts else None
-                else:
-                    parsed = (None, [str(t.value) for t in (value.value if value.is_seq else (value,))])  # type: ignore
-            if parsed is None:
+            expectation = _KINDS[kind].parse(value, self)
+            if expectation is None:
                 return None
-            out.append(Expectation(kind, parsed, pos))
+            out.append(expectation)
         return out
 
     def relation(self, node: YamlNode) -> Relation | None:
         f = self.reader.mapping(node, "relation", ("by", "does_not_lower"), ("raise", "lower"))
-        if f is None:
+        if f is None or "by" not in f or "does_not_lower" not in f:  # a missing key is already reported
             return None
         if ("raise" in f) == ("lower" in f):
             self.reader.error(node.position, "relation needs exactly one of 'raise' or 'lower'", "bad-relation")
@@ -239,7 +518,7 @@ class _CaseReader:
         key = "raise" if "raise" in f else "lower"
         dims = self.ids(f[key], list(self.ruleset.dimensions), "dimension")
         by = self.reader.number(f["by"], "by", 0, exclusive_minimum=True)
-        target = self.ids(f["does_not_lower"], list(self.ruleset.interventions), "intervention")
+        target = self.ids(f["does_not_lower"], self.interventions, "intervention")
         if not dims or by is None or not target:
             return None
         return Relation(dims[0], by if key == "raise" else -by, target[0], node.position)
@@ -257,11 +536,11 @@ class _CaseReader:
             return None
         expectations = self.expectations(f["expect"]) if "expect" in f else []
         relation = self.relation(f["relation"]) if "relation" in f else None
-        if None in (name, profile, language, expectations) or ("relation" in f and relation is None) or \
-                ("top" in f and top is None):
+        if name is None or profile is None or language is None or expectations is None or \
+                ("relation" in f and relation is None) or ("top" in f and top is None):
             return None
-        return Case(name, doc.file, f["name"].position, profile, Options(top=top, language=language),  # type: ignore
-                    tuple(expectations), relation)  # type: ignore[arg-type]
+        return Case(name, doc.file, f["name"].position, profile, Options(top=top, language=language),
+                    tuple(expectations), relation)
 
 
 def load_cases(folder: str | Path, ruleset: RuleSet) -> tuple[list[Case], list[Problem]]:
@@ -292,83 +571,6 @@ def _answer(result: Result) -> str:
         return f"  answer: {must}(no recommendations)"
     return f"  answer: {must}" + " · ".join(f"{r.rank}. {r.intervention_id} {r.score:g}"
                                             for r in result.recommendations)
-
-
-def _check(e: Expectation, result: Result) -> str | None:
-    ids = list(result.ids)
-    rank = {ident: i + 1 for i, ident in enumerate(ids)}
-    kind, value = e.kind, e.value
-    if kind == "top_is":
-        got = ids[0] if ids else "nothing"
-        return None if got == value else f"top_is: expected {value} at rank 1, got {got}"
-    if kind == "top_n_includes":
-        n, wanted = value  # type: ignore[misc]
-        window = ids[:n] if n else ids
-        missing = [w for w in wanted if w not in window]
-        where = f"the top {n}" if n else "the answer"
-        return None if not missing else f"top_n_includes: {', '.join(missing)} not in {where} ({', '.join(window)})"
-    if kind == "top_set":
-        n, wanted = value  # type: ignore[misc]
-        got = ids[:n]
-        if set(got) == set(wanted) and len(got) == len(set(wanted)):
-            return None
-        return (f"top_set: expected the first {n} to be {{{', '.join(sorted(wanted))}}}, "
-                f"got {{{', '.join(sorted(got))}}}")
-    if kind == "must_act":
-        got = result.must_act_ids
-        if set(got) == set(value):  # type: ignore[arg-type]
-            return None
-        return (f"must_act: expected {{{', '.join(sorted(value)) or 'nothing'}}}, "  # type: ignore[arg-type]
-                f"got {{{', '.join(sorted(got)) or 'nothing'}}}")
-    if kind == "strengths_include":
-        kept = {s.dimension for s in result.strengths}
-        missing = [d for d in value if d not in kept]  # type: ignore[union-attr]
-        return None if not missing else (f"strengths_include: {', '.join(missing)} not among the strengths "
-                                         f"({', '.join(sorted(kept)) or 'none'})")
-    if kind == "answer_excludes_text":
-        # everything the answer shows about the department (the rule set's version is no finding)
-        shown = json.dumps({k: v for k, v in result.to_dict().items() if k != "ruleset"}, ensure_ascii=False)
-        found = [t for t in value if t in shown]  # type: ignore[union-attr]
-        return None if not found else f"answer_excludes_text: the answer shows {', '.join(repr(t) for t in found)}"
-    if kind == "next_measurement":
-        return None if result.next_measurement == value else \
-            f"next_measurement: expected {value}, got {result.next_measurement or 'none'}"
-    if kind == "must_act_first":
-        got = result.must_act_ids[0] if result.must_act else "nothing"
-        return None if got == value else f"must_act_first: expected {value}, got {got}"
-    if kind == "excludes":
-        acting = set(result.must_act_ids)
-        present = [w for w in value if w in rank or w in acting]  # type: ignore[union-attr]
-        return None if not present else "excludes: " + ", ".join(
-            f"{w} is at rank {rank[w]}" if w in rank else f"{w} is in the must-act part" for w in present)
-    if kind == "ranked_above":
-        bad = []
-        for above, below in value:  # type: ignore[union-attr]
-            if above not in rank:
-                bad.append(f"{above} is not in the answer")
-            elif below in rank and rank[below] < rank[above]:
-                bad.append(f"{above} is at rank {rank[above]}, below {below} at rank {rank[below]}")
-        return None if not bad else "ranked_above: " + "; ".join(bad)
-    if kind == "fires":
-        missing = [r for r in value if r not in result.fired_rules]  # type: ignore[union-attr]
-        return None if not missing else (f"fires: {', '.join(missing)} did not fire "
-                                         f"(fired: {', '.join(result.fired_rules) or 'none'})")
-    if kind == "does_not_fire":
-        fired = [r for r in value if r in result.fired_rules]  # type: ignore[union-attr]
-        return None if not fired else f"does_not_fire: {', '.join(fired)} fired"
-    if kind == "warnings_include":
-        codes = [w.code for w in result.warnings]
-        missing = [c for c in value if c not in codes]  # type: ignore[union-attr]
-        return None if not missing else f"warnings_include: {', '.join(missing)} not among {', '.join(codes) or 'none'}"
-    target, texts = value  # type: ignore[misc]
-    recs = [r for r in (*result.must_act, *result.recommendations) if target is None or r.intervention_id == target]
-    if target is not None and not recs:
-        return f"rationale_mentions: {target} is not in the answer"
-    body = " ".join(reason.text + " " + " ".join(c.text for c in reason.conditions)
-                    for r in recs for reason in r.because)
-    missing = [t for t in texts if t not in body]
-    where = f"{target}'s rationale" if target else "the rationale"
-    return None if not missing else f"rationale_mentions: {', '.join(repr(t) for t in missing)} not in {where}"
 
 
 def _relation(recommender: Recommender, case: Case, relation: Relation) -> tuple[str | None, Profile]:
@@ -417,7 +619,7 @@ def run_cases(recommender: Recommender, cases: Sequence[Case], pattern: str | No
             results.append(CaseResult(case, (f"the profile was refused: {exc}",)))
             continue
         for expectation in case.expectations:
-            message = _check(expectation, result)
+            message = expectation.check(result)
             if message:
                 failures.append(message)
         if failures:
@@ -445,11 +647,11 @@ def coverage(results: Sequence[CaseResult], ruleset: RuleSet) -> Coverage:
     for res in results:
         for dim, band in res.bands:
             used.setdefault(dim, set()).add(band)
-    bands = {}
-    for ident, dim in ruleset.dimensions.items():
+    bands: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for ident, dimension in ruleset.dimensions.items():
         seen = used.get(ident, set())
-        bands[ident] = (tuple(b.id for b in dim.bands if b.id in seen),
-                        tuple(b.id for b in dim.bands if b.id not in seen))
+        bands[ident] = (tuple(b.id for b in dimension.bands if b.id in seen),
+                        tuple(b.id for b in dimension.bands if b.id not in seen))
     return Coverage(tuple(r.id for r in ruleset.rules if r.id in fired),
                     tuple(r.id for r in ruleset.rules if r.id not in fired),
                     tuple(i for i in ruleset.interventions if i not in recommended), MappingProxyType(bands))

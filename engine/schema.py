@@ -65,10 +65,10 @@ class Reader:
     def sequence(self, node: YamlNode, what: str, non_empty: bool = False) -> tuple[YamlNode, ...]:
         if not self._kind(node, "seq", what):
             return ()
-        items = node.value
+        items = node.children
         if non_empty and not items:
             self.error(node.position, f"{what} must not be empty", "empty-list")
-        return items  # type: ignore[return-value]
+        return items
 
     def string(self, node: YamlNode, what: str, max_length: int = 20000) -> str | None:
         if not self._kind(node, "scalar", what):

@@ -155,6 +155,7 @@ class SectorPlacer:
         self._names = {name: sector.id for name, sector in sector_names(ruleset.sectors.values()).items()}
         self._ruleset = ruleset
         self._fallback = next((s for s in ruleset.sectors.values() if s.fallback), None)
+        self._fallback_id = self._fallback.id if self._fallback is not None else ""
         self._notices: dict[tuple[str, tuple[str, ...]], Notice] = {}
 
     def sector_of(self, sector: str, keys: Iterable[str]) -> str:
@@ -170,7 +171,7 @@ class SectorPlacer:
         ident = self.sector_of(raw, checked.values)
         if not ident:
             return checked
-        if ident != self._fallback.id or raw.strip().casefold() in self._names:  # type: ignore[union-attr]
+        if ident != self._fallback_id or raw.strip().casefold() in self._names:  # ident: there is a fallback
             return checked._replace(sector=ident)
         present = tuple(d for d in self._ruleset.dimensions if d in self._moving and d in checked.values)
         notice = self._notices.get((raw, present))
@@ -180,7 +181,7 @@ class SectorPlacer:
                 self._notices.clear()
             self._notices[(raw, present)] = notice
         # first: it says what the whole answer is compared with
-        return checked._replace(sector=self._fallback.id, notices=(notice, *checked.notices))
+        return checked._replace(sector=self._fallback_id, notices=(notice, *checked.notices))
 
     def _notice(self, raw: str, present: tuple[str, ...]) -> Notice:
         fallback = self._fallback

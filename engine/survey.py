@@ -21,10 +21,11 @@ What it guards (docs/SURVEYS.md):
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:  # numpy is imported where it is used: a server worker pins its CPUs first, and
     import numpy as np  # numpy's import starts threads that would escape the pinning
@@ -101,11 +102,11 @@ class ScoredUnit:
     reported: frozenset[str] = frozenset()
     """Negative acts from too few answers: written "reported", not as a number."""
 
-    def profile(self, measured_on: object = None) -> Profile:
+    def profile(self, measured_on: _dt.date | None = None) -> Profile:
         """The profile the other commands read (a reported share as one person's share)."""
         scores = dict(self.scores)
         return Profile(Department(self.id, self.name, self.sector), self.respondents, MappingProxyType(scores),
-                       None, measured_on, self.reported)  # type: ignore[arg-type]
+                       None, measured_on, self.reported)
 
     def to_dict(self, instrument: str) -> dict[str, object]:
         """The profile file's shape, with how many persons each score rests on."""
@@ -276,7 +277,7 @@ def score_survey(instrument: Instrument, header: Sequence[str], rows: Iterable[S
                                                       " or empty)", code="bad-answer"))
                     values[k] = 0
                     late.add(k)
-        matrix[:, j] = values
+        matrix[:, j] = cast("list[int]", values)  # every None replaced above
     if not total:
         raise SurveyError([SurveyProblem(0, "", "no respondent rows under the header", code="no-rows")])
     if row_problems and not spec.skip_bad_rows:

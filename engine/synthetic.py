@@ -90,7 +90,9 @@ def wide_rule_yaml(rule_id: str, when: str, intervention: str = "prioritisation"
 
 
 def _wide(rng: random.Random, dims: Sequence[Dimension]) -> str:
-    pick = lambda: _comparison(rng, rng.choice(list(dims)), "mixed")  # noqa: E731
+    def pick() -> str:
+        return _comparison(rng, rng.choice(list(dims)), "mixed")
+
     shape = rng.randrange(5)
     if shape == 0:  # an and of ors: the product of the ors' sizes, up to 4^6
         return " and ".join("(" + " or ".join(pick() for _ in range(rng.randint(2, 4))) + ")"

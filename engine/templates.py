@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, final
+
+if TYPE_CHECKING:  # the model holds templates, so it is imported for the annotations only
+    from .model import Dimension
 
 __all__ = ["Template", "TemplateError", "Placeholder", "format_number", "format_value", "ATTRIBUTES"]
 
@@ -26,6 +30,7 @@ class TemplateError(ValueError):
         self.offset = offset
 
 
+@final  # so that ``type(part) is Placeholder`` tells a part from a str (render's fast test)
 @dataclass(frozen=True)
 class Placeholder:
     dimension: str
@@ -64,7 +69,7 @@ class Template:
             object.__setattr__(self, "plain", "")
         elif len(self.parts) == 1 and isinstance(self.parts[0], str):
             object.__setattr__(self, "plain", self.parts[0])
-        elif all(p.__class__ is str or p.attribute == "value" for p in self.parts):  # type: ignore[union-attr]
+        elif all(isinstance(p, str) or p.attribute == "value" for p in self.parts):
             fmt = "".join(p.replace("%", "%%") if isinstance(p, str) else "%s" for p in self.parts)
             dims = tuple(p.dimension for p in self.parts if isinstance(p, Placeholder))
             object.__setattr__(self, "values_only", (fmt, dims))
@@ -118,7 +123,7 @@ class Template:
     def placeholders(self) -> tuple[Placeholder, ...]:
         return tuple(p for p in self.parts if isinstance(p, Placeholder))
 
-    def render(self, values: Mapping[str, float], dimensions: Mapping[str, object], language: str,
+    def render(self, values: Mapping[str, float], dimensions: Mapping[str, Dimension], language: str,
                number: Callable[[str], str] | None = None) -> str:
         """Fill in the placeholders; a missing value renders as "missing"/"mangler".
 
@@ -131,27 +136,27 @@ class Template:
             return fmt % tuple([number(d) if values.get(d) is not None else _MISSING[language] for d in dims])
         out: list[str] = []
         for part in self.parts:
-            if part.__class__ is str:
-                out.append(part)  # type: ignore[arg-type]
+            if type(part) is not Placeholder:
+                out.append(part)
                 continue
-            if part.attribute == "value" and number is not None:  # type: ignore[union-attr]
-                present = values.get(part.dimension) is not None  # type: ignore[union-attr]
-                out.append(number(part.dimension) if present else _MISSING[language])  # type: ignore[union-attr]
+            if part.attribute == "value" and number is not None:
+                present = values.get(part.dimension) is not None
+                out.append(number(part.dimension) if present else _MISSING[language])
                 continue
             dim = dimensions.get(part.dimension)
             if part.attribute == "reference":
-                ref = getattr(dim, "reference", None)
+                ref = dim.reference if dim is not None else None
                 out.append(format_number(ref.value, language) if ref else _MISSING[language])
                 continue
             if part.attribute == "reference_name":
-                ref = getattr(dim, "reference", None)
+                ref = dim.reference if dim is not None else None
                 out.append((ref.short or ref.label).get(language) if ref else _MISSING[language])
                 continue
             value = values.get(part.dimension)
             if value is None or dim is None:
                 out.append(_MISSING[language])
             elif part.attribute == "band":
-                band = dim.band_of(value)  # type: ignore[attr-defined]
+                band = dim.band_of(value)
                 out.append(band.label.get(language) if band else "")
             else:
                 out.append(number(part.dimension) if number else format_number(value, language))

@@ -8,7 +8,9 @@ rule that can recommend it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .analysis import Change, smallest_change
 from .explain import Numbers
@@ -16,6 +18,9 @@ from .model import RuleSetInfo
 from .profile import Profile
 from .result import ConditionResult
 from .templates import format_number
+
+if TYPE_CHECKING:  # for the annotations only: this module is handed a recommender, never builds one
+    from .recommender import Recommender
 
 __all__ = ["RuleWhy", "InterventionWhy", "explain_rule", "explain_intervention", "describe_change"]
 
@@ -46,7 +51,7 @@ class InterventionWhy:
     ruleset: RuleSetInfo
 
 
-def describe_change(change: Change, recommender, language: str) -> str:
+def describe_change(change: Change, recommender: Recommender, language: str) -> str:
     """``influence 28 → 34 (medium)`` / ``influence (missing) → 32 (low)``."""
     dim = recommender.ruleset.dimensions[change.dimension]
     name = dim.name.get(language)
@@ -57,7 +62,7 @@ def describe_change(change: Change, recommender, language: str) -> str:
     return f"{name} {before} → {after}"
 
 
-def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers,
+def _rule_why(recommender: Recommender, index: int, values: Mapping[str, float], fired: set[int], numbers: Numbers,
               points: float = 0.0, respondents: int = 20) -> RuleWhy:
     explainer = recommender.explainer(index)
     rule = explainer.rule
@@ -71,7 +76,7 @@ def _rule_why(recommender, index: int, values, fired: set[int], numbers: Numbers
                    explainer.conditions(numbers), changes, texts, missing, points)
 
 
-def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "en",
+def explain_rule(recommender: Recommender, profile: Profile, rule_id: str, language: str = "en",
                  min_group_size: int | None = None) -> RuleWhy:
     """Why ``rule_id`` did or did not fire for ``profile`` (refused like Recommend for a small group)."""
     rule = recommender.ruleset.rule(rule_id)
@@ -84,7 +89,7 @@ def explain_rule(recommender, profile: Profile, rule_id: str, language: str = "e
                      respondents=profile.respondents)
 
 
-def explain_intervention(recommender, profile: Profile, intervention_id: str, language: str = "en",
+def explain_intervention(recommender: Recommender, profile: Profile, intervention_id: str, language: str = "en",
                          top: int | None = None, min_group_size: int | None = None) -> InterventionWhy:
     """Where ``intervention_id`` stands for ``profile``, and every rule that can recommend it."""
     item = recommender.ruleset.interventions.get(intervention_id)

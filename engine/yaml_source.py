@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -52,10 +53,25 @@ class YamlNode:
     def is_scalar(self) -> bool:
         return self.kind == "scalar"
 
+    @property
+    def children(self) -> tuple[YamlNode, ...]:
+        """The items of a sequence (nothing for other kinds)."""
+        return cast("tuple[YamlNode, ...]", self.value) if self.kind == "seq" else ()
+
+    @property
+    def as_list(self) -> tuple[YamlNode, ...]:
+        """The items of a sequence, or any other node as a list of one (where one value may stand
+        for a list of one)."""
+        return cast("tuple[YamlNode, ...]", self.value) if self.kind == "seq" else (self,)
+
+    @property
+    def pairs(self) -> tuple[tuple[YamlNode, YamlNode], ...]:
+        """The key/value pairs of a mapping (nothing for other kinds)."""
+        return cast("tuple[tuple[YamlNode, YamlNode], ...]", self.value) if self.kind == "map" else ()
+
     def items(self) -> Iterator[tuple[YamlNode, YamlNode]]:
         """Key/value pairs of a mapping (nothing for other kinds)."""
-        if self.kind == "map":
-            yield from self.value  # type: ignore[misc]
+        yield from self.pairs
 
     def get(self, key: str) -> YamlNode | None:
         for k, v in self.items():
@@ -68,8 +84,8 @@ class YamlNode:
         if self.kind == "scalar":
             return self.value
         if self.kind == "seq":
-            return [n.to_python() for n in self.value]  # type: ignore[union-attr]
-        return {str(k.value): v.to_python() for k, v in self.value}  # type: ignore[union-attr]
+            return [n.to_python() for n in self.children]
+        return {str(k.value): v.to_python() for k, v in self.items()}
 
 
 @dataclass(frozen=True)
@@ -101,7 +117,16 @@ class YamlDocument:
         return start.shifted(quote)
 
 
-def _mark_position(file: str, mark: yaml.Mark | None) -> Position:
+class _Mark(Protocol):
+    """Where PyYAML saw something (its pure-Python and its C parser each have a Mark class)."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+
+
+def _mark_position(file: str, mark: _Mark | None) -> Position:
     if mark is None:
         return Position(file, 1, 1)
     return Position(file, mark.line + 1, mark.column + 1)

@@ -8,16 +8,19 @@ reason, never with what was sent.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import grpc
 import structlog
+from structlog.typing import FilteringBoundLogger
 
 from trivsel.api.status import RpcError
 
 __all__ = ["AdminCheck"]
 
-log = structlog.get_logger("trivsel.rpc")
+log: FilteringBoundLogger = structlog.get_logger("trivsel.rpc")
 
 
 @dataclass(frozen=True)
@@ -34,13 +37,15 @@ class AdminCheck:
         PERMISSION_DENIED (a wrong credential, or none configured) naming ``what`` otherwise."""
         peer = context.peer()
         if self.identities:
-            names = (context.auth_context() or {}).get("x509_common_name", [])
+            # a list of values per property (grpc-stubs says one bytes value: see its FIXME)
+            auth = cast("Mapping[str, Sequence[bytes]]", context.auth_context())
+            names = (auth or {}).get("x509_common_name", [])
             if any(n.decode("utf-8", "replace") in self.identities for n in names):
                 return
         if self.token:
             sent = ""
             for key, value in context.invocation_metadata() or ():
-                if key == "authorization" and value.startswith("Bearer "):
+                if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
                     sent = value[len("Bearer "):]
             if sent and hmac.compare_digest(sent.encode(), self.token.encode()):
                 return

@@ -8,12 +8,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from trivsel.engine.bundled import default_rules_folder
 
 from .memory import DEFAULT_KEEP_MB, MAX_KEEP_MB, MIN_KEEP_MB
 
 __all__ = ["ServerConfig", "parse_config", "build_parser", "parse_cpu_list"]
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ class ServerConfig:
         return self.tls_cert is not None
 
 
-def _env(env: Mapping[str, str], name: str, default: object) -> object:
+def _env(env: Mapping[str, str], name: str, default: _T) -> str | _T:
     return env.get(f"TRIVSEL_{name}", default)
 
 
@@ -91,10 +94,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     p.add_argument("--address", default=_env(env, "ADDRESS", "127.0.0.1:50051"),
                    help="host:port to listen on; port 0 picks a free port (default 127.0.0.1:50051)")
     p.add_argument("--rules", default=_env(env, "RULES", str(default_rules_folder())), help="rules folder")
-    p.add_argument("--workers", type=int, default=int(_env(env, "WORKERS", available_cpus())),  # type: ignore
+    p.add_argument("--workers", type=int, default=int(_env(env, "WORKERS", available_cpus())),
                    help="worker processes sharing the port (default: one per CPU this process may use, "
                         "within a container's CPU limit)")
-    p.add_argument("--threads", type=int, default=int(_env(env, "THREADS", 8)),  # type: ignore[arg-type]
+    p.add_argument("--threads", type=int, default=int(_env(env, "THREADS", 8)),
                    help="request threads per worker (default 8)")
     p.add_argument("--log-format", choices=("console", "json"), default=_env(env, "LOG_FORMAT", "console"))
     p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default=_env(env, "LOG_LEVEL", "info"))
@@ -110,40 +113,40 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
                    help="client-certificate common names (comma-separated) allowed to call Reload (needs --client-ca)")
     p.add_argument("--metrics-address", default=_env(env, "METRICS_ADDRESS", None), metavar="HOST:PORT",
                    help="serve Prometheus metrics of all workers at http://HOST:PORT/metrics (default: off)")
-    p.add_argument("--max-batch", type=int, default=int(_env(env, "MAX_BATCH", 10_000)))  # type: ignore[arg-type]
-    p.add_argument("--max-message-mb", type=float, default=float(_env(env, "MAX_MESSAGE_MB", 64)),  # type: ignore
+    p.add_argument("--max-batch", type=int, default=int(_env(env, "MAX_BATCH", 10_000)))
+    p.add_argument("--max-message-mb", type=float, default=float(_env(env, "MAX_MESSAGE_MB", 64)),
                    help="largest answer, in MiB (fractions allowed; default 64); batch limits follow it")
-    p.add_argument("--max-request-mb", type=float, default=float(_env(env, "MAX_REQUEST_MB", 12)),  # type: ignore
+    p.add_argument("--max-request-mb", type=float, default=float(_env(env, "MAX_REQUEST_MB", 12)),
                    help="largest request, in MiB (default 12: 10,000 profiles with every dimension take about "
                         "8.3); with the calls a worker holds at once it bounds the memory requests can take")
-    p.add_argument("--grace-seconds", type=float, default=float(_env(env, "GRACE_SECONDS", 10)))  # type: ignore
-    p.add_argument("--watch-seconds", type=float, default=float(_env(env, "WATCH_SECONDS", 1.0)),  # type: ignore
+    p.add_argument("--grace-seconds", type=float, default=float(_env(env, "GRACE_SECONDS", 10)))
+    p.add_argument("--watch-seconds", type=float, default=float(_env(env, "WATCH_SECONDS", 1.0)),
                    help="poll the rules folder this often (0: do not watch)")
     p.add_argument("--cpus", default=_env(env, "CPUS", ""),
                    help="pin the workers to these CPUs, round-robin (e.g. 0-3 or 1,3); default: no pinning. "
                         "Only where the host or a static CPU manager gives the server these cores to itself")
-    p.add_argument("--malloc-keep-mb", type=int, default=int(_env(env, "MALLOC_KEEP_MB", DEFAULT_KEEP_MB)),  # type: ignore
+    p.add_argument("--malloc-keep-mb", type=int, default=int(_env(env, "MALLOC_KEEP_MB", DEFAULT_KEEP_MB)),
                    help=f"freed memory each worker keeps for reuse instead of returning it to the system, so that "
                         f"answering does not fault in fresh pages (glibc; default {DEFAULT_KEEP_MB}, 0: the C "
                         f"library's defaults)")
-    p.add_argument("--watchdog-seconds", type=float, default=float(_env(env, "WATCHDOG_SECONDS", 10)),  # type: ignore
+    p.add_argument("--watchdog-seconds", type=float, default=float(_env(env, "WATCHDOG_SECONDS", 10)),
                    help="kill and replace a worker that has not answered its own health check for this long "
                         "(default 10; 0: no watchdog)")
     p.add_argument("--protect-introspection", action="store_true",
                    default=str(_env(env, "PROTECT_INTROSPECTION", "")).lower() in ("1", "true", "yes", "on"),
                    help="Describe and server reflection need the admin credential, like Reload (health stays open)")
-    p.add_argument("--max-concurrent-calls", type=int, default=int(_env(env, "MAX_CONCURRENT_CALLS", 0)),  # type: ignore
+    p.add_argument("--max-concurrent-calls", type=int, default=int(_env(env, "MAX_CONCURRENT_CALLS", 0)),
                    help="calls one worker holds at once, running or queued; more get RESOURCE_EXHAUSTED at once "
                         "(default 0: 8 x --threads)")
-    p.add_argument("--heavy-calls", type=int, default=int(_env(env, "HEAVY_CALLS", 0)),  # type: ignore[arg-type]
+    p.add_argument("--heavy-calls", type=int, default=int(_env(env, "HEAVY_CALLS", 0)),
                    help="RecommendBatch and AnalyseOrganisation calls one worker works on at once; more get "
                         "RESOURCE_EXHAUSTED at once, so threads stay free for the rest (default 0: --threads - 2)")
-    p.add_argument("--answer-mb-in-flight", type=int, default=int(_env(env, "ANSWER_MB_IN_FLIGHT", 0)),  # type: ignore
+    p.add_argument("--answer-mb-in-flight", type=int, default=int(_env(env, "ANSWER_MB_IN_FLIGHT", 0)),
                    help="the worst-case answer sizes of the large calls one worker builds at once may add up to "
                         "this; a call past it waits briefly, then gets RESOURCE_EXHAUSTED (default 0: 2 x "
                         "--max-message-mb)")
     p.add_argument("--admission-wait-seconds", type=float,
-                   default=float(_env(env, "ADMISSION_WAIT_SECONDS", 2.0)),  # type: ignore[arg-type]
+                   default=float(_env(env, "ADMISSION_WAIT_SECONDS", 2.0)),
                    help="how long a large call may wait for room (default 2)")
     return p
 
@@ -228,10 +231,9 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
     if not 0.01 <= a.max_message_mb <= 2047 or not 0.01 <= a.max_request_mb <= 2047:
         parser.error("--max-message-mb and --max-request-mb must be between 0.01 and 2047 "
                      "(gRPC's limit is below 2 GiB)")
-    path = lambda v: Path(v) if v else None  # noqa: E731
     return ServerConfig(a.address, Path(a.rules), a.workers, a.threads, a.log_format, a.log_level,
-                        int(a.min_group_size) if a.min_group_size is not None else None, path(a.tls_cert),
-                        path(a.tls_key), path(a.client_ca), a.admin_token or None, identities, a.max_batch,
+                        int(a.min_group_size) if a.min_group_size is not None else None, _path(a.tls_cert),
+                        _path(a.tls_key), _path(a.client_ca), a.admin_token or None, identities, a.max_batch,
                         a.max_message_mb,
                         a.grace_seconds, a.watch_seconds, cpus, a.malloc_keep_mb,
                         watchdog_seconds=a.watchdog_seconds,
@@ -239,6 +241,10 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
                         metrics_address=a.metrics_address or None,
                         heavy_calls=a.heavy_calls, answer_mb_in_flight=a.answer_mb_in_flight,
                         admission_wait_seconds=a.admission_wait_seconds, max_request_mb=a.max_request_mb)
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
 
 
 def _ranges(cpus: Sequence[int]) -> str:

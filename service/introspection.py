@@ -30,14 +30,15 @@ SERVICE_NAME = reflection.SERVICE_NAME
 SERVICE_NAME_V1 = "grpc.reflection.v1.ServerReflection"
 
 
-class _ProtectedReflection(reflection.ReflectionServicer):
+class _ProtectedReflection(reflection.ReflectionServicer):  # type: ignore[misc]  # grpc_reflection is untyped
     """The stock servicer, behind the admin check."""
 
     def __init__(self, service_names: Iterable[str], admin: AdminCheck) -> None:
         super().__init__(tuple(service_names))
         self._admin = admin
 
-    def ServerReflectionInfo(self, request_iterator: Iterator, context: grpc.ServicerContext) -> Iterator:
+    def ServerReflectionInfo(self, request_iterator: Iterator[reflection_pb2.ServerReflectionRequest],
+                             context: grpc.ServicerContext) -> Iterator[reflection_pb2.ServerReflectionResponse]:
         try:
             self._admin.require(context, "Server reflection")
         except RpcError as exc:

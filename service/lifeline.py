@@ -54,8 +54,9 @@ def parent_death_signal(sig: int = signal.SIGKILL) -> bool:
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(sig), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                          ctypes.c_ulong(0)) == 0
+        result: int = libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(sig), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                                 ctypes.c_ulong(0))
+        return result == 0
     except (OSError, AttributeError):
         return False
 

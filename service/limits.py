@@ -24,6 +24,7 @@ from google.rpc import error_details_pb2
 
 from trivsel.api.status import MAX_MESSAGE_BYTES, MAX_STATUS_BYTES, RpcError
 from trivsel.api.wire import FRAME, TEXT_BYTES, WireRenderer, clipped
+from trivsel.v1 import recommender_pb2 as pb
 
 __all__ = ["AnswerLimits", "SizeGuard", "Limit", "BATCH", "ORGANISATION", "ENVELOPE_BYTES"]
 
@@ -84,7 +85,7 @@ class AnswerLimits:
         """What a response holds besides its profiles' parts."""
         return ENVELOPE_BYTES + (self._needs if method == ORGANISATION else 0)
 
-    def bound(self, method: str, profiles: Sequence, full: bool, top: int) -> int:
+    def bound(self, method: str, profiles: Sequence[pb.Profile], full: bool, top: int) -> int:
         """The most the answer to these profiles can take (each profile's id and name measured)."""
         base = self.per_profile(method, full, top, 0, 0)
         echoed = 0
@@ -103,7 +104,7 @@ class AnswerLimits:
         room = self.max_message_bytes - self.fixed(method)
         return max(0, min(self.max_batch, room // self.per_profile(method, full, top)))
 
-    def check(self, method: str, profiles: Sequence, full: bool, top: int) -> int:
+    def check(self, method: str, profiles: Sequence[pb.Profile], full: bool, top: int) -> int:
         """The bound of :meth:`bound`; raises INVALID_ARGUMENT naming the limit and what to do
         when the answer might not fit. Checked before any profile is evaluated."""
         bound = self.bound(method, profiles, full, top)

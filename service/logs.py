@@ -15,11 +15,10 @@ import json
 import logging
 import sys
 import time
-from collections.abc import MutableMapping
-from typing import Any
 
 import orjson
 import structlog
+from structlog.typing import EventDict, FilteringBoundLogger, Processor
 
 __all__ = ["configure_logging", "UtcTimestamp"]
 
@@ -36,7 +35,7 @@ class UtcTimestamp:
         self._second = -1
         self._prefix = ""
 
-    def __call__(self, _: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def __call__(self, _: object, __: str, event: EventDict) -> EventDict:
         now = time.time()
         second = int(now)
         if second != self._second:
@@ -62,11 +61,11 @@ def _orjson(event: object, **_: object) -> bytes:
 
 
 def configure_logging(fmt: str = "console", level: str = "info", *, trace_ids: bool = False,
-                      **context: object) -> structlog.BoundLogger:
+                      **context: object) -> FilteringBoundLogger:
     """Configure structlog for this process; ``context`` (worker, pid …) goes on every line.
     ``trace_ids``: lines written inside a traced call carry its ``trace_id`` and ``span_id``
     (service/tracing.py), so a log line leads to its trace and back."""
-    processors: list[Any] = [structlog.processors.add_log_level, UtcTimestamp(),
+    processors: list[Processor] = [structlog.processors.add_log_level, UtcTimestamp(),
                              structlog.processors.format_exc_info]
     if trace_ids:
         from .tracing import trace_ids as add_trace_ids
@@ -77,7 +76,7 @@ def configure_logging(fmt: str = "console", level: str = "info", *, trace_ids: b
     binary = getattr(sys.stderr, "buffer", None)
     if fmt == "json" and binary is not None:
         processors.append(structlog.processors.JSONRenderer(serializer=_orjson))
-        factory: Any = structlog.BytesLoggerFactory(binary)
+        factory: structlog.BytesLoggerFactory | structlog.WriteLoggerFactory = structlog.BytesLoggerFactory(binary)
     elif fmt == "json":  # a text-only stderr (some embedding hosts)
         processors.append(structlog.processors.JSONRenderer(serializer=lambda e, **_: _orjson(e).decode()))
         factory = structlog.WriteLoggerFactory(sys.stderr)
@@ -90,14 +89,15 @@ def configure_logging(fmt: str = "console", level: str = "info", *, trace_ids: b
         logger_factory=factory,
         cache_logger_on_first_use=True,
     )
-    return structlog.get_logger("trivsel")
+    logger: FilteringBoundLogger = structlog.get_logger("trivsel")
+    return logger
 
 
-def _add_context(context: dict[str, object]):
+def _add_context(context: dict[str, object]) -> Processor:
     """The process's fields (worker, pid …), added to every line without overriding the line's own."""
     items = tuple(context.items())
 
-    def add(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    def add(_: object, __: str, event: EventDict) -> EventDict:
         for key, value in items:
             if key not in event:
                 event[key] = value

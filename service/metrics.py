@@ -17,7 +17,12 @@ No label ever holds what a caller sent.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wsgiref.simple_server import WSGIServer
+
+    from trivsel.engine.model import RuleSetInfo
 
 __all__ = ["start_endpoint", "worker_died", "WorkerMetrics", "metrics", "ENV"]
 
@@ -27,7 +32,7 @@ _REFUSED = {"INVALID_ARGUMENT", "FAILED_PRECONDITION", "RESOURCE_EXHAUSTED", "UN
             "PERMISSION_DENIED", "DEADLINE_EXCEEDED", "UNAVAILABLE"}
 
 
-def start_endpoint(address: str, directory: str) -> Any:
+def start_endpoint(address: str, directory: str) -> WSGIServer:
     """In the supervisor, before the workers start: the shared directory, and the HTTP endpoint."""
     os.environ[ENV] = directory
     from prometheus_client import CollectorRegistry, start_http_server
@@ -35,7 +40,7 @@ def start_endpoint(address: str, directory: str) -> Any:
 
     host, _, port = address.rpartition(":")
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=directory)
+    MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]  # unannotated upstream
     server, _thread = start_http_server(int(port), addr=host.strip("[]") or "0.0.0.0", registry=registry)
     return server
 
@@ -46,7 +51,7 @@ def worker_died(pid: int | None) -> None:
     if directory and pid:
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(pid, directory)
+        multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
 class WorkerMetrics:
@@ -81,7 +86,7 @@ class WorkerMetrics:
         if code in _REFUSED:
             self.refused.labels(code.lower()).inc()
 
-    def reloaded(self, outcome: str, info: Any) -> None:
+    def reloaded(self, outcome: str, info: RuleSetInfo | None) -> None:
         self.reloads.labels(outcome).inc()
         if info is not None:
             serving = (info.id, info.version, info.fingerprint)

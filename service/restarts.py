@@ -26,7 +26,8 @@ class RestartPolicy:
         """The wait after ``early_deaths`` consecutive early deaths (0: a death after a stable run)."""
         if early_deaths <= 0:
             return 0.0
-        return min(self.cap, self.first * 2 ** min(early_deaths - 1, 32))
+        doublings: int = 2 ** min(early_deaths - 1, 32)  # typeshed: int ** int is Any (a negative power is a float)
+        return min(self.cap, self.first * doublings)
 
 
 @dataclass

@@ -21,13 +21,15 @@ import functools
 import itertools
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import grpc
 import structlog
-from google.protobuf.message import DecodeError
+from google.protobuf.message import DecodeError, Message
+from structlog.typing import FilteringBoundLogger
 
 from trivsel.api import convert, wire
 from trivsel.api.escape import clip, escape
@@ -50,7 +52,7 @@ from .admission import Admission, AdmissionSettings
 from .auth import AdminCheck
 from .limits import BATCH, ORGANISATION, AnswerLimits, SizeGuard
 from .metrics import metrics
-from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, log_refusal
+from .state import LOADED, REFUSED, UNCHANGED, RuleSetHolder, Snapshot, log_refusal
 from .tracing import Tracing
 
 __all__ = ["RecommenderService", "SERVICE_VERSION", "generic_handler"]
@@ -61,11 +63,19 @@ MAX_TOP = 100
 BATCH_CHUNK = 128
 """Profiles of a batch evaluated and rendered together: large enough for the caches to stay warm
 within each stage, small enough to check the deadline often and hold few evaluations at once."""
-_DETAIL = {pb.DETAIL_UNSPECIFIED: DETAIL_FULL, pb.DETAIL_FULL: DETAIL_FULL, pb.DETAIL_IDS: DETAIL_IDS}
+_DETAIL: dict[int, str] = {pb.DETAIL_UNSPECIFIED: DETAIL_FULL, pb.DETAIL_FULL: DETAIL_FULL, pb.DETAIL_IDS: DETAIL_IDS}
 _OUTCOME = {LOADED: pb.RELOAD_OUTCOME_LOADED, UNCHANGED: pb.RELOAD_OUTCOME_UNCHANGED,
             REFUSED: pb.RELOAD_OUTCOME_REFUSED}
 
-log = structlog.get_logger("trivsel.rpc")
+log: FilteringBoundLogger = structlog.get_logger("trivsel.rpc")
+
+Fields: TypeAlias = dict[str, str | int]
+"""A call's log fields: a handler adds what its log line (and its span) should say."""
+Handler: TypeAlias = Callable[["RecommenderService", Any, grpc.ServicerContext, Fields], "bytes | Message"]
+"""A method under :func:`rpc`: the decoded request (the message class its descriptor names; for a
+client stream, an iterator of them), the context and the log fields; wire bytes or a message back."""
+Endpoint: TypeAlias = Callable[["RecommenderService", Any, grpc.ServicerContext], bytes]
+"""What gRPC calls: the request as it arrived (bytes; for a client stream, an iterator of bytes)."""
 
 
 class RequestIds:
@@ -79,11 +89,11 @@ class RequestIds:
     def __call__(self, context: grpc.ServicerContext) -> str:
         for key, value in context.invocation_metadata() or ():
             if key == REQUEST_ID and value and len(value) <= 128:
-                return value
+                return value  # type: ignore[return-value]  # str: only "-bin" keys carry bytes
         return f"{self._prefix}{next(self._counter):08x}"
 
 
-def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def rpc(method: str) -> Callable[[Handler], Endpoint]:
     """Request id, timing, decoding, error mapping and the call's log line around a handler.
 
     The request arrives as bytes and is decoded here, not by gRPC: grpcio's own decoder, on a
@@ -91,10 +101,10 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     hundred such calls the connection refuses every new call (measured by the server fuzzer).
     """
     descriptor = pb.DESCRIPTOR.services_by_name["Recommender"].methods_by_name[method]
-    request_class = getattr(pb, descriptor.input_type.name)
+    request_class: type[Message] = getattr(pb, descriptor.input_type.name)
     streaming = descriptor.client_streaming
 
-    def decoded(messages: Any) -> Any:
+    def decoded(messages: Iterable[bytes | Message]) -> Iterator[bytes | Message]:
         """A client stream's messages, decoded as they arrive (a bad one fails the call, located)."""
         for n, raw in enumerate(messages):
             try:
@@ -103,14 +113,14 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 raise bad_request(f"message {n} is not a valid {request_class.DESCRIPTOR.full_name}",
                                   [(f"messages[{n}]", "cannot be decoded")]) from None
 
-    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrap(fn: Handler) -> Endpoint:
         @functools.wraps(fn)
-        def handler(self: RecommenderService, request: Any, context: grpc.ServicerContext) -> Any:
+        def handler(self: RecommenderService, request: Any, context: grpc.ServicerContext) -> bytes:
             start = time.perf_counter()
             rid = self.request_ids(context)
             context.set_trailing_metadata(((REQUEST_ID, rid),))  # sent with the status: no extra round of I/O
             log.debug("rpc.begin", method=method, request_id=rid)
-            fields: dict[str, object] = {}
+            fields: Fields = {}
             error: RpcError | None = None
             try:
                 remaining = context.time_remaining()
@@ -125,9 +135,9 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                     except DecodeError:
                         raise bad_request(f"the request is not a valid {request_class.DESCRIPTOR.full_name}",
                                           [("request", "cannot be decoded")]) from None
-                response = fn(self, request, context, fields)
-                if response.__class__ is not bytes:
-                    response = response.SerializeToString()
+                response: bytes | Message | None = fn(self, request, context, fields)
+                if response.__class__ is not bytes:  # a message: mypy cannot narrow on this test, isinstance would cost
+                    response = response.SerializeToString()  # type: ignore[union-attr]
                 fields["answer_bytes"] = len(response)
                 if len(response) > self.max_message_bytes:
                     fields["answer_bytes"] = len(response)
@@ -157,7 +167,7 @@ def rpc(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                      request_id=rid, **fields)
             if error is not None:
                 abort(context, error, ((REQUEST_ID, rid),))
-            return response
+            return response  # type: ignore[return-value]  # bytes: with no error, it was serialized above
 
         return handler
 
@@ -205,10 +215,11 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         if (remaining is not None and remaining <= 0) or not context.is_active():
             raise RpcError(grpc.StatusCode.DEADLINE_EXCEEDED, "the deadline passed before the answer was ready")
 
-    def _limits(self, snapshot) -> AnswerLimits:
+    def _limits(self, snapshot: Snapshot) -> AnswerLimits:
         return AnswerLimits(snapshot.renderer, self.max_message_bytes, self.max_batch)
 
-    def _admit(self, count: int, bound: int, what: str, context: grpc.ServicerContext):
+    def _admit(self, count: int, bound: int, what: str,
+               context: grpc.ServicerContext) -> AbstractContextManager[None]:
         """Admission (service/admission.py) for a call of more than one chunk of profiles. A call of
         one chunk or less is not counted: it takes tens of milliseconds, like a few Recommend calls,
         and what it builds at worst (a chunk of full answers, a few MB) is bounded by the request
@@ -228,7 +239,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
 
     # --- the API ----------------------------------------------------------------------------------
     @rpc("Recommend")
-    def Recommend(self, request: pb.RecommendRequest, context: grpc.ServicerContext, fields: dict) -> bytes:
+    def Recommend(self, request: pb.RecommendRequest, context: grpc.ServicerContext, fields: Fields) -> bytes:
         """A serialized RecommendResponse (see api/wire.py for why bytes)."""
         options = self._options(request.top, request.language, request.detail)
         with self.holder.lease() as snapshot:
@@ -242,7 +253,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                 return snapshot.renderer.response(evaluation, options)
 
     @rpc("RecommendBatch")
-    def RecommendBatch(self, request: pb.RecommendBatchRequest, context: grpc.ServicerContext, fields: dict) -> bytes:
+    def RecommendBatch(self, request: pb.RecommendBatchRequest, context: grpc.ServicerContext, fields: Fields) -> bytes:
         """A serialized RecommendBatchResponse: one item per profile, in order."""
         count = len(request.profiles)
         fields["profiles"] = count
@@ -282,7 +293,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                 return wire.batch(items, snapshot.renderer.ruleset_bytes)
 
     @rpc("WhatIf")
-    def WhatIf(self, request: pb.WhatIfRequest, context: grpc.ServicerContext, fields: dict) -> pb.WhatIfResponse:
+    def WhatIf(self, request: pb.WhatIfRequest, context: grpc.ServicerContext, fields: Fields) -> pb.WhatIfResponse:
         options = self._options(request.top, request.language, pb.DETAIL_FULL)
         if len(request.changes) > 1000:
             raise bad_request("too many changes", [("changes", f"{len(request.changes)} changes; at most 1000")])
@@ -296,7 +307,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             return convert.whatif_to_proto(snapshot.recommender.whatif(profile, changes, options))
 
     @rpc("Explain")
-    def Explain(self, request: pb.ExplainRequest, context: grpc.ServicerContext, fields: dict) -> pb.ExplainResponse:
+    def Explain(self, request: pb.ExplainRequest, context: grpc.ServicerContext, fields: Fields) -> pb.ExplainResponse:
         options = self._options(request.top, request.language, pb.DETAIL_FULL)
         target = request.WhichOneof("target")
         if target is None:
@@ -312,9 +323,9 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                     hint = closest(request.rule_id, [r.id for r in ruleset.rules])
                     raise bad_request(f"unknown rule '{clip(request.rule_id)}'",
                                       [("rule_id", "unknown rule" + did_you_mean(hint))])
-                why = explain_rule(snapshot.recommender, profile, request.rule_id, options.language,
-                                   options.min_group_size)
-                return convert.rule_why_to_proto(why, snapshot.info)
+                rule_why = explain_rule(snapshot.recommender, profile, request.rule_id, options.language,
+                                        options.min_group_size)
+                return convert.rule_why_to_proto(rule_why, snapshot.info)
             if request.intervention_id not in ruleset.interventions:
                 hint = closest(request.intervention_id, ruleset.interventions)
                 raise bad_request(f"unknown intervention '{clip(request.intervention_id)}'",
@@ -325,7 +336,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             return convert.intervention_why_to_proto(why)
 
     @rpc("Levers")
-    def Levers(self, request: pb.LeversRequest, context: grpc.ServicerContext, fields: dict) -> pb.LeversResponse:
+    def Levers(self, request: pb.LeversRequest, context: grpc.ServicerContext, fields: Fields) -> pb.LeversResponse:
         options = self._options(request.top, request.language, pb.DETAIL_FULL)
         with self.holder.lease() as snapshot:
             if snapshot is None:
@@ -336,7 +347,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
 
     @rpc("AnalyseOrganisation")
     def AnalyseOrganisation(self, request: pb.AnalyseOrganisationRequest, context: grpc.ServicerContext,
-                            fields: dict) -> bytes:
+                            fields: Fields) -> bytes:
         """A serialized AnalyseOrganisationResponse, equal to ``convert.org_to_proto(analyse(...))``
         but built like a batch: departments evaluated in chunks and written to wire format as they
         go, keeping only what the needs are counted from — never every department's answer as
@@ -360,8 +371,8 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             with self._admit(count, bound, f"this organisation of {count} departments", context):
                 return self._organisation(snapshot, messages, options, share, context, fields)
 
-    def _organisation(self, snapshot, messages, options: Options, share: float,
-                      context: grpc.ServicerContext, fields: dict) -> bytes:
+    def _organisation(self, snapshot: Snapshot, messages: Sequence[pb.Profile], options: Options, share: float,
+                      context: grpc.ServicerContext, fields: Fields) -> bytes:
         recommender, render = snapshot.recommender, snapshot.renderer.response
         guard = SizeGuard(self.max_message_bytes, "department")
         departments = []
@@ -406,7 +417,8 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         return wire.organisation(departments, snapshot.renderer.ruleset_bytes, lang, share, needs)
 
     @rpc("ScoreSurvey")
-    def ScoreSurvey(self, request: Any, context: grpc.ServicerContext, fields: dict) -> pb.ScoreSurveyResponse:
+    def ScoreSurvey(self, request: Iterable[pb.ScoreSurveyRequest], context: grpc.ServicerContext,
+                    fields: Fields) -> pb.ScoreSurveyResponse:
         """Rows in, scored profiles out (engine/survey.py). The rows are the respondents' answers:
         they are held only while the call runs and never logged — the log line gets counts."""
         header: pb.SurveyHeader | None = None
@@ -484,7 +496,8 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             return response
 
     @rpc("Describe")
-    def Describe(self, request: pb.DescribeRequest, context: grpc.ServicerContext, fields: dict) -> pb.DescribeResponse:
+    def Describe(self, request: pb.DescribeRequest, context: grpc.ServicerContext,
+                 fields: Fields) -> pb.DescribeResponse:
         if self.protect_introspection:
             self.admin.require(context, "Describe")
         with self.holder.lease() as snapshot:
@@ -528,7 +541,7 @@ class RecommenderService(pb_grpc.RecommenderServicer):
                                    message=message)
 
     @rpc("Reload")
-    def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext, fields: dict) -> pb.ReloadResponse:
+    def Reload(self, request: pb.ReloadRequest, context: grpc.ServicerContext, fields: Fields) -> pb.ReloadResponse:
         self.admin.require(context, "Reload")
         outcome = self.holder.reload()
         fields["outcome"] = outcome.outcome
@@ -561,15 +574,17 @@ def _survey_field(problem: SurveyProblem) -> str:
     return f"rows[{problem.row - 2}]" + (f".{problem.column}" if problem.column else "")
 
 
-def _serialize(message: Any) -> bytes:
+def _serialize(message: bytes | Message) -> bytes:
     """Hot-path handlers return wire bytes already; the others return messages."""
-    return message if message.__class__ is bytes else message.SerializeToString()
+    # a message when not bytes, which mypy cannot narrow to without an isinstance test (hot path)
+    return message if message.__class__ is bytes else message.SerializeToString()  # type: ignore[union-attr]
 
 
 def generic_handler(service: RecommenderService) -> grpc.GenericRpcHandler:
     """The service's methods, registered with a serializer that passes pre-encoded bytes through."""
     descriptor = pb.DESCRIPTOR.services_by_name["Recommender"]
-    methods = {  # no request_deserializer: the handlers decode (see rpc())
+    # no request_deserializer: the handlers decode (see rpc())
+    methods: dict[str, grpc.RpcMethodHandler[bytes, bytes | Message]] = {
         method.name: (grpc.stream_unary_rpc_method_handler if method.client_streaming else
                       grpc.unary_unary_rpc_method_handler)(getattr(service, method.name),
                                                            response_serializer=_serialize)

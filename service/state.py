@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from structlog.typing import FilteringBoundLogger
 
 from trivsel.api.wire import WireRenderer
 from trivsel.engine import Recommender, build_recommender, check_ruleset
 from trivsel.engine.build import compile_ruleset
 from trivsel.engine.loader import rule_files
+from trivsel.engine.model import RuleSetInfo
 from trivsel.engine.problems import Position, Problem
 
 __all__ = ["Snapshot", "RuleSetHolder", "ReloadOutcome", "LOADED", "UNCHANGED", "REFUSED", "log_refusal"]
@@ -33,7 +35,7 @@ MAX_LOGGED_PROBLEMS = 10
 thousands of problems must not flood the log (Describe and ``trivsel lint`` list them all)."""
 
 
-def log_refusal(log: Any, problems: tuple[Problem, ...]) -> None:
+def log_refusal(log: FilteringBoundLogger, problems: tuple[Problem, ...]) -> None:
     """The first :data:`MAX_LOGGED_PROBLEMS` errors of a refused reload, then how many more there are."""
     errors = [p for p in problems if p.is_error]
     for problem in errors[:MAX_LOGGED_PROBLEMS]:
@@ -57,7 +59,7 @@ class Snapshot:
         return cls(recommender, WireRenderer(recommender))
 
     @property
-    def info(self):
+    def info(self) -> RuleSetInfo:
         return self.recommender.ruleset.info
 
 

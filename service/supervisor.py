@@ -27,7 +27,7 @@ import tempfile
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .config import ServerConfig
 from .lifeline import Lifeline, hold, watch
@@ -38,6 +38,9 @@ from .restarts import RestartBackoff
 from .tracing import settings_problem
 from .watch import FolderWatch
 from .watchdog import Pulse, Watchdog
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
 
 __all__ = ["serve", "FAILPOINT_WORKER_START", "FAILPOINT_EXIT"]
 
@@ -71,7 +74,7 @@ def _announce(config: ServerConfig, port: int) -> None:
 
 
 def _worker_main(config: ServerConfig, port: int, index: int, supervisor: int, state_dir: str,
-                 lifeline: Connection | None = None, pulse: Pulse | None = None, ready: Any = None) -> None:
+                 lifeline: Connection | None = None, pulse: Pulse | None = None, ready: Event | None = None) -> None:
     hold(supervisor)  # first of all: from here on this worker cannot outlive its supervisor (on Linux)
     if _failpoint(FAILPOINT_WORKER_START):
         sys.exit(FAILPOINT_EXIT)
@@ -145,6 +148,9 @@ def serve(config: ServerConfig) -> int:
         nonlocal stopping
         stopping = True
 
+    def stop_requested() -> bool:  # read through a call: mypy would take `not stopping` (the loop's test) as holding
+        return stopping  # for the whole loop body, though the signal handler above may set it at any time
+
     def on_reload(*_: object) -> None:
         nonlocal reload_all
         reload_all = True
@@ -184,7 +190,7 @@ def serve(config: ServerConfig) -> int:
                 if answered:
                     proven.add(index)
         for index, process in list(workers.items()):
-            if stopping:
+            if stop_requested():
                 break
             if index in restart_at:
                 if now >= restart_at[index]:

@@ -24,10 +24,18 @@ Each worker process has its own provider and batch exporter; they are flushed wh
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported only when traces are on (and the supervisor imports this module)
+    import grpc
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+    from opentelemetry.trace import Span, Tracer
+    from opentelemetry.util.types import AttributeValue
+    from structlog.typing import EventDict
 
 __all__ = ["Tracing", "configure_tracing", "tracing_wanted", "settings_problem", "trace_ids"]
 
@@ -55,23 +63,25 @@ def tracing_wanted(env: Mapping[str, str]) -> bool:
 class Tracing:
     """A worker's tracer: the stage hook for the engine, the server interceptor, the shutdown."""
 
-    provider: Any  # opentelemetry.sdk.trace.TracerProvider
-    tracer: Any
+    provider: TracerProvider
+    tracer: Tracer
     exporters: tuple[str, ...]
 
-    def stage(self, name: str) -> AbstractContextManager[Any]:
+    def stage(self, name: str) -> AbstractContextManager[Span]:
         """A child span of the call's span for one stage of the work. An exception passing through
         (a refused profile) is neither recorded nor an error here: its message repeats the
         profile's values, and the call's status is set once, on the server span (:meth:`annotate`)."""
         return self.tracer.start_as_current_span(name, record_exception=False, set_status_on_exception=False)
 
-    def interceptor(self) -> Any:
+    def interceptor(self) -> grpc.ServerInterceptor:
         """The gRPC instrumentation's server interceptor, health checks filtered out."""
         from opentelemetry.instrumentation.grpc import filters, server_interceptor
 
-        return server_interceptor(tracer_provider=self.provider, filter_=filters.negate(filters.health_check()))
+        interceptor: grpc.ServerInterceptor = server_interceptor(  # type: ignore[no-untyped-call]  # unannotated
+            tracer_provider=self.provider, filter_=filters.negate(filters.health_check()))
+        return interceptor
 
-    def annotate(self, status: str, fields: Mapping[str, object]) -> None:
+    def annotate(self, status: str, fields: Mapping[str, AttributeValue]) -> None:
         """The call's outcome and own facts on its span: request id, rule-set version and
         fingerprint, counts. The status code is set here because the handlers end a refused call
         with ``abort_with_status`` (rich details), which the instrumentation does not see; as
@@ -112,7 +122,7 @@ def settings_problem(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def configure_tracing(env: Mapping[str, str], version: str, exporter: Any = None) -> Tracing | None:
+def configure_tracing(env: Mapping[str, str], version: str, exporter: SpanExporter | None = None) -> Tracing | None:
     """A tracer as ``env`` asks (None: traces are off). ``exporter`` (a test's in-memory exporter)
     replaces the configured ones and is fed span by span."""
     if exporter is None and not tracing_wanted(env):
@@ -141,7 +151,7 @@ def configure_tracing(env: Mapping[str, str], version: str, exporter: Any = None
     return Tracing(provider, provider.get_tracer("trivsel", version), tuple(names))
 
 
-def _exporter(name: str, env: Mapping[str, str]) -> Any:
+def _exporter(name: str, env: Mapping[str, str]) -> SpanExporter:
     if name == "console":
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
@@ -160,7 +170,7 @@ def _exporter(name: str, env: Mapping[str, str]) -> Any:
     raise ValueError(f"OTEL_EXPORTER_OTLP_PROTOCOL: '{protocol}' is not supported (grpc or http/protobuf)")
 
 
-def trace_ids(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+def trace_ids(_: object, __: str, event: EventDict) -> EventDict:
     """A structlog processor: the current span's trace and span id on the line (W3C hex)."""
     from opentelemetry import trace
 

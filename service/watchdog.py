@@ -43,7 +43,13 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the supervisor imports this module and keeps gRPC out of its process
+    import ctypes
+
+    import grpc
+    from structlog.typing import FilteringBoundLogger
 
 __all__ = ["Pulse", "Heartbeat", "Watchdog", "STARTUP_GRACE", "BUSY_SHARE"]
 
@@ -56,7 +62,7 @@ _UNIX_PATH_MAX = 100  # sun_path holds 108 bytes (Linux), 104 (BSD); keep a marg
 class Pulse:
     """What a worker needs to report that it answers: a counter shared with the supervisor."""
 
-    counter: Any  # multiprocessing RawValue("Q"): written by the worker only, read by the supervisor
+    counter: ctypes.c_ulonglong  # multiprocessing RawValue("Q"): written by the worker only, read by the supervisor
     timeout: float
 
     @property
@@ -68,13 +74,14 @@ class Pulse:
 class Heartbeat:
     """The worker's side: a daemon thread that checks this worker's own server and counts answers."""
 
-    def __init__(self, pulse: Pulse, target: str | None, log: Any) -> None:
+    def __init__(self, pulse: Pulse, target: str | None, log: FilteringBoundLogger) -> None:
         self.pulse = pulse
         self.target = target
         self.log = log
 
     @classmethod
-    def attach(cls, server: Any, pulse: Pulse | None, state_dir: str, index: int, log: Any) -> Heartbeat | None:
+    def attach(cls, server: grpc.Server, pulse: Pulse | None, state_dir: str, index: int,
+               log: FilteringBoundLogger) -> Heartbeat | None:
         """Add the private socket to ``server`` (call before ``server.start()``); None without a pulse."""
         if pulse is None:
             return None
@@ -121,9 +128,9 @@ class Heartbeat:
                         if used >= BUSY_SHARE * interval:
                             self.pulse.counter.value += 1  # busy working: not hung
                     except grpc.RpcError as exc:
-                        answered = exc.code() not in unanswered  # type: ignore[attr-defined]
+                        answered = exc.code() not in unanswered
                         if not answered and not failing:
-                            self.log.warning("watchdog.unanswered", code=exc.code().name)  # type: ignore[attr-defined]
+                            self.log.warning("watchdog.unanswered", code=exc.code().name)
                         break
             failing = not answered
             if answered:
@@ -133,7 +140,7 @@ class Heartbeat:
 
 @dataclass
 class _Watched:
-    counter: Any
+    counter: ctypes.c_ulonglong
     seen: int
     since: float  # when ``seen`` was first observed (the worker's start, before its first answer)
     answered: bool = False

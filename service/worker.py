@@ -14,7 +14,7 @@ import signal
 import threading
 from concurrent import futures
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -34,6 +34,9 @@ from .state import REFUSED, RuleSetHolder, log_refusal
 from .tracing import configure_tracing
 from .watchdog import Heartbeat, Pulse
 
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event
+
 __all__ = ["run_worker", "server_options", "SERVICE_NAME"]
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["Recommender"].full_name
@@ -51,14 +54,16 @@ def admission_settings(config: ServerConfig) -> AdmissionSettings:
 def _credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
     if not config.tls:
         return None
-    key = config.tls_key.read_bytes()  # type: ignore[union-attr]
-    cert = config.tls_cert.read_bytes()  # type: ignore[union-attr]
+    if config.tls_key is None or config.tls_cert is None:  # parse_config refuses a certificate without its key
+        raise ValueError("TLS needs both --tls-cert and --tls-key")
+    key = config.tls_key.read_bytes()
+    cert = config.tls_cert.read_bytes()
     ca = config.client_ca.read_bytes() if config.client_ca else None
     return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
 
 
 def run_worker(config: ServerConfig, port: int, index: int, supervisor: int = 0, state_dir: str = "",
-               pulse: Pulse | None = None, ready: Any = None) -> int:
+               pulse: Pulse | None = None, ready: Event | None = None) -> int:
     """Serve until SIGTERM; returns the exit code.
 
     ``supervisor`` is the pid to tell after a Reload call (so the siblings reload too); ``state_dir``

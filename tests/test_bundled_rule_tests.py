@@ -61,3 +61,15 @@ def test_a_failing_relation_is_reported(tmp_path) -> None:
     out = " ".join(proc.stdout.split())
     assert proc.returncode == 1
     assert "relation: raising influence 20 → 50 lowered influence-over-planning from" in out
+
+
+def test_a_relation_without_its_step_is_a_located_problem_not_a_crash(tmp_path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    (rules / "tests").mkdir()
+    (rules / "tests" / "relation.yaml").write_text(
+        "tests:\n  - name: no step\n    profile: {scores: {work_pace: 60}}\n"
+        "    relation: {raise: work_pace, does_not_lower: prioritisation}\n", encoding="utf-8")
+    proc = trivsel("test", str(rules))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "relation.yaml:4:15: error: relation is missing the required key 'by'" in proc.stdout

@@ -19,7 +19,7 @@ workers, the embedded CLI) does not pay for the gRPC client.
 from __future__ import annotations
 
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from trivsel.client.api import Client
@@ -46,7 +46,7 @@ except metadata.PackageNotFoundError:  # a source checkout that was never instal
     __version__ = "0+unknown"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "Client":
         from trivsel.client.api import Client
 
