@@ -24,6 +24,7 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from trivsel.engine.errors import TrivselError
 from trivsel.engine.profile import FieldError, ProfileError
 from trivsel.engine.suggestions import did_you_mean
 
@@ -51,7 +52,7 @@ field + description + 12 bytes of framing each, the Any wrappers (type URL and l
 one small ErrorInfo or RetryInfo detail — 4,316 bytes, rounded up."""
 
 
-class RpcError(Exception):
+class RpcError(TrivselError):
     """Raised inside a handler to end the call with this status (the decorator aborts with it)."""
 
     def __init__(self, code: grpc.StatusCode, message: str, details: Iterable[Message] = ()) -> None:

@@ -12,6 +12,7 @@ from typing import Protocol, Self
 
 from trivsel.engine import Options, Profile, Recommender, Result, load_ruleset
 from trivsel.engine.description import Description, describe
+from trivsel.engine.errors import InvalidInput
 from trivsel.engine.levers import LeverReport, levers
 from trivsel.engine.organisation import OrgResult, analyse
 from trivsel.engine.suggestions import closest, did_you_mean
@@ -73,7 +74,7 @@ class EmbeddedBackend(Closing):
         ruleset = self._recommender.ruleset
         if ruleset.rule(rule_id) is None:
             hint = closest(rule_id, [r.id for r in ruleset.rules])
-            raise ValueError(f"unknown rule '{rule_id}'" + did_you_mean(hint))
+            raise InvalidInput(f"unknown rule '{rule_id}'" + did_you_mean(hint))
         return explain_rule(self._recommender, profile, rule_id, language)
 
     def explain_intervention(self, profile: Profile, intervention_id: str, language: str,
@@ -81,7 +82,7 @@ class EmbeddedBackend(Closing):
         ruleset = self._recommender.ruleset
         if intervention_id not in ruleset.interventions:
             hint = closest(intervention_id, ruleset.interventions)
-            raise ValueError(f"unknown intervention '{intervention_id}'" + did_you_mean(hint))
+            raise InvalidInput(f"unknown intervention '{intervention_id}'" + did_you_mean(hint))
         return explain_intervention(self._recommender, profile, intervention_id, language, top)
 
     def levers(self, profile: Profile, options: Options, pairs: bool = True) -> LeverReport:

@@ -23,14 +23,15 @@ from trivsel.api.escape import escape
 from trivsel.engine import Options, ProfileError, Recommender, RuleSetError, build_recommender
 from trivsel.engine.bundled import default_rules_folder
 from trivsel.engine.description import description_to_dict
+from trivsel.engine.errors import UserError
 from trivsel.engine.suggestions import did_you_mean
 from trivsel.engine.survey import ScoredUnit, SurveyError
 from trivsel.engine.whatif import parse_change
 from trivsel.engine.why import InterventionWhy, RuleWhy
 
 from .backend import Backend, EmbeddedBackend
-from .errors import TrivselError
-from .profiles import InputError, read_profile
+from .errors import CallError
+from .profiles import read_profile
 from .remote import RemoteBackend
 from .render import (
     profile_heading,
@@ -49,7 +50,7 @@ __all__ = ["main", "build_parser"]
 EXIT_OK, EXIT_PROBLEMS, EXIT_BAD_INPUT, EXIT_SERVER = 0, 1, 2, 3
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """Bad input detected by the CLI itself (exit 2)."""
 
 
@@ -481,7 +482,7 @@ def cmd_call(args: argparse.Namespace) -> int:
             metadata = (("authorization", f"Bearer {args.token}"),) if args.token else ()
             print(call(backend.channel, args.method, text, metadata, args.timeout))
         except grpc.RpcError as exc:
-            raise TrivselError(exc.code(), exc.details() or "") from None  # as grpcurl: the code
+            raise CallError(exc.code(), exc.details() or "") from None  # as grpcurl: the code
     return EXIT_OK
 
 
@@ -585,9 +586,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"the profile was refused:\n  {lines}", args, [e.to_dict() for e in exc.errors])
     except RuleSetError as exc:
         return _fail(str(exc), args, [p.to_dict() for p in exc.errors])
-    except (InputError, UsageError, ValueError) as exc:
+    except UserError as exc:  # the caller's mistake, whatever kind; a bare ValueError is a bug and shows as one
         return _fail(str(exc), args)
-    except TrivselError as exc:  # input errors were caught above, as ValueError
+    except CallError as exc:  # the server failed or refused access (input errors were caught above)
         print(f"trivsel: server: {exc.code.name}: {escape(exc.message)}", file=sys.stderr)
         return EXIT_SERVER
     except BrokenPipeError:

@@ -1,5 +1,8 @@
 """What a Python caller catches when a Trivsel server says no: one base class, one subclass per cause.
 
+All are :class:`CallError`, under the root of every Trivsel error (``trivsel.TrivselError``,
+engine/errors.py); the ones that mean "your input was wrong" are also ``trivsel.UserError``.
+
 gRPC reports every failure as an ``RpcError`` with a status code and trailers; a caller wants to
 tell "my input was wrong, here is which field" from "try again later" from "you may not". So the
 client maps the status code (and the google.rpc details the server attaches — ``BadRequest`` for
@@ -13,7 +16,7 @@ fields, ``RetryInfo`` for back-off, ``ErrorInfo`` for a machine-readable reason)
   :class:`DeadlineExceededError`, :class:`ResourceExhaustedError` (``retry_after`` in seconds when
   the server said), and the rest (internal, unimplemented, …) as ``ServerError`` itself.
 
-Every class carries ``code`` (the ``grpc.StatusCode``), ``message`` (the server's words) and
+Every CallError carries ``code`` (the ``grpc.StatusCode``), ``message`` (the server's words) and
 ``reason`` (``ErrorInfo.reason``, e.g. ``SERVER_BUSY``, or ``""``).
 """
 
@@ -24,15 +27,16 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from trivsel.api.status import field_errors
+from trivsel.engine.errors import TrivselError, UserError
 from trivsel.engine.profile import FieldError, ProfileError
 from trivsel.engine.suggestions import did_you_mean
 
-__all__ = ["TrivselError", "InvalidArgumentError", "InvalidProfileError", "AccessError", "UnauthenticatedError",
-           "PermissionDeniedError", "ServerError", "UnavailableError", "DeadlineExceededError",
-           "ResourceExhaustedError", "from_rpc_error", "from_status"]
+__all__ = ["TrivselError", "UserError", "CallError", "InvalidArgumentError", "InvalidProfileError", "AccessError",
+           "UnauthenticatedError", "PermissionDeniedError", "ServerError", "UnavailableError",
+           "DeadlineExceededError", "ResourceExhaustedError", "from_rpc_error", "from_status"]
 
 
-class TrivselError(Exception):
+class CallError(TrivselError):
     """A call to a Trivsel server failed; ``code``, ``message`` and ``reason`` say how."""
 
     def __init__(self, code: grpc.StatusCode, message: str, reason: str = "") -> None:
@@ -42,7 +46,7 @@ class TrivselError(Exception):
         self.reason = reason
 
 
-class InvalidArgumentError(TrivselError, ValueError):
+class InvalidArgumentError(CallError, UserError, ValueError):
     """The request was refused as input (INVALID_ARGUMENT, FAILED_PRECONDITION, OUT_OF_RANGE)."""
 
 
@@ -50,7 +54,7 @@ class InvalidProfileError(InvalidArgumentError, ProfileError):
     """A profile was refused; ``errors`` names every bad field as the engine does (``scores.workload``)."""
 
     def __init__(self, code: grpc.StatusCode, message: str, errors: list[FieldError], reason: str = "") -> None:
-        TrivselError.__init__(self, code, message, reason)
+        CallError.__init__(self, code, message, reason)
         self.errors = tuple(errors)
         self.args = (str(self),)
 
@@ -58,7 +62,7 @@ class InvalidProfileError(InvalidArgumentError, ProfileError):
         return "; ".join(str(e) for e in self.errors)
 
 
-class AccessError(TrivselError):
+class AccessError(CallError):
     """The server would not take the call from this caller."""
 
 
@@ -70,7 +74,7 @@ class PermissionDeniedError(AccessError):
     """The caller is known but may not make this call (e.g. Reload without the admin token)."""
 
 
-class ServerError(TrivselError):
+class ServerError(CallError):
     """The server could not answer; the request itself may be fine."""
 
     def __str__(self) -> str:
@@ -98,7 +102,7 @@ _INPUT = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION,
 _TARGETS = ("rule_id", "intervention_id", "target")
 
 
-def from_status(code: grpc.StatusCode, message: str, status: status_pb2.Status | None) -> TrivselError:
+def from_status(code: grpc.StatusCode, message: str, status: status_pb2.Status | None) -> CallError:
     """The exception for a status code, its message and (when the server sent them) its details."""
     reason, retry_after = _info(status)
     if code in _INPUT:
@@ -122,7 +126,7 @@ def from_status(code: grpc.StatusCode, message: str, status: status_pb2.Status |
     return ServerError(code, message, reason)
 
 
-def from_rpc_error(exc: grpc.RpcError) -> TrivselError:
+def from_rpc_error(exc: grpc.RpcError) -> CallError:
     """The exception for a failed call (``grpc.RpcError`` from a stub)."""
     code: grpc.StatusCode = exc.code()
     message: str = exc.details() or ""

@@ -23,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from trivsel.engine.errors import UserError
+
 from .api import Client
 
 __all__ = ["local_client", "local_address", "server_settings", "HealthSettingsError"]
@@ -31,7 +33,7 @@ _WILDCARDS = ("", "0.0.0.0", "::", "[::]", "*")
 _ENTRY_POINTS = ("serve", "trivsel.service")  # `trivsel serve …`, `python -m trivsel.service …`
 
 
-class HealthSettingsError(ValueError):
+class HealthSettingsError(UserError, ValueError):
     """A setting the check needs is missing or unreadable."""
 
 

@@ -9,13 +9,14 @@ from pathlib import Path
 import yaml
 
 from trivsel.engine import Profile, profile_from_dict
+from trivsel.engine.errors import UserError
 
 __all__ = ["read_profile", "read_document", "InputError"]
 
 MAX_PROFILE_BYTES = 1024 * 1024
 
 
-class InputError(ValueError):
+class InputError(UserError, ValueError):
     """A file that cannot be read or parsed; the message names the file."""
 
 

@@ -15,6 +15,8 @@ import grpc
 from google.protobuf import descriptor_pool, json_format, message_factory
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
+from trivsel.engine.errors import InvalidInput
+
 __all__ = ["list_methods", "call"]
 
 
@@ -40,15 +42,15 @@ def call(channel: grpc.Channel, method: str, request_json: str, metadata: Sequen
     """Call ``package.Service/Method`` with a JSON request; the answer as JSON."""
     service_name, _, method_name = method.rpartition("/")
     if not service_name:
-        raise ValueError(f"'{method}': write SERVICE/METHOD, e.g. trivsel.v1.Recommender/Describe")
+        raise InvalidInput(f"'{method}': write SERVICE/METHOD, e.g. trivsel.v1.Recommender/Describe")
     _, pool = _pool(channel)
     try:
         service = pool.FindServiceByName(service_name)
     except KeyError:
-        raise ValueError(f"the server offers no service '{service_name}'") from None
+        raise InvalidInput(f"the server offers no service '{service_name}'") from None
     descriptor = service.methods_by_name.get(method_name)
     if descriptor is None:
-        raise ValueError(f"'{service_name}' has no method '{method_name}' "
+        raise InvalidInput(f"'{service_name}' has no method '{method_name}' "
                          f"(methods: {', '.join(m.name for m in service.methods)})")
     request_class = message_factory.GetMessageClass(descriptor.input_type)
     response_class = message_factory.GetMessageClass(descriptor.output_type)

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 from trivsel.engine.description import Description
+from trivsel.engine.errors import InvalidInput
 from trivsel.engine.levers import Lever, LeverReport
 from trivsel.engine.model import Band, Dimension, Source
 from trivsel.engine.organisation import DepartmentOutcome, OrgResult
@@ -322,7 +323,7 @@ def _band_text(band: Band | None, lang: str) -> str:
 
 def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise ValueError(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+        raise InvalidInput(f"report format must be one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
 def _present(profile: Profile, dims: Mapping[str, Dimension], group: str) -> list[tuple[Dimension, float]]:

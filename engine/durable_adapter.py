@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import durable_rules_engine as _dre
 
 from .durable_compile import CLOSE_FACT, CLOSE_RETRACT, RETRACT_FACT, ShardSpec
+from .errors import TrivselError
 
 __all__ = ["DurableMatcher", "MatchError", "ShardError"]
 
@@ -33,11 +34,11 @@ _FAIL_AT = {int(spec.split(":", 1)[1]) for spec in os.environ.get("TRIVSEL_FAILP
 _BROKEN_FACT = '{"sid":"0","id":"f","__e":1,"v0":1e-05}'
 
 
-class MatchError(RuntimeError):
+class MatchError(TrivselError, RuntimeError):
     """durable_rules failed during an evaluation; the shard involved has been rebuilt."""
 
 
-class ShardError(RuntimeError):
+class ShardError(TrivselError, RuntimeError):
     """durable_rules refused to create shard ``index`` (the compiler's limits should prevent it)."""
 
     def __init__(self, index: int, message: str) -> None:

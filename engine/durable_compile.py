@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
+from .errors import UserError
 
 __all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_LOGIC_NODES", "MAX_TOTAL_CHAINS", "logic_nodes", "dnf_terms",
            "complexity_problem", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
@@ -54,7 +55,7 @@ CLOSE_RULE = "~close"
 _OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
 
 
-class ComplexityError(ValueError):
+class ComplexityError(UserError, ValueError):
     """A condition whose normal form is too large to match safely."""
 
 

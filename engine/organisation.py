@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .errors import InvalidInput
 from .grading import wilson_lower
 from .model import Band, Dimension, RuleSetInfo, Text
 from .profile import FieldError, Profile, ProfileError
@@ -111,7 +112,7 @@ def analyse(recommender: Recommender, profiles: Sequence[Profile], options: Opti
             escalation_share: float = DEFAULT_SHARE) -> OrgResult:
     """Evaluate every department and summarise."""
     if not 0 < escalation_share <= 1:
-        raise ValueError("the escalation share must be above 0 and at most 1")
+        raise InvalidInput("the escalation share must be above 0 and at most 1")
     outcomes = []
     for profile in profiles:
         d = profile.department

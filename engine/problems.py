@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .errors import UserError
 from .suggestions import did_you_mean
 
 __all__ = ["Position", "Problem", "RuleSetError", "ERROR", "WARNING"]
@@ -73,7 +74,7 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class RuleSetError(Exception):
+class RuleSetError(UserError):
     """A rule set could not be loaded; ``problems`` lists every error and warning found."""
 
     problems: tuple[Problem, ...] = field(default_factory=tuple)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
 
+from .errors import UserError
 from .model import RuleSet, Text
 from .suggestions import closest, did_you_mean
 
@@ -75,7 +76,7 @@ class FieldError:
         return {"field": self.field, "message": self.message, "suggestion": self.suggestion, "code": self.code}
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError, ValueError):
     """The profile was refused. ``errors`` names every bad field; ``code`` is ``invalid`` or
     ``group-too-small`` (which callers map to different status codes)."""
 

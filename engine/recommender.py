@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from .build import build_matcher
 from .durable_adapter import DurableMatcher
 from .durable_compile import FactWriter, short_keys
+from .errors import InvalidInput
 from .explain import Numbers, RuleExplainer
 from .grading import borderline_tests, counting_factor
 from .loader import load_ruleset
@@ -67,11 +68,11 @@ class Options:
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
+            raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}")
         if self.detail not in (DETAIL_FULL, DETAIL_IDS):
-            raise ValueError(f"detail must be '{DETAIL_FULL}' or '{DETAIL_IDS}'")
+            raise InvalidInput(f"detail must be '{DETAIL_FULL}' or '{DETAIL_IDS}'")
         if self.top is not None and not (1 <= self.top <= 100):
-            raise ValueError("top must be between 1 and 100")
+            raise InvalidInput("top must be between 1 and 100")
 
 
 DEFAULT_OPTIONS = Options()

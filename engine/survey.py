@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, cast
 if TYPE_CHECKING:  # numpy is imported where it is used: a server worker pins its CPUs first, and
     import numpy as np  # numpy's import starts threads that would escape the pinning
 
+from .errors import UserError
 from .instruments import GroupScore, Instrument, score_groups
 from .profile import Department, Profile
 from .suggestions import closest, did_you_mean
@@ -78,7 +79,7 @@ class SurveyProblem:
         return f"{where}: {self.message}{hint}"
 
 
-class SurveyError(ValueError):
+class SurveyError(UserError, ValueError):
     """The export could not be scored: every problem found (the first :data:`MAX_PROBLEMS`)."""
 
     def __init__(self, problems: Sequence[SurveyProblem], more: int = 0) -> None:

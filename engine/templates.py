@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, final
 
+from .errors import UserError
+
 if TYPE_CHECKING:  # the model holds templates, so it is imported for the annotations only
     from .model import Dimension
 
@@ -23,7 +25,7 @@ ATTRIBUTES = ("value", "band", "reference", "reference_name")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
-class TemplateError(ValueError):
+class TemplateError(UserError, ValueError):
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
         self.message = message

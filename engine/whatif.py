@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .errors import InvalidInput
 from .model import RuleSet
 from .profile import FieldError, Profile, ProfileError
 from .result import Result
@@ -41,16 +42,16 @@ def parse_change(text: str) -> Change:
     for op in ("+=", "-=", "="):
         name, sep, number = text.partition(op)
         if sep and not name.strip():
-            raise ValueError(f"'{text}': name the dimension before '{op}'")
+            raise InvalidInput(f"'{text}': name the dimension before '{op}'")
         if sep:
             try:
                 value = float(number)
             except ValueError:
-                raise ValueError(f"'{text}': '{number}' is not a number") from None
+                raise InvalidInput(f"'{text}': '{number}' is not a number") from None
             if op == "-=":
                 value = -value
             return Change(name.strip(), value, relative=op != "=")
-    raise ValueError(f"'{text}': write DIMENSION=VALUE, DIMENSION+=DELTA or DIMENSION-=DELTA")
+    raise InvalidInput(f"'{text}': write DIMENSION=VALUE, DIMENSION+=DELTA or DIMENSION-=DELTA")
 
 
 def apply_changes(profile: Profile, changes: Sequence[Change], ruleset: RuleSet) -> Profile:

@@ -12,7 +12,7 @@ For Python callers::
     with trivsel.Client("localhost:50051") as client:
         result = client.recommend(profile_mapping, language="da")
 
-``Client`` and the exceptions are loaded on first use, so ``import trivsel.engine`` (the server's
+``Client`` and the call errors are loaded on first use, so ``import trivsel.engine`` (the server's
 workers, the embedded CLI) does not pay for the gRPC client.
 """
 
@@ -21,23 +21,25 @@ from __future__ import annotations
 from importlib import metadata
 from typing import TYPE_CHECKING
 
+from trivsel.engine.errors import TrivselError, UserError
+
 if TYPE_CHECKING:
     from trivsel.client.api import Client
     from trivsel.client.errors import (
         AccessError,
+        CallError,
         DeadlineExceededError,
         InvalidArgumentError,
         InvalidProfileError,
         PermissionDeniedError,
         ResourceExhaustedError,
         ServerError,
-        TrivselError,
         UnauthenticatedError,
         UnavailableError,
     )
 
-__all__ = ["Client", "TrivselError", "InvalidArgumentError", "InvalidProfileError", "AccessError",
-           "UnauthenticatedError", "PermissionDeniedError", "ServerError", "UnavailableError",
+__all__ = ["Client", "TrivselError", "UserError", "CallError", "InvalidArgumentError", "InvalidProfileError",
+           "AccessError", "UnauthenticatedError", "PermissionDeniedError", "ServerError", "UnavailableError",
            "DeadlineExceededError", "ResourceExhaustedError", "__version__"]
 
 try:
@@ -51,7 +53,7 @@ def __getattr__(name: str) -> object:
         from trivsel.client.api import Client
 
         return Client
-    if name in __all__:
+    if name in __all__:  # the call errors
         from trivsel.client import errors
 
         return getattr(errors, name)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ..errors import UserError
+
 __all__ = ["ExpressionError"]
 
 
-class ExpressionError(ValueError):
+class ExpressionError(UserError, ValueError):
     """A condition that does not parse.
 
     ``offset`` is the 0-based character offset in the condition text (the loader turns it into a
