@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Protocol, cast
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from trivsel.engine.analysis import Change as SuggestedChange
+from trivsel.engine.analysis import SuggestedChange
 from trivsel.engine.description import Description, RuleSummary
+from trivsel.engine.explain import InterventionWhy, RuleWhy
 from trivsel.engine.instruments import Instrument, Item
 from trivsel.engine.levers import Lever, LeverReport
 from trivsel.engine.model import (
@@ -48,7 +49,6 @@ from trivsel.engine.result import (
     Warning,
 )
 from trivsel.engine.whatif import Change, RankChange, WhatIfResult
-from trivsel.engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 
 if TYPE_CHECKING:

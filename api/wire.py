@@ -27,7 +27,10 @@ from google.protobuf.message import Message
 from google.rpc import status_pb2
 
 from trivsel.engine import Options, Recommender
-from trivsel.engine.explain import (
+from trivsel.engine.grading import in_zone
+from trivsel.engine.model import LANGUAGES, Rule, RuleSetInfo
+from trivsel.engine.profile import MAX_ID_LENGTH
+from trivsel.engine.rationale import (
     AT_LEAST_ONE,
     BORDERLINE_WORDS,
     NONE_REPORTED,
@@ -36,9 +39,6 @@ from trivsel.engine.explain import (
     UNCERTAIN_WORDS,
     Numbers,
 )
-from trivsel.engine.grading import in_zone
-from trivsel.engine.model import LANGUAGES, Rule, RuleSetInfo
-from trivsel.engine.profile import MAX_ID_LENGTH
 from trivsel.engine.recommender import BORDERLINE_TEXT, UNCERTAIN_TEXT, Evaluation, SummaryKey, plan_view
 from trivsel.engine.result import DETAIL_FULL
 from trivsel.engine.strengths import NO_NEGATIVE_ACTS

@@ -28,12 +28,12 @@ import grpc
 from trivsel.api import convert
 from trivsel.api.status import field_errors
 from trivsel.engine.description import Description
+from trivsel.engine.explain import InterventionWhy, RuleWhy
 from trivsel.engine.levers import LeverReport
 from trivsel.engine.organisation import OrgResult
 from trivsel.engine.profile import FieldError, Profile, ProfileError, profile_from_dict
 from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS, Result
 from trivsel.engine.whatif import Change, WhatIfResult, parse_change
-from trivsel.engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 

@@ -13,11 +13,11 @@ from typing import Protocol, Self
 from trivsel.engine import Options, Profile, Recommender, Result, load_ruleset
 from trivsel.engine.description import Description, describe
 from trivsel.engine.errors import InvalidInput
+from trivsel.engine.explain import InterventionWhy, RuleWhy, explain_intervention, explain_rule
 from trivsel.engine.levers import LeverReport, levers
 from trivsel.engine.organisation import OrgResult, analyse
 from trivsel.engine.suggestions import closest, did_you_mean
 from trivsel.engine.whatif import Change, WhatIfResult
-from trivsel.engine.why import InterventionWhy, RuleWhy, explain_intervention, explain_rule
 
 __all__ = ["Backend", "EmbeddedBackend", "Closing"]
 

@@ -24,10 +24,10 @@ from trivsel.engine import Options, ProfileError, Recommender, RuleSetError, bui
 from trivsel.engine.bundled import default_rules_folder
 from trivsel.engine.description import description_to_dict
 from trivsel.engine.errors import UserError
+from trivsel.engine.explain import InterventionWhy, RuleWhy
 from trivsel.engine.suggestions import did_you_mean
 from trivsel.engine.survey import ScoredUnit, SurveyError
 from trivsel.engine.whatif import parse_change
-from trivsel.engine.why import InterventionWhy, RuleWhy
 
 from .backend import Backend, EmbeddedBackend
 from .errors import CallError

@@ -14,11 +14,11 @@ import grpc
 
 from trivsel.engine import Options, Profile
 from trivsel.engine.description import Description
+from trivsel.engine.explain import InterventionWhy, RuleWhy
 from trivsel.engine.levers import LeverReport
 from trivsel.engine.organisation import OrgResult
 from trivsel.engine.result import Result
 from trivsel.engine.whatif import Change, WhatIfResult
-from trivsel.engine.why import InterventionWhy, RuleWhy
 from trivsel.v1 import recommender_pb2 as pb
 
 from .api import Client

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from trivsel.api.escape import escape
 from trivsel.engine import Problem, Profile
 from trivsel.engine.description import Description
+from trivsel.engine.explain import InterventionWhy, RuleWhy
 from trivsel.engine.followup import FollowUp
 from trivsel.engine.impact import Impact
 from trivsel.engine.levers import Lever, LeverReport
@@ -25,7 +26,6 @@ from trivsel.engine.rule_tests import CaseResult, Coverage
 from trivsel.engine.strengths import KEEP
 from trivsel.engine.templates import format_number, format_value
 from trivsel.engine.whatif import Change, RankChange, WhatIfResult
-from trivsel.engine.why import InterventionWhy, RuleWhy
 
 __all__ = ["render_result", "new_legal_areas", "render_description", "render_whatif", "render_test_report",
            "render_why", "render_impact", "render_levers", "render_org", "render_followup",

@@ -21,7 +21,7 @@ from .expr.syntax import NEGATED_OP
 from .grading import counting_factor, wilson_lower
 from .model import Dimension
 
-__all__ = ["satisfiable", "always_true", "negate", "Change", "smallest_change", "ANALYSIS_LIMIT"]
+__all__ = ["satisfiable", "always_true", "negate", "SuggestedChange", "smallest_change", "ANALYSIS_LIMIT"]
 
 ANALYSIS_LIMIT = 512  # DNF terms; larger conditions are not analysed (the loader caps them anyway)
 _STEP = 1e-6          # the values' precision (six decimals)
@@ -127,7 +127,7 @@ def always_true(cond: Condition, dims: Mapping[str, Dimension]) -> bool | None:
 
 
 @dataclass(frozen=True)
-class Change:
+class SuggestedChange:
     """Setting ``dimension`` from ``current`` (None = missing) to ``value`` makes the rule fire."""
 
     dimension: str
@@ -192,7 +192,7 @@ def _nicest(working: list[tuple[float, float]], whole: float = 1.0) -> float:
 
 
 def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[str, Dimension],
-                    respondents: int = 20) -> list[Change]:
+                    respondents: int = 20) -> list[SuggestedChange]:
     """For each dimension of a rule that does not fire, the nearest value that would make it fire —
     hold clearly enough to count (engine/grading.py) — with everything else unchanged; closest
     first. Empty if no single dimension can.
@@ -200,7 +200,7 @@ def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[
     Among equally near values a whole number is preferred (a consultant reads "influence 28 → 32"
     more easily than "→ 32.999999"), then a value with fewer decimals.
     """
-    out: list[Change] = []
+    out: list[SuggestedChange] = []
     counts = counting_factor(cond)
     for dimension in dict.fromkeys(lit.dimension for lit in literals(cond)):
         dim = dims.get(dimension)
@@ -214,6 +214,6 @@ def smallest_change(cond: Condition, values: Mapping[str, float], dims: Mapping[
             if value != current and counts(trial, respondents) > 0.0:
                 working.append((abs(value - current) if current is not None else abs(value - _anchor(dim)), value))
         if working:
-            out.append(Change(dimension, current, _nicest(working, 1.0 if dim.unit == "score" else 0.1)))
+            out.append(SuggestedChange(dimension, current, _nicest(working, 1.0 if dim.unit == "score" else 0.1)))
     return sorted(out, key=lambda c: (c.delta, c.dimension))
 

@@ -19,12 +19,12 @@ from .build import build_matcher
 from .durable_adapter import DurableMatcher
 from .durable_compile import FactWriter, short_keys
 from .errors import InvalidInput
-from .explain import Numbers, RuleExplainer
 from .grading import borderline_tests, counting_factor
 from .loader import load_ruleset
 from .model import LANGUAGES, Intervention, Planning, RuleSet, Text
 from .profile import CheckedProfile, Notice, Profile, ProfileChecker, ProfileError
 from .rank import Candidate, Scorer, Scores, order
+from .rationale import Numbers, RuleExplainer
 from .result import (
     DETAIL_FULL,
     DETAIL_IDS,

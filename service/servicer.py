@@ -36,6 +36,7 @@ from trivsel.api.escape import clip, escape
 from trivsel.api.status import RpcError, abort, bad_request, profile_error
 from trivsel.engine import MatchError, Options, ProfileError
 from trivsel.engine.description import describe
+from trivsel.engine.explain import explain_intervention, explain_rule
 from trivsel.engine.levers import levers
 from trivsel.engine.organisation import DEFAULT_SHARE, department_bands
 from trivsel.engine.organisation import _reason as escalation_reason
@@ -44,7 +45,6 @@ from trivsel.engine.recommender import StageHook, no_stages
 from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS
 from trivsel.engine.suggestions import closest, did_you_mean
 from trivsel.engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
-from trivsel.engine.why import explain_intervention, explain_rule
 from trivsel.v1 import recommender_pb2 as pb
 from trivsel.v1 import recommender_pb2_grpc as pb_grpc
 

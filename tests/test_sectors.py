@@ -110,9 +110,9 @@ def test_a_missing_or_unknown_sector_is_compared_with_all_sectors_and_says_so(re
 
 
 def test_levers_whatif_and_explanations_use_the_sectors_limits(recommender) -> None:
+    from trivsel.engine.explain import explain_rule
     from trivsel.engine.levers import levers
     from trivsel.engine.whatif import Change
-    from trivsel.engine.why import explain_rule
     profile = _profile("municipal", 10.5)
     report = levers(recommender, profile)
     absence = next(lever for lever in report.levers if lever.dimensions == (ABSENCE,))

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from trivsel.engine.explain import Numbers
+from trivsel.engine.rationale import Numbers
 from trivsel.engine.templates import Template, TemplateError, format_number
 
 

@@ -9,8 +9,8 @@ import pytest
 from trivsel.engine import Department, Profile
 from trivsel.engine.analysis import smallest_change
 from trivsel.engine.conditions import holds, resolve
+from trivsel.engine.explain import explain_intervention, explain_rule
 from trivsel.engine.expr import parse
-from trivsel.engine.why import explain_intervention, explain_rule
 
 from .test_cli import trivsel
 
