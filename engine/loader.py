@@ -160,7 +160,7 @@ class _Entry:
 
 
 @dataclass
-class _Builder:
+class RuleSetBuilder:
     folder: Path
     today: _dt.date
     problems: list[Problem] = field(default_factory=list)
@@ -306,16 +306,16 @@ class _Builder:
     # --- sources ----------------------------------------------------------------------------------
     def build_sources(self) -> dict[str, Source]:
         sources: dict[str, Source] = {}
-        r = self.reader
+        reader = self.reader
         for entry in self.entries["sources"]:
-            f = r.mapping(entry.node, "a source", *SOURCE)
-            if f is None:
+            fields = reader.mapping(entry.node, "a source", *SOURCE)
+            if fields is None:
                 continue
-            ident = r.identifier(f["id"], "source id") if "id" in f else None
-            citation = r.string(f["citation"], "citation") if "citation" in f else None
-            grade = r.choice(f["grade"], "grade", GRADES) if "grade" in f else None
-            url = r.string(f["url"], "url") if "url" in f else None
-            name = r.string(f["name"], "name") if "name" in f else ""
+            ident = reader.identifier(fields["id"], "source id") if "id" in fields else None
+            citation = reader.string(fields["citation"], "citation") if "citation" in fields else None
+            grade = reader.choice(fields["grade"], "grade", GRADES) if "grade" in fields else None
+            url = reader.string(fields["url"], "url") if "url" in fields else None
+            name = reader.string(fields["name"], "name") if "name" in fields else ""
             if ident and citation and grade and ident not in sources:
                 sources[ident] = Source(ident, citation, url, grade, entry.node.position, name or "")
         self.unique(self.ids("sources"), "source")
@@ -323,20 +323,21 @@ class _Builder:
 
     def build_hazards(self, sources: dict[str, Source]) -> dict[str, Hazard]:
         hazards: dict[str, Hazard] = {}
-        r = self.reader
+        reader = self.reader
         for entry in self.entries["hazards"]:
-            f = r.mapping(entry.node, "a hazard", *HAZARD)
-            if f is None or "id" not in f:
+            fields = reader.mapping(entry.node, "a hazard", *HAZARD)
+            if fields is None or "id" not in fields:
                 continue
-            ident = r.identifier(f["id"], "hazard id")
-            title = r.text(f["title"], "title") if "title" in f else None
-            severity = r.integer(f["severity"], "severity", 1, 100) if "severity" in f else None
-            basis = r.text(f["legal_basis"], "legal_basis") if "legal_basis" in f else None
-            source = self.reference(f["source"], sources, "source", "unknown-source") if "source" in f else None
+            ident = reader.identifier(fields["id"], "hazard id")
+            title = reader.text(fields["title"], "title") if "title" in fields else None
+            severity = reader.integer(fields["severity"], "severity", 1, 100) if "severity" in fields else None
+            basis = reader.text(fields["legal_basis"], "legal_basis") if "legal_basis" in fields else None
+            source = (self.reference(fields["source"], sources, "source", "unknown-source")
+                      if "source" in fields else None)
             if ident is None or title is None or severity is None or basis is None or source is None \
                     or ident in hazards:
                 continue
-            hazards[ident] = Hazard(ident, title, severity, basis, source, f["id"].position)
+            hazards[ident] = Hazard(ident, title, severity, basis, source, fields["id"].position)
         self.unique(self.ids("hazards"), "hazard")
         return hazards
 
@@ -362,44 +363,47 @@ class _Builder:
 
     def build_dimensions(self, sources: dict[str, Source]) -> dict[str, Dimension]:
         dims: dict[str, Dimension] = {}
-        r = self.reader
+        reader = self.reader
         default_md = self.default_meaningful_difference()
         for entry in self.entries["dimensions"]:
-            f = r.mapping(entry.node, "a dimension", *DIMENSION)
-            if f is None or "id" not in f:
+            fields = reader.mapping(entry.node, "a dimension", *DIMENSION)
+            if fields is None or "id" not in fields:
                 continue
-            ident = r.identifier(f["id"], "dimension id", DIMENSION_ID_PATTERN)
+            ident = reader.identifier(fields["id"], "dimension id", DIMENSION_ID_PATTERN)
             if ident in KEYWORDS or ident in ("id", "sid"):
-                r.error(f["id"].position, f"'{ident}' is a reserved word and cannot name a dimension", "bad-id")
+                reader.error(fields["id"].position,
+                             f"'{ident}' is a reserved word and cannot name a dimension", "bad-id")
                 ident = None
-            group = r.choice(f["group"], "group", GROUPS) if "group" in f else None
-            name = r.text(f["name"], "name") if "name" in f else None
-            description = r.text(f["description"], "description") if "description" in f else Text("", "")
-            unit = r.choice(f["unit"], "unit", UNITS) if "unit" in f else None
-            adverse = r.choice(f["adverse"], "adverse", ADVERSE) if "adverse" in f else None
-            gold = r.boolean(f["gold_nugget"], "gold_nugget") if "gold_nugget" in f else False
-            scale = self.scale(f["range"]) if "range" in f else None
-            bands = self.bands(f["bands"], scale) if "bands" in f and scale else None
-            reference = self.dim_reference(f["reference"], scale, sources) if "reference" in f and scale else None
-            share = r.boolean(f["share"], "share") if "share" in f else False
+            group = reader.choice(fields["group"], "group", GROUPS) if "group" in fields else None
+            name = reader.text(fields["name"], "name") if "name" in fields else None
+            description = reader.text(fields["description"], "description") if "description" in fields else Text("", "")
+            unit = reader.choice(fields["unit"], "unit", UNITS) if "unit" in fields else None
+            adverse = reader.choice(fields["adverse"], "adverse", ADVERSE) if "adverse" in fields else None
+            gold = reader.boolean(fields["gold_nugget"], "gold_nugget") if "gold_nugget" in fields else False
+            scale = self.scale(fields["range"]) if "range" in fields else None
+            bands = self.bands(fields["bands"], scale) if "bands" in fields and scale else None
+            reference = (self.dim_reference(fields["reference"], scale, sources)
+                         if "reference" in fields and scale else None)
+            share = reader.boolean(fields["share"], "share") if "share" in fields else False
             if share and unit != "percent":
-                r.error(f["share"].position, "only a percent dimension can be a share of the respondents", "bad-share")
+                reader.error(fields["share"].position,
+                             "only a percent dimension can be a share of the respondents", "bad-share")
                 share = None
-            md = (r.number(f["meaningful_difference"], "meaningful_difference", 0.0,
-                           (scale[1] - scale[0]) / 2 if scale else None)
-                  if "meaningful_difference" in f else (default_md if unit == "score" else 0.0))
-            if share and "meaningful_difference" in f:
-                r.error(f["meaningful_difference"].position, "a share is graded by its confidence interval; "
-                        "remove meaningful_difference", "bad-share")
+            md = (reader.number(fields["meaningful_difference"], "meaningful_difference", 0.0,
+                                (scale[1] - scale[0]) / 2 if scale else None)
+                  if "meaningful_difference" in fields else (default_md if unit == "score" else 0.0))
+            if share and "meaningful_difference" in fields:
+                reader.error(fields["meaningful_difference"].position, "a share is graded by its confidence interval; "
+                             "remove meaningful_difference", "bad-share")
                 md = None
             if ident is None or group is None or name is None or unit is None or adverse is None or scale is None \
                     or bands is None or gold is None or share is None or md is None or ident in dims:
                 continue
-            if "reference" in f and reference is None:
+            if "reference" in fields and reference is None:
                 continue
             # a description with a mistake (reported) stands empty: the set is refused anyway
             dims[ident] = Dimension(ident, group, name, description or Text("", ""), unit, scale[0], scale[1],
-                                    adverse, bands, reference, bool(gold), f["id"].position, bool(share),
+                                    adverse, bands, reference, bool(gold), fields["id"].position, bool(share),
                                     0.0 if share else md)
         self.unique(self.ids("dimensions"), "dimension")
         for ident, (a, b) in fact_key_collisions(dims).items():
@@ -427,8 +431,8 @@ class _Builder:
         return low, high
 
     def bands(self, node: YamlNode, scale: tuple[float, float]) -> tuple[Band, ...] | None:
-        r = self.reader
-        items = r.sequence(node, "bands", non_empty=True)
+        reader = self.reader
+        items = reader.sequence(node, "bands", non_empty=True)
         bands: list[Band] = []
         ok = bool(items)
         low: float | None = None
@@ -436,35 +440,37 @@ class _Builder:
         seen: set[str] = set()
         for i, item in enumerate(items):
             last = i == len(items) - 1
-            f = r.mapping(item, "a band", *BAND)
-            if f is None:
+            fields = reader.mapping(item, "a band", *BAND)
+            if fields is None:
                 ok = False
                 continue
-            ident = r.identifier(f["id"], "band id", DIMENSION_ID_PATTERN) if "id" in f else None
-            label = r.text(f["label"], "band label") if "label" in f else None
-            risk = r.choice(f["risk"], "risk", RISKS) if "risk" in f else None
+            ident = reader.identifier(fields["id"], "band id", DIMENSION_ID_PATTERN) if "id" in fields else None
+            label = reader.text(fields["label"], "band label") if "label" in fields else None
+            risk = reader.choice(fields["risk"], "risk", RISKS) if "risk" in fields else None
             if ident in seen:
-                r.error(f["id"].position, f"duplicate band '{ident}'", "duplicate-id")
+                reader.error(fields["id"].position, f"duplicate band '{ident}'", "duplicate-id")
                 ok = False
-            bounds = [k for k in ("below", "upto") if k in f]
+            bounds = [k for k in ("below", "upto") if k in fields]
             high: float | None = None
             high_inclusive = False
             if last and bounds:
-                r.error(f[bounds[0]].position, f"the last band runs to the top of the range; remove '{bounds[0]}'",
-                        "bad-band")
+                reader.error(fields[bounds[0]].position,
+                             f"the last band runs to the top of the range; remove '{bounds[0]}'",
+                             "bad-band")
                 ok = False
             elif not last and len(bounds) != 1:
-                r.error(item.position, "every band but the last needs exactly one of 'below' (exclusive) or "
-                        "'upto' (inclusive)", "bad-band")
+                reader.error(item.position, "every band but the last needs exactly one of 'below' (exclusive) or "
+                             "'upto' (inclusive)", "bad-band")
                 ok = False
             elif bounds:
                 key = bounds[0]
-                high = r.number(f[key], key, scale[0], scale[1])
+                high = reader.number(fields[key], key, scale[0], scale[1])
                 high = None if high is None else round(high, 6)
                 high_inclusive = key == "upto"
                 if high is not None and low is not None and (high < low or (high == low and not high_inclusive)):
-                    r.error(f[key].position, f"band bounds must rise: {key} {high:g} is not above the previous "
-                            f"band's bound {low:g}", "bad-band")
+                    reader.error(fields[key].position,
+                                 f"band bounds must rise: {key} {high:g} is not above the previous "
+                                 f"band's bound {low:g}", "bad-band")
                     high = None
                 if high is None:
                     ok = False
@@ -479,15 +485,15 @@ class _Builder:
 
     def dim_reference(self, node: YamlNode, scale: tuple[float, float],
                       sources: dict[str, Source]) -> Reference | None:
-        r = self.reader
-        f = r.mapping(node, "a reference", *REFERENCE)
-        if f is None:
+        reader = self.reader
+        fields = reader.mapping(node, "a reference", *REFERENCE)
+        if fields is None:
             return None
-        value = r.number(f["value"], "reference value", scale[0], scale[1]) if "value" in f else None
-        label = r.text(f["label"], "reference label") if "label" in f else None
-        short = r.text(f["short"], "reference short name") if "short" in f else None
-        source = self.reference(f["source"], sources, "source", "unknown-source") if "source" in f else None
-        if value is None or label is None or source is None or ("short" in f and short is None):
+        value = reader.number(fields["value"], "reference value", scale[0], scale[1]) if "value" in fields else None
+        label = reader.text(fields["label"], "reference label") if "label" in fields else None
+        short = reader.text(fields["short"], "reference short name") if "short" in fields else None
+        source = self.reference(fields["source"], sources, "source", "unknown-source") if "source" in fields else None
+        if value is None or label is None or source is None or ("short" in fields and short is None):
             return None
         return Reference(value, label, source, short)
 
@@ -499,26 +505,26 @@ class _Builder:
         Codes are unique in an instrument (in any case: a survey export's headers differ in case
         more often than in spelling); a dimension is measured by items, or by exposure, not both."""
         instruments: dict[str, Instrument] = {}
-        r = self.reader
+        reader = self.reader
         for entry in self.entries["instrument"]:
-            f = r.mapping(entry.node, "instrument", *INSTRUMENT)
-            if f is None or "id" not in f:
+            fields = reader.mapping(entry.node, "instrument", *INSTRUMENT)
+            if fields is None or "id" not in fields:
                 continue
-            ident = r.identifier(f["id"], "instrument id")
-            title = r.text(f["title"], "title") if "title" in f else None
-            if "description" in f:
-                r.text(f["description"], "description")
-            coding = self.coding(f["coding"]) if "coding" in f else None
+            ident = reader.identifier(fields["id"], "instrument id")
+            title = reader.text(fields["title"], "title") if "title" in fields else None
+            if "description" in fields:
+                reader.text(fields["description"], "description")
+            coding = self.coding(fields["coding"]) if "coding" in fields else None
             positions = len(coding) if coding else MAX_POSITIONS
-            default_yes = self.positions(f["exposure"], positions, "exposure") if "exposure" in f else None
-            items = self.instrument_items(f["items"], dims, positions, default_yes) if "items" in f else None
+            default_yes = self.positions(fields["exposure"], positions, "exposure") if "exposure" in fields else None
+            items = self.instrument_items(fields["items"], dims, positions, default_yes) if "items" in fields else None
             if ident is None or title is None or coding is None or items is None or ident in instruments:
                 if ident in instruments:
-                    r.error(f["id"].position, f"duplicate instrument id '{ident}' (first defined at "
-                            f"{instruments[ident].position})", "duplicate-id")
+                    reader.error(fields["id"].position, f"duplicate instrument id '{ident}' (first defined at "
+                                 f"{instruments[ident].position})", "duplicate-id")
                 continue
             shares = frozenset(i.dimension for i in items if dims[i.dimension].share)
-            instruments[ident] = Instrument(ident, title, coding, items, shares, f["id"].position)
+            instruments[ident] = Instrument(ident, title, coding, items, shares, fields["id"].position)
         return instruments
 
     def coding(self, node: YamlNode) -> tuple[float, ...] | None:
@@ -534,63 +540,67 @@ class _Builder:
     def positions(self, node: YamlNode, count: int, what: str) -> frozenset[int] | None:
         """``{exposed: [1, 2, 3, 4]}`` or, on an item, ``exposed: [1, 2]``: answer positions 1 … ``count``.
         (Not ``yes:``: YAML reads an unquoted ``yes`` as true.)"""
-        r = self.reader
+        reader = self.reader
         if node.is_map:
-            f = r.mapping(node, what, *EXPOSURE)
-            if f is None or "exposed" not in f:
+            fields = reader.mapping(node, what, *EXPOSURE)
+            if fields is None or "exposed" not in fields:
                 return None
-            node = f["exposed"]
-        items = r.sequence(node, f"{what} exposed", non_empty=True)
-        values = _complete([r.integer(v, "answer position", 1, count) for v in items])
+            node = fields["exposed"]
+        items = reader.sequence(node, f"{what} exposed", non_empty=True)
+        values = _complete([reader.integer(v, "answer position", 1, count) for v in items])
         return frozenset(values) if values else None
 
     def instrument_items(self, node: YamlNode, dims: dict[str, Dimension], count: int,
                          default_yes: frozenset[int] | None) -> tuple[Item, ...] | None:
-        r = self.reader
+        reader = self.reader
         out: list[Item] = []
         seen: dict[str, Position] = {}
         ok = True
-        for entry in r.sequence(node, "items", non_empty=True):
-            f = r.mapping(entry, "an item", *ITEM)
-            if f is None or "code" not in f:
+        for entry in reader.sequence(node, "items", non_empty=True):
+            fields = reader.mapping(entry, "an item", *ITEM)
+            if fields is None or "code" not in fields:
                 ok = False
                 continue
-            code = r.identifier(f["code"], "item code", ITEM_CODE_PATTERN)
-            dim_id = (self.reference(f["dimension"], dims, "dimension", "unknown-dimension")
-                      if "dimension" in f else None)
-            reversed_ = r.boolean(f["reversed"], "reversed") if "reversed" in f else False
+            code = reader.identifier(fields["code"], "item code", ITEM_CODE_PATTERN)
+            dim_id = (self.reference(fields["dimension"], dims, "dimension", "unknown-dimension")
+                      if "dimension" in fields else None)
+            reversed_ = reader.boolean(fields["reversed"], "reversed") if "reversed" in fields else False
             dim = dims.get(dim_id) if dim_id else None
-            yes = self.positions(f["exposed"], count, "exposed") if "exposed" in f else default_yes
+            yes = self.positions(fields["exposed"], count, "exposed") if "exposed" in fields else default_yes
             if code is not None:
                 key = code.casefold()
                 if key in seen:
-                    r.error(f["code"].position, f"duplicate item code '{code}' (first at {seen[key]}); codes are "
-                            "matched to the survey's columns in any case", "duplicate-id")
+                    reader.error(fields["code"].position,
+                                 f"duplicate item code '{code}' (first at {seen[key]}); codes are "
+                                 "matched to the survey's columns in any case", "duplicate-id")
                     code = None
                 else:
-                    seen[key] = f["code"].position
+                    seen[key] = fields["code"].position
             if dim is not None and dim.unit == "percent" and not dim.share:
-                r.error(f["dimension"].position, f"'{dim.id}' is a figure from records (e.g. absence statistics), "
-                        "not a survey scale: give it in the profile instead", "not-a-survey-scale")
+                reader.error(fields["dimension"].position,
+                             f"'{dim.id}' is a figure from records (e.g. absence statistics), "
+                             "not a survey scale: give it in the profile instead", "not-a-survey-scale")
                 dim = None
             if dim is not None and dim.share:
                 if reversed_:
-                    r.error(f["reversed"].position, f"'{dim.id}' is a share of the respondents (who said yes): "
-                            "it cannot be reversed; list the positions that mean yes", "bad-share")
+                    reader.error(fields["reversed"].position,
+                                 f"'{dim.id}' is a share of the respondents (who said yes): "
+                                 "it cannot be reversed; list the positions that mean yes", "bad-share")
                     reversed_ = None
-                if yes is None and "exposed" not in f:
-                    r.error(f["dimension"].position, f"'{dim.id}' is a share of the respondents: say which answer "
-                            "positions mean exposed (exposure: {exposed: [1, 2, 3, 4]} on the instrument, or "
-                            "exposed: [...] on the item)", "no-exposure")
-            elif dim is not None and "exposed" in f:
-                r.error(f["exposed"].position, f"'{dim.id}' is a scale: its items are coded, not counted as "
-                        "exposed", "bad-share")
+                if yes is None and "exposed" not in fields:
+                    reader.error(fields["dimension"].position,
+                                 f"'{dim.id}' is a share of the respondents: say which answer "
+                                 "positions mean exposed (exposure: {exposed: [1, 2, 3, 4]} on the instrument, or "
+                                 "exposed: [...] on the item)", "no-exposure")
+            elif dim is not None and "exposed" in fields:
+                reader.error(fields["exposed"].position, f"'{dim.id}' is a scale: its items are coded, not counted as "
+                             "exposed", "bad-share")
                 yes = None
             if code is None or dim is None or reversed_ is None or (dim.share and not yes):
                 ok = False
                 continue
             out.append(Item(code, dim.id, bool(reversed_), yes if dim.share and yes else frozenset(),
-                            f["code"].position))
+                            fields["code"].position))
         return tuple(out) if ok and out else None
 
     # --- sectors ----------------------------------------------------------------------------------
@@ -601,36 +611,36 @@ class _Builder:
         written against that one, and move with the sector's); exactly one sector is the
         ``fallback``, and it gives a reference for every such dimension."""
         sectors: dict[str, Sector] = {}
-        r = self.reader
+        reader = self.reader
         names: dict[str, Position] = {}
         for entry in self.entries["sectors"]:
-            f = r.mapping(entry.node, "a sector", *SECTOR)
-            if f is None or "id" not in f:
+            fields = reader.mapping(entry.node, "a sector", *SECTOR)
+            if fields is None or "id" not in fields:
                 continue
-            ident = r.identifier(f["id"], "sector id")
-            name = r.text(f["name"], "name") if "name" in f else None
-            fallback = r.boolean(f["fallback"], "fallback") if "fallback" in f else False
-            references = self.sector_references(f["references"], sources, dims) if "references" in f else None
+            ident = reader.identifier(fields["id"], "sector id")
+            name = reader.text(fields["name"], "name") if "name" in fields else None
+            fallback = reader.boolean(fields["fallback"], "fallback") if "fallback" in fields else False
+            references = self.sector_references(fields["references"], sources, dims) if "references" in fields else None
             if ident is not None:
                 if ident in names and ident not in sectors:
-                    r.error(f["id"].position, f"sector id '{ident}' is already an alias (at {names[ident]})",
-                            "duplicate-id")
-                names.setdefault(ident, f["id"].position)
+                    reader.error(fields["id"].position, f"sector id '{ident}' is already an alias (at {names[ident]})",
+                                 "duplicate-id")
+                names.setdefault(ident, fields["id"].position)
             aliases = []
-            for node in r.sequence(f["aliases"], "aliases") if "aliases" in f else ():
-                alias = r.string(node, "alias", 200)
+            for node in reader.sequence(fields["aliases"], "aliases") if "aliases" in fields else ():
+                alias = reader.string(node, "alias", 200)
                 if alias is None:
                     continue
                 key = alias.strip().casefold()
                 if key in names:
-                    r.error(node.position, f"'{alias}' already names a sector (at {names[key]})", "duplicate-id")
+                    reader.error(node.position, f"'{alias}' already names a sector (at {names[key]})", "duplicate-id")
                     continue
                 names[key] = node.position
                 aliases.append(key)
             if ident is None or name is None or fallback is None or references is None or ident in sectors:
                 continue
             sectors[ident] = Sector(ident, name, MappingProxyType(references), bool(fallback),
-                                    f["id"].position, tuple(aliases))
+                                    fields["id"].position, tuple(aliases))
         self.unique(self.ids("sectors"), "sector")
         if sectors:
             fallbacks = [s for s in sectors.values() if s.fallback]
@@ -711,28 +721,30 @@ class _Builder:
     def build_interventions(self, sources: dict[str, Source],
                             dims: dict[str, Dimension] | None = None) -> dict[str, Intervention]:
         out: dict[str, Intervention] = {}
-        r = self.reader
+        reader = self.reader
         for entry in self.entries["interventions"]:
-            f = r.mapping(entry.node, "an intervention", *INTERVENTION)
-            if f is None or "id" not in f:
+            fields = reader.mapping(entry.node, "an intervention", *INTERVENTION)
+            if fields is None or "id" not in fields:
                 continue
-            ident = r.identifier(f["id"], "intervention id")
-            title = r.text(f["title"], "title") if "title" in f else None
-            description = r.text(f["description"], "description") if "description" in f else None
-            prevention = r.choice(f["prevention"], "prevention", PREVENTION_ORDER) if "prevention" in f else None
-            effort = r.choice(f["effort"], "effort", EFFORTS) if "effort" in f else None
-            time = r.choice(f["time_to_effect"], "time_to_effect", TIMES) if "time_to_effect" in f else None
-            iglo = self.iglo(f["iglo"]) if "iglo" in f else None
-            plan = self.plan(f["plan"]) if "plan" in f else None
-            evidence = self.source_list(f["evidence"], sources) if "evidence" in f else None
-            builds = self.resources(f["builds"], dims or {}) if "builds" in f else ()
-            review_by = self.review_date(f["review_by"]) if "review_by" in f else None
+            ident = reader.identifier(fields["id"], "intervention id")
+            title = reader.text(fields["title"], "title") if "title" in fields else None
+            description = reader.text(fields["description"], "description") if "description" in fields else None
+            prevention = (reader.choice(fields["prevention"], "prevention", PREVENTION_ORDER)
+                          if "prevention" in fields else None)
+            effort = reader.choice(fields["effort"], "effort", EFFORTS) if "effort" in fields else None
+            time = (reader.choice(fields["time_to_effect"], "time_to_effect", TIMES)
+                    if "time_to_effect" in fields else None)
+            iglo = self.iglo(fields["iglo"]) if "iglo" in fields else None
+            plan = self.plan(fields["plan"]) if "plan" in fields else None
+            evidence = self.source_list(fields["evidence"], sources) if "evidence" in fields else None
+            builds = self.resources(fields["builds"], dims or {}) if "builds" in fields else ()
+            review_by = self.review_date(fields["review_by"]) if "review_by" in fields else None
             if ident is None or title is None or description is None or prevention is None or effort is None \
                     or time is None or iglo is None or plan is None or evidence is None or builds is None \
                     or ident in out:
                 continue
             out[ident] = Intervention(ident, title, description, prevention, iglo, effort, time, plan,
-                                      evidence, f["id"].position, builds, review_by)
+                                      evidence, fields["id"].position, builds, review_by)
         self.unique(self.ids("interventions"), "intervention")
         return out
 
@@ -747,14 +759,15 @@ class _Builder:
         return tuple(sorted(levels, key=IGLO_LEVELS.index))
 
     def plan(self, node: YamlNode) -> Plan | None:
-        r = self.reader
-        f = r.mapping(node, "plan", *PLAN)
-        if f is None:
+        reader = self.reader
+        fields = reader.mapping(node, "plan", *PLAN)
+        if fields is None:
             return None
-        goal = r.text(f["goal"], "plan goal") if "goal" in f else None
-        owner = r.text(f["owner"], "plan owner") if "owner" in f else None
-        evaluation = r.text(f["evaluation"], "plan evaluation") if "evaluation" in f else None
-        weeks = r.integer(f["follow_up_weeks"], "follow_up_weeks", 1, 104) if "follow_up_weeks" in f else None
+        goal = reader.text(fields["goal"], "plan goal") if "goal" in fields else None
+        owner = reader.text(fields["owner"], "plan owner") if "owner" in fields else None
+        evaluation = reader.text(fields["evaluation"], "plan evaluation") if "evaluation" in fields else None
+        weeks = (reader.integer(fields["follow_up_weeks"], "follow_up_weeks", 1, 104)
+                 if "follow_up_weeks" in fields else None)
         if goal is None or owner is None or evaluation is None or weeks is None:
             return None
         return Plan(goal, owner, evaluation, weeks)
@@ -771,33 +784,33 @@ class _Builder:
                     sources: dict[str, Source], hazards: dict[str, Hazard] | None = None) -> tuple[Rule, ...]:
         rules: list[Rule] = []
         seen: set[str] = set()
-        r = self.reader
+        reader = self.reader
         chains = 0
         entries = self.entries["rules"][:MAX_RULES]  # more were refused while reading (read_files)
         for entry in entries:
-            f = r.mapping(entry.node, "a rule", *RULE)
-            if f is None or "id" not in f:
+            fields = reader.mapping(entry.node, "a rule", *RULE)
+            if fields is None or "id" not in fields:
                 continue
-            ident = r.identifier(f["id"], "rule id")
-            title = r.text(f["title"], "title") if "title" in f else None
-            condition = self.condition(f["when"], entry.doc, dims, "condition") if "when" in f else None
-            because = r.text(f["because"], "because") if "because" in f else None
-            recommend = self.recommendations(f["recommend"], interventions) if "recommend" in f else None
-            evidence = self.evidence(f["evidence"], sources) if "evidence" in f else None
+            ident = reader.identifier(fields["id"], "rule id")
+            title = reader.text(fields["title"], "title") if "title" in fields else None
+            condition = self.condition(fields["when"], entry.doc, dims, "condition") if "when" in fields else None
+            because = reader.text(fields["because"], "because") if "because" in fields else None
+            recommend = self.recommendations(fields["recommend"], interventions) if "recommend" in fields else None
+            evidence = self.evidence(fields["evidence"], sources) if "evidence" in fields else None
             if condition is not None:
-                self.monotonicity(condition, f["when"], entry.doc)
-            rationale = (self.rationale(f["because"], entry.doc, dims, condition)
+                self.monotonicity(condition, fields["when"], entry.doc)
+            rationale = (self.rationale(fields["because"], entry.doc, dims, condition)
                          if because is not None and condition is not None else None)
             # False: none given; None: a mistake (reported)
             must_act: MustAct | typing.Literal[False] | None = (
-                self.must_act(f["must_act"], hazards or {}, interventions) if "must_act" in f else False)
+                self.must_act(fields["must_act"], hazards or {}, interventions) if "must_act" in fields else False)
             if must_act and recommend is not None and must_act.intervention not in {x.intervention for x in recommend}:
-                self.problems.append(Problem(f["must_act"].position, f"must_act names '{must_act.intervention}', "
+                self.problems.append(Problem(fields["must_act"].position, f"must_act names '{must_act.intervention}', "
                                              "which the rule does not recommend; add it to 'recommend' (its weight "
                                              "counts when the intervention is compared with others)",
                                              "must-act-not-recommended"))
                 must_act = None
-            legal = self.legal(f["legal"], hazards or {}) if "legal" in f else ()
+            legal = self.legal(fields["legal"], hazards or {}) if "legal" in fields else ()
             if must_act and legal is not None and must_act.hazard not in legal:
                 legal = (must_act.hazard, *legal)
             if ident is None or title is None or condition is None or because is None or recommend is None \
@@ -805,15 +818,15 @@ class _Builder:
                 continue
             chains += chain_count(condition)
             if chains > MAX_TOTAL_CHAINS:
-                self.problems.append(Problem(f["when"].position, f"with this rule the rule set's conditions "
+                self.problems.append(Problem(fields["when"].position, f"with this rule the rule set's conditions "
                                              f"expand to more than {MAX_TOTAL_CHAINS:,} alternatives, the most the "
                                              "matcher runs for one profile; simplify the conditions with the most "
                                              "'or's, or split the rule set", "too-complex"))
                 break
             seen.add(ident)
-            rules.append(Rule(ident, len(rules), title, str(f["when"].value), condition, because,
+            rules.append(Rule(ident, len(rules), title, str(fields["when"].value), condition, because,
                               rationale, recommend, evidence, entry.theme, dimensions_of(condition),
-                              f["id"].position, must_act or None, legal))
+                              fields["id"].position, must_act or None, legal))
         self.unique(self.ids("rules"), "rule")
         return tuple(rules)
 
@@ -826,11 +839,11 @@ class _Builder:
     def must_act(self, node: YamlNode, hazards: dict[str, Hazard],
                  interventions: dict[str, Intervention]) -> MustAct | None:
         """``must_act: {hazard: violence, intervention: violence-prevention}``."""
-        f = self.reader.mapping(node, "must_act", *MUST_ACT)
-        if f is None or len(f) < 2:
+        fields = self.reader.mapping(node, "must_act", *MUST_ACT)
+        if fields is None or len(fields) < 2:
             return None
-        hazard = self.reference(f["hazard"], hazards, "hazard", "unknown-hazard")
-        intervention = self.reference(f["intervention"], interventions, "intervention", "unknown-intervention")
+        hazard = self.reference(fields["hazard"], hazards, "hazard", "unknown-hazard")
+        intervention = self.reference(fields["intervention"], interventions, "intervention", "unknown-intervention")
         if hazard is None or intervention is None:
             return None
         return MustAct(hazard, intervention)
@@ -846,36 +859,38 @@ class _Builder:
                 "non-monotone", WARNING))
 
     def recommendations(self, node: YamlNode, interventions: dict[str, Intervention]) -> tuple[Recommend, ...] | None:
-        r = self.reader
-        items = r.sequence(node, "recommend", non_empty=True)
+        reader = self.reader
+        items = reader.sequence(node, "recommend", non_empty=True)
         out: list[Recommend] = []
         ok = bool(items)
         for item in items:
-            f = r.mapping(item, "a recommendation", *RECOMMENDATION)
-            if f is None:
+            fields = reader.mapping(item, "a recommendation", *RECOMMENDATION)
+            if fields is None:
                 ok = False
                 continue
-            ident = (self.reference(f["intervention"], interventions, "intervention", "unknown-intervention")
-                     if "intervention" in f else None)
-            weight = r.number(f["weight"], "weight", 0, MAX_WEIGHT, exclusive_minimum=True) if "weight" in f else None
+            ident = (self.reference(fields["intervention"], interventions, "intervention", "unknown-intervention")
+                     if "intervention" in fields else None)
+            weight = (reader.number(fields["weight"], "weight", 0, MAX_WEIGHT, exclusive_minimum=True)
+                      if "weight" in fields else None)
             if ident is None or weight is None:
                 ok = False
                 continue
             if any(rec.intervention == ident for rec in out):
-                r.error(f["intervention"].position, f"'{ident}' is recommended twice by this rule", "duplicate-id")
+                reader.error(fields["intervention"].position,
+                             f"'{ident}' is recommended twice by this rule", "duplicate-id")
                 ok = False
                 continue
             out.append(Recommend(ident, weight))
         return tuple(out) if ok else None
 
     def evidence(self, node: YamlNode, sources: dict[str, Source]) -> Evidence | None:
-        r = self.reader
-        f = r.mapping(node, "evidence", *EVIDENCE)
-        if f is None:
+        reader = self.reader
+        fields = reader.mapping(node, "evidence", *EVIDENCE)
+        if fields is None:
             return None
-        ids = self.source_list(f["sources"], sources) if "sources" in f else None
-        review_by = self.review_date(f["review_by"]) if "review_by" in f else None
-        if "review_by" in f and review_by is None:
+        ids = self.source_list(fields["sources"], sources) if "sources" in fields else None
+        review_by = self.review_date(fields["review_by"]) if "review_by" in fields else None
+        if "review_by" in fields and review_by is None:
             return None
         return None if ids is None else Evidence(ids, review_by)
 
@@ -919,7 +934,7 @@ class _Builder:
     # --- the rule-set header ----------------------------------------------------------------------
     def build_header(self, dims: dict[str, Dimension], interventions: dict[str, Intervention]
                      ) -> tuple[str, str, Text, int, RankingPolicy] | None:
-        r = self.reader
+        reader = self.reader
         headers = self.entries["ruleset"]
         if not headers:
             self.problems.append(Problem(Position(str(self.folder)), "no 'ruleset:' file found; add "
@@ -929,24 +944,26 @@ class _Builder:
             self.problems.append(Problem(extra.node.position, "a second 'ruleset:' header; keep exactly one",
                                          "duplicate-id"))
         entry = headers[0]
-        f = r.mapping(entry.node, "ruleset", *RULESET)
-        if f is None:
+        fields = reader.mapping(entry.node, "ruleset", *RULESET)
+        if fields is None:
             return None
-        ident = r.identifier(f["id"], "rule-set id") if "id" in f else None
-        version = r.string(f["version"], "version", 64) if "version" in f else None
-        if "version" in f and f["version"].is_scalar and not isinstance(f["version"].value, str):
-            version = str(f["version"].value)
-        title = r.text(f["title"], "title") if "title" in f else None
-        if "description" in f:
-            r.text(f["description"], "description")
-        min_group = r.integer(f["min_group_size"], "min_group_size", 1, 1000) if "min_group_size" in f else 5
-        self.min_answers = (r.integer(f["min_answers_for_shares"], "min_answers_for_shares", 1, 1000)
-                            if "min_answers_for_shares" in f else 20)
-        self.remeasure = (r.integer(f["remeasure_months"], "remeasure_months", 1, 60)
-                          if "remeasure_months" in f else 12)
-        ranking = self.ranking(f["ranking"], entry.doc, dims, interventions) if "ranking" in f else RankingPolicy()
-        if "planning" in f:
-            self.planning = self.plan_texts(f["planning"])
+        ident = reader.identifier(fields["id"], "rule-set id") if "id" in fields else None
+        version = reader.string(fields["version"], "version", 64) if "version" in fields else None
+        if "version" in fields and fields["version"].is_scalar and not isinstance(fields["version"].value, str):
+            version = str(fields["version"].value)
+        title = reader.text(fields["title"], "title") if "title" in fields else None
+        if "description" in fields:
+            reader.text(fields["description"], "description")
+        min_group = (reader.integer(fields["min_group_size"], "min_group_size", 1, 1000)
+                     if "min_group_size" in fields else 5)
+        self.min_answers = (reader.integer(fields["min_answers_for_shares"], "min_answers_for_shares", 1, 1000)
+                            if "min_answers_for_shares" in fields else 20)
+        self.remeasure = (reader.integer(fields["remeasure_months"], "remeasure_months", 1, 60)
+                          if "remeasure_months" in fields else 12)
+        ranking = (self.ranking(fields["ranking"], entry.doc, dims, interventions)
+                   if "ranking" in fields else RankingPolicy())
+        if "planning" in fields:
+            self.planning = self.plan_texts(fields["planning"])
         if ident is None or version is None or title is None or min_group is None or ranking is None:
             return None
         return ident, version, title, min_group, ranking
@@ -954,46 +971,48 @@ class _Builder:
     def plan_texts(self, node: YamlNode) -> Planning | None:
         """``planning:`` — the employees' part, the learning criterion, the co-owner of A-labelled
         actions and the APV duties, each in both languages, and the APV duties' source."""
-        r = self.reader
-        f = r.mapping(node, "planning", *PLANNING)
-        if f is None:
+        reader = self.reader
+        fields = reader.mapping(node, "planning", *PLANNING)
+        if fields is None:
             return None
-        employees, learning, co_owner, apv = (r.text(f[k], k) if k in f else None
+        employees, learning, co_owner, apv = (reader.text(fields[k], k) if k in fields else None
                                               for k in ("employees", "learning", "co_owner", "apv"))
-        source = self.reference(f["source"], self.sources, "source", "unknown-source") if "source" in f else None
+        source = (self.reference(fields["source"], self.sources, "source", "unknown-source")
+                  if "source" in fields else None)
         if employees is None or learning is None or co_owner is None or apv is None or source is None:
             return None
         return Planning(employees, learning, co_owner, apv, source)
 
     def ranking(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                 interventions: dict[str, Intervention]) -> RankingPolicy | None:
-        r = self.reader
-        f = r.mapping(node, "ranking", *RANKING)
-        if f is None:
+        reader = self.reader
+        fields = reader.mapping(node, "ranking", *RANKING)
+        if fields is None:
             return None
-        top = r.integer(f["top"], "top", 1, 50) if "top" in f else 5
-        further = r.number(f["further_findings"], "further_findings", 0.0, 1.0) if "further_findings" in f else 1 / 3
-        md = r.number(f["meaningful_difference"], "meaningful_difference", 0.0, 50.0) \
-            if "meaningful_difference" in f else 5.0
+        top = reader.integer(fields["top"], "top", 1, 50) if "top" in fields else 5
+        further = (reader.number(fields["further_findings"], "further_findings", 0.0, 1.0)
+                   if "further_findings" in fields else 1 / 3)
+        md = reader.number(fields["meaningful_difference"], "meaningful_difference", 0.0, 50.0) \
+            if "meaningful_difference" in fields else 5.0
         policy = None
-        if "low_competence" in f:
-            policy = self.low_competence(f["low_competence"], doc, dims, interventions)
+        if "low_competence" in fields:
+            policy = self.low_competence(fields["low_competence"], doc, dims, interventions)
             if policy is None:
                 return None
         return None if top is None or further is None or md is None else RankingPolicy(top, policy, further, md)
 
     def low_competence(self, node: YamlNode, doc: YamlDocument, dims: dict[str, Dimension],
                        interventions: dict[str, Intervention]) -> LowCompetencePolicy | None:
-        r = self.reader
-        f = r.mapping(node, "low_competence", *LOW_COMPETENCE)
-        if f is None or "when" not in f or "first" not in f:
+        reader = self.reader
+        fields = reader.mapping(node, "low_competence", *LOW_COMPETENCE)
+        if fields is None or "when" not in fields or "first" not in fields:
             return None
-        condition = self.condition(f["when"], doc, dims, "low_competence condition")
-        first = self.reference(f["first"], interventions, "intervention", "unknown-intervention")
-        near_tie = r.number(f["near_tie"], "near_tie", 0.0, 0.5) if "near_tie" in f else 0.1
+        condition = self.condition(fields["when"], doc, dims, "low_competence condition")
+        first = self.reference(fields["first"], interventions, "intervention", "unknown-intervention")
+        near_tie = reader.number(fields["near_tie"], "near_tie", 0.0, 0.5) if "near_tie" in fields else 0.1
         if condition is None or first is None or near_tie is None:
             return None
-        return LowCompetencePolicy(str(f["when"].value), condition, first, near_tie)
+        return LowCompetencePolicy(str(fields["when"].value), condition, first, near_tie)
 
 
 def _band_test(lit: Literal, dim: Dimension) -> str | None:
@@ -1015,7 +1034,7 @@ def _band_test(lit: Literal, dim: Dimension) -> str | None:
 def check_ruleset(folder: str | Path, today: _dt.date | None = None) -> tuple[RuleSet | None, tuple[Problem, ...]]:
     """Validate a folder: the rule set (or ``None`` if there are errors) and every problem found."""
     root = Path(folder)
-    builder = _Builder(root, today or _dt.date.today())
+    builder = RuleSetBuilder(root, today or _dt.date.today())
     if not root.is_dir():
         return None, (Problem(Position(str(root)), "rule folder not found", "no-folder"),)
     fingerprint = builder.read_files()
