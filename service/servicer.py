@@ -34,14 +34,14 @@ from structlog.typing import FilteringBoundLogger
 from trivsel.api import convert, wire
 from trivsel.api.escape import clip, escape
 from trivsel.api.status import RpcError, abort, bad_request, profile_error
-from trivsel.engine import MatchError, Options, ProfileError
+from trivsel.engine import MatchError, Options, Profile, ProfileError
 from trivsel.engine.description import describe
 from trivsel.engine.explain import explain_intervention, explain_rule
 from trivsel.engine.levers import levers
 from trivsel.engine.organisation import DEFAULT_SHARE, department_bands
 from trivsel.engine.organisation import _reason as escalation_reason
 from trivsel.engine.problems import Problem
-from trivsel.engine.recommender import StageHook, no_stages
+from trivsel.engine.recommender import Evaluation, StageHook, no_stages
 from trivsel.engine.result import DETAIL_FULL, DETAIL_IDS
 from trivsel.engine.suggestions import closest, did_you_mean
 from trivsel.engine.survey import SurveyError, SurveyProblem, SurveySpec, score_survey
@@ -63,6 +63,9 @@ MAX_TOP = 100
 BATCH_CHUNK = 128
 """Profiles of a batch evaluated and rendered together: large enough for the caches to stay warm
 within each stage, small enough to check the deadline often and hold few evaluations at once."""
+Outcome = tuple[int, pb.Profile, Profile, Evaluation | ProfileError]
+"""A batch's profile as :meth:`RecommenderService._evaluated` gives it: its index, the message, the
+decoded profile and what the engine made of it."""
 _DETAIL: dict[int, str] = {pb.DETAIL_UNSPECIFIED: DETAIL_FULL, pb.DETAIL_FULL: DETAIL_FULL, pb.DETAIL_IDS: DETAIL_IDS}
 _OUTCOME = {LOADED: pb.RELOAD_OUTCOME_LOADED, UNCHANGED: pb.RELOAD_OUTCOME_UNCHANGED,
             REFUSED: pb.RELOAD_OUTCOME_REFUSED}
@@ -269,26 +272,18 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             bound = self._limits(snapshot).check(BATCH, messages, options.detail == DETAIL_FULL, request.top)
             fields["answer_bound"] = bound
             with self._admit(count, bound, f"this batch of {count} profiles", context):
-                evaluate_many, render = snapshot.recommender.evaluate_many, snapshot.renderer.response
-                profile_from_proto, minimum = convert.profile_from_proto, options.min_group_size
+                render = snapshot.renderer.response
                 guard = SizeGuard(self.max_message_bytes, "profile")
                 items = []
-                # in chunks, each evaluated stage by stage and then rendered (see evaluate_many for why);
-                # the deadline is checked before each chunk, the answer's size after each item
-                for start in range(0, count, BATCH_CHUNK):
-                    self._check_deadline(context)
-                    chunk = messages[start:start + BATCH_CHUNK]
-                    outcomes = evaluate_many([profile_from_proto(message) for message in chunk], minimum, self.stage)
-                    with self.stage("explain"):
-                        for i, (message, outcome) in enumerate(zip(chunk, outcomes), start):
-                            if isinstance(outcome, ProfileError):
-                                refused += 1
-                                status = profile_error(outcome, f"profiles[{i}]").to_status()
-                                item = wire.batch_item(i, message.department_id, error=status)
-                            else:
-                                item = wire.batch_item(i, message.department_id, render(outcome, options))
-                            guard.take(len(item[0]) + len(item[1]), i)
-                            items.append(item)
+                for i, message, _, outcome in self._evaluated(snapshot, messages, options, context):
+                    if isinstance(outcome, ProfileError):
+                        refused += 1
+                        status = profile_error(outcome, f"profiles[{i}]").to_status()
+                        item = wire.batch_item(i, message.department_id, error=status)
+                    else:
+                        item = wire.batch_item(i, message.department_id, render(outcome, options))
+                    guard.take(len(item[0]) + len(item[1]), i)  # the answer's size, after each item
+                    items.append(item)
                 fields["refused"] = refused
                 return wire.batch(items, snapshot.renderer.ruleset_bytes)
 
@@ -371,6 +366,20 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             with self._admit(count, bound, f"this organisation of {count} departments", context):
                 return self._organisation(snapshot, messages, options, share, context, fields)
 
+    def _evaluated(self, snapshot: Snapshot, messages: Sequence[pb.Profile], options: Options,
+                   context: grpc.ServicerContext) -> Iterator[Outcome]:
+        """Each profile of a batch or an organisation with its outcome, in order: decoded and evaluated
+        in chunks, each chunk stage by stage (see evaluate_many for why), the deadline checked before
+        each chunk; what the caller does with an outcome counts as the ``explain`` stage."""
+        evaluate_many = snapshot.recommender.evaluate_many
+        for start in range(0, len(messages), BATCH_CHUNK):
+            self._check_deadline(context)
+            chunk = messages[start:start + BATCH_CHUNK]
+            profiles = [convert.profile_from_proto(message) for message in chunk]
+            outcomes = evaluate_many(profiles, options.min_group_size, self.stage)
+            with self.stage("explain"):
+                yield from zip(range(start, start + len(chunk)), chunk, profiles, outcomes)
+
     def _organisation(self, snapshot: Snapshot, messages: Sequence[pb.Profile], options: Options, share: float,
                       context: grpc.ServicerContext, fields: Fields) -> bytes:
         recommender, render = snapshot.recommender, snapshot.renderer.response
@@ -378,30 +387,25 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         departments = []
         needed: dict[str, list[str]] = {}
         evaluated = refused = 0
-        for start in range(0, len(messages), BATCH_CHUNK):
-            self._check_deadline(context)
-            chunk = messages[start:start + BATCH_CHUNK]
-            profiles = [convert.profile_from_proto(message) for message in chunk]
-            outcomes = recommender.evaluate_many(profiles, options.min_group_size)
-            for i, (profile, outcome) in enumerate(zip(profiles, outcomes), start):
-                d = profile.department
-                if isinstance(outcome, ProfileError):
-                    refused += 1
-                    if outcome.too_small_only:
-                        piece = wire.department(d.id, d.name, profile.respondents, refused=outcome.errors[0].message)
-                    else:
-                        status = profile_error(ProfileError(outcome.errors), "profile").to_status()
-                        piece = wire.department(d.id, d.name, profile.respondents, error=status)
+        for i, _, profile, outcome in self._evaluated(snapshot, messages, options, context):
+            d = profile.department
+            if isinstance(outcome, ProfileError):
+                refused += 1
+                if outcome.too_small_only:
+                    piece = wire.department(d.id, d.name, profile.respondents, refused=outcome.errors[0].message)
                 else:
-                    evaluated += 1
-                    # as the engine's organisation view: the bands of the department's sector
-                    bands = department_bands(recommender.view_of(outcome).ruleset.dimensions, profile)
-                    for ident in (*(m.intervention_id for m in outcome.must_act),
-                                  *(c.intervention_id for c in recommender.chosen(outcome, options.top))):
-                        needed.setdefault(ident, []).append(d.id)
-                    piece = wire.department(d.id, d.name, profile.respondents, render(outcome, options), bands=bands)
-                guard.take(len(piece[0]) + len(piece[1]) + len(piece[2]), i)
-                departments.append(piece)
+                    status = profile_error(ProfileError(outcome.errors), "profile").to_status()
+                    piece = wire.department(d.id, d.name, profile.respondents, error=status)
+            else:
+                evaluated += 1
+                # as the engine's organisation view: the bands of the department's sector
+                bands = department_bands(recommender.view_of(outcome).ruleset.dimensions, profile)
+                for ident in (*(m.intervention_id for m in outcome.must_act),
+                              *(c.intervention_id for c in recommender.chosen(outcome, options.top))):
+                    needed.setdefault(ident, []).append(d.id)
+                piece = wire.department(d.id, d.name, profile.respondents, render(outcome, options), bands=bands)
+            guard.take(len(piece[0]) + len(piece[1]) + len(piece[2]), i)
+            departments.append(piece)
         fields["refused"] = refused
         needs = []
         lang = options.language
