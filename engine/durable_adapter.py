@@ -105,7 +105,7 @@ class DurableMatcher:
         return len(self._specs)
 
     def match(self, fact: str) -> set[int]:
-        """Rule indices that fire for ``fact`` (a JSON object from ``serialize_fact``)."""
+        """Rule indices that fire for ``fact`` (a JSON object from ``durable_compile.FactWriter``)."""
         fired: set[int] = set()
         with _LOCK:
             if self._closed:

@@ -33,7 +33,7 @@ from .errors import UserError
 
 __all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_LOGIC_NODES", "MAX_TOTAL_CHAINS", "logic_nodes", "dnf_terms",
            "complexity_problem", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
-           "serialize_fact", "fnv1a_32", "fact_key_collisions", "CLOSE_FACT", "RETRACT_FACT", "ComplexityError",
+           "fnv1a_32", "fact_key_collisions", "CLOSE_FACT", "RETRACT_FACT", "ComplexityError",
            "format_number", "short_keys", "FactWriter"]
 
 CHAIN_BUDGET = 60
@@ -263,7 +263,10 @@ def _encode(value: object) -> str:
 
 
 class FactWriter:
-    """:func:`serialize_fact` with short keys, as one ``%`` format per profile.
+    """The fact for one profile: its values under their short keys (:func:`short_keys`), each with
+    six decimals, as one ``%`` format per profile. Keys are validated dimension ids (no escaping
+    needed); values are finite (checked before). tests/oracles.py ``serialize_fact`` is the plain
+    form the tests compare it with.
 
     Profiles from one survey usually carry the same dimensions in the same order, so the format
     string for a given key order is built once and kept (at most 1,024 of them).
@@ -282,11 +285,3 @@ class FactWriter:
             template = FACT_PREFIX + "".join([f',"{self._keys[k]}":%.6f' for k in names]) + "}"
             self._templates[names] = template
         return template % tuple(values.values())
-
-
-def serialize_fact(values: Mapping[str, float], keys: Mapping[str, str] | None = None) -> str:
-    """The fact for one profile. Keys are validated dimension ids or their short names (no escaping
-    needed); values are finite (checked before)."""
-    if keys is None:
-        return FACT_PREFIX + "".join([f',"{k}":{v:.6f}' for k, v in values.items()]) + "}"
-    return FACT_PREFIX + "".join([f',"{keys[k]}":{v:.6f}' for k, v in values.items()]) + "}"

@@ -2,7 +2,7 @@
 
 A fired rule r gives each intervention i it recommends the evidence
 ``e(r, i) = weight(r, i) × (1 + intensity(r))``, intensity ∈ [0, 1] saying how far past its
-thresholds the department lies (conditions.intensity). Evidence is grouped into *findings*: rules
+thresholds the department lies (conditions.intensity_function). Evidence is grouped into *findings*: rules
 that test the same set of dimensions are one finding (``bullying > 0`` and ``bullying is
 widespread`` say the same thing at two strengths), and a finding counts with its strongest rule.
 Then

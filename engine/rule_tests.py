@@ -30,7 +30,7 @@ import fnmatch
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -142,6 +142,33 @@ def _texts(node: YamlNode) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class _Listed(Expectation):
+    """An expectation that lists what it checks: ``key: [ID, …]`` (or one, ``key: ID``).
+
+    ``names`` is what the ids name, as the problem for an unknown one says it ("rule",
+    "intervention", "dimension"; see ``_CaseReader.names``); None for texts, taken as written.
+    """
+
+    items: tuple[str, ...]
+    names: ClassVar[str | None] = "intervention"
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        if cls.names is None:
+            return cls(node.position, _texts(node))
+        ids = reader.ids(node, reader.names[cls.names], cls.names)
+        return None if ids is None else cls(node.position, tuple(ids))
+
+    def among(self, got: Container[str]) -> list[str]:
+        """The listed items that are in ``got``, in the order listed."""
+        return [item for item in self.items if item in got]
+
+    def not_among(self, got: Container[str]) -> list[str]:
+        """The listed items that are not in ``got``, in the order listed."""
+        return [item for item in self.items if item not in got]
+
+
+@dataclass(frozen=True)
 class _OneIntervention(Expectation):
     intervention: str
 
@@ -175,21 +202,31 @@ class MustActFirst(_OneIntervention):
 
 
 @dataclass(frozen=True)
-class TopNIncludes(Expectation):
-    """``top_n_includes: {n: N, interventions: [ID, …]}``: each among the first N;
-    ``top_n_includes: [ID, …]``: each anywhere in the ranked list."""
+class _TopN(Expectation):
+    """``key: {n: N, interventions: [ID, …]}``: something about the first N."""
 
-    kind = "top_n_includes"
     n: int | None
     interventions: tuple[str, ...]
 
     @classmethod
     def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        if not node.is_map:
-            ids = reader.ids(node, reader.interventions, "intervention")
-            return cls(node.position, None, tuple(ids)) if ids else None
-        n, ids = reader.top_n(node, "top_n_includes")
+        n, ids = reader.top_n(node, cls.kind)
         return cls(node.position, n, tuple(ids)) if n and ids else None
+
+
+@dataclass(frozen=True)
+class TopNIncludes(_TopN):
+    """``top_n_includes: {n: N, interventions: [ID, …]}``: each among the first N;
+    ``top_n_includes: [ID, …]``: each anywhere in the ranked list."""
+
+    kind = "top_n_includes"
+
+    @classmethod
+    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
+        if node.is_map:
+            return super().parse(node, reader)
+        ids = reader.ids(node, reader.interventions, "intervention")
+        return cls(node.position, None, tuple(ids)) if ids else None
 
     def check(self, result: Result) -> str | None:
         ids = list(result.ids)
@@ -201,17 +238,10 @@ class TopNIncludes(Expectation):
 
 
 @dataclass(frozen=True)
-class TopSet(Expectation):
+class TopSet(_TopN):
     """``top_set: {n: N, interventions: [ID, …]}``: the first N, in any order."""
 
     kind = "top_set"
-    n: int
-    interventions: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        n, ids = reader.top_n(node, "top_set")
-        return cls(node.position, n, tuple(ids)) if n and ids else None
 
     def check(self, result: Result) -> str | None:
         got = result.ids[:self.n]
@@ -223,21 +253,14 @@ class TopSet(Expectation):
 
 
 @dataclass(frozen=True)
-class Excludes(Expectation):
+class Excludes(_Listed):
     """``excludes: [ID, …]``: none of them in the ranked list or the must-act part."""
 
     kind = "excludes"
-    interventions: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        ids = reader.ids(node, reader.interventions, "intervention")
-        return None if ids is None else cls(node.position, tuple(ids))
 
     def check(self, result: Result) -> str | None:
         rank = _rank(result)
-        acting = set(result.must_act_ids)
-        present = [w for w in self.interventions if w in rank or w in acting]
+        present = self.among({*rank, *result.must_act_ids})
         return None if not present else "excludes: " + ", ".join(
             f"{w} is at rank {rank[w]}" if w in rank else f"{w} is in the must-act part" for w in present)
 
@@ -276,37 +299,25 @@ class RankedAbove(Expectation):
 
 
 @dataclass(frozen=True)
-class Fires(Expectation):
+class Fires(_Listed):
     """``fires: [RULE, …]``: each of these rules fired."""
 
-    kind = "fires"
-    rules: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        ids = reader.ids(node, reader.rules, "rule")
-        return None if ids is None else cls(node.position, tuple(ids))
+    kind, names = "fires", "rule"
 
     def check(self, result: Result) -> str | None:
-        missing = [r for r in self.rules if r not in result.fired_rules]
+        missing = self.not_among(result.fired_rules)
         return None if not missing else (f"fires: {', '.join(missing)} did not fire "
                                          f"(fired: {', '.join(result.fired_rules) or 'none'})")
 
 
 @dataclass(frozen=True)
-class DoesNotFire(Expectation):
+class DoesNotFire(_Listed):
     """``does_not_fire: [RULE, …]``: none of these rules fired."""
 
-    kind = "does_not_fire"
-    rules: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        ids = reader.ids(node, reader.rules, "rule")
-        return None if ids is None else cls(node.position, tuple(ids))
+    kind, names = "does_not_fire", "rule"
 
     def check(self, result: Result) -> str | None:
-        fired = [r for r in self.rules if r in result.fired_rules]
+        fired = self.among(result.fired_rules)
         return None if not fired else f"does_not_fire: {', '.join(fired)} fired"
 
 
@@ -346,78 +357,54 @@ class RationaleMentions(Expectation):
 
 
 @dataclass(frozen=True)
-class WarningsInclude(Expectation):
+class WarningsInclude(_Listed):
     """``warnings_include: [CODE, …]``: the answer carries a warning with each code."""
 
-    kind = "warnings_include"
-    codes: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        return cls(node.position, _texts(node))
+    kind, names = "warnings_include", None
 
     def check(self, result: Result) -> str | None:
         codes = [w.code for w in result.warnings]
-        missing = [c for c in self.codes if c not in codes]
+        missing = self.not_among(codes)
         return None if not missing else f"warnings_include: {', '.join(missing)} not among {', '.join(codes) or 'none'}"
 
 
 @dataclass(frozen=True)
-class MustAct(Expectation):
-    """``must_act: [ID, …]``: exactly these must-act items (``[]``: none)."""
+class MustAct(_Listed):
+    """``must_act: [ID, …]``: exactly these must-act items (``[]``: none, a valid expectation)."""
 
     kind = "must_act"
-    interventions: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        if node.is_seq and not node.children:  # [] is a valid expectation: nothing must be acted on
-            return cls(node.position, ())
-        ids = reader.ids(node, reader.interventions, "intervention")
-        return None if ids is None else cls(node.position, tuple(ids))
 
     def check(self, result: Result) -> str | None:
         got = result.must_act_ids
-        if set(got) == set(self.interventions):
+        if set(got) == set(self.items):
             return None
-        return (f"must_act: expected {{{', '.join(sorted(self.interventions)) or 'nothing'}}}, "
+        return (f"must_act: expected {{{', '.join(sorted(self.items)) or 'nothing'}}}, "
                 f"got {{{', '.join(sorted(got)) or 'nothing'}}}")
 
 
 @dataclass(frozen=True)
-class StrengthsInclude(Expectation):
+class StrengthsInclude(_Listed):
     """``strengths_include: [DIMENSION, …]``: each among the strengths (``no-negative-acts`` too)."""
 
-    kind = "strengths_include"
-    dimensions: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        ids = reader.ids(node, reader.strengths, "dimension")
-        return None if ids is None else cls(node.position, tuple(ids))
+    kind, names = "strengths_include", "dimension"
 
     def check(self, result: Result) -> str | None:
         kept = {s.dimension for s in result.strengths}
-        missing = [d for d in self.dimensions if d not in kept]
+        missing = self.not_among(kept)
         return None if not missing else (f"strengths_include: {', '.join(missing)} not among the strengths "
                                          f"({', '.join(sorted(kept)) or 'none'})")
 
 
 @dataclass(frozen=True)
-class AnswerExcludesText(Expectation):
+class AnswerExcludesText(_Listed):
     """``answer_excludes_text: [TEXT, …]``: none of the texts anywhere in the answer."""
 
-    kind = "answer_excludes_text"
-    texts: tuple[str, ...]
-
-    @classmethod
-    def parse(cls, node: YamlNode, reader: _CaseReader) -> Self | None:
-        return cls(node.position, _texts(node))
+    kind, names = "answer_excludes_text", None
 
     def check(self, result: Result) -> str | None:
         # everything the answer shows about the department (the rule set's version is no finding)
         shown = json.dumps({k: v for k, v in result.to_dict().items() if k != "ruleset"}, ensure_ascii=False)
-        found = [t for t in self.texts if t in shown]
+        found = self.among(shown)
         return None if not found else f"answer_excludes_text: the answer shows {', '.join(repr(t) for t in found)}"
 
 
@@ -455,6 +442,10 @@ class _CaseReader:
         self.rules = [r.id for r in ruleset.rules]
         self.interventions = list(ruleset.interventions)
         self.strengths = [*ruleset.dimensions, NO_NEGATIVE_ACTS]
+        self.names: dict[str, Sequence[str]] = {"rule": self.rules, "intervention": self.interventions,
+                                                "dimension": self.strengths}
+        """The lists above by what they name, as problems name it (a strength's dimension may also be
+        no-negative-acts)."""
 
     def ids(self, node: YamlNode, known: Sequence[str], what: str) -> list[str] | None:
         """One id, or a list of them, each in ``known``."""

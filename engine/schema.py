@@ -16,13 +16,28 @@ from .problems import ERROR, WARNING, Position, Problem
 from .suggestions import closest
 from .yaml_source import YamlNode
 
-__all__ = ["Reader", "ID_PATTERN", "DIMENSION_ID_PATTERN"]
+__all__ = ["Reader", "ID_PATTERN", "DIMENSION_ID_PATTERN", "parse_date"]
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 DIMENSION_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 MAX_ID_LENGTH = 80
 
 _KIND_NAMES = {"map": "a mapping", "seq": "a list", "scalar": "a single value"}
+
+
+def parse_date(value: object) -> _dt.date | None:
+    """``value`` as a date — a date, the day of a datetime, or ISO text (``2025-05-01``) — or None
+    if it is none of these (the caller says what was expected)."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    return None
 
 
 class Reader:
@@ -176,15 +191,7 @@ class Reader:
     def date(self, node: YamlNode, what: str) -> _dt.date | None:
         if not self._kind(node, "scalar", what):
             return None
-        value = node.value
-        if isinstance(value, _dt.datetime):
-            return value.date()
-        if isinstance(value, _dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return _dt.date.fromisoformat(value)
-            except ValueError:
-                pass
-        self.error(node.position, f"{what} must be a date like 2027-06-30", "wrong-type")
-        return None
+        date = parse_date(node.value)
+        if date is None:
+            self.error(node.position, f"{what} must be a date like 2027-06-30", "wrong-type")
+        return date

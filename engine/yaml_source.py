@@ -172,6 +172,8 @@ class _Converter:
             except yaml.YAMLError as exc:
                 self.problems.append(Problem(pos, f"bad scalar value: {exc}", "yaml-value"))
                 value = node.value
+            except (ValueError, OverflowError):  # looks like a date or number but is none (2027-13-31):
+                value = node.value  # kept as text, so the field's own check says what it should be
             return YamlNode("scalar", value, pos, node.style, node.tag)
         if isinstance(node, yaml.SequenceNode):
             items = tuple(n for n in (self.convert(child, depth + 1) for child in node.value) if n is not None)

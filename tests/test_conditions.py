@@ -10,9 +10,11 @@ import random
 
 import pytest
 
-from trivsel.engine.conditions import holds, intensity, intensity_function, predicate, resolve
+from trivsel.engine.conditions import intensity_function, predicate, resolve
 from trivsel.engine.expr import And, BandTest, Between, Compare, Not, Or, Presence, parse
 from trivsel.engine.synthetic import _condition, random_values
+
+from .oracles import holds, intensity
 
 UNKNOWN = None
 

@@ -328,3 +328,16 @@ def test_an_intervention_past_its_review_date_is_a_located_warning(rules_copy, r
     overdue = [p for p in problems if p.code == "review-overdue" and p.position.file.endswith("interventions.yaml")]
     assert len(overdue) == len(ruleset.interventions) and all(p.severity == "warning" for p in overdue)
     assert "2027-12-31" in overdue[0].message and overdue[0].position.line > 0
+
+
+def test_a_date_that_is_no_date_is_a_located_problem(rules_copy) -> None:
+    """2027-13-31 looks like a YAML timestamp; PyYAML's constructor raises on it — it must come out
+    as the field's own located problem, not a traceback."""
+    folder = rules_copy()
+    path = folder / "themes" / "demands.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("review_by: 2027-12-31", "review_by: 2027-13-31", 1), encoding="utf-8")
+    _, problems = check_ruleset(folder)
+    bad = [p for p in problems if p.is_error]
+    assert len(bad) == 1 and bad[0].position.file.endswith("demands.yaml")
+    assert "must be a date like" in bad[0].message and bad[0].position.line > 1

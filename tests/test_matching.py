@@ -21,12 +21,12 @@ from trivsel.engine.durable_compile import (
     chain_count,
     fact_key_collisions,
     plan_shards,
-    serialize_fact,
     short_keys,
 )
 from trivsel.engine.synthetic import random_values
 
 from .conftest import ROOT, RULES
+from .oracles import serialize_fact
 
 
 def crosscheck(*args: str, timeout: int = 600) -> dict:
@@ -73,17 +73,18 @@ def test_a_rule_larger_than_a_shard_is_split() -> None:
 
 @pytest.mark.parametrize("value, text", [(1e-05, "0.000010"), (1e16, "10000000000000000.000000"), (28, "28.000000")])
 def test_facts_never_use_exponents(value: float, text: str) -> None:
-    assert serialize_fact({"x": value}).endswith(f'"x":{text}}}')
+    assert FactWriter({"x": "x"})({"x": value}).endswith(f'"x":{text}}}')
 
 
 def test_short_fact_keys_never_collide() -> None:
     keys = short_keys([f"dim{i}" for i in range(MAX_FACT_PROPERTIES)])
     assert fact_key_collisions(keys.values()) == {}
-    assert serialize_fact({"dim3": 1.5}, keys).endswith('"v3":1.500000}')
+    assert FactWriter(keys)({"dim3": 1.5}).endswith('"v3":1.500000}')
 
 
 def test_the_cached_fact_writer_matches_serialize_fact(ruleset) -> None:
-    """The recommender writes facts through per-key-order templates; they must equal the plain form."""
+    """The recommender writes facts through per-key-order templates; they must equal the plain form
+    (tests/oracles.py)."""
     keys = short_keys(list(ruleset.dimensions))
     write = FactWriter(keys)
     rng = random.Random(5)

@@ -10,7 +10,7 @@ import shlex
 import pytest
 
 from trivsel.engine import Recommender, check_ruleset
-from trivsel.engine.conditions import holds, resolve
+from trivsel.engine.conditions import predicate, resolve
 from trivsel.engine.expr import parse
 from trivsel.engine.rule_tests import load_cases, run_cases
 
@@ -61,7 +61,7 @@ def test_missing_value_table_matches_the_engine(lang: str, ruleset) -> None:
     assert len(rows) == 7
     for condition, fires in rows:
         cond, _ = resolve(parse(condition), ruleset.dimensions)
-        assert holds(cond, {"meaning": 10.0}) is (fires in ("yes", "ja")), condition
+        assert predicate(cond)({"meaning": 10.0}) is (fires in ("yes", "ja")), condition
 
 
 @pytest.mark.parametrize("lang", ["en", "da"])

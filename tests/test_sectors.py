@@ -15,9 +15,10 @@ import pytest
 
 from trivsel.client.report import render_profile_report
 from trivsel.engine import Department, Options, Profile, Recommender, check_ruleset
-from trivsel.engine.conditions import holds
 from trivsel.engine.description import describe
 from trivsel.engine.sectors import find_sector, sector_dimensions
+
+from .oracles import holds
 
 ABSENCE = "sickness_absence_pct"
 
