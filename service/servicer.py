@@ -264,28 +264,23 @@ class RecommenderService(pb_grpc.RecommenderServicer):
             raise self._too_many(count, "profiles")
         options = self._options(request.top, request.language, request.detail)
         refused = 0
-        with self.holder.lease() as snapshot:
-            if snapshot is None:
-                raise self._unavailable()
-            fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
-            messages = request.profiles
-            bound = self._limits(snapshot).check(BATCH, messages, options.detail == DETAIL_FULL, request.top)
-            fields["answer_bound"] = bound
-            with self._admit(count, bound, f"this batch of {count} profiles", context):
-                render = snapshot.renderer.response
-                guard = SizeGuard(self.max_message_bytes, "profile")
-                items = []
-                for i, message, _, outcome in self._evaluated(snapshot, messages, options, context):
-                    if isinstance(outcome, ProfileError):
-                        refused += 1
-                        status = profile_error(outcome, f"profiles[{i}]").to_status()
-                        item = wire.batch_item(i, message.department_id, error=status)
-                    else:
-                        item = wire.batch_item(i, message.department_id, render(outcome, options))
-                    guard.take(len(item[0]) + len(item[1]), i)  # the answer's size, after each item
-                    items.append(item)
-                fields["refused"] = refused
-                return wire.batch(items, snapshot.renderer.ruleset_bytes)
+        messages = request.profiles
+        with self._heavy_call(BATCH, messages, options, request.top, f"this batch of {count} profiles", context,
+                              fields) as snapshot:
+            render = snapshot.renderer.response
+            guard = SizeGuard(self.max_message_bytes, "profile")
+            items = []
+            for i, message, _, outcome in self._evaluated(snapshot, messages, options, context):
+                if isinstance(outcome, ProfileError):
+                    refused += 1
+                    status = profile_error(outcome, f"profiles[{i}]").to_status()
+                    item = wire.batch_item(i, message.department_id, error=status)
+                else:
+                    item = wire.batch_item(i, message.department_id, render(outcome, options))
+                guard.take(len(item[0]) + len(item[1]), i)  # the answer's size, after each item
+                items.append(item)
+            fields["refused"] = refused
+            return wire.batch(items, snapshot.renderer.ruleset_bytes)
 
     @rpc("WhatIf")
     def WhatIf(self, request: pb.WhatIfRequest, context: grpc.ServicerContext, fields: Fields) -> pb.WhatIfResponse:
@@ -356,15 +351,24 @@ class RecommenderService(pb_grpc.RecommenderServicer):
         if not 0 < share <= 1:
             raise bad_request("invalid escalation share", [("escalation_share", "must be above 0 and at most 1")])
         options = self._options(request.top, request.language, request.detail)
+        messages = request.profiles
+        with self._heavy_call(ORGANISATION, messages, options, request.top,
+                              f"this organisation of {count} departments", context, fields) as snapshot:
+            return self._organisation(snapshot, messages, options, share, context, fields)
+
+    @contextlib.contextmanager
+    def _heavy_call(self, method: str, messages: Sequence[pb.Profile], options: Options, top: int, what: str,
+                    context: grpc.ServicerContext, fields: Fields) -> Iterator[Snapshot]:
+        """The rule set for a call over many profiles, once its answer's worst case fits the send
+        limit (refused before any work otherwise) and it has been admitted among the heavy calls."""
         with self.holder.lease() as snapshot:
             if snapshot is None:
                 raise self._unavailable()
             fields["ruleset"], fields["fingerprint"] = snapshot.info.version, snapshot.info.fingerprint
-            messages = request.profiles
-            bound = self._limits(snapshot).check(ORGANISATION, messages, options.detail == DETAIL_FULL, request.top)
+            bound = self._limits(snapshot).check(method, messages, options.detail == DETAIL_FULL, top)
             fields["answer_bound"] = bound
-            with self._admit(count, bound, f"this organisation of {count} departments", context):
-                return self._organisation(snapshot, messages, options, share, context, fields)
+            with self._admit(len(messages), bound, what, context):
+                yield snapshot
 
     def _evaluated(self, snapshot: Snapshot, messages: Sequence[pb.Profile], options: Options,
                    context: grpc.ServicerContext) -> Iterator[Outcome]:
