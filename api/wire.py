@@ -1,7 +1,8 @@
 """Answers written straight to protobuf wire format, for the hot paths (Recommend, RecommendBatch).
 
-Building protobuf objects costs about 1 µs per small message in Python, putting a finished answer
-into a batch item copies it again, and an answer with its full rationale holds dozens of messages.
+Building protobuf objects in Python costs about as much per small message as the rest of the answer's
+work (docs/ARCHITECTURE.md, "Measured design choices"), putting a finished answer into a batch item
+copies it again, and an answer with its full rationale holds dozens of messages.
 The wire format, though, is just concatenated fields: a message is the bytes of its fields, a
 sub-message is a length-prefixed message. So everything that never changes for a rule set — an
 intervention's texts, plan and evidence; a condition's dimension, operator, thresholds and band; a

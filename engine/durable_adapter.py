@@ -90,7 +90,7 @@ class DurableMatcher:
         self.rebuilds = 0
         for i, spec in enumerate(self._specs):
             # one shard per lock hold: a rule set of hundreds of shards must not stop the
-            # matching of the rule set that is serving meanwhile (~1.5 ms per shard)
+            # matching of the rule set that is serving meanwhile (a shard takes milliseconds to build)
             with _LOCK:
                 try:
                     self._handles.append(_create(spec))

@@ -40,8 +40,9 @@ CHAIN_BUDGET = 60
 MAX_DNF_TERMS = 4096
 """Alternatives one rule may expand to: ~69 shards, each one more assert per evaluation."""
 MAX_TOTAL_CHAINS = 6_000
-"""Alternatives for the whole rule set: ~100 shards, ~1 ms per evaluation and ~150 MiB of C memory
-per worker (docs/MATCHING.md); more would make every answer slow and every worker big."""
+"""Alternatives for the whole rule set: about a hundred shards, whose time per evaluation and C
+memory per worker (docs/ARCHITECTURE.md, "Measured design choices"; docs/MATCHING.md) are the most
+an answer and a worker should carry."""
 MAX_LOGIC_NODES = 15
 """``$and``/``$or`` nodes in one durable rule, the wrapper included: 15 create, 16 give error 113."""
 MAX_FACT_PROPERTIES = 240

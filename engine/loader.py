@@ -95,13 +95,12 @@ __all__ = ["load_ruleset", "check_ruleset", "rule_files", "KINDS", "TESTS_FOLDER
 TESTS_FOLDER = "tests"
 MAX_FILES = 500
 MAX_FOLDER_BYTES = 4 * 1024 * 1024
-"""All rule files together. Reading YAML with positions costs ~60 MiB of memory and ~2 s per MiB
-of rules (a 32 MiB folder drove the server to 2.7 GB while it refused it); the bundled rules are
-~0.3 MiB, and 2,000 rules fit in about 1.5 MiB."""
+"""All rule files together: reading YAML with positions costs memory and time in proportion to the
+bytes (docs/ARCHITECTURE.md, "Measured design choices"), and 2,000 rules fit well below this."""
 MAX_RULES = 2_000
-"""Rules per rule set: ten times the bundled set's size is still one consultant team's work;
-5,000 generated rules took ~1 s to load while the worker served. Counted while reading, so the
-files after the one that passes it are not read at all."""
+"""Rules per rule set: ten times the bundled set's size is still one consultant team's work, and
+loading stays short while the worker serves (docs/ARCHITECTURE.md, "Measured design choices").
+Counted while reading, so the files after the one that passes it are not read at all."""
 WIDE_CONDITION = 600
 """Alternatives above which a condition gets a warning: it costs ten shards or more by itself."""
 

@@ -3,9 +3,9 @@ r"""The answer: ranked recommendations with their rationale, plus what the calle
 Field names are part of the contract: the CLI's ``--json`` and the gRPC API use the same names.
 
 The parts of an answer are ``NamedTuple``\ s rather than frozen dataclasses: one answer holds
-hundreds of them (every condition of every contributing rule), and a NamedTuple is built about four
-times faster (0.28 µs against 1.08 µs for eight fields, measured here) while being just as
-immutable. ``Result.to_dict`` gives the JSON shape.
+hundreds of them (every condition of every contributing rule), and a NamedTuple is built several
+times faster while being just as immutable (docs/ARCHITECTURE.md, "Measured design choices").
+``Result.to_dict`` gives the JSON shape.
 """
 
 from __future__ import annotations
