@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .conditions import AllOf, AnyOf, Condition, Literal, literals
 from .durable_compile import _dnf, chain_count
-from .expr.syntax import NEGATED_OP
+from .expr.syntax import NEGATED_OP, Op
 from .grading import counting_factor, wilson_lower
 from .model import Dimension
 
@@ -32,7 +32,8 @@ def negate(cond: Condition) -> Condition:
     if isinstance(cond, Literal):
         if cond.op in NEGATED_OP:
             return Literal(cond.dimension, NEGATED_OP[cond.op], cond.threshold, offset=cond.offset)
-        flipped = {"between": "not between", "not between": "between", "present": "missing", "missing": "present"}
+        flipped = {Op.BETWEEN: Op.NOT_BETWEEN, Op.NOT_BETWEEN: Op.BETWEEN,
+                   Op.PRESENT: Op.MISSING, Op.MISSING: Op.PRESENT}
         return Literal(cond.dimension, flipped[cond.op], cond.threshold, cond.threshold_high, cond.low_inclusive,
                        cond.high_inclusive, cond.band, offset=cond.offset)
     items = tuple(negate(item) for item in cond.items)
@@ -80,30 +81,30 @@ def _term_satisfiable(term: tuple[Literal, ...], dims: Mapping[str, Dimension],
         if d is None:
             d = domains[lit.dimension] = _Domain(dim.minimum, True, dim.maximum, True, set(),
                                                  present=lit.dimension in force_present)
-        if lit.op == "missing":
+        if lit.op == Op.MISSING:
             d.missing = True
             continue
         d.present = True
         t = lit.threshold
-        if lit.op == "between":
+        if lit.op == Op.BETWEEN:
             if t is not None:
                 d.cut_low(t, lit.low_inclusive)
             if lit.threshold_high is not None:
                 d.cut_high(lit.threshold_high, lit.high_inclusive)
         elif t is None:  # present(x): no bound (every comparison has its threshold)
             continue
-        elif lit.op == "<":
+        elif lit.op == Op.LT:
             d.cut_high(t, False)
-        elif lit.op == "<=":
+        elif lit.op == Op.LE:
             d.cut_high(t, True)
-        elif lit.op == ">":
+        elif lit.op == Op.GT:
             d.cut_low(t, False)
-        elif lit.op == ">=":
+        elif lit.op == Op.GE:
             d.cut_low(t, True)
-        elif lit.op == "==":
+        elif lit.op == Op.EQ:
             d.cut_low(t, True)
             d.cut_high(t, True)
-        elif lit.op == "!=":
+        elif lit.op == Op.NE:
             d.excluded.add(t)
     return not any(d.empty() for d in domains.values())
 
@@ -120,8 +121,8 @@ def always_true(cond: Condition, dims: Mapping[str, Dimension]) -> bool | None:
     negated = negate(cond)
     if chain_count(negated) > ANALYSIS_LIMIT:
         return None
-    present = frozenset(lit.dimension for lit in literals(cond) if lit.op != "missing")
-    if any(lit.op == "missing" for lit in literals(cond)):
+    present = frozenset(lit.dimension for lit in literals(cond) if lit.op != Op.MISSING)
+    if any(lit.op == Op.MISSING for lit in literals(cond)):
         return False
     return not any(_term_satisfiable(term, dims, present) for term in _dnf(negated))
 

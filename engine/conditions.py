@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeGuard, cast
 
 from .expr import And, BandTest, Between, Compare, Expr, Not, Or, Presence
-from .expr.syntax import NEGATED_OP
+from .expr.syntax import NEGATED_OP, Op
 from .problems import ERROR, WARNING
 from .suggestions import closest
 
@@ -28,9 +28,9 @@ if TYPE_CHECKING:  # the model holds conditions, so it is imported for the annot
 __all__ = ["Literal", "AllOf", "AnyOf", "Condition", "NEVER", "ResolveIssue", "resolve",
            "literals", "predicate", "dimensions_of", "is_monotone", "intensity_function"]
 
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-    "==": operator.eq, "!=": operator.ne,
+_COMPARE: dict[Op, Callable[[float, float], bool]] = {
+    Op.LT: operator.lt, Op.LE: operator.le, Op.GT: operator.gt, Op.GE: operator.ge,
+    Op.EQ: operator.eq, Op.NE: operator.ne,
 }
 
 
@@ -46,7 +46,7 @@ class Literal:
     """
 
     dimension: str
-    op: str
+    op: Op
     threshold: float | None = None
     threshold_high: float | None = None
     low_inclusive: bool = True
@@ -63,16 +63,16 @@ class Literal:
 
     def holds(self, value: float | None) -> bool:
         """Whether the test is true for ``value`` (``None`` = missing)."""
-        if self.op == "present":
+        if self.op == Op.PRESENT:
             return value is not None
-        if self.op == "missing":
+        if self.op == Op.MISSING:
             return value is None
         if value is None:
             return False
         if self.op in _COMPARE:
             return _COMPARE[self.op](value, self.threshold)  # type: ignore[arg-type]  # set for every comparison
         inside = _inside(value, self)
-        return inside if self.op == "between" else not inside
+        return inside if self.op == Op.BETWEEN else not inside
 
 
 def _inside(value: float, lit: Literal) -> bool:
@@ -132,17 +132,17 @@ def _check_range(dim: Dimension, value: float, offset: int, issues: list[Resolve
                                    "threshold-out-of-range", WARNING))
 
 
-def _side(op: str, dim: Dimension) -> tuple[str | None, float]:
+def _side(op: Op, dim: Dimension) -> tuple[str | None, float]:
     """Which harmful side a one-sided comparison points to, and that side's scale end."""
     adverse = dim.adverse
-    if op in ("<", "<=") and adverse in ("low", "both"):
+    if op in (Op.LT, Op.LE) and adverse in ("low", "both"):
         return "low", dim.minimum
-    if op in (">", ">=") and adverse in ("high", "both"):
+    if op in (Op.GT, Op.GE) and adverse in ("high", "both"):
         return "high", dim.maximum
     return None, 0.0
 
 
-def _compare(name: str, op: str, value: float, dim: Dimension, offset: int, band: str | None = None) -> Literal:
+def _compare(name: str, op: Op, value: float, dim: Dimension, offset: int, band: str | None = None) -> Literal:
     side, extreme = _side(op, dim)
     share = bool(side and dim.share)
     margin = float(dim.meaningful_difference) if side and not share else 0.0
@@ -155,13 +155,13 @@ def _interval(name: str, dim: Dimension, low: float | None, low_inc: bool, high:
     """A (possibly half-open) interval test, reduced to a one-sided comparison where it is one."""
     if low is None:
         if high is None:
-            return NEVER if negate else Literal(name, "present", offset=offset, band=band)
-        op = ("<=" if high_inc else "<")
+            return NEVER if negate else Literal(name, Op.PRESENT, offset=offset, band=band)
+        op = (Op.LE if high_inc else Op.LT)
         return _compare(name, NEGATED_OP[op] if negate else op, high, dim, offset, band)
     if high is None:
-        op = (">=" if low_inc else ">")
+        op = (Op.GE if low_inc else Op.GT)
         return _compare(name, NEGATED_OP[op] if negate else op, low, dim, offset, band)
-    return Literal(name, "not between" if negate else "between", low, high, low_inc, high_inc,
+    return Literal(name, Op.NOT_BETWEEN if negate else Op.BETWEEN, low, high, low_inc, high_inc,
                    band=band, offset=offset)
 
 
@@ -175,7 +175,7 @@ def _nnf(expr: Expr, negate: bool, dimensions: Mapping[str, Dimension], issues: 
     if isinstance(expr, Presence):
         _dimension(expr.dimension, expr.offset, dimensions, issues)
         present = expr.present != negate
-        return Literal(expr.dimension, "present" if present else "missing", offset=expr.offset)
+        return Literal(expr.dimension, Op.PRESENT if present else Op.MISSING, offset=expr.offset)
     dim = _dimension(expr.dimension, expr.offset, dimensions, issues)
     if isinstance(expr, Compare):
         if dim is None:
@@ -185,21 +185,21 @@ def _nnf(expr: Expr, negate: bool, dimensions: Mapping[str, Dimension], issues: 
         return _compare(expr.dimension, op, expr.value, dim, expr.offset)
     if isinstance(expr, Between):
         if dim is None:
-            return Literal(expr.dimension, "between", expr.low, expr.high, offset=expr.offset)
+            return Literal(expr.dimension, Op.BETWEEN, expr.low, expr.high, offset=expr.offset)
         _check_range(dim, expr.low, expr.value_offset, issues)
         _check_range(dim, expr.high, expr.value_offset, issues)
-        return Literal(expr.dimension, "not between" if negate else "between", expr.low, expr.high,
+        return Literal(expr.dimension, Op.NOT_BETWEEN if negate else Op.BETWEEN, expr.low, expr.high,
                        offset=expr.offset)
     if isinstance(expr, BandTest):
         if dim is None:
-            return Literal(expr.dimension, "present", offset=expr.offset)
+            return Literal(expr.dimension, Op.PRESENT, offset=expr.offset)
         band = dim.band(expr.band)
         if band is None:
             names = [b.id for b in dim.bands]
             issues.append(ResolveIssue(expr.band_offset, f"'{expr.dimension}' has no band '{expr.band}' "
                                        f"(bands: {', '.join(names)})", "unknown-band",
                                        suggestion=closest(expr.band, names)))
-            return Literal(expr.dimension, "present", offset=expr.offset)
+            return Literal(expr.dimension, Op.PRESENT, offset=expr.offset)
         return _interval(expr.dimension, dim, band.low, band.low_inclusive, band.high, band.high_inclusive,
                          expr.negated != negate, expr.offset, band.id)
     raise TypeError(f"not an expression node: {expr!r}")  # pragma: no cover
@@ -250,9 +250,9 @@ def predicate(cond: Condition) -> Callable[[Mapping[str, float]], bool]:
     """
     if isinstance(cond, Literal):
         dim, op = cond.dimension, cond.op
-        if op == "present":
+        if op == Op.PRESENT:
             return lambda v: v.get(dim) is not None
-        if op == "missing":
+        if op == Op.MISSING:
             return lambda v: v.get(dim) is None
         if op in _COMPARE:
             fn, t = _COMPARE[op], cast(float, cond.threshold)  # a comparison always has a threshold

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
 from .errors import UserError
+from .expr.syntax import Op
 
 __all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_LOGIC_NODES", "MAX_TOTAL_CHAINS", "logic_nodes", "dnf_terms",
            "complexity_problem", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
@@ -53,7 +54,7 @@ CLOSE_FACT = '{"sid":"0","id":"z","__z":1}'
 CLOSE_RETRACT = '{"sid":"0","id":"z"}'
 CLOSE_RULE = "~close"
 
-_OPS = {"<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte", "!=": "$neq"}
+_OPS = {Op.LT: "$lt", Op.LE: "$lte", Op.GT: "$gt", Op.GE: "$gte", Op.NE: "$neq"}
 
 
 class ComplexityError(UserError, ValueError):
@@ -98,7 +99,7 @@ def short_keys(dimensions: Sequence[str]) -> dict[str, str]:
 def chain_count(cond: Condition) -> int:
     """The number of alpha chains durable builds for ``cond``: its DNF size."""
     if isinstance(cond, Literal):
-        return 2 if cond.op == "not between" and cond.threshold is not None and cond.threshold_high is not None else 1
+        return 2 if cond.op == Op.NOT_BETWEEN and cond.threshold is not None and cond.threshold_high is not None else 1
     if isinstance(cond, AllOf):
         n = 1
         for item in cond.items:
@@ -112,7 +113,7 @@ def chain_count(cond: Condition) -> int:
 def logic_nodes(cond: Condition) -> int:
     """``$and``/``$or`` nodes in :func:`_expression` of ``cond``, without the rule's own wrapper."""
     if isinstance(cond, Literal):
-        return 1 if cond.op in ("between", "not between") else 0
+        return 1 if cond.op in (Op.BETWEEN, Op.NOT_BETWEEN) else 0
     return 1 + sum(logic_nodes(item) for item in cond.items)
 
 
@@ -139,15 +140,15 @@ def _bounds(lit: Literal, dim: str) -> list[_Json]:
 
 def _literal(lit: Literal, keys: Mapping[str, str]) -> _Json:
     dim = keys.get(lit.dimension, lit.dimension)
-    if lit.op == "present":
+    if lit.op == Op.PRESENT:
         return {"$ex": {dim: 1}}
-    if lit.op == "missing":
+    if lit.op == Op.MISSING:
         return {"$nex": {dim: 1}}
-    if lit.op == "==":
+    if lit.op == Op.EQ:
         return {dim: lit.threshold}
     if lit.op in _OPS:
         return {_OPS[lit.op]: {dim: lit.threshold}}
-    if lit.op == "between":
+    if lit.op == Op.BETWEEN:
         return {"$and": _bounds(lit, dim)}
     outside_low = {("$lt" if lit.low_inclusive else "$lte"): {dim: lit.threshold}}
     outside_high = {("$gt" if lit.high_inclusive else "$gte"): {dim: lit.threshold_high}}
@@ -169,9 +170,9 @@ def dnf_terms(cond: Condition) -> list[tuple[Literal, ...]]:
 def _dnf(cond: Condition) -> list[tuple[Literal, ...]]:
     """The disjunctive normal form as a list of conjunctions (callers bound its size first)."""
     if isinstance(cond, Literal):
-        if cond.op == "not between":
-            low = Literal(cond.dimension, "<" if cond.low_inclusive else "<=", cond.threshold)
-            high = Literal(cond.dimension, ">" if cond.high_inclusive else ">=", cond.threshold_high)
+        if cond.op == Op.NOT_BETWEEN:
+            low = Literal(cond.dimension, Op.LT if cond.low_inclusive else Op.LE, cond.threshold)
+            high = Literal(cond.dimension, Op.GT if cond.high_inclusive else Op.GE, cond.threshold_high)
             return [(low,), (high,)]
         return [(cond,)]
     if isinstance(cond, AnyOf):
@@ -215,7 +216,7 @@ def _flat_tests(lit: Literal, keys: Mapping[str, str]) -> list[_Json]:
     """A literal as plain comparisons for a flat ``$and``: ``between`` (and ``is medium``) as its two
     bounds, so a term of any number of them stays one ``$and`` node (``not between`` never reaches
     here: :func:`_dnf` splits it into two terms)."""
-    if lit.op == "between":
+    if lit.op == Op.BETWEEN:
         return _bounds(lit, keys.get(lit.dimension, lit.dimension))
     return [_literal(lit, keys)]
 

@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from .conditions import AllOf, Condition, Literal, literals
+from .expr.syntax import Op
 
 __all__ = ["Grade", "grade_function", "counting_factor", "borderline_tests", "wilson_lower", "borderline_zone",
            "in_zone", "share_grade", "BORDERLINE", "CLEAR"]
@@ -53,7 +54,7 @@ def share_grade(lit: Literal, value: float, n: int) -> float:
     if lit.threshold is None or not lit.holds(value):
         return 0.0
     low = wilson_lower(value, n)
-    clear = low >= lit.threshold if lit.op in ("<=", ">=") else low > lit.threshold
+    clear = low >= lit.threshold if lit.op in (Op.LE, Op.GE) else low > lit.threshold
     return CLEAR if clear else BORDERLINE
 
 
@@ -61,7 +62,7 @@ def _leaf(lit: Literal) -> GradeFunction:
     dim, holds = lit.dimension, lit.holds
     if lit.adverse is None or lit.threshold is None:
         return lambda v, n: (CLEAR, False) if holds(v.get(dim)) else (0.0, False)
-    threshold, inclusive = lit.threshold, lit.op in ("<=", ">=")
+    threshold, inclusive = lit.threshold, lit.op in (Op.LE, Op.GE)
     if lit.share:  # adverse 'high' on a share: the interval's lower bound must lie past the threshold
         def share(v: Mapping[str, float], n: int) -> Grade:
             x = v.get(dim)
@@ -120,12 +121,12 @@ def borderline_zone(lit: Literal) -> Zone | None:
     """Where a test with a meaningful difference is borderline — true, but not clearly past its
     threshold — as an interval, for renderers that mark such values without grading whole rules.
     None for a test without a margin (shares are graded by their interval: :func:`share_grade`)."""
-    if not lit.margin or lit.threshold is None or lit.adverse is None or lit.op not in ("<", "<=", ">", ">="):
+    if not lit.margin or lit.threshold is None or lit.adverse is None or lit.op not in (Op.LT, Op.LE, Op.GT, Op.GE):
         return None
     t, m = lit.threshold, lit.margin
     if lit.adverse == "low":
-        return t - m, False, t, lit.op == "<="
-    return t, lit.op == ">=", t + m, False
+        return t - m, False, t, lit.op == Op.LE
+    return t, lit.op == Op.GE, t + m, False
 
 
 def in_zone(zone: Zone, x: float) -> bool:

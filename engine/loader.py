@@ -28,6 +28,7 @@ from .durable_compile import (
     fact_key_collisions,
 )
 from .expr import ExpressionError, parse
+from .expr.syntax import Op
 from .expr.tokens import KEYWORDS
 from .file_schema import (
     ADVERSE,
@@ -664,7 +665,7 @@ class RuleSetBuilder:
         moving = moving_dimensions(sectors.values())
         for rule in rules:
             for lit in literals(rule.condition):
-                if lit.dimension in moving and lit.band is None and lit.op not in ("present", "missing"):
+                if lit.dimension in moving and lit.band is None and lit.op not in (Op.PRESENT, Op.MISSING):
                     ref = dims[lit.dimension].reference
                     assert ref is not None  # only a dimension with a reference moves with the sector
                     self.problems.append(Problem(
@@ -849,7 +850,7 @@ class RuleSetBuilder:
 
     def monotonicity(self, condition: Condition, node: YamlNode, doc: YamlDocument) -> None:
         for lit in literals(condition):
-            if lit.op in ("present", "missing") or is_monotone(lit):
+            if lit.op in (Op.PRESENT, Op.MISSING) or is_monotone(lit):
                 continue
             self.problems.append(Problem(
                 doc.position_in_scalar(node, lit.offset),

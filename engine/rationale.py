@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .conditions import AllOf, Literal, literals
+from .expr.syntax import Op
 from .grading import BORDERLINE, Zone, borderline_zone, in_zone, share_grade
 from .model import LANGUAGES, Band, Dimension, Hazard, Rule
 from .result import ConditionResult, Reason
@@ -26,10 +27,10 @@ NamedTuple: the explanation unpacks every leaf of every contributing rule, and C
 exact tuple about three times faster than a tuple subclass."""
 
 _WORDS = {
-    "between": {"en": "is between {lo} and {hi}", "da": "ligger mellem {lo} og {hi}"},
-    "not between": {"en": "is not between {lo} and {hi}", "da": "ligger ikke mellem {lo} og {hi}"},
-    "present": {"en": "is present", "da": "er målt"},
-    "missing": {"en": "is missing", "da": "mangler"},
+    Op.BETWEEN: {"en": "is between {lo} and {hi}", "da": "ligger mellem {lo} og {hi}"},
+    Op.NOT_BETWEEN: {"en": "is not between {lo} and {hi}", "da": "ligger ikke mellem {lo} og {hi}"},
+    Op.PRESENT: {"en": "is present", "da": "er målt"},
+    Op.MISSING: {"en": "is missing", "da": "mangler"},
 }
 MISSING = {"en": "(missing)", "da": "(mangler)"}
 BORDERLINE_WORDS = {"en": " (borderline)", "da": " (grænsetilfælde)"}
@@ -45,7 +46,7 @@ REPORTED = {"en": "{name}: reported by at least one respondent (fewer than {m} a
 def _pieces(lit: Literal, dimension: Dimension | None, language: str) -> tuple[str, str]:
     """The text before and after the actual value: ``("Influence ", " < 33 (low)")``."""
     name = dimension.name.get(language) if dimension else lit.dimension
-    if lit.op in ("present", "missing"):
+    if lit.op in (Op.PRESENT, Op.MISSING):
         return f"{name} {_WORDS[lit.op][language]}", ""
     if lit.op in _WORDS:
         words = _WORDS[lit.op][language].format(lo=format_number(lit.threshold or 0, language),
@@ -67,8 +68,8 @@ NOT = {"en": "not ", "da": "ikke "}
 def _outside(lit: Literal, band: Band) -> bool:
     """Whether ``lit`` came from ``is not <band>``: the values it accepts lie outside the band."""
     low, high = lit.threshold or 0.0, lit.threshold_high if lit.threshold_high is not None else lit.threshold or 0.0
-    probe = {">": low + 1e-9, ">=": low, "<": low - 1e-9, "<=": low, "between": (low + high) / 2,
-             "not between": low - 1e-9}.get(lit.op)
+    probe = {Op.GT: low + 1e-9, Op.GE: low, Op.LT: low - 1e-9, Op.LE: low, Op.BETWEEN: (low + high) / 2,
+             Op.NOT_BETWEEN: low - 1e-9}.get(lit.op)
     return probe is not None and not band.contains(probe)
 
 
@@ -157,7 +158,7 @@ class RuleExplainer:
         self._leaves: dict[str, tuple[Leaf, ...]]
         self._leaves = {lang: tuple((lit.dimension, lit.op, lit.threshold, lit.threshold_high, lit.band, lit.holds,
                                      *_pieces(lit, dimensions.get(lit.dimension), lang),
-                                     lit.op not in ("present", "missing"), borderline_zone(lit),
+                                     lit.op not in (Op.PRESENT, Op.MISSING), borderline_zone(lit),
                                      lit if lit.share else None)
                                     for lit in leaves)
                         for lang in LANGUAGES}

@@ -6,7 +6,7 @@ Our own small grammar, never ``eval``: a rule file is data and can run no code. 
 
 from .errors import ExpressionError
 from .parser import MAX_DEPTH, MAX_LENGTH, parse
-from .syntax import And, BandTest, Between, Compare, Expr, Not, Or, Presence
+from .syntax import And, BandTest, Between, Compare, Expr, Not, Op, Or, Presence
 
-__all__ = ["parse", "ExpressionError", "Expr", "Compare", "Between", "BandTest", "Presence",
+__all__ = ["Op", "parse", "ExpressionError", "Expr", "Compare", "Between", "BandTest", "Presence",
            "Not", "And", "Or", "MAX_DEPTH", "MAX_LENGTH"]

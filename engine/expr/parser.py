@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..suggestions import closest
 from .errors import ExpressionError
-from .syntax import And, BandTest, Between, Compare, Expr, Not, Or, Presence
+from .syntax import And, BandTest, Between, Compare, Expr, Not, Op, Or, Presence
 from .tokens import COMPARISON_OPS, KEYWORDS, Token, tokenize
 
 __all__ = ["parse", "MAX_DEPTH", "MAX_LENGTH"]
@@ -132,7 +132,7 @@ class _Parser:
         if token.kind == "OP":
             self.advance()
             value, value_offset = self.number(f"'{token.text}'")
-            return Compare(name.text, token.text, value, name.offset, value_offset)
+            return Compare(name.text, Op(token.text), value, name.offset, value_offset)
         if token.kind == "KEYWORD" and token.text == "between":
             self.advance()
             low, low_offset = self.number("'between'")

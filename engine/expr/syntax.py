@@ -7,11 +7,33 @@ so resolution errors (unknown dimension, unknown band) point at the right column
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-__all__ = ["Compare", "Between", "BandTest", "Presence", "Not", "And", "Or", "Expr", "NEGATED_OP"]
+__all__ = ["Op", "Compare", "Between", "BandTest", "Presence", "Not", "And", "Or", "Expr", "NEGATED_OP",
+           "COMPARISONS"]
+
+
+class Op(StrEnum):
+    """What a leaf test does. A ``StrEnum``: its value is the operator as rule authors write it and as
+    answers carry it (``Condition.op`` in the API), so it prints and serialises as that text."""
+
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    EQ = "=="
+    NE = "!="
+    BETWEEN = "between"
+    NOT_BETWEEN = "not between"
+    PRESENT = "present"
+    MISSING = "missing"
+
+
+COMPARISONS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE})
+"""The tests against one threshold."""
 
 # The comparison that holds exactly when the original does not (for a present value).
-NEGATED_OP = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "==": "!=", "!=": "=="}
+NEGATED_OP = {Op.LT: Op.GE, Op.LE: Op.GT, Op.GT: Op.LE, Op.GE: Op.LT, Op.EQ: Op.NE, Op.NE: Op.EQ}
 
 
 @dataclass(frozen=True)
@@ -19,7 +41,7 @@ class Compare:
     """``dimension op value``."""
 
     dimension: str
-    op: str
+    op: Op
     value: float
     offset: int = 0
     value_offset: int = 0
