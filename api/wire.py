@@ -217,7 +217,7 @@ def batch_item(index: int, department_id: str, result: bytes | None = None,
     response cost more than a tenth of a full-rationale batch (megabyte buffers, fresh pages).
     """
     head = (_ITEM_INDEX + varint(index) if index else b"") + _text(_ITEM_DEPARTMENT_ID, clipped(department_id))
-    payload = result if result is not None else error.SerializeToString()  # type: ignore[union-attr]
+    payload = result if result is not None else error.SerializeToString()  # type: ignore[union-attr]  # one is given
     field = (_ITEM_RESULT if result is not None else _ITEM_ERROR) + varint(len(payload))
     return _BATCH_ITEMS + varint(len(head) + len(field) + len(payload)) + head + field, payload
 
@@ -241,7 +241,7 @@ def department(department_id: str, name: str, respondents: int, result: bytes | 
         payload = refused.encode("utf-8")
         field = _DEPT_REFUSED + varint(len(payload))
     else:
-        payload = error.SerializeToString()  # type: ignore[union-attr]
+        payload = error.SerializeToString()  # type: ignore[union-attr]  # given here
         field = _DEPT_ERROR + varint(len(payload))
     tail = b"".join([_len(_DEPT_BANDS, _text(_BAND_DIMENSION, dim) + _text(_BAND_BAND, band)) for dim, band in bands])
     return (_ORG_DEPARTMENTS + varint(len(head) + len(field) + len(payload) + len(tail)) + head + field, payload, tail)

@@ -94,7 +94,7 @@ class Client:
         else:
             self._channel = grpc.insecure_channel(address, options=options)
         # the generated stub's constructor is untyped; _RecommenderStub says what it holds
-        self._stub: _RecommenderStub = pb_grpc.RecommenderStub(self._channel)  # type: ignore[no-untyped-call]
+        self._stub: _RecommenderStub = pb_grpc.RecommenderStub(self._channel)  # type: ignore[no-untyped-call]  # the stub is generated without annotations
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.timeout = timeout
 

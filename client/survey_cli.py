@@ -103,7 +103,7 @@ def score_file(args: argparse.Namespace) -> tuple[RuleSet, Instrument, SurveyRes
     try:
         result = score_survey(instrument, header, rows, spec, ruleset.min_group_size, ruleset.min_answers_for_shares)
     except SurveyError as exc:
-        exc.path = path  # type: ignore[attr-defined]
+        exc.path = path  # type: ignore[attr-defined]  # the CLI's note of where it came from
         raise
     return ruleset, instrument, result
 

@@ -245,7 +245,8 @@ def predicate(cond: Condition) -> Callable[[Mapping[str, float]], bool]:
     """A closure evaluating ``cond`` fast: the plain-Python matcher.
 
     A leaf means :meth:`Literal.holds`; a conjunction needs every item, a disjunction any. The
-    tree is dispatched once, here, rather than on every call (about 3× faster than walking it);
+    tree is dispatched once, here, rather than on every call (docs/ARCHITECTURE.md, "Measured design
+    choices");
     tests/oracles.py ``holds`` is the plain recursive definition the tests compare it with.
     """
     if isinstance(cond, Literal):

@@ -24,7 +24,7 @@ Leaf = tuple[str, str, float | None, float | None, str | None, Callable[[float |
 """One test of a rule, prepared for one language: (dimension, op, threshold, threshold_high, band,
 test, prefix, suffix, shows_value, zone, share) — see :class:`RuleExplainer`. A plain tuple, not a
 NamedTuple: the explanation unpacks every leaf of every contributing rule, and CPython unpacks an
-exact tuple about three times faster than a tuple subclass."""
+exact tuple faster than a tuple subclass (docs/ARCHITECTURE.md, "Measured design choices")."""
 
 _WORDS = {
     Op.BETWEEN: {"en": "is between {lo} and {hi}", "da": "ligger mellem {lo} og {hi}"},

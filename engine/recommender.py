@@ -271,11 +271,9 @@ class Recommender:
         its place instead of raising, so one bad profile does not stop the others.
 
         Done stage by stage — every check, then every match, then every ranking — rather than
-        profile by profile. Measured on the benchmark batch (100 profiles, CPU time): a
-        full-rationale batch rendered after evaluating stage by stage costs ~20 % less per profile
-        than one handled profile by profile, for ~1 % more instructions — so the gain is in the
-        memory system, most likely the CPU caches: durable_rules keeps ~1.3 MiB of state per shard,
-        and the stages no longer evict each other's data between profiles.
+        profile by profile: the gain is in the memory system, most likely the CPU caches —
+        durable_rules keeps its state per shard, and the stages no longer evict each other's data
+        between profiles (docs/ARCHITECTURE.md, "Measured design choices").
         """
         check = self.check
         checked: list[CheckedProfile | ProfileError] = []
@@ -290,9 +288,9 @@ class Recommender:
             views = [None if isinstance(c, ProfileError) else self.view_for(c.sector) for c in checked]
         # a view (and a match) exactly where the check passed: mypy cannot see it across the lists
         with stage("match"):
-            fired = [None if v is None else v.match(c.values) for c, v in zip(checked, views)]  # type: ignore[union-attr]
+            fired = [None if v is None else v.match(c.values) for c, v in zip(checked, views)]  # type: ignore[union-attr]  # a view exists exactly where the check passed
         with stage("rank"):
-            return [c if v is None else v._ranked(c, f)  # type: ignore[arg-type, misc]
+            return [c if v is None else v._ranked(c, f)  # type: ignore[arg-type, misc]  # c is checked and f set wherever v is
                     for c, v, f in zip(checked, views, fired)]
 
     def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:

@@ -1,7 +1,7 @@
 """structlog set-up: one line per event, JSON for machines or key=value for people.
 
 Profiles never reach the log at info level: call lines carry ids, counts, timings, statuses and
-the rule-set version only (PRODUCT.md guard-rails).
+the rule-set version only (docs/SECURITY.md: logs never hold profile values).
 
 The server writes one line per call, so the JSON chain is kept cheap: the process's context
 (worker, pid …) is added by one small processor (no context variables are merged), the timestamp reuses its formatted

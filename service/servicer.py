@@ -140,7 +140,7 @@ def rpc(method: str) -> Callable[[Handler], Endpoint]:
                                           [("request", "cannot be decoded")]) from None
                 response: bytes | Message | None = fn(self, request, context, fields)
                 if response.__class__ is not bytes:  # a message: mypy cannot narrow on this test, isinstance would cost
-                    response = response.SerializeToString()  # type: ignore[union-attr]
+                    response = response.SerializeToString()  # type: ignore[union-attr]  # not bytes: a message
                 fields["answer_bytes"] = len(response)
                 if len(response) > self.max_message_bytes:
                     fields["answer_bytes"] = len(response)
@@ -585,7 +585,7 @@ def _survey_field(problem: SurveyProblem) -> str:
 def _serialize(message: bytes | Message) -> bytes:
     """Hot-path handlers return wire bytes already; the others return messages."""
     # a message when not bytes, which mypy cannot narrow to without an isinstance test (hot path)
-    return message if message.__class__ is bytes else message.SerializeToString()  # type: ignore[union-attr]
+    return message if message.__class__ is bytes else message.SerializeToString()  # type: ignore[union-attr]  # not bytes: a message
 
 
 def generic_handler(service: RecommenderService) -> grpc.GenericRpcHandler:

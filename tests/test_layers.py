@@ -35,8 +35,10 @@ def _imports(package: str) -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
-                if node.level:  # relative: inside the same package (a level beyond it would fail at import)
-                    names = [f"trivsel.{package}"]
+                if node.level:  # relative: resolved against the module's own package path
+                    here = ["trivsel", package, *path.relative_to(ROOT / PACKAGES[package]).parts[:-1]]
+                    base = here[:len(here) - (node.level - 1)] if node.level > 1 else here
+                    names = [".".join(base + ([node.module] if node.module else []))]
                 elif node.module:
                     names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             for name in names:
