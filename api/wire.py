@@ -21,14 +21,14 @@ from __future__ import annotations
 import itertools
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.rpc import status_pb2
 
 from trivsel.engine import Options, Recommender
-from trivsel.engine.grading import in_zone
+from trivsel.engine.grading import Zone, in_zone
 from trivsel.engine.model import LANGUAGES, Rule, RuleSetInfo
 from trivsel.engine.profile import MAX_ID_LENGTH
 from trivsel.engine.rationale import (
@@ -39,6 +39,7 @@ from trivsel.engine.rationale import (
     REPORTED,
     UNCERTAIN_WORDS,
     Numbers,
+    RuleExplainer,
 )
 from trivsel.engine.recommender import BORDERLINE_TEXT, UNCERTAIN_TEXT, Evaluation, SummaryKey, plan_view
 from trivsel.engine.result import DETAIL_FULL
@@ -51,6 +52,15 @@ from . import convert
 
 __all__ = ["WireRenderer", "varint", "tag", "batch_item", "batch", "department", "organisation", "FRAME",
            "TEXT_BYTES", "WARNINGS_BYTES"]
+
+PreparedLeaf = tuple[str, bytes, Callable[[float | None], bool], bytes, bytes, int, bytes | None, Zone | None]
+"""One test of a rule, encoded once per rule set and language: (dimension, the Condition's fixed
+fields as bytes, the test, the text before and after the value as UTF-8, their length, the whole
+text when it shows no value, the borderline zone). Plain tuples, as the rationale's leaves, for
+unpacking speed (docs/ARCHITECTURE.md, "Measured design choices")."""
+PreparedRule = tuple[bytes, RuleExplainer, bool, tuple[PreparedLeaf, ...], tuple[bytes, tuple[str, ...], bytes] | None]
+"""A rule, encoded once per rule set and language: (the Reason's fixed fields, its explainer,
+whether it is a plain conjunction, its prepared leaves, the rationale's byte format)."""
 
 _double = struct.Struct("<d").pack
 _DOUBLE_SIZE = 8  # a double's value on the wire (wire type 1, fixed 64 bits)
@@ -276,7 +286,7 @@ class WireRenderer:
         self._interventions = {(item.id, lang, full): self._intervention(item.id, lang, full)
                                for item in ruleset.interventions.values() for lang in LANGUAGES
                                for full in (True, False)}
-        self._rules = {}
+        self._rules: dict[tuple[int, str], PreparedRule] = {}
         shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share)
         # A rule that looks at a share of the respondents words it in its own way ("12.5% of the
         # respondents", or "at least one respondent" in a small group) and grades it by its
@@ -297,7 +307,7 @@ class WireRenderer:
                 text_format = rule.rationale[lang].byte_format(lang)
                 if text_format is not None and not text_format[1]:
                     text_format = (_len(_REASON_TEXT, text_format[0] % ()) if text_format[0] else b""), (), b""
-                leaves = []
+                leaves: list[PreparedLeaf] = []
                 for (dim, op, threshold, high, band, test, prefix, suffix, shows_value, zone,
                      _) in explainer.leaves(lang):
                     static = _text(_COND_DIMENSION, dim) + _text(_COND_OP, op)
