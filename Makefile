@@ -5,7 +5,6 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
-GEN    := trivsel/v1/recommender_pb2.py
 
 .PHONY: run test bench instructions lint typecheck proto clean soak examples build-requirements lock
 
@@ -34,8 +33,6 @@ $(BIN)/python:
 $(STAMP): pyproject.toml setup.py $(PROTOS) | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,test,bench]'
 	touch $@
-
-$(GEN): $(STAMP)
 
 proto: $(STAMP)
 

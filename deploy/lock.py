@@ -19,12 +19,15 @@ import json
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "deploy" / "requirements.lock"
 BUILD_LOCK = ROOT / "deploy" / "build.lock"
-BUILD_TOOLS = ["grpcio-tools==1.85.1", "setuptools>=77", "wheel"]  # grpcio-tools as pyproject.toml pins it
+# the build requirements as pyproject.toml declares them (the pinned generator, setuptools), and wheel
+BUILD_TOOLS = [*tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["build-system"]["requires"],
+               "wheel"]
 
 
 def resolve(*wanted: str) -> list[tuple[str, str, str]]:

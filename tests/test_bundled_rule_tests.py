@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 from .conftest import RULES
 from .test_cli import trivsel
+
+
+def _rules_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled rules with an empty tests/ folder, for one test file of the test's own."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
+    (rules / "tests").mkdir()
+    return rules
 
 
 def test_bundled_rule_tests_pass_with_full_rule_coverage() -> None:
@@ -19,9 +28,7 @@ def test_bundled_rule_tests_pass_with_full_rule_coverage() -> None:
 
 
 def test_a_failing_case_is_reported_with_the_answer(tmp_path) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
-    (rules / "tests").mkdir()
+    rules = _rules_copy(tmp_path)
     (rules / "tests" / "wrong.yaml").write_text(
         "tests:\n  - name: bullying is not first\n    profile: {scores: {bullying: 12}}\n"
         "    expect:\n      top_is: prioritisation\n      fires: [bullying-any, low-influense]\n", encoding="utf-8")
@@ -49,9 +56,7 @@ def test_run_selects_cases_by_name() -> None:
 
 
 def test_a_failing_relation_is_reported(tmp_path) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
-    (rules / "tests").mkdir()
+    rules = _rules_copy(tmp_path)
     # Raising influence (a resource) makes influence-over-planning less needed: the relation must fail.
     (rules / "tests" / "relation.yaml").write_text(
         "tests:\n  - name: more influence does not lower influence-over-planning\n"
@@ -64,9 +69,7 @@ def test_a_failing_relation_is_reported(tmp_path) -> None:
 
 
 def test_a_relation_without_its_step_is_a_located_problem_not_a_crash(tmp_path) -> None:
-    rules = tmp_path / "rules"
-    shutil.copytree(RULES, rules, ignore=shutil.ignore_patterns("tests"))
-    (rules / "tests").mkdir()
+    rules = _rules_copy(tmp_path)
     (rules / "tests" / "relation.yaml").write_text(
         "tests:\n  - name: no step\n    profile: {scores: {work_pace: 60}}\n"
         "    relation: {raise: work_pace, does_not_lower: prioritisation}\n", encoding="utf-8")
