@@ -5,8 +5,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
+# setup.py compiles the hot path (its COMPILED list, in engine/ and api/) with mypyc; a change to any
+# module there reinstalls, since the compiled code also depends on the types of what it imports.
+# TRIVSEL_BUILD=pure installs without compiling.
+HOT    := $(wildcard engine/*.py engine/expr/*.py api/*.py)
+EXPECT := $(if $(filter pure,$(TRIVSEL_BUILD)),pure,compiled)
 
-.PHONY: run test bench instructions lint typecheck proto clean soak examples build-requirements lock
+.PHONY: run test test-pure bench instructions lint typecheck proto clean soak examples build-requirements lock
 
 # durable-rules is published only as source: say what is missing before pip fails deep in a C build.
 build-requirements:
@@ -29,8 +34,10 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The editable install runs setup.py, which generates the gRPC code from proto/ into trivsel/v1
-# (not committed) with the generator pyproject.toml pins; a changed .proto reinstalls.
-$(STAMP): pyproject.toml setup.py $(PROTOS) | $(BIN)/python
+# (not committed) with the generator pyproject.toml pins, and compiles the hot path in place
+# (engine/*.so, api/*.so, trivsel__mypyc*.so; trivsel/native.json records the build); a changed
+# .proto or hot module reinstalls.
+$(STAMP): pyproject.toml setup.py $(PROTOS) $(HOT) | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev,test,bench]'
 	touch $@
 
@@ -39,8 +46,13 @@ proto: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python server.py --address 127.0.0.1:50051 --rules rules
 
+# The suite on the compiled build, and on the same modules as plain Python (TRIVSEL_PURE_PYTHON,
+# trivsel/native.py). TRIVSEL_EXPECT_BUILD makes tests/test_native.py fail if the other build ran.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	TRIVSEL_EXPECT_BUILD=$(EXPECT) $(BIN)/python -m pytest -q
+
+test-pure: $(STAMP)
+	TRIVSEL_PURE_PYTHON=1 TRIVSEL_EXPECT_BUILD=pure $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -57,7 +69,7 @@ BUF ?= $(shell command -v buf 2>/dev/null || echo npx --yes @bufbuild/buf)
 typecheck: $(STAMP)
 	@rm -rf build/typecheck/trivsel && mkdir -p build/typecheck/trivsel
 	@for d in engine api service client; do ln -s ../../../$$d build/typecheck/trivsel/$$d; done
-	@for f in __init__.py __main__.py py.typed v1; do ln -s ../../../trivsel/$$f build/typecheck/trivsel/$$f; done
+	@for f in trivsel/*.py trivsel/py.typed trivsel/v1; do ln -s ../../../$$f build/typecheck/$$f; done
 	cd build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p trivsel
 
 # The code (ruff, mypy --strict), the rules, then the API: buf lint (STANDARD, see buf.yaml) and
@@ -78,7 +90,8 @@ examples: $(STAMP)
 	$(BIN)/python docs/examples/regenerate.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel/v1/*_pb2*
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel/v1/*_pb2* trivsel/native.json
+	rm -f *.so engine/*.so api/*.so
 
 # Sustained load with faults (SOAK_SECONDS, default 600); prints a table and exits non-zero on trouble.
 soak: $(STAMP)

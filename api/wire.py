@@ -356,7 +356,7 @@ class WireRenderer:
         # it by concatenation copied every condition four or five times over.
         parts = [head, text]
         for dim, static, test, before, after, fixed_length, fixed_text, zone in leaves:
-            value = values.get(dim)
+            value: float | None = values.get(dim)
             if value is None:
                 middle = _COND_HOLDS if conjunction or test(value) else b""
             elif conjunction or test(value):

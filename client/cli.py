@@ -74,9 +74,18 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="deadline per call (default 30)")
 
 
+def _version() -> str:
+    """``trivsel 0.1.0 (compiled: mypyc 2.4.1, 14 modules)``: the build says how fast to expect it."""
+    from trivsel import __version__
+    from trivsel.native import BUILD
+
+    return f"trivsel {__version__} ({BUILD})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="trivsel", description="Rule-based recommendations for the "
                                      "psychosocial work environment.")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("recommend", help="ranked interventions for one department profile")

@@ -160,7 +160,7 @@ class ProfileChecker:
                 and (profile.invited is None or (profile.invited.__class__ is int and respondents <= profile.invited))
                 and self._known.issuperset(scores)):
             raw = list(scores.values())
-            kinds = {v.__class__ for v in raw}
+            kinds = set(map(type, raw))  # not v.__class__ over a float-typed v: compiled, that is always float
             if kinds <= _NUMBER_TYPES and (kinds == _FLOAT or all(-_BIG < v < _BIG for v in raw)):
                 total = sum(raw)  # cannot overflow: floats, or integers a float can hold
                 low, high = self._common

@@ -67,14 +67,19 @@ class Template:
     rendering is one ``%`` (rationales are rendered for every reason of every answer)."""
 
     def __post_init__(self) -> None:
+        # Both fields are set on every path: compiled by mypyc (setup.py), a field's default is not
+        # applied when the field is left out of __init__.
+        plain: str | None = None
+        values_only: tuple[str, tuple[str, ...]] | None = None
         if not self.parts:
-            object.__setattr__(self, "plain", "")
+            plain = ""
         elif len(self.parts) == 1 and isinstance(self.parts[0], str):
-            object.__setattr__(self, "plain", self.parts[0])
+            plain = self.parts[0]
         elif all(isinstance(p, str) or p.attribute == "value" for p in self.parts):
             fmt = "".join(p.replace("%", "%%") if isinstance(p, str) else "%s" for p in self.parts)
-            dims = tuple(p.dimension for p in self.parts if isinstance(p, Placeholder))
-            object.__setattr__(self, "values_only", (fmt, dims))
+            values_only = (fmt, tuple(p.dimension for p in self.parts if isinstance(p, Placeholder)))
+        object.__setattr__(self, "plain", plain)
+        object.__setattr__(self, "values_only", values_only)
 
     @classmethod
     def parse(cls, text: str) -> Template:

@@ -29,6 +29,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING
 
+from trivsel.native import BUILD
+
 from .config import ServerConfig
 from .lifeline import Lifeline, hold, watch
 from .logs import configure_logging
@@ -65,10 +67,12 @@ def _failpoint(name: str) -> bool:
 
 def _announce(config: ServerConfig, port: int) -> None:
     """The one line on standard output; in JSON mode one object with the same words inside."""
-    announcement = f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)})"
+    build = "compiled" if BUILD.compiled else "pure Python"
+    announcement = (f"trivsel: serving on {config.host}:{port} ({config.workers} worker{'s' * (config.workers > 1)}, "
+                    f"{build})")
     if config.log_format == "json":  # standard output holds JSON only
         print(json.dumps({"event": "serving", "address": f"{config.host}:{port}", "workers": config.workers,
-                          "message": announcement}), flush=True)
+                          "build": str(BUILD), "message": announcement}), flush=True)
     else:
         print(announcement, flush=True)
 

@@ -118,7 +118,7 @@ def test_a_huge_sparse_file_is_refused_without_being_read(rules_copy: Callable[.
         handle.truncate(512 * 1024 * 1024)  # sparse: no disk used, but reading it would take 512 MiB
     # the peak resident memory of this process since its exec (VmHWM; getrusage's ru_maxrss would
     # also count the pytest process it was forked from)
-    script = ("import json, sys\nfrom engine import check_ruleset\n"
+    script = ("import json, sys\nfrom trivsel.engine import check_ruleset\n"
               "ruleset, problems = check_ruleset(sys.argv[1])\n"
               "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
               "print(json.dumps({'codes': [p.code for p in problems if p.is_error], 'peak_mib': int(hwm) / 1024}))")

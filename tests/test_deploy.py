@@ -151,11 +151,16 @@ def test_the_image_installs_pinned_hashed_packages_that_meet_the_floors() -> Non
         name = re.sub(r"[-_.]+", "-", wanted.name).lower()
         assert name in runtime, f"{name} is not in deploy/requirements.lock: run make lock"
         assert wanted.specifier.contains(runtime[name]), f"{name} {runtime[name]} does not meet {wanted.specifier}"
-    generator = next(Requirement(r) for r in project["build-system"]["requires"] if r.startswith("grpcio-tools"))
-    assert generator.specifier.contains(tools["grpcio-tools"])  # the image generates with the pinned generator
+    for line in project["build-system"]["requires"]:  # the pinned generator, mypyc (mypy), setuptools
+        wanted = Requirement(line)
+        name = re.sub(r"[-_.]+", "-", wanted.name).lower()
+        assert name in tools and wanted.specifier.contains(tools[name]), f"{line}: run make lock"
     shared = set(runtime) & set(tools)
     assert all(runtime[n] == tools[n] for n in shared)
     text = (ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    # what only the build needs leaves the image (setuptools stays, as in any venv)
+    removed = set(re.search(r"pip uninstall -y ([^\\\n]+)", text).group(1).split())  # type: ignore[union-attr]
+    assert removed == set(tools) - set(runtime) - {"setuptools"}
     assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11\.\d+-slim-\w+", text, re.M)  # a patch release, not 3.11
     assert "--require-hashes -r deploy/build.lock" in text and "--require-hashes --no-build-isolation" in text
     assert re.search(r'HEALTHCHECK .*\n\s+CMD \["trivsel", "health", "--local"', text)

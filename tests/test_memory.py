@@ -66,6 +66,6 @@ def test_the_operator_s_settings_win() -> None:
 
 @pytest.mark.skipif(not is_glibc(), reason="the settings are glibc's")
 def test_the_mmap_threshold_is_capped_at_glibc_s_documented_maximum() -> None:
-    outcome = _run("import json\nfrom service.memory import tune_allocator\n"
+    outcome = _run("import json\nfrom trivsel.service.memory import tune_allocator\n"
                    "print(json.dumps(tune_allocator(1024, env={})))")
     assert outcome == {"malloc": "tuned", "trim_mb": 1024, "mmap_mb": 32, "arenas": 2}

@@ -21,6 +21,8 @@ from __future__ import annotations
 from importlib import metadata
 from typing import TYPE_CHECKING
 
+# First, before any compiled module can load: the compiled hot path or pure Python (trivsel/native.py).
+from trivsel import native  # noqa: F401
 from trivsel.engine.errors import TrivselError, UserError
 
 if TYPE_CHECKING:

@@ -259,3 +259,9 @@ def test_standard_output_is_json_in_json_mode(tmp_path: Path) -> None:
     announcement = json.loads(line)
     assert announcement["event"] == "serving" and announcement["address"] == f"127.0.0.1:{server.port}"
     assert announcement["workers"] == 1 and "serving on" in announcement["message"]
+    # which build serves (trivsel/native.py): the same as this process's, since the server inherits
+    # the environment (make test-pure sets TRIVSEL_PURE_PYTHON)
+    from trivsel.native import BUILD
+
+    assert announcement["build"] == str(BUILD)
+    assert announcement["message"].endswith("compiled)" if BUILD.compiled else "pure Python)")
