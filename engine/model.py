@@ -7,7 +7,6 @@ a reload builds a new one and swaps a reference, so a request never sees a half-
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -328,6 +327,14 @@ class RuleSet:
     sector: str = ""
     """The sector this snapshot's thresholds are shifted to (engine/sectors.py); "" for the
     rule set as written."""
+    prevention_rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    """Each intervention's prevention level as a sort key (primary 0, secondary 1, tertiary 2).
+    Worked out once here: the ranking reads it for every answer, and a ``cached_property`` is
+    worked out again on every read once mypyc compiles the class (it has no instance dict)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prevention_rank", MappingProxyType(
+            {i.id: PREVENTION_ORDER.index(i.prevention) for i in self.interventions.values()}))
 
     def rule(self, rule_id: str) -> Rule | None:
         for rule in self.rules:
@@ -335,10 +342,6 @@ class RuleSet:
                 return rule
         return None
 
-    @functools.cached_property
-    def prevention_rank(self) -> Mapping[str, int]:
-        """Each intervention's prevention level as a sort key (primary 0, secondary 1, tertiary 2)."""
-        return MappingProxyType({i.id: PREVENTION_ORDER.index(i.prevention) for i in self.interventions.values()})
 
     @property
     def used_dimensions(self) -> frozenset[str]:
