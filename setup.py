@@ -77,8 +77,8 @@ class BuildWithProtos(build_py):
 
 COMPILED = (
     "engine/conditions.py", "engine/grading.py", "engine/templates.py", "engine/model.py",
-    "engine/durable_compile.py", "engine/rank.py", "engine/rationale.py", "engine/strengths.py",
-    "engine/sectors.py", "engine/followup.py", "engine/result.py", "engine/recommender.py",
+    "engine/durable_compile.py", "engine/durable_adapter.py", "engine/rank.py", "engine/rationale.py",
+    "engine/strengths.py", "engine/sectors.py", "engine/followup.py", "engine/result.py", "engine/recommender.py",
     "api/convert.py", "api/wire.py",
 )
 """The modules compiled by mypyc, as repository paths (installed as ``trivsel.<folder>.<name>``)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeGuard, cast
 
 from .expr import And, BandTest, Between, Compare, Expr, Not, Or, Presence
@@ -32,6 +32,9 @@ _COMPARE: dict[Op, Callable[[float, float], bool]] = {
     Op.LT: operator.lt, Op.LE: operator.le, Op.GT: operator.gt, Op.GE: operator.ge,
     Op.EQ: operator.eq, Op.NE: operator.ne,
 }
+_LT, _LE, _GT, _GE, _EQ, _NE, _BETWEEN, _NOT_BETWEEN, _PRESENT, _MISSING = range(10)
+_CODES = {Op.LT: _LT, Op.LE: _LE, Op.GT: _GT, Op.GE: _GE, Op.EQ: _EQ, Op.NE: _NE, Op.BETWEEN: _BETWEEN,
+          Op.NOT_BETWEEN: _NOT_BETWEEN, Op.PRESENT: _PRESENT, Op.MISSING: _MISSING}
 
 
 @dataclass(frozen=True)
@@ -60,19 +63,38 @@ class Literal:
     past the threshold by less than this is borderline (engine/grading.py)."""
     share: bool = False
     """The dimension is a share of the respondents: graded by its confidence interval instead."""
+    code: int = field(init=False, repr=False, compare=False)
+    """``op`` as a small integer (:data:`_CODES`), and ``limit`` the threshold as a plain float:
+    :meth:`holds` runs for every test of every fired rule, and compiled (setup.py) integer and
+    float comparisons are machine instructions where an enum comparison and an ``operator`` call
+    are not."""
+    limit: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", _CODES[self.op])
+        object.__setattr__(self, "limit", self.threshold if self.threshold is not None else 0.0)
 
     def holds(self, value: float | None) -> bool:
         """Whether the test is true for ``value`` (``None`` = missing)."""
-        if self.op == Op.PRESENT:
-            return value is not None
-        if self.op == Op.MISSING:
-            return value is None
+        code = self.code
+        if code >= _PRESENT:
+            return (value is not None) == (code == _PRESENT)
         if value is None:
             return False
-        if self.op in _COMPARE:
-            return _COMPARE[self.op](value, self.threshold)  # type: ignore[arg-type]  # set for every comparison
+        if code == _LT:
+            return value < self.limit
+        if code == _LE:
+            return value <= self.limit
+        if code == _GT:
+            return value > self.limit
+        if code == _GE:
+            return value >= self.limit
+        if code == _EQ:
+            return value == self.limit
+        if code == _NE:
+            return value != self.limit
         inside = _inside(value, self)
-        return inside if self.op == Op.BETWEEN else not inside
+        return inside if code == _BETWEEN else not inside
 
 
 def _inside(value: float, lit: Literal) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import durable_rules_engine as _dre
 
 from .durable_compile import CLOSE_FACT, CLOSE_RETRACT, RETRACT_FACT, ShardSpec
-from .errors import TrivselError
+from .errors import MatchError, ShardError  # defined there: mypyc compiles this module, not them
 
 __all__ = ["DurableMatcher", "MatchError", "ShardError"]
 
@@ -34,18 +34,6 @@ _FAIL_AT = {int(spec.split(":", 1)[1]) for spec in os.environ.get("TRIVSEL_FAILP
 _BROKEN_FACT = '{"sid":"0","id":"f","__e":1,"v0":1e-05}'
 
 
-class MatchError(TrivselError, RuntimeError):
-    """durable_rules failed during an evaluation; the shard involved has been rebuilt."""
-
-
-class ShardError(TrivselError, RuntimeError):
-    """durable_rules refused to create shard ``index`` (the compiler's limits should prevent it)."""
-
-    def __init__(self, index: int, message: str) -> None:
-        super().__init__(message)
-        self.index = index
-
-
 def _create(spec: ShardSpec) -> int:
     handle: int = _dre.create_ruleset(f"trivsel{next(_NAMES)}", spec.definition)
     return handle
@@ -53,11 +41,13 @@ def _create(spec: ShardSpec) -> int:
 
 def _drain(handle: int, state: int, names: dict[str, int] | None, fired: set[int]) -> None:
     result = _dre.start_action_for_state(handle, state)
-    message = result[1] if result else None
+    message: str | None = result[1] if result else None  # typed: compiled, the slicing below is native
     while message:
         name = message[2:message.index('"', 2)]
-        if names is not None and name in names:
-            fired.add(names[name])
+        if names is not None:
+            index = names.get(name)
+            if index is not None:
+                fired.add(index)
         message = _dre.complete_and_start_action(handle, state)
 
 

@@ -15,7 +15,7 @@ engine/problems.py (``PROBLEM_CODES``) and docs/RULES.md.
 
 from __future__ import annotations
 
-__all__ = ["TrivselError", "UserError", "InvalidInput"]
+__all__ = ["TrivselError", "UserError", "InvalidInput", "MatchError", "ShardError"]
 
 
 class TrivselError(Exception):
@@ -28,3 +28,17 @@ class UserError(TrivselError):
 
 class InvalidInput(UserError, ValueError):
     """A single bad value given by the caller: an option, a what-if change, a command's argument."""
+
+
+class MatchError(TrivselError, RuntimeError):
+    """durable_rules failed during an evaluation; the shard involved has been rebuilt
+    (engine/durable_adapter.py, which raises it; defined here because mypyc compiles that module
+    and cannot compile a class with two built-in bases)."""
+
+
+class ShardError(TrivselError, RuntimeError):
+    """durable_rules refused to create shard ``index`` (the compiler's limits should prevent it)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index

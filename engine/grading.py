@@ -28,14 +28,13 @@ from collections.abc import Callable, Mapping
 from .conditions import AllOf, Condition, Literal, literals
 from .expr.syntax import Op
 
-__all__ = ["Grade", "grade_function", "counting_factor", "borderline_tests", "wilson_lower", "borderline_zone",
-           "in_zone", "share_grade", "BORDERLINE", "CLEAR"]
+__all__ = ["Grade", "Grader", "grade_function", "CountingFactor", "counting_factor", "borderline_tests",
+           "wilson_lower", "borderline_zone", "in_zone", "share_grade", "BORDERLINE", "CLEAR"]
 
 CLEAR, BORDERLINE = 1.0, 0.5
 _Z = 1.959964  # the 97.5 % normal quantile: a two-sided 95 % interval
 Grade = tuple[float, bool]
 """(degree, supported): degree 0 means the rule does not count at all."""
-GradeFunction = Callable[[Mapping[str, float], int], Grade]
 
 
 def wilson_lower(percent: float, n: int) -> float:
@@ -58,59 +57,118 @@ def share_grade(lit: Literal, value: float, n: int) -> float:
     return CLEAR if clear else BORDERLINE
 
 
-def _leaf(lit: Literal) -> GradeFunction:
-    dim, holds = lit.dimension, lit.holds
-    if lit.adverse is None or lit.threshold is None:
-        return lambda v, n: (CLEAR, False) if holds(v.get(dim)) else (0.0, False)
-    threshold, inclusive = lit.threshold, lit.op in (Op.LE, Op.GE)
-    if lit.share:  # adverse 'high' on a share: the interval's lower bound must lie past the threshold
-        def share(v: Mapping[str, float], n: int) -> Grade:
-            x = v.get(dim)
-            if not holds(x):
-                return 0.0, False
-            low = wilson_lower(x, n)  # type: ignore[arg-type]  # holds(None) is false: x is a number
-            clear = low >= threshold if inclusive else low > threshold
-            return (CLEAR, True) if clear else (BORDERLINE, False)
-        return share
-    margin = lit.margin
-    if not margin:
-        return lambda v, n: (CLEAR, True) if holds(v.get(dim)) else (0.0, False)
-    sign = -1.0 if lit.adverse == "low" else 1.0
+class Grader:
+    """A condition compiled for grading: :meth:`grade` gives (degree, supported) for the values
+    and the number of respondents. Small classes rather than closures: compiled (setup.py), a
+    method call on a known class is a direct C call whose (float, bool) result is not boxed, where
+    calling a closure goes through Python's calling convention and allocates a tuple each time."""
 
-    def scaled(v: Mapping[str, float], n: int) -> Grade:
-        x = v.get(dim)
-        if not holds(x):
+    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
+        raise NotImplementedError
+
+    def __call__(self, v: Mapping[str, float], n: int) -> Grade:
+        return self.grade(v, n)
+
+
+class _Holds(Grader):
+    """A test with no harmful direction (``==``, ``between``, ``present`` …): clear when true,
+    and never the support a rule needs."""
+
+    def __init__(self, lit: Literal) -> None:
+        self.lit, self.dim = lit, lit.dimension
+
+    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
+        return (CLEAR, False) if self.lit.holds(v.get(self.dim)) else (0.0, False)
+
+
+class _Clear(Grader):
+    """A harmful-direction test on a dimension without a meaningful difference: clear when true."""
+
+    def __init__(self, lit: Literal) -> None:
+        self.lit, self.dim = lit, lit.dimension
+
+    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
+        return (CLEAR, True) if self.lit.holds(v.get(self.dim)) else (0.0, False)
+
+
+class _Share(Grader):
+    """Adverse 'high' on a share: the interval's lower bound must lie past the threshold."""
+
+    def __init__(self, lit: Literal, threshold: float) -> None:
+        self.lit, self.dim, self.threshold = lit, lit.dimension, threshold
+        self.inclusive = lit.op in (Op.LE, Op.GE)
+
+    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
+        x = v.get(self.dim)
+        if x is None or not self.lit.holds(x):
             return 0.0, False
-        past = sign * (x - threshold)  # type: ignore[operator]  # holds(None) is false: x is a number
-        return (CLEAR, True) if past >= margin else (BORDERLINE, False)
-    return scaled
+        low = wilson_lower(x, n)
+        clear = low >= self.threshold if self.inclusive else low > self.threshold
+        return (CLEAR, True) if clear else (BORDERLINE, False)
 
 
-def grade_function(cond: Condition) -> GradeFunction:
-    """``cond`` compiled into a closure ``(values, respondents) -> (degree, supported)``."""
-    if isinstance(cond, Literal):
-        return _leaf(cond)
-    parts = tuple(grade_function(item) for item in cond.items)
-    if isinstance(cond, AllOf):
-        def conjunction(v: Mapping[str, float], n: int) -> Grade:
-            degree, supported = CLEAR, False
-            for part in parts:
-                d, s = part(v, n)
-                if d <= 0.0:
-                    return 0.0, False
-                degree = d if d < degree else degree
-                supported = supported or s
-            return degree, supported
-        return conjunction
+class _Scaled(Grader):
+    """A harmful-direction test with a meaningful difference: clear at least that far past."""
 
-    def disjunction(v: Mapping[str, float], n: int) -> Grade:
+    def __init__(self, lit: Literal, threshold: float) -> None:
+        self.lit, self.dim, self.threshold, self.margin = lit, lit.dimension, threshold, lit.margin
+        self.sign = -1.0 if lit.adverse == "low" else 1.0
+
+    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
+        x = v.get(self.dim)
+        if x is None or not self.lit.holds(x):
+            return 0.0, False
+        return (CLEAR, True) if self.sign * (x - self.threshold) >= self.margin else (BORDERLINE, False)
+
+
+class _All(Grader):
+    """``and``: the weakest part's degree; supported when any part is."""
+
+    def __init__(self, parts: tuple[Grader, ...]) -> None:
+        self.parts = parts
+
+    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
+        degree, supported = CLEAR, False
+        for part in self.parts:
+            d, s = part.grade(v, n)
+            if d <= 0.0:
+                return 0.0, False
+            degree = d if d < degree else degree
+            supported = supported or s
+        return degree, supported
+
+
+class _Any(Grader):
+    """``or``: the strongest true branch's degree; supported by any supported true branch."""
+
+    def __init__(self, parts: tuple[Grader, ...]) -> None:
+        self.parts = parts
+
+    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
         degree, supported = 0.0, False
-        for part in parts:
-            d, s = part(v, n)
+        for part in self.parts:
+            d, s = part.grade(v, n)
             degree = d if d > degree else degree
             supported = supported or (s and d > 0.0)
         return degree, supported
-    return disjunction
+
+
+def _leaf(lit: Literal) -> Grader:
+    if lit.adverse is None or lit.threshold is None:
+        return _Holds(lit)
+    if lit.share:
+        return _Share(lit, lit.threshold)
+    if not lit.margin:
+        return _Clear(lit)
+    return _Scaled(lit, lit.threshold)
+
+
+def grade_function(cond: Condition) -> Grader:
+    """``cond`` compiled into a :class:`Grader`, called as ``(values, respondents) -> (degree, supported)``."""
+    if isinstance(cond, Literal):
+        return _leaf(cond)
+    parts = tuple(grade_function(item) for item in cond.items)
+    return _All(parts) if isinstance(cond, AllOf) else _Any(parts)
 
 
 Zone = tuple[float, bool, float, bool]
@@ -140,17 +198,26 @@ def borderline_tests(cond: Condition) -> Callable[[Mapping[str, float], int], tu
     leaves = tuple((lit, _leaf(lit)) for lit in literals(cond) if lit.adverse is not None)
 
     def near(v: Mapping[str, float], n: int) -> tuple[str, ...]:
-        return tuple(lit.dimension for lit, grade in leaves if grade(v, n)[0] == BORDERLINE)
+        return tuple(lit.dimension for lit, grader in leaves if grader.grade(v, n)[0] == BORDERLINE)
     return near
 
 
-def counting_factor(cond: Condition) -> Callable[[Mapping[str, float], int], float]:
+class CountingFactor:
     """The factor a matched rule counts with: its degree if supported, else 0. A condition with no
     test in a harmful direction (only ``==``, ``between``, ``present`` …) needs no support."""
-    grade = grade_function(cond)
-    needs_support = any(lit.adverse is not None for lit in literals(cond))
 
-    def factor(v: Mapping[str, float], n: int) -> float:
-        degree, supported = grade(v, n)
-        return degree if degree > 0.0 and (supported or not needs_support) else 0.0
-    return factor
+    def __init__(self, cond: Condition) -> None:
+        self.grader = grade_function(cond)
+        self.needs_support = any(lit.adverse is not None for lit in literals(cond))
+
+    def factor(self, v: Mapping[str, float], n: int) -> float:
+        degree, supported = self.grader.grade(v, n)
+        return degree if degree > 0.0 and (supported or not self.needs_support) else 0.0
+
+    def __call__(self, v: Mapping[str, float], n: int) -> float:
+        return self.factor(v, n)
+
+
+def counting_factor(cond: Condition) -> CountingFactor:
+    """:class:`CountingFactor` of ``cond`` (called as ``(values, respondents) -> factor``)."""
+    return CountingFactor(cond)

@@ -105,7 +105,7 @@ class Scorer:
         rules = self._rules
         for index in matched:
             strength_of, finding, recommends, counts = rules[index]
-            factor = counts(values, respondents)
+            factor = counts.factor(values, respondents)
             if factor <= 0.0:
                 continue
             strength = strengths[index] = (1.0 + strength_of(values)) * factor

@@ -296,7 +296,7 @@ class Recommender:
     def _ranked(self, checked: CheckedProfile, fired: tuple[int, ...]) -> Evaluation:
         """The evaluation of a checked profile whose rules ``fired``: policy, scores and order."""
         values = checked.values
-        low_competence = bool(self._policy and self._policy(values, checked.profile.respondents) > 0.0)
+        low_competence = bool(self._policy and self._policy.factor(values, checked.profile.respondents) > 0.0)
         scores = self._scorer.score(fired, values, low_competence, checked.profile.respondents)
         strengths = scores.strengths
         near: tuple[str, ...] = ()
