@@ -138,9 +138,9 @@ class BuildCompiled(build_ext):
         try:
             super().run()
         except Exception as error:  # the C compiler's own message is printed above this one
-            raise SystemExit(f"trivsel: compiling the hot path failed ({error}). It needs gcc and Python's headers "
-                             "(Debian/Ubuntu: apt-get install gcc python3.11-dev); TRIVSEL_BUILD=pure installs "
-                             "without compiling.") from error
+            raise SystemExit(f"trivsel: compiling the hot path failed ({type(error).__name__}; the compiler's own "
+                             "output is above). It needs gcc and Python's headers (Debian/Ubuntu: apt-get install "
+                             "gcc python3.11-dev); TRIVSEL_BUILD=pure installs without compiling.") from error
         import mypy.version
 
         target = HERE / "trivsel" if self.inplace or self.editable_mode else Path(self.build_lib) / "trivsel"
