@@ -3,13 +3,13 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard proto/trivsel/v1/*.proto)
 # setup.py compiles the hot path (its COMPILED list, in engine/ and api/) with mypyc; a change to any
 # module there reinstalls, since the compiled code also depends on the types of what it imports.
 # TRIVSEL_BUILD=pure installs without compiling.
 HOT    := $(wildcard engine/*.py engine/expr/*.py api/*.py)
 EXPECT := $(if $(filter pure,$(TRIVSEL_BUILD)),pure,compiled)
+STAMP  := $(VENV)/.installed-$(EXPECT)
 
 .PHONY: run test test-pure bench instructions lint typecheck proto clean soak examples build-requirements lock
 
@@ -36,9 +36,11 @@ $(BIN)/python:
 # The editable install runs setup.py, which generates the gRPC code from proto/ into trivsel/v1
 # (not committed) with the generator pyproject.toml pins, and compiles the hot path in place
 # (engine/*.so, api/*.so, trivsel__mypyc*.so; trivsel/native.json records the build); a changed
-# .proto or hot module reinstalls.
+# .proto or hot module reinstalls, and so does the other build kind (one stamp per kind, the
+# other's removed).
 $(STAMP): pyproject.toml setup.py $(PROTOS) $(HOT) | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,test,bench]'
+	rm -f $(VENV)/.installed-*
+	TRIVSEL_BUILD=$(EXPECT) $(BIN)/pip install --quiet -e '.[dev,test,bench]'
 	touch $@
 
 proto: $(STAMP)

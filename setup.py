@@ -68,6 +68,8 @@ class BuildWithProtos(build_py):
     def run(self) -> None:
         if self.editable_mode:
             generate(HERE)
+            if PURE:  # this checkout was built compiled before: its record must not outlive the build
+                (HERE / "trivsel" / "native.json").unlink(missing_ok=True)
             super().run()
         else:
             super().run()
@@ -76,13 +78,16 @@ class BuildWithProtos(build_py):
 
 
 COMPILED = (
-    "engine/conditions.py", "engine/grading.py", "engine/templates.py", "engine/model.py",
+    "engine/frozen.py", "engine/conditions.py", "engine/grading.py", "engine/templates.py", "engine/model.py",
     "engine/durable_compile.py", "engine/durable_adapter.py", "engine/rank.py", "engine/rationale.py",
     "engine/strengths.py", "engine/sectors.py", "engine/followup.py", "engine/result.py", "engine/recommender.py",
     "api/convert.py", "api/wire.py",
 )
 """The modules compiled by mypyc, as repository paths (installed as ``trivsel.<folder>.<name>``)."""
 
+DEPENDED_ON = ("engine", "api")
+"""The folders whose modules the compiled ones import (and the Makefile's HOT): any change there
+means compiling again, since compiled code reads a NamedTuple's fields by position."""
 GROUP = "trivsel"  # mypyc puts the compiled code in one shared library, ``trivsel__mypyc``
 PACKAGES = {"engine": "engine", "api": "api", "service": "service", "client": "client"}
 PURE = os.environ.get("TRIVSEL_BUILD", "compiled").strip().lower() == "pure"
@@ -146,13 +151,16 @@ class BuildCompiled(build_ext):
         target = HERE / "trivsel" if self.inplace or self.editable_mode else Path(self.build_lib) / "trivsel"
         manifest = {"compiler": f"mypyc {mypy.version.__version__}", "group": f"{GROUP}__mypyc",
                     "modules": {module_name(path): hashlib.sha256((HERE / path).read_bytes()).hexdigest()
-                                for path in COMPILED}}
+                                for path in COMPILED},
+                    # and what the compiled code was built against: a NamedTuple's field is read by
+                    # its position, a constant may be copied in
+                    "sources": {f"trivsel.{folder}": {str(path.relative_to(HERE / folder)):
+                                                      hashlib.sha256(path.read_bytes()).hexdigest()
+                                                      for path in sorted((HERE / folder).rglob("*.py"))}
+                                for folder in DEPENDED_ON}}
         target.mkdir(parents=True, exist_ok=True)
         (target / "native.json").write_text(json.dumps(manifest, indent=1) + "\n")
 
-
-if PURE:
-    (HERE / "trivsel" / "native.json").unlink(missing_ok=True)  # an editable checkout built compiled before
 
 # Placeholders with the real names until BuildCompiled.run makes the real ones: they make setuptools
 # run build_ext at all and tag the wheel for this platform.

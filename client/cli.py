@@ -75,7 +75,8 @@ def _add_server_options(p: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    """``trivsel 0.1.0 (compiled: mypyc 2.4.1, 14 modules)``: the build says how fast to expect it."""
+    """``trivsel 0.1.0 (compiled: mypyc 2.4.1, 16 modules)`` or ``(pure Python: why)``: the build
+    says how fast to expect it (trivsel/native.py)."""
     from trivsel import __version__
     from trivsel.native import BUILD
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeGuard, cast
 
 from .expr import And, BandTest, Between, Compare, Expr, Not, Or, Presence
 from .expr.syntax import NEGATED_OP, Op
+from .frozen import Frozen
 from .problems import ERROR, WARNING
 from .suggestions import closest
 
@@ -38,7 +39,7 @@ _CODES = {Op.LT: _LT, Op.LE: _LE, Op.GT: _GT, Op.GE: _GE, Op.EQ: _EQ, Op.NE: _NE
 
 
 @dataclass(frozen=True)
-class Literal:
+class Literal(Frozen):
     """A leaf test on one dimension.
 
     ``op`` is a comparison (``< <= > >= == !=``), ``between``/``not between`` (an interval with
@@ -105,12 +106,12 @@ def _inside(value: float, lit: Literal) -> bool:
 
 
 @dataclass(frozen=True)
-class AllOf:
+class AllOf(Frozen):
     items: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
-class AnyOf:
+class AnyOf(Frozen):
     items: tuple[Condition, ...]
 
 
@@ -120,7 +121,7 @@ NEVER: Condition = AnyOf(())
 
 
 @dataclass(frozen=True)
-class ResolveIssue:
+class ResolveIssue(Frozen):
     """A problem found while resolving: an offset into the condition text, not yet a file position."""
 
     offset: int

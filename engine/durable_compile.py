@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from .conditions import NEVER, AllOf, AnyOf, Condition, Literal
 from .errors import UserError
 from .expr.syntax import Op
+from .frozen import Frozen
 
 __all__ = ["CHAIN_BUDGET", "MAX_DNF_TERMS", "MAX_LOGIC_NODES", "MAX_TOTAL_CHAINS", "logic_nodes", "dnf_terms",
            "complexity_problem", "MAX_FACT_PROPERTIES", "ShardSpec", "chain_count", "plan_shards",
@@ -188,7 +189,7 @@ def _rule(expression: _Json) -> _Json:
 
 
 @dataclass(frozen=True)
-class ShardSpec:
+class ShardSpec(Frozen):
     """One durable ruleset: its JSON definition and which rule index each durable rule name means."""
 
     definition: str

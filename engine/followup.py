@@ -12,6 +12,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .frozen import Frozen
 from .model import Band, Dimension
 from .organisation import shown_band
 from .profile import Profile
@@ -23,7 +24,7 @@ RISK_ORDER = {"ok": 0, "watch": 1, "adverse": 2}
 
 
 @dataclass(frozen=True)
-class BandChange:
+class BandChange(Frozen):
     dimension: str
     before: float | None
     after: float | None
@@ -33,7 +34,7 @@ class BandChange:
 
 
 @dataclass(frozen=True)
-class FollowUp:
+class FollowUp(Frozen):
     department_id: str
     before_date: str
     after_date: str

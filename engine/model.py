@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .conditions import Condition
+from .frozen import Frozen
 from .problems import Position, Problem
 from .templates import Template
 
@@ -32,7 +33,7 @@ EFFORTS = ("low", "medium", "high")
 
 
 @dataclass(frozen=True)
-class Text:
+class Text(Frozen):
     """A text shown to users, in Danish and English."""
 
     da: str
@@ -46,7 +47,7 @@ class Text:
 
 
 @dataclass(frozen=True)
-class Band:
+class Band(Frozen):
     """A named interval of a dimension's scale.
 
     Bounds are ``None`` at the open ends; ``low_inclusive``/``high_inclusive`` say whether the bound
@@ -69,7 +70,7 @@ class Band:
 
 
 @dataclass(frozen=True)
-class Reference:
+class Reference(Frozen):
     """A published figure to compare with: the value, what it is (``label``), its source, and
     optionally a ``short`` name for running text ("the municipalities 2022")."""
 
@@ -80,7 +81,7 @@ class Reference:
 
 
 @dataclass(frozen=True)
-class Sector:
+class Sector(Frozen):
     """One entry of the sector vocabulary (rules/catalogue/sectors.yaml): the references a
     department of this sector is compared with, for the dimensions whose level depends on the
     sector (sickness absence is twice as high in the municipalities as in the private sector, so
@@ -97,7 +98,7 @@ class Sector:
 
 
 @dataclass(frozen=True)
-class Dimension:
+class Dimension(Frozen):
     """One profile dimension: its scale, which direction is harmful, and its bands."""
 
     id: str
@@ -132,7 +133,7 @@ class Dimension:
 
 
 @dataclass(frozen=True)
-class Source:
+class Source(Frozen):
     id: str
     citation: str
     url: str | None
@@ -148,7 +149,7 @@ class Source:
 
 
 @dataclass(frozen=True)
-class Plan:
+class Plan(Frozen):
     """An action-plan template: goal, owner role, evaluation criterion, follow-up interval."""
 
     goal: Text
@@ -158,7 +159,7 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Intervention:
+class Intervention(Frozen):
     id: str
     title: Text
     description: Text
@@ -177,7 +178,7 @@ class Intervention:
 
 
 @dataclass(frozen=True)
-class Recommend:
+class Recommend(Frozen):
     """A rule's recommendation of one intervention, with its weight (0 < weight ≤ 5)."""
 
     intervention: str
@@ -185,13 +186,13 @@ class Recommend:
 
 
 @dataclass(frozen=True)
-class Evidence:
+class Evidence(Frozen):
     sources: tuple[str, ...]
     review_by: _dt.date | None = None
 
 
 @dataclass(frozen=True)
-class Hazard:
+class Hazard(Frozen):
     """A risk the law names: wherever a department shows it, the employer must act on it.
 
     Answers list each hazard found in a *must-act* part beside the ranked list — never counted
@@ -208,7 +209,7 @@ class Hazard:
 
 
 @dataclass(frozen=True)
-class MustAct:
+class MustAct(Frozen):
     """A rule's statement that, when it fires, ``hazard`` is present and ``intervention`` must be done."""
 
     hazard: str
@@ -216,7 +217,7 @@ class MustAct:
 
 
 @dataclass(frozen=True)
-class Rule:
+class Rule(Frozen):
     """One rule: when its condition is true, it recommends interventions and says why."""
 
     id: str
@@ -239,7 +240,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class LowCompetencePolicy:
+class LowCompetencePolicy(Frozen):
     """When a group's work-environment competence is low: build the process first, keep it simple.
 
     ``condition`` decides when the policy applies. ``first`` (if a rule triggered it) is placed
@@ -256,7 +257,7 @@ class LowCompetencePolicy:
 
 
 @dataclass(frozen=True)
-class RankingPolicy:
+class RankingPolicy(Frozen):
     """``top``: the list's default length; ``further_findings``: the weight of each further,
     distinct finding behind an intervention relative to the one before it (1 = a plain sum,
     ⅓ by default: evidence that repeats itself does not add up)."""
@@ -269,7 +270,7 @@ class RankingPolicy:
 
 
 @dataclass(frozen=True)
-class Planning:
+class Planning(Frozen):
     """What every action plan says besides its own goal, owner and criterion (ruleset.yaml,
     ``planning``): the employees' part (a dialogue meeting before actions are chosen), the
     process (learning) criterion of the follow-up, the co-owner of the actions labelled A in IGLO+A
@@ -285,7 +286,7 @@ class Planning:
 
 
 @dataclass(frozen=True)
-class RuleSetInfo:
+class RuleSetInfo(Frozen):
     """What every answer names: which rule set, which version, which exact content."""
 
     id: str
@@ -297,7 +298,7 @@ class RuleSetInfo:
 
 
 @dataclass(frozen=True)
-class RuleSet:
+class RuleSet(Frozen):
     """An immutable, validated, versioned snapshot of everything under ``rules/``."""
 
     info: RuleSetInfo

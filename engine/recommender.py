@@ -19,6 +19,7 @@ from .build import build_matcher
 from .durable_adapter import DurableMatcher
 from .durable_compile import FactWriter, short_keys
 from .errors import InvalidInput
+from .frozen import Frozen
 from .grading import borderline_tests, counting_factor
 from .loader import load_ruleset
 from .model import LANGUAGES, Intervention, Planning, RuleSet, Text
@@ -57,7 +58,7 @@ SummaryKey = tuple[tuple[str, ...], tuple[int, ...], tuple[Notice, ...], bool]
 
 
 @dataclass(frozen=True)
-class Options:
+class Options(Frozen):
     """How to answer: list length (``None`` = the rule set's default), language, and detail
     (``full`` with texts and rationale, or ``ids`` with ids, scores and ranks only)."""
 

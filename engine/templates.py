@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, final
 
 from .errors import UserError
+from .frozen import Frozen
 
 if TYPE_CHECKING:  # the model holds templates, so it is imported for the annotations only
     from .model import Dimension
@@ -34,7 +35,7 @@ class TemplateError(UserError, ValueError):
 
 @final  # so that ``type(part) is Placeholder`` tells a part from a str (render's fast test)
 @dataclass(frozen=True)
-class Placeholder:
+class Placeholder(Frozen):
     dimension: str
     attribute: str
     offset: int
@@ -58,7 +59,7 @@ _MISSING = {"da": "mangler", "en": "missing"}
 
 
 @dataclass(frozen=True)
-class Template:
+class Template(Frozen):
     parts: tuple[str | Placeholder, ...]
     plain: str | None = field(init=False, default=None, compare=False)
     """The text itself when it has no placeholders (rendering is then free)."""

@@ -66,10 +66,17 @@ def test_the_build_make_asked_for_is_the_one_running() -> None:
     assert native.BUILD.kind == expected, str(native.BUILD)
 
 
+def _not_compiled(detail: str) -> None:
+    """A subprocess ran pure Python: a failure when make expects the compiled build, else a skip."""
+    if os.environ.get("TRIVSEL_EXPECT_BUILD") == "compiled":
+        pytest.fail(f"the compiled build was expected, but a new process runs pure Python: {detail}")
+    pytest.skip(f"this install is not compiled: {detail}")
+
+
 def test_every_compiled_module_is_loaded_from_its_extension_and_nothing_else_is() -> None:
     report = _run(_REPORT.replace("MODULES", repr(_compiled_modules())))
     if report["kind"] != "compiled":
-        pytest.skip(f"this install is not compiled: {report['detail']}")
+        _not_compiled(report["detail"])
     compiled = set(_compiled_modules())
     assert {name for name, extension in report["extension"].items() if extension} == compiled
     assert report["detail"].endswith(f"{len(compiled)} modules")
@@ -90,6 +97,9 @@ def test_the_manifest_names_what_setup_compiles_with_the_sources_hashes() -> Non
                 for name, path in zip(_compiled_modules(), _compiled_list())}
     assert manifest["modules"] == expected
     assert manifest["group"] == "trivsel__mypyc" and manifest["compiler"].startswith("mypyc ")
+    # and every module the compiled ones were built against (a NamedTuple's field is read by position)
+    assert manifest["sources"] == {f"trivsel.{folder}": {str(p.relative_to(ROOT / folder)): hashlib.sha256(
+        p.read_bytes()).hexdigest() for p in sorted((ROOT / folder).rglob("*.py"))} for folder in ("engine", "api")}
 
 
 def test_the_version_names_the_build() -> None:
@@ -111,6 +121,22 @@ def test_what_a_rule_set_works_out_once_is_not_worked_out_again(recommender) -> 
     assert ruleset.prevention_rank is ruleset.prevention_rank
     levels = {"primary": 0, "secondary": 1, "tertiary": 2}  # docs/RANKING.md: primary first
     assert dict(ruleset.prevention_rank) == {i.id: levels[i.prevention] for i in ruleset.interventions.values()}
+
+
+def test_answers_and_rules_copy_and_pickle(recommender) -> None:
+    """Compiled, a frozen dataclass has no instance dict and refused copy and pickle until
+    engine/frozen.py; an answer handed to another process must survive it on both builds."""
+    import copy
+    import pickle
+
+    from trivsel.engine import Department, Options, Profile
+
+    values = {"influence": 25.0, "quantitative_demands": 80.0, "bullying": 10.0, "sickness_absence_pct": 7.5}
+    result = recommender.recommend(Profile(Department("d", "D", "municipal"), 30, values), Options(language="da"))
+    rule = recommender.ruleset.rules[0]
+    for again in (copy.copy, copy.deepcopy, lambda x: pickle.loads(pickle.dumps(x))):
+        assert again(result) == result and again(rule) == rule
+        assert again(rule.condition) == rule.condition
 
 
 # decide(): the rules, on manifests and sources made here -------------------------------------------
@@ -140,6 +166,21 @@ def test_a_source_changed_after_compiling_runs_pure_and_says_which(tmp_path: Pat
     assert build.kind == "pure" and "hot.py (trivsel.fake.hot) changed" in build.detail
 
 
+def test_a_module_the_compiled_code_was_built_against_changed_runs_pure(tmp_path: Path) -> None:
+    source, manifest = _package(tmp_path)
+    helper = tmp_path / "pkg" / "profile.py"
+    helper.parent.mkdir()
+    helper.write_text("class CheckedProfile: ...\n")
+    data = json.loads(manifest.read_text())
+    data["sources"] = {"trivsel.fake": {"profile.py": hashlib.sha256(helper.read_bytes()).hexdigest()}}
+    manifest.write_text(json.dumps(data))
+    folder = lambda package: tmp_path / "pkg"  # noqa: E731
+    assert native.stale_reason(data["modules"], lambda m: source, data["sources"], folder) is None
+    helper.write_text("class CheckedProfile: values = 1\n")
+    reason = native.stale_reason(data["modules"], lambda m: source, data["sources"], folder)
+    assert reason is not None and "profile.py (trivsel.fake) changed after the hot path was compiled" in reason
+
+
 @pytest.mark.parametrize("value, kind", [("1", "pure"), ("true", "pure"), ("YES", "pure"), ("0", "compiled"),
                                          ("", "compiled")])
 def test_the_pure_variable(tmp_path: Path, value: str, kind: str) -> None:
@@ -166,6 +207,7 @@ def test_missing_pieces_run_pure(tmp_path: Path) -> None:
 
 _RENDER = """
     import hashlib, json, random
+    from datetime import date
     from pathlib import Path
     import trivsel.native
     from trivsel.api.wire import WireRenderer
@@ -178,7 +220,11 @@ _RENDER = """
     digest = hashlib.sha256()
     for i in range(300):
         values = random_values(rng, ruleset.dimensions)
-        profile = Profile(Department(f"d{{i}}", "Afdeling"), rng.choice([3, 5, 12, 19, 20, 60]), values)
+        sector = rng.choice(["", "private", "municipal", "state", "region", "ukendt sektor"])
+        respondents = rng.choice([3, 5, 12, 19, 20, 60])
+        invited = rng.choice([None, respondents, respondents * 3])
+        measured = rng.choice([None, date(2026, 3, 1), date(2025, 1, 15)])
+        profile = Profile(Department(f"d{{i}}", "Afdeling", sector), respondents, values, invited, measured)
         for language in ("da", "en"):
             options = Options(language=language, top=rng.choice([1, 3, 5, 8]), detail=rng.choice(["full", "ids"]))
             try:
@@ -191,11 +237,12 @@ _RENDER = """
 
 
 def test_both_builds_give_the_same_answers() -> None:
-    """300 random profiles (groups too small among them), da and en, full and ids: the whole
-    Result (its repr), the wire bytes the server sends, and every refusal's field errors."""
+    """300 random profiles (groups too small, sectors with their own references, low response
+    rates, dates among them), da and en, full and ids: the whole Result (its repr), the wire bytes
+    the server sends, and every refusal's field errors."""
     code = _RENDER.format(root=str(ROOT))
     default, pure = _run(code), _run(code, TRIVSEL_PURE_PYTHON="1")
     assert pure["kind"] == "pure"
     if default["kind"] != "compiled":
-        pytest.skip(f"this install is not compiled: {default['detail']}")
+        _not_compiled(default["detail"])
     assert default["digest"] == pure["digest"]

@@ -7,7 +7,8 @@ the ``.py`` beside it, so without a decision here a stale or unwanted extension 
 win. This module decides once, when ``trivsel`` is first imported, before any of those modules is:
 
 * **compiled** when the install recorded a compiled build (``native.json``, written by setup.py
-  with the SHA-256 of every source it compiled) and every one of those sources is unchanged;
+  with the SHA-256 of every source it compiled and of every other module in engine/ and api/,
+  which the compiled code was built against) and every one of those sources is unchanged;
 * **pure Python** when ``TRIVSEL_PURE_PYTHON`` is set (``1``/``true``/``yes``), when the install
   has no compiled build (``TRIVSEL_BUILD=pure`` at install time), or when a compiled module's source
   changed after it was compiled (an editable checkout edited without ``make``): running old
@@ -35,7 +36,8 @@ from types import ModuleType
 __all__ = ["Build", "BUILD", "MANIFEST", "PURE_VARIABLE", "decide", "select", "stale_reason", "SourceOnlyFinder"]
 
 MANIFEST = Path(__file__).resolve().parent / "native.json"
-"""Written by setup.py after a compiled build: ``{"compiler": …, "group": …, "modules": {name: sha256}}``."""
+"""Written by setup.py after a compiled build: ``{"compiler": …, "group": …, "modules": {name: sha256},
+"sources": {package: {file: sha256}}}``."""
 
 PURE_VARIABLE = "TRIVSEL_PURE_PYTHON"
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -97,9 +99,21 @@ def _has_extension(source: Path) -> bool:
                for suffix in importlib.machinery.EXTENSION_SUFFIXES)
 
 
-def stale_reason(modules: Mapping[str, str], locate: Callable[[str], Path | None]) -> str | None:
-    """Why the compiled build must not run, or None: a compiled module whose source is missing,
-    whose extension is missing, or whose source's SHA-256 differs from the one compiled."""
+def _folder_of(package: str) -> Path | None:
+    """A package's folder without importing it (only its parent, ``trivsel``, is)."""
+    spec = importlib.util.find_spec(package)
+    locations = spec.submodule_search_locations if spec else None
+    return Path(locations[0]) if locations else None
+
+
+def stale_reason(modules: Mapping[str, str], locate: Callable[[str], Path | None],
+                 sources: Mapping[str, Mapping[str, str]] | None = None,
+                 folder_of: Callable[[str], Path | None] = _folder_of) -> str | None:
+    """Why the compiled build must not run, or None: a compiled module whose source or extension
+    is missing or whose source's SHA-256 differs from the one compiled — or any source the
+    compiled code was built against (``sources``: package → file → SHA-256) that changed since:
+    compiled code reads a NamedTuple's fields by position and may hold a copied constant."""
+    again = "`make` or a reinstall compiles it again"
     for module, digest in modules.items():
         source = locate(module)
         if source is None:
@@ -107,7 +121,15 @@ def stale_reason(modules: Mapping[str, str], locate: Callable[[str], Path | None
         if not _has_extension(source):
             return f"{module} has no compiled extension"
         if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
-            return f"{source.name} ({module}) changed after it was compiled; `make` or a reinstall compiles it again"
+            return f"{source.name} ({module}) changed after it was compiled; {again}"
+    for package, files in (sources or {}).items():
+        folder = folder_of(package)
+        if folder is None:
+            return f"{package} is not installed"
+        for relative, digest in files.items():
+            path = folder / relative
+            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+                return f"{relative} ({package}) changed after the hot path was compiled against it; {again}"
     return None
 
 
@@ -128,10 +150,13 @@ def decide(environ: Mapping[str, str], manifest_path: Path = MANIFEST,
     if environ.get(PURE_VARIABLE, "").strip().lower() in _TRUE:
         return Build("pure", f"{PURE_VARIABLE} is set")
     if not isinstance(modules, dict) or not modules:
-        return Build("pure", "this install has no compiled modules (built with TRIVSEL_BUILD=pure)")
+        return Build("pure", "this install has no compiled modules (built with TRIVSEL_BUILD=pure, or its "
+                             "record trivsel/native.json is missing)")
     if not group or importlib.util.find_spec(group) is None:
         return Build("pure", f"the compiled modules' shared library {group or '(unnamed)'} is missing")
-    reason = stale_reason({str(k): str(v) for k, v in modules.items()}, locate)
+    sources = manifest.get("sources")
+    reason = stale_reason({str(k): str(v) for k, v in modules.items()}, locate,
+                          sources if isinstance(sources, dict) else None)
     if reason is not None:
         return Build("pure", reason)
     return Build("compiled", f"{manifest.get('compiler', 'mypyc')}, {len(modules)} modules")
