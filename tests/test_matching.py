@@ -91,3 +91,30 @@ def test_the_cached_fact_writer_matches_serialize_fact(ruleset) -> None:
     for _ in range(300):
         values = random_values(rng, ruleset.dimensions, missing_share=0.3)
         assert write(values) == serialize_fact(values, keys)
+
+
+_BOUNDARY_RULES = "rules:" + "".join(f"""
+  - id: b{i}
+    title: {{da: "b{i}", en: "b{i}"}}
+    when: "{when}"
+    because: {{da: "b{i}", en: "b{i}"}}
+    recommend: [{{intervention: task-dialogue, weight: 1}}]
+    evidence: {{sources: [seed]}}
+""" for i, when in enumerate(["influence <= 33", "influence < 33", "influence >= 67", "influence > 67",
+                              "influence == 50", "influence != 50"]))
+
+
+@pytest.mark.parametrize("value, fired", [
+    (33.0, {"b0", "b5"}), (32.999999, {"b0", "b1", "b5"}), (33.000001, {"b5"}),
+    (67.0, {"b2", "b5"}), (67.000001, {"b2", "b3", "b5"}), (66.999999, {"b5"}), (50.0, {"b4"}),
+])
+def test_every_comparison_fires_exactly_at_its_boundary_in_durable_rules(rules_copy, value: float,
+                                                                         fired: set[str]) -> None:
+    """Each operator as durable_rules matches it, at and just beside its threshold: the rule files
+    say which side of a limit a value on it belongs to (docs/RULES.md), and no bundled rule uses
+    ``<=``, so only this test would see it compiled as ``$lt``. The expected sets are written out,
+    not computed."""
+    from trivsel.engine import Recommender, load_ruleset
+
+    with Recommender(load_ruleset(rules_copy(files={"themes/test.yaml": _BOUNDARY_RULES}, drop_themes=True))) as rec:
+        assert {rec.ruleset.rules[i].id for i in rec.match({"influence": value})} == fired

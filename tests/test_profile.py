@@ -53,6 +53,21 @@ def test_minimum_group_size_is_configurable(ruleset) -> None:
         check_profile(make(respondents=7), ruleset, min_group_size=8)
 
 
+def test_the_callers_minimum_group_size_holds_on_the_path_answers_take(recommender) -> None:
+    """A privacy guard: the recommender and the server check through ProfileChecker's fast path,
+    not check_profile; a caller's larger minimum must refuse a group the rule set's 5 allows."""
+    from trivsel.engine import Options
+
+    six = make({"influence": 20}, respondents=6)
+    recommender.evaluate(six)  # 6 ≥ the rule set's minimum of 5: answered
+    for refuse in (lambda: recommender.evaluate(six, min_group_size=8),
+                   lambda: recommender.recommend(six, Options(min_group_size=8))):
+        with pytest.raises(ProfileError) as raised:
+            refuse()
+        assert raised.value.too_small_only
+        assert [e.field for e in raised.value.errors] == ["respondents"] and "8" in raised.value.errors[0].message
+
+
 def test_respondents_cannot_exceed_invited(ruleset) -> None:
     assert "invited" in errors(ruleset, make(respondents=20, invited=10))
 

@@ -135,9 +135,12 @@ def test_more_supporting_rules_outrank_one(rules_copy) -> None:
 
 
 def test_equal_scores_order_by_prevention_level(rules_copy) -> None:
-    with small_ruleset(rules_copy, ("a", "influence < 50", {"return-to-work": 2, "individual-work-adjustment": 2,
+    """RANKING.md order rule 2: equal scores by prevention level, then id. The ids are chosen so
+    that id order contradicts prevention order below rank 1 (return-to-work, tertiary, sorts before
+    task-redistribution, secondary): a tie-break on (score, id, level) puts them the wrong way."""
+    with small_ruleset(rules_copy, ("a", "influence < 50", {"return-to-work": 2, "task-redistribution": 2,
                                                             "work-organisation-change": 2})) as rec:
-        assert ranked_ids(rec, {"influence": 40}) == ["work-organisation-change", "individual-work-adjustment",
+        assert ranked_ids(rec, {"influence": 40}) == ["work-organisation-change", "task-redistribution",
                                                       "return-to-work"]
 
 
