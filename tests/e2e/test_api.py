@@ -65,7 +65,9 @@ def test_request_id_comes_back_with_errors_too(server) -> None:
         server.stub().Recommend(bad, metadata=(("x-request-id", "err-42"),))
     metadata = dict(info.value.trailing_metadata())
     assert metadata["x-request-id"] == "err-42"
-    assert rpc_status.from_call(info.value) is not None  # the rich details survive alongside
+    # the rich details survive alongside: the status itself, and the bad field named in them
+    assert rpc_status.from_call(info.value).code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert list(violations(info.value)) == ["profile.scores.influence"]
 
 
 def test_ids_only_detail(server) -> None:
