@@ -89,7 +89,7 @@ DEPENDED_ON = ("engine", "api")
 """The folders whose modules the compiled ones import (and the Makefile's HOT): any change there
 means compiling again, since compiled code reads a NamedTuple's fields by position."""
 GROUP = "trivsel"  # mypyc puts the compiled code in one shared library, ``trivsel__mypyc``
-PACKAGES = {"engine": "engine", "api": "api", "service": "service", "client": "client"}
+PACKAGES = ("engine", "api", "service", "client")  # installed as trivsel.<name>, from the folder <name>
 PURE = os.environ.get("TRIVSEL_BUILD", "compiled").strip().lower() == "pure"
 
 
@@ -106,8 +106,8 @@ def compile_tree() -> Path:
     shutil.rmtree(root, ignore_errors=True)
     package = root / "trivsel"
     package.mkdir(parents=True)
-    for name, folder in PACKAGES.items():
-        (package / name).symlink_to(HERE / folder, target_is_directory=True)
+    for name in PACKAGES:
+        (package / name).symlink_to(HERE / name, target_is_directory=True)
     for source in (HERE / "trivsel").glob("*.py"):
         (package / source.name).symlink_to(source)
     (package / "v1").mkdir()

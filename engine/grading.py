@@ -70,25 +70,16 @@ class Grader:
         return self.grade(v, n)
 
 
-class _Holds(Grader):
-    """A test with no harmful direction (``==``, ``between``, ``present`` …): clear when true,
-    and never the support a rule needs."""
+class _WhenTrue(Grader):
+    """A test graded only by whether it holds: clear when true. It supports a rule when it points
+    in a harmful direction on a dimension without a meaningful difference; a test with no harmful
+    direction (``==``, ``between``, ``present`` …) never does."""
 
-    def __init__(self, lit: Literal) -> None:
-        self.lit, self.dim = lit, lit.dimension
-
-    def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
-        return (CLEAR, False) if self.lit.holds(v.get(self.dim)) else (0.0, False)
-
-
-class _Clear(Grader):
-    """A harmful-direction test on a dimension without a meaningful difference: clear when true."""
-
-    def __init__(self, lit: Literal) -> None:
-        self.lit, self.dim = lit, lit.dimension
+    def __init__(self, lit: Literal, supports: bool) -> None:
+        self.lit, self.dim, self.supports = lit, lit.dimension, supports
 
     def grade(self, v: Mapping[str, float], n: int) -> tuple[float, bool]:
-        return (CLEAR, True) if self.lit.holds(v.get(self.dim)) else (0.0, False)
+        return (CLEAR, self.supports) if self.lit.holds(v.get(self.dim)) else (0.0, False)
 
 
 class _Share(Grader):
@@ -155,11 +146,11 @@ class _Any(Grader):
 
 def _leaf(lit: Literal) -> Grader:
     if lit.adverse is None or lit.threshold is None:
-        return _Holds(lit)
+        return _WhenTrue(lit, supports=False)
     if lit.share:
         return _Share(lit, lit.threshold)
     if not lit.margin:
-        return _Clear(lit)
+        return _WhenTrue(lit, supports=True)
     return _Scaled(lit, lit.threshold)
 
 
