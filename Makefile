@@ -87,9 +87,10 @@ lint: $(STAMP) typecheck
 lock: $(STAMP)
 	$(BIN)/python deploy/lock.py
 
-# Rewrite the example reports in docs/examples/ from examples/ (a test checks they are current).
+# Rewrite the example reports in docs/examples/ from examples/ (a test checks they are current and
+# shows the diff when not; only this target, with --write, rewrites them).
 examples: $(STAMP)
-	$(BIN)/python docs/examples/regenerate.py
+	$(BIN)/python docs/examples/regenerate.py --write
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis trivsel/v1/*_pb2* trivsel/native.json

@@ -35,6 +35,8 @@ from trivsel.engine.rationale import (
     AT_LEAST_ONE,
     BORDERLINE_WORDS,
     NONE_REPORTED,
+    NOT_SHOWN,
+    NOT_SHOWN_NOTE,
     OF_RESPONDENTS,
     REPORTED,
     UNCERTAIN_WORDS,
@@ -561,8 +563,9 @@ class WireRenderer:
         a missing value."""
         if self._widest is None:
             widths = [len(b"(mangler)")]
-            widths += [len(t.encode("utf-8")) + 8 for words in (AT_LEAST_ONE, NONE_REPORTED, OF_RESPONDENTS)
-                       for t in words.values()]  # a share as the rationale words it
+            widths += [len(t.encode("utf-8")) + 8 for words in (AT_LEAST_ONE, NONE_REPORTED, OF_RESPONDENTS,
+                                                                 NOT_SHOWN, NOT_SHOWN_NOTE)
+                       for t in words.values()]  # a share as the rationale words it (or hides it)
             # a reference's name ({x.reference_name}) in any sector's view, and its label
             references = [d.reference for d in self.recommender.ruleset.dimensions.values() if d.reference]
             references += [r for s in self.recommender.ruleset.sectors.values() for r in s.references.values()]

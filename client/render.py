@@ -734,7 +734,7 @@ def _known_band_label(dim: Dimension, band_id: str | None, lang: str) -> str:
 
 
 def _followup_value(value: float | None, lang: str) -> str:
-    """A hidden share (a negative act in a small group) has no value: its band says enough."""
+    """A hidden share (a negative act or stress in a small group) has no value: its band says enough."""
     return format_number(value, lang) if value is not None else "–"
 
 

@@ -69,6 +69,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "bars_caption": "Scale from 0 to each dimension's maximum; thin vertical lines are band bounds, the colour "
                         "shows the band's risk. ★ marks a gold nugget.",
         "none_measured": "None measured.", "ok": "fine", "watch": "watch", "adverse": "at risk",
+        "not_shown": "not shown", "share_not_shown": "not shown (fewer than {m} answers)",
         "plan": "Action plan", "intervention": "Intervention", "goal": "Goal", "owner": "Owner",
         "participation": "Working with the action plans", "co_owner": "co-owner",
         "compared": "{name} compared with",
@@ -108,11 +109,12 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "required": "must act", "strengths": "Strengths to keep",
         "next": "Next measurement", "next_passed": " – the date has passed: measure again soon",
         "reported": "reported by at least one respondent", "none_reported": "none reported",
-        "hidden_note": "Fewer than {m} answers: the shares of negative acts are not shown as numbers, so that "
-                       "no one can be recognised.",
+        "hidden_note": "Fewer than {m} answers: the shares of the respondents (negative acts, stress) are not "
+                       "shown as numbers, so that no one can be recognised.",
         "fewer_cases": "fewer cases", "heat_reported": "reported", "resolved": "no longer required: {items}",
         "heat_hidden": "“reported”: a negative act in a department with fewer than {m} answers, whose band is "
-                       "not shown, to protect anonymity.",
+                       "not shown, to protect anonymity; “not shown”: another share of the respondents (stress) "
+                       "there.",
         "must_act_org": "Must act across departments", "hazard": "Hazard", "must_act_col": "Of which must act",
         "required_intervention": "Required intervention", "which": "Which departments",
         "no_must_act": "No department shows a hazard that the law requires action on.",
@@ -132,6 +134,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "bars_caption": "Skala fra 0 til dimensionens maksimum; tynde lodrette streger er grænseværdier, og farven "
                         "viser niveauets risiko. ★ markerer et guldkorn.",
         "none_measured": "Ingen målt.", "ok": "i orden", "watch": "hold øje", "adverse": "risiko",
+        "not_shown": "vises ikke", "share_not_shown": "vises ikke (færre end {m} svar)",
         "plan": "Handleplan", "intervention": "Indsats", "goal": "Mål", "owner": "Ansvarlig",
         "participation": "Sådan arbejder I med handleplanerne", "co_owner": "medansvarlig",
         "compared": "{name} sammenlignes med",
@@ -172,12 +175,13 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "required": "skal handles", "strengths": "Styrker at holde fast i", "next": "Næste måling",
         "next_passed": " – datoen er passeret: mål igen snarest",
         "reported": "rapporteret af mindst én af de svarende", "none_reported": "ingen rapporteret",
-        "hidden_note": "Færre end {m} svar: andelene for negative handlinger vises ikke som tal, så ingen kan "
-                       "genkendes.",
+        "hidden_note": "Færre end {m} svar: andelene af de svarende (negative handlinger, stress) vises ikke som "
+                       "tal, så ingen kan genkendes.",
         "fewer_cases": "færre tilfælde", "heat_reported": "rapporteret",
         "resolved": "ikke længere påkrævet: {items}",
         "heat_hidden": "»rapporteret«: en negativ handling i en afdeling med færre end {m} svar, hvis niveau ikke "
-                       "vises af hensyn til anonymiteten.",
+                       "vises af hensyn til anonymiteten; »vises ikke«: en anden andel af de svarende (stress) "
+                       "dér.",
         "must_act_org": "Skal handles på tværs af afdelingerne", "hazard": "Risikofaktor",
         "must_act_col": "Heraf skal handles", "required_intervention": "Påkrævet indsats",
         "which": "Hvilke afdelinger",
@@ -194,8 +198,10 @@ _REFUSED_DA = ("{n} besvarelser er under mindstegrænsen for gruppestørrelse; s
                "til anonymiteten.")
 _GROUPS = ("resource", "demand", "negative_act", "signal")
 # Strong colours for bars and points, pale ones for the radar's band rings.
-_RISK_COLOUR: Mapping[str, str] = MappingProxyType({"ok": "#3f8f4f", "watch": "#d99a1e", "adverse": "#c0392b"})
-_RISK_TINT: Mapping[str, str] = MappingProxyType({"ok": "#e2f1e1", "watch": "#fbefcf", "adverse": "#f7dcd8"})
+_RISK_COLOUR: Mapping[str, str] = MappingProxyType({"ok": "#3f8f4f", "watch": "#d99a1e", "adverse": "#c0392b",
+                                                    "not_shown": "#8a8a8a"})
+_RISK_TINT: Mapping[str, str] = MappingProxyType({"ok": "#e2f1e1", "watch": "#fbefcf", "adverse": "#f7dcd8",
+                                                  "not_shown": "#ececec"})
 
 _STYLE = """
 @page { size: A4; margin: 14mm; }
@@ -236,6 +242,7 @@ ul.conditions { list-style: none; margin: 2px 0 0; padding-left: 12px; font-size
 ul.conditions .holds { color: #2e6b3a; } ul.conditions .fails { color: #8a2b20; }
 .cell { text-align: center; font-size: 8.5pt; }
 .risk-ok { background: #d7ecd5; } .risk-watch { background: #fae7b5; } .risk-adverse { background: #f2c4be; }
+.risk-not_shown { background: #ececec; }
 tr.group th { background: #e4e4e4; }
 table.heatmap { table-layout: fixed; }
 table.heatmap thead th { overflow-wrap: anywhere; font-size: 8.5pt; }
@@ -397,27 +404,34 @@ def _is_act_share(dim: Dimension) -> bool:
 
 
 def _hidden_shares(profile: Profile, result: Result, dims: Mapping[str, Dimension], min_answers: int) -> frozenset[str]:
-    """The negative acts' shares that must not be shown as numbers: all of them below ``min_answers``
-    respondents, and any the engine itself hid in a condition (its ``actual`` is None although the
-    profile has the value), so the report never shows what the answer kept back."""
-    hidden = {i for i in profile.scores if i in dims and _is_act_share(dims[i])} \
-        if profile.respondents < min_answers else {i for i in profile.reported if i in dims and _is_act_share(dims[i])}
+    """The shares of the respondents that must not be shown as numbers: all of them below
+    ``min_answers`` respondents (negative acts, and stress: two stressed of six are two colleagues),
+    those given as "reported", and any the engine itself hid in a condition (its ``actual`` is None
+    although the profile has the value), so the report never shows what the answer kept back."""
+    hidden = {i for i in profile.scores if i in dims and dims[i].share} \
+        if profile.respondents < min_answers else {i for i in profile.reported if i in dims and dims[i].share}
     for rec in _items(result):
         for reason in rec.because:
             hidden.update(c.dimension for c in reason.conditions
                           if c.actual is None and c.dimension in profile.scores and c.dimension in dims
-                          and _is_act_share(dims[c.dimension]))
+                          and dims[c.dimension].share)
     return frozenset(hidden)
 
 
-def _hidden_text(value: float, lang: str) -> str:
-    """What a hidden share shows instead of its number."""
+def _hidden_text(dim: Dimension | None, value: float, lang: str) -> str:
+    """What a hidden share shows instead of its number: a negative act whether it was reported,
+    any other share (stress) only that it is not shown."""
+    if dim is not None and not _is_act_share(dim):
+        return _w(lang, "not_shown")
     return _w(lang, "reported" if value > 0 else "none_reported")
 
 
 def _hidden_risk(dim: Dimension, value: float) -> str:
-    """The risk a hidden share is coloured with: none reported is fine; any report takes the risk of
-    the first band past "none" ("some cases"), whatever its real band, which would hint at the share."""
+    """The risk a hidden share is coloured with. A negative act: none reported is fine; any report
+    takes the risk of the first band past "none" ("some cases"), whatever its real band, which would
+    hint at the share. Any other share: no risk colour at all, since its band would bound it."""
+    if not _is_act_share(dim):
+        return "not_shown"
     if value <= 0:
         band = dim.band_of(value)
         return band.risk if band else "ok"
@@ -613,8 +627,8 @@ def _bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[str]:
 
 
 def _hidden_bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[str]:
-    """A negative act whose share must not be shown: its name and "reported by at least one
-    respondent" (or "none reported"), and no bar, since a bar's length would show the share."""
+    """A share that must not be shown: its name and "reported by at least one respondent" (or "none
+    reported", or for stress "not shown"), and no bar, since a bar's length would show the share."""
     x0, h = _BAR_LABEL_W, _BAR_ROW - 8
     risk = _hidden_risk(dim, value)
     return [f'<text x="{_px(x0 - 8)}" y="{_px(y + h - 4)}" text-anchor="end" font-size="11" fill="#222">'
@@ -622,7 +636,7 @@ def _hidden_bar_row(dim: Dimension, value: float, y: float, lang: str) -> list[s
             f'<g class="hidden-share" data-dimension="{_e(dim.id)}" data-risk="{_e(risk)}">'
             f'<rect x="{_px(x0)}" y="{_px(y + h / 2 - 4)}" width="8" height="8" fill="{_RISK_COLOUR[risk]}"/>'
             f'<text x="{_px(x0 + 14)}" y="{_px(y + h - 4)}" font-size="11" font-style="italic" fill="#222">'
-            f'{_e(_hidden_text(value, lang))}</text></g>']
+            f'{_e(_hidden_text(dim, value, lang))}</text></g>']
 
 
 def _bars_svg(items: Sequence[tuple[Dimension, float]], group: str, lang: str,
@@ -676,7 +690,7 @@ def _profile_html(profile: Profile, dims: Mapping[str, Dimension], lang: str, hi
 def _profile_md_row(dim: Dimension, value: float, hidden: frozenset[str], lang: str) -> tuple[str, str, str]:
     """(value, band, assessment) for the profile table; a hidden share shows words, no number or band."""
     if dim.id in hidden:
-        return _hidden_text(value, lang), "", _w(lang, _hidden_risk(dim, value))
+        return _hidden_text(dim, value, lang), "", _w(lang, _hidden_risk(dim, value))
     band = dim.band_of(value)
     return _value_text(dim, value, lang), _band_text(band, lang), _w(lang, band.risk) if band else ""
 
@@ -998,7 +1012,8 @@ def _lever_moves(lever: Lever, dims: Mapping[str, Dimension], lang: str,
                                           lever.to_bands):
         dim = dims.get(ident)
         if ident in hidden:
-            moves.append((dim.name.get(lang) if dim else ident, _hidden_text(cur, lang), _w(lang, "fewer_cases")))
+            moves.append((dim.name.get(lang) if dim else ident, _hidden_text(dim, cur, lang),
+                          _w(lang, "fewer_cases" if dim is None or _is_act_share(dim) else "not_shown")))
         elif dim is None:  # a description of another rule set: show what we know
             moves.append((ident, format_number(cur, lang), format_number(target, lang)))
         else:
@@ -1254,9 +1269,24 @@ def _needs_html(org: OrgResult, lang: str) -> str:
 
 
 def _heat_hidden(outcome: DepartmentOutcome, dim: Dimension, band: Band, min_answers: int) -> bool:
-    """A negative act with a report in a department below ``min_answers``: its band (some cases or
-    widespread) would say how many reported, so the cell only says "reported"."""
-    return _is_act_share(dim) and outcome.respondents < min_answers and band.risk != "ok"
+    """A share in a department below ``min_answers`` whose band would say how many answered so: a
+    negative act with a report (some cases or widespread; the cell says "reported"), and any other
+    share (stress) in every band (the cell says "not shown")."""
+    if not dim.share or outcome.respondents >= min_answers:
+        return False
+    return band.risk != "ok" if _is_act_share(dim) else True
+
+
+def _heat_word(dim: Dimension, lang: str) -> str:
+    """What a hidden heat-map cell says (see :func:`_heat_hidden`)."""
+    return _w(lang, "heat_reported" if _is_act_share(dim) else "not_shown")
+
+
+def _heat_hidden_cell(outcome: DepartmentOutcome, dim: Dimension, min_answers: int) -> bool:
+    """Whether a heat-map cell is hidden (see :func:`_heat_hidden`): the caption then says why."""
+    band_id = dict(outcome.bands).get(dim.id)
+    band = dim.band(band_id) if band_id else None
+    return band is not None and _heat_hidden(outcome, dim, band, min_answers)
 
 
 def _heat_label(outcome: DepartmentOutcome, dim: Dimension, min_answers: int, lang: str) -> str:
@@ -1265,7 +1295,7 @@ def _heat_label(outcome: DepartmentOutcome, dim: Dimension, min_answers: int, la
     band = dim.band(band_id) if band_id else None
     if band is None:
         return ""
-    return _w(lang, "heat_reported") if _heat_hidden(outcome, dim, band, min_answers) else band.label.get(lang)
+    return _heat_word(dim, lang) if _heat_hidden(outcome, dim, band, min_answers) else band.label.get(lang)
 
 
 def _heat_cell(outcome: DepartmentOutcome, dim: Dimension, lang: str, min_answers: int = MIN_ANSWERS) -> str:
@@ -1277,7 +1307,7 @@ def _heat_cell(outcome: DepartmentOutcome, dim: Dimension, lang: str, min_answer
     if _heat_hidden(outcome, dim, band, min_answers):
         risk = _hidden_risk(dim, 1.0)
         return (f'<td class="cell hidden-share risk-{_e(risk)}" data-department="{ident}" '
-                f'data-dimension="{_e(dim.id)}" data-hidden="share">{_e(_w(lang, "heat_reported"))}</td>')
+                f'data-dimension="{_e(dim.id)}" data-hidden="share">{_e(_heat_word(dim, lang))}</td>')
     return (f'<td class="cell risk-{_e(band.risk)}" data-department="{ident}" data-dimension="{_e(dim.id)}" '
             f'data-band="{_e(band.id)}" data-risk="{_e(band.risk)}">{_e(band.label.get(lang))}</td>')
 
@@ -1300,7 +1330,7 @@ def _heatmap_html(org: OrgResult, description: Description, lang: str, min_answe
         cells = "".join(_heat_cell(o, dim, lang, min_answers) for o in evaluated)
         parts.append(f"<tr><th>{_e(_label(dim, lang))}</th>{cells}</tr>")
     caption = _w(lang, "heat_caption")
-    if any(_heat_label(o, d, min_answers, lang) == _w(lang, "heat_reported") for o in evaluated for d in dims):
+    if any(_heat_hidden_cell(o, d, min_answers) for o in evaluated for d in dims):
         caption += " " + _w(lang, "heat_hidden").format(m=min_answers)
     parts.append(f'</tbody></table><p class="muted">{_e(caption)}</p></section>')
     return "\n".join(parts)
@@ -1393,7 +1423,7 @@ def _org_md(org: OrgResult, description: Description, lang: str, min_answers: in
         hidden = False
         for dim in dims:
             cells = [_heat_label(o, dim, min_answers, lang) for o in org.evaluated]
-            hidden = hidden or _w(lang, "heat_reported") in cells
+            hidden = hidden or any(_heat_hidden_cell(o, dim, min_answers) for o in org.evaluated)
             lines.append(f"| {_md(_label(dim, lang))} | " + " | ".join(_md(c) for c in cells) + " |")
         lines += ["", _w(lang, "heat_caption") + (" " + _w(lang, "heat_hidden").format(m=min_answers)
                                                    if hidden else "")]

@@ -64,9 +64,10 @@ def compare_measurements(before: Profile, after: Profile, before_result: Result,
                          dimensions: Mapping[str, Dimension], min_answers: int = 20) -> FollowUp:
     """The follow-up report. The results should list every candidate (a large ``top``).
 
-    A share of the respondents is placed in the band its confidence interval supports, and a
-    negative act's share from fewer than ``min_answers`` respondents is not given at all (its
-    ``before``/``after`` is None): one report in a team of seven must not read "14.3 (widespread)"."""
+    A share of the respondents is placed in the band its confidence interval supports, and a share
+    from fewer than ``min_answers`` respondents (a negative act's, or stress) is not given at all
+    (its ``before``/``after`` is None): one report in a team of seven must not read "14.3
+    (widespread)", nor two stressed of seven "28.6"."""
     changes = []
     for ident, dim in dimensions.items():
         x, y = before.scores.get(ident), after.scores.get(ident)
@@ -74,7 +75,7 @@ def compare_measurements(before: Profile, after: Profile, before_result: Result,
             continue
         bx = shown_band(dim, x, before.respondents) if x is not None else None
         by = shown_band(dim, y, after.respondents) if y is not None else None
-        if dim.share and dim.group == "negative_act":
+        if dim.share:
             x = x if x is None or before.respondents >= min_answers else None
             y = y if y is None or after.respondents >= min_answers else None
             if bx is not None and by is not None and bx.id != by.id:

@@ -41,6 +41,12 @@ NONE_REPORTED = {"en": "no respondent", "da": "ingen af de svarende"}
 OF_RESPONDENTS = {"en": "{n}% of the respondents", "da": "{n} % af de svarende"}
 REPORTED = {"en": "{name}: reported by at least one respondent (fewer than {m} answers: no share is shown)",
             "da": "{name}: rapporteret af mindst én af de svarende (færre end {m} svar: ingen andel vises)"}
+NOT_SHOWN = {"en": "a share that is not shown (fewer than {m} answers)",
+             "da": "en andel, der ikke vises (færre end {m} svar)"}
+"""A share other than a negative act's (stress), too small to show: how a text states it."""
+NOT_SHOWN_NOTE = {"en": " (fewer than {m} answers: the share is not shown)",
+                  "da": " (færre end {m} svar: andelen vises ikke)"}
+"""After such a share's test in a condition, which then names no value."""
 
 
 def _pieces(lit: Literal, dimension: Dimension | None, language: str) -> tuple[str, str]:
@@ -80,12 +86,15 @@ class Numbers:
     ``phrased`` are the dimensions whose value a rationale text states as a share of the
     respondents ("12.5% of the respondents"); ``hidden`` those of them whose share must not be
     shown at all, because it rests on too few answers (one report in a team of six would name a
-    person): their value reads "at least one respondent", in the texts and in the conditions.
+    person; two stressed of six are two colleagues). A hidden negative act (one of ``acts``) reads
+    "at least one respondent", any other hidden share "a share that is not shown" — in the texts
+    and in the conditions.
     """
 
     __slots__ = (
         "_cache",
         "_utf8",
+        "acts",
         "explained",
         "hidden",
         "language",
@@ -96,7 +105,8 @@ class Numbers:
     )
 
     def __init__(self, values: Mapping[str, float], language: str, phrased: frozenset[str] = frozenset(),
-                 hidden: frozenset[str] = frozenset(), min_answers: int = 20, respondents: int = 0) -> None:
+                 hidden: frozenset[str] = frozenset(), min_answers: int = 20, respondents: int = 0,
+                 acts: frozenset[str] = frozenset()) -> None:
         self.values = values
         self.language = language
         self._cache: dict[str, str] = {}
@@ -106,6 +116,7 @@ class Numbers:
         self.hidden = hidden
         self.min_answers = min_answers
         self.respondents = respondents
+        self.acts = acts
 
     def text(self, dimension: str) -> str:
         """The value as a number ("12.5"), or the words a hidden share is shown with."""
@@ -115,7 +126,8 @@ class Numbers:
             if value is None:
                 cached = MISSING[self.language]
             elif dimension in self.hidden:
-                cached = (AT_LEAST_ONE if value > 0 else NONE_REPORTED)[self.language]
+                cached = ((AT_LEAST_ONE if value > 0 else NONE_REPORTED)[self.language] if dimension in self.acts
+                          else NOT_SHOWN[self.language].format(m=self.min_answers))
             else:
                 cached = format_number(value, self.language)
             self._cache[dimension] = cached
@@ -123,7 +135,7 @@ class Numbers:
 
     def phrase(self, dimension: str) -> str:
         """The value as a rationale text states it: a share as "12.5% of the respondents" (or, when
-        hidden, "at least one respondent"), anything else as :meth:`text`."""
+        hidden, "at least one respondent" or "a share that is not shown"), anything else as :meth:`text`."""
         if dimension not in self.phrased or dimension in self.hidden or self.values.get(dimension) is None:
             return self.text(dimension)
         return OF_RESPONDENTS[self.language].format(n=self.text(dimension))
@@ -173,7 +185,7 @@ class RuleExplainer:
                 self._leaves[numbers.language]:
             value = values.get(dim)
             if hidden and dim in hidden and value is not None:
-                out.append(self._hidden(dim, op, threshold, high, band, test(value), numbers))
+                out.append(self._hidden(dim, op, threshold, high, band, test(value), numbers, prefix.rstrip() + suffix))
                 continue
             near = value is not None and (in_zone(zone, value) if zone is not None else
                                           share is not None and share_grade(share, value, numbers.respondents)
@@ -185,9 +197,14 @@ class RuleExplainer:
         return tuple(out)
 
     def _hidden(self, dim: str, op: str, threshold: float | None, high: float | None, band: str | None,
-                holds: bool, numbers: Numbers) -> ConditionResult:
-        """A test on a share too small to show: neither the value nor the threshold it was compared
-        with (which would bound it), only that it was reported."""
+                holds: bool, numbers: Numbers, test_text: str) -> ConditionResult:
+        """A test on a share too small to show. A negative act's: neither the value nor the
+        threshold it was compared with (which would bound it), only that it was reported. Any other
+        share's (stress): the test without the value — its threshold is the published figure the
+        advice compares with, which the rule's own text names."""
+        if dim not in numbers.acts:
+            return ConditionResult(dim, op, threshold, high, band, None, holds,
+                                   test_text + NOT_SHOWN_NOTE[numbers.language].format(m=numbers.min_answers))
         dimension = self._dimensions.get(dim)
         name = dimension.name.get(numbers.language) if dimension else dim
         text = REPORTED[numbers.language].format(name=name, m=numbers.min_answers)

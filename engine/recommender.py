@@ -164,7 +164,8 @@ class Recommender:
         self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
         self._strengths = StrengthFinder(ruleset)
         self._builds = {i.id: i.builds for i in ruleset.interventions.values() if i.builds}
-        self._act_shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share and d.group == "negative_act")
+        self._shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share)
+        self._act_shares = frozenset(d for d in self._shares if ruleset.dimensions[d].group == "negative_act")
         self._borderline_tests = tuple(borderline_tests(rule.condition) for rule in ruleset.rules)
         self._rules_dims = tuple(rule.dimensions for rule in ruleset.rules)
         self._acts = frozenset(d.id for d in ruleset.dimensions.values() if d.group == "negative_act")
@@ -430,18 +431,21 @@ class Recommender:
     # --- the parts of an answer, also used by renderers outside the engine (api/wire.py) -------
     @property
     def phrased_dimensions(self) -> frozenset[str]:
-        """The negative acts' shares: texts word them as shares of the respondents, or hide them."""
-        return self._act_shares
+        """The shares of the respondents (negative acts, stress): texts word them as shares of the
+        respondents, or hide them."""
+        return self._shares
 
     def numbers(self, evaluation: Evaluation, language: str) -> Numbers:
-        """The answer's values as its texts show them: negative acts as shares of the respondents,
-        and not at all (only "at least one respondent") below the rule set's minimum of answers."""
+        """The answer's values as its texts show them: shares as shares of the respondents, and
+        below the rule set's minimum of answers not at all — a negative act as "at least one
+        respondent", another share (stress) as "a share that is not shown"."""
         checked = evaluation.checked
         minimum = self.ruleset.min_answers_for_shares
         reported = checked.profile.reported  # given as "reported": fewer answered the item than may be shown
-        hidden = self._act_shares if checked.profile.respondents < minimum else (
-            self._act_shares & reported if reported else frozenset())
-        return Numbers(checked.values, language, self._act_shares, hidden, minimum, checked.profile.respondents)
+        hidden = self._shares if checked.profile.respondents < minimum else (
+            self._shares & reported if reported else frozenset())
+        return Numbers(checked.values, language, self._shares, hidden, minimum, checked.profile.respondents,
+                       self._act_shares)
 
     def chosen(self, evaluation: Evaluation, top: int | None) -> tuple[Candidate, ...]:
         """The candidates that make the list."""

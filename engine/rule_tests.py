@@ -572,10 +572,18 @@ def _relation(recommender: Recommender, case: Case, relation: Relation) -> tuple
     before_value = scores[relation.dimension]
     scores[relation.dimension] = min(dim.maximum, max(dim.minimum, before_value + relation.delta))
     changed = case.profile.with_scores(scores)
+    verb = "raising" if relation.delta > 0 else "lowering"
+    if scores[relation.dimension] == before_value:
+        end = "maximum" if relation.delta > 0 else "minimum"
+        return (f"relation: {verb} {relation.dimension} changes nothing ({before_value:g} is the {end} of its "
+                f"scale), so the relation cannot fail; start from a value it can move away from"), changed
     before = {c.intervention_id: c.score for c in recommender.evaluate(case.profile).scores.candidates.values()}
     after = {c.intervention_id: c.score for c in recommender.evaluate(changed).scores.candidates.values()}
     b, a = before.get(relation.intervention, 0.0), after.get(relation.intervention, 0.0)
-    verb = "raising" if relation.delta > 0 else "lowering"
+    if b <= 0:
+        # "does not lower" holds for any engine when nothing is there to lower
+        return (f"relation: {relation.intervention} scores 0 before the change, so 'does not lower' cannot fail; "
+                f"start from a profile that already recommends it"), changed
     if a < b - 1e-9:
         return (f"relation: {verb} {relation.dimension} {before_value:g} → {scores[relation.dimension]:g} lowered "
                 f"{relation.intervention} from {b:g} to {a:g}"), changed

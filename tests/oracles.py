@@ -8,7 +8,8 @@ the same thing, written for clarity rather than speed, and used only by tests:
 * :func:`holds` — whether a resolved condition is true for a profile's values;
 * :func:`intensity` (and :func:`literal_intensity` for one leaf) — how strongly it holds, 0 … 1
   (docs/RANKING.md);
-* :func:`serialize_fact` — the durable_rules fact for one profile.
+* :func:`serialize_fact` — the durable_rules fact for one profile;
+* :func:`band_of` — the band a value lies in, from the bands' bounds as the catalogue writes them.
 
 A test that finds the engine and an oracle disagree has found a bug in one of them.
 """
@@ -19,8 +20,9 @@ from collections.abc import Mapping
 
 from trivsel.engine.conditions import AllOf, Condition, Literal
 from trivsel.engine.durable_compile import FACT_PREFIX
+from trivsel.engine.model import Band, Dimension
 
-__all__ = ["holds", "intensity", "literal_intensity", "serialize_fact"]
+__all__ = ["band_of", "holds", "intensity", "literal_intensity", "serialize_fact"]
 
 
 def holds(cond: Condition, values: Mapping[str, float]) -> bool:
@@ -74,3 +76,17 @@ def serialize_fact(values: Mapping[str, float], keys: Mapping[str, str] | None =
         parts.append(f',"{name}":{value:.6f}')
     parts.append("}")
     return "".join(parts)
+
+
+def band_of(dim: Dimension, value: float) -> Band:
+    """The one band of ``dim`` whose bounds hold ``value``: above ``low`` (or at it, when the band
+    includes it) and below ``high`` (or at it). Exactly one band must hold it; the catalogue's bands
+    cover the scale without gaps or overlaps."""
+    def inside(band: Band) -> bool:
+        above = band.low is None or value > band.low or (value == band.low and band.low_inclusive)
+        below = band.high is None or value < band.high or (value == band.high and band.high_inclusive)
+        return above and below
+
+    holding = [band for band in dim.bands if inside(band)]
+    assert len(holding) == 1, (dim.id, value, [b.id for b in holding])
+    return holding[0]

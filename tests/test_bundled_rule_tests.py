@@ -76,3 +76,22 @@ def test_a_relation_without_its_step_is_a_located_problem_not_a_crash(tmp_path) 
     proc = trivsel("test", str(rules))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "relation.yaml:4:15: error: relation is missing the required key 'by'" in proc.stdout
+
+
+def test_a_relation_that_cannot_fail_is_refused(tmp_path) -> None:
+    """#18: "does not lower" holds for any engine when the intervention scores 0 before the change,
+    and when the change is cut to nothing at the end of the scale; such a case fails and says why.
+    Prioritisation scores 0 at workload 50 (medium); bullying 0 cannot be lowered."""
+    rules = _rules_copy(tmp_path)
+    (rules / "tests" / "relation.yaml").write_text(
+        "tests:\n  - name: from nothing\n    profile: {scores: {quantitative_demands: 50}}\n"
+        "    relation: {raise: quantitative_demands, by: 40, does_not_lower: prioritisation}\n"
+        "  - name: at the end of the scale\n    profile: {respondents: 40, scores: {bullying: 0, influence: 20}}\n"
+        "    relation: {lower: bullying, by: 5, does_not_lower: influence-over-planning}\n"
+        "  - name: a real relation\n    profile: {scores: {quantitative_demands: 74, influence: 28}}\n"
+        "    relation: {raise: quantitative_demands, by: 15, does_not_lower: prioritisation}\n", encoding="utf-8")
+    data = json.loads(trivsel("test", str(rules), "--json").stdout)
+    failures = {c["name"]: " ".join(c["failures"]) for c in data["cases"]}
+    assert "prioritisation scores 0 before the change, so 'does not lower' cannot fail" in failures["from nothing"]
+    assert "lowering bullying changes nothing (0 is the minimum of its scale)" in failures["at the end of the scale"]
+    assert failures["a real relation"] == ""

@@ -27,6 +27,21 @@ def test_production_example_levers(recommender) -> None:
     assert ranks == sorted(ranks)  # what a change does to the answer decides the order
 
 
+def _risk(evaluation) -> float:
+    """RANKING.md §9: "the sum of every candidate intervention's score, the must-act part's
+    included" — written out here rather than taken from engine/levers.py, which it checks."""
+    return round(sum(c.score for c in evaluation.scores.candidates.values()), 6)
+
+
+def test_total_risk_counts_the_must_act_part(recommender) -> None:
+    """The production example's must-act item (prioritisation) is part of its total risk."""
+    evaluation = recommender.evaluate(read_profile(str(EXAMPLES / "production-high-workload.yaml")))
+    scores = {c.intervention_id: c.score for c in evaluation.scores.candidates.values()}
+    assert scores.get("prioritisation", 0) > 0
+    assert total_risk(evaluation) == _risk(evaluation)
+    assert total_risk(evaluation) > round(sum(v for k, v in scores.items() if k != "prioritisation"), 6)
+
+
 def test_levers_are_honest_on_random_profiles(recommender) -> None:
     rng = random.Random(41)
     for i in range(60):
@@ -36,7 +51,7 @@ def test_levers_are_honest_on_random_profiles(recommender) -> None:
         dims = recommender.view_for_profile(profile).ruleset.dimensions  # the bands of the department's sector
         report = levers(recommender, profile, pairs=False)
         base = recommender.evaluate(profile)
-        assert report.risk == total_risk(base)
+        assert report.risk == _risk(base)
         for lever in report.levers:
             (ident,), (target,) = lever.dimensions, lever.targets
             dim = dims[ident]
@@ -44,7 +59,7 @@ def test_levers_are_honest_on_random_profiles(recommender) -> None:
             assert abs(target - lever.currents[0]) >= dim.meaningful_difference  # no lever inside the noise
             assert lever.reduction >= 0  # a better value never raises the risk
             after = recommender.evaluate(profile.with_scores({**profile.scores, ident: target}))
-            assert total_risk(after) == lever.risk_after
+            assert _risk(after) == lever.risk_after
             remaining = {c.intervention_id for c in after.ranked}
             assert not set(lever.no_longer_needed) & remaining
 

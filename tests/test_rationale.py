@@ -31,3 +31,25 @@ def test_a_danish_answer_names_bands_in_danish(recommender) -> None:
              if c.band}
     assert "(høj)" in texts["quantitative_demands"] and "(lav)" in texts["influence"], texts
     assert not any("(high)" in t or "(low)" in t for t in texts.values()), texts
+
+
+def test_a_small_groups_stress_share_is_stated_without_its_value(recommender) -> None:
+    """RANKING.md "Small groups": 4 stressed of 6 (66.7 %) fires the stress rules, and every text
+    and condition of the answer says so without the share. A condition keeps its threshold (the
+    national 17.7 %, which the rule's own text names) and loses its value; 24 of 36 is shown."""
+    values = {"stress_prevalence": 66.7, "quantitative_demands": 75.0}
+    for language, words in (("da", "en andel, der ikke vises (færre end 20 svar)"),
+                            ("en", "a share that is not shown (fewer than 20 answers)")):
+        small = recommender.recommend(Profile(Department("d", "D", "private"), 6, values), Options(language=language))
+        assert "stress-above-national" in small.fired_rules
+        shown = str(small.to_dict())
+        assert "66.7" not in shown and "66,7" not in shown
+        reasons = [r for item in (*small.must_act, *small.recommendations) for r in item.because
+                   if "stress_prevalence" in {c.dimension for c in r.conditions}]
+        assert reasons and all(words in r.text for r in reasons), [r.text for r in reasons]
+        conditions = [c for r in reasons for c in r.conditions if c.dimension == "stress_prevalence"]
+        assert all(c.actual is None and c.threshold is not None for c in conditions)
+        assert all(("andelen vises ikke" if language == "da" else "the share is not shown") in c.text
+                   for c in conditions)
+        large = recommender.recommend(Profile(Department("d", "D", "private"), 36, values), Options(language=language))
+        assert ("66,7 %" if language == "da" else "66.7%") in str(large.to_dict())

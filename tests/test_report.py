@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib.util
 import math
 import re
 import subprocess
@@ -27,6 +28,7 @@ from trivsel.engine.organisation import OrgResult, analyse
 from trivsel.engine.result import Result
 from trivsel.engine.templates import format_number
 
+from . import oracles
 from .conftest import EXAMPLES, ROOT
 
 CASES = ["production-high-workload", "care-unit-emotional-demands", "bullying-reports"]
@@ -199,7 +201,7 @@ def test_bars_have_the_right_width_and_band(report, description, recommender) ->
         assert svg is not None
         width = float(svg.attrs["data-width"])
         assert float(bar.attrs["width"]) == pytest.approx(value / dim.maximum * width, abs=0.5), dim.id
-        band = dim.band_of(value)
+        band = oracles.band_of(dim, value)  # from the catalogue's bounds, not the code under test
         assert bar.attrs["data-band"] == band.id, dim.id
         assert bar.attrs["data-risk"] == band.risk, dim.id
         assert float(bar.attrs["data-value"]) == pytest.approx(value)
@@ -402,7 +404,7 @@ def test_markdown_has_the_plan_rows_and_no_charts(recommender, description, case
     for ident, value in profile.scores.items():
         dim = dims[ident]
         star = "★ " if dim.gold_nugget else ""
-        label = dim.band_of(float(value)).label.get(lang)
+        label = oracles.band_of(dim, float(value)).label.get(lang)
         assert any(f"| {star}{dim.name.get(lang)} | {format_number(float(value), lang)}" in ln and f"| {label} |" in ln
                    for ln in lines), ident
 
@@ -501,6 +503,33 @@ def test_a_small_teams_negative_act_share_is_never_shown(recommender, descriptio
     assert reported in row and not re.search(r"\d", row)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_small_teams_stress_share_is_never_shown(recommender, description, lang: str) -> None:
+    """Four stressed of six is 66.7 %: health information about colleagues everyone knows. The
+    stress rules still fire (the lower bound, 30 %, is past the national 17.7 %), but no text, bar,
+    band or colour may carry the share (RANKING.md, "Small groups")."""
+    base = read_profile(str(EXAMPLES / "healthy-department.yaml"))
+    profile = dataclasses.replace(base, respondents=6, invited=7, scores={**base.scores, "stress_prevalence": 66.7})
+    result = recommender.recommend(profile, Options(language=lang))
+    assert "stress-above-national" in result.fired_rules, "the finding the advice rests on is kept"
+    report = levers(recommender, profile)
+    assert not any("stress_prevalence" in lv.dimensions for lv in report.levers)
+    for fmt in FORMATS:
+        page = render_profile_report(profile, result, description, report, fmt=fmt)
+        for secret in ("66.7", "66,7"):
+            assert secret not in page, (fmt, secret)
+    doc = parse(render_profile_report(profile, result, description, report))
+    assert not [b for b in doc.find("rect", "bar") if b.attrs["data-dimension"] == "stress_prevalence"]
+    hidden = {g.attrs["data-dimension"]: g for g in doc.find("g", "hidden-share")}
+    word = {"da": "vises ikke", "en": "not shown"}[lang]
+    assert hidden["stress_prevalence"].text() == word
+    assert hidden["stress_prevalence"].attrs["data-risk"] == "not_shown", "a risk colour would give the band away"
+    md = render_profile_report(profile, result, description, report, fmt="md")
+    row = next(ln for ln in md.splitlines() if ln.startswith("| ") and "| " + {
+        "da": "Andel stressede", "en": "Stress prevalence"}[lang] + " |" in ln)
+    assert word in row and not re.search(r"\d", row)
+
+
 def test_the_minimum_of_answers_is_the_rule_sets(recommender, description) -> None:
     """With 24 respondents the care unit's shares are shown; a rule set asking for 30 hides them."""
     profile = read_profile(str(EXAMPLES / "care-unit-emotional-demands.yaml"))
@@ -575,16 +604,21 @@ def test_heat_map_cells_are_the_catalogue_bands(org: OrgResult, description: Des
         for ident, band_id in expected.items():
             dim = dims[ident]
             band = dim.band(band_id)
-            if small and dim.share and dim.group == "negative_act" and band.risk != "ok":
+            # RANKING.md "Small groups": below 20 answers a negative act's band shows only when
+            # nothing was reported, and another share's (stress) never
+            if small and dim.share and (dim.group != "negative_act" or band.risk != "ok"):
                 assert ident in hidden and ident not in banded, (outcome.department_id, ident)
                 continue
             cell = banded[ident]
             assert cell.attrs["data-risk"] == band.risk
             assert cell.text() == band.label.get(org.language)
             assert f"risk-{band.risk}" in cell.classes
-        for cell in hidden.values():  # a band, not even "widespread", would hint at how many reported
-            assert cell.text() == {"da": "rapporteret", "en": "reported"}[org.language]
+        for ident, cell in hidden.items():  # a band, not even "widespread", would hint at how many
+            act = dims[ident].group == "negative_act"
+            assert cell.text() == {("da", True): "rapporteret", ("en", True): "reported",
+                                   ("da", False): "vises ikke", ("en", False): "not shown"}[(org.language, act)]
             assert "data-band" not in cell.attrs and not re.search(r"\d", cell.text())
+            assert act or "risk-not_shown" in cell.classes, "a stress colour would give its band away"
         for cell in mine:
             if "data-band" not in cell.attrs and "data-hidden" not in cell.attrs:
                 assert cell.attrs["data-dimension"] not in expected and cell.text() == ""
@@ -704,6 +738,22 @@ def test_org_heat_map_hides_a_small_departments_negative_acts(recommender, descr
         for fmt in FORMATS:
             text = render_org_report(org, description, fmt=fmt)
             assert "16.7" not in text and "16,7" not in text
+
+
+def test_a_stale_example_report_shows_what_changed_and_is_not_rewritten() -> None:
+    """A failing golden check must say what changed, and only ``--write`` rewrites (rewriting on a
+    hint would bless a regression): the diff names the changed line, the file is untouched."""
+    spec = importlib.util.spec_from_file_location("regenerate", ROOT / "docs" / "examples" / "regenerate.py")
+    assert spec is not None and spec.loader is not None
+    regenerate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(regenerate)
+    old = b"<h1>Report</h1>\n<p>influence 28 (low)</p>\n<p>end</p>\n"
+    new = b"<h1>Report</h1>\n<p>influence 28 (high)</p>\n<p>end</p>\n"
+    diff = regenerate.difference("x.html", old, new)
+    assert "-<p>influence 28 (low)</p>" in diff and "+<p>influence 28 (high)</p>" in diff
+    usage = subprocess.run([sys.executable, "docs/examples/regenerate.py", "--update"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
+    assert usage.returncode == 2 and "--write" in usage.stderr
 
 
 def test_the_example_reports_in_the_docs_are_current() -> None:

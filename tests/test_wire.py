@@ -109,9 +109,12 @@ def test_answers_parse_to_the_same_messages(recommender) -> None:
         seen.update(("sector-view",) if recommender.view_of(evaluation) is not recommender else ())
         seen.update(("hidden",) if any("at least one respondent" in r.text or "mindst én" in r.text
                                        for m in expected.must_act for r in m.because) else ())
+        seen.update(("stress-hidden",) if any("share that is not shown" in r.text or "andel, der ikke vises" in r.text
+                                              for m in expected.recommendations for r in m.because) else ())
     assert checked > 1500
     # every new part was exercised
-    assert seen == {"must_act", "strengths", "next_measurement", "hidden", "no-sector", "unknown-sector", "sector-view"}
+    assert seen == {"must_act", "strengths", "next_measurement", "hidden", "stress-hidden", "no-sector",
+                    "unknown-sector", "sector-view"}
 
 
 def test_batch_encoding(recommender) -> None:

@@ -1,15 +1,18 @@
 """Rebuild the example reports in this folder from ``examples/`` with the bundled rules.
 
 The reports are shown to readers as what ``trivsel report`` produces, so they must be its real,
-current output: ``make examples`` rewrites them, and the test suite runs ``--check`` so a change to
-rules, texts or layout that forgets to regenerate them fails instead of leaving stale documents.
+current output. The test suite runs ``--check``, so a change to rules, texts or layout that forgets
+to regenerate them fails instead of leaving stale documents. A failing check prints what changed
+(a unified diff per file): a difference the change did not mean to make is a regression, and
+rewriting the files would bless it. Rewriting takes the explicit ``--write`` (``make examples``).
 
-    python docs/examples/regenerate.py            # rewrite the files
-    python docs/examples/regenerate.py --check    # exit 1 and name the files that differ
+    python docs/examples/regenerate.py --check    # the default: exit 1, name the files, show the diff
+    python docs/examples/regenerate.py --write    # rewrite the files
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import subprocess
 import sys
@@ -41,22 +44,48 @@ def render(name: str, folder: Path) -> Path:
     return out
 
 
+DIFF_LINES = 40
+"""The most diff lines shown per file: enough to see what changed, not a whole report."""
+LINE_CHARS = 300
+"""An HTML table is one line: the most characters of a diff line shown."""
+
+
+def difference(name: str, old: bytes, new: bytes) -> str:
+    """The first :data:`DIFF_LINES` lines of a unified diff between the committed and fresh file."""
+    lines = list(difflib.unified_diff(old.decode("utf-8", "replace").splitlines(),
+                                      new.decode("utf-8", "replace").splitlines(),
+                                      f"docs/examples/{name} (committed)", f"{name} (fresh)", n=1, lineterm=""))
+    more = len(lines) - DIFF_LINES
+    shown = [line if len(line) <= LINE_CHARS else line[:LINE_CHARS] + " …" for line in lines[:DIFF_LINES]]
+    return "\n".join(shown + ([f"… {more} more diff lines"] if more > 0 else []))
+
+
 def main(argv: list[str]) -> int:
-    check = "--check" in argv
+    unknown = [a for a in argv if a not in ("--check", "--write")]
+    if unknown or len(argv) > 1:
+        print("usage: regenerate.py [--check | --write]", file=sys.stderr)
+        return 2
+    write = argv == ["--write"]
     stale: list[str] = []
+    diffs: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
         for name in EXAMPLES:
             fresh = render(name, Path(scratch)).read_bytes()
             target = HERE / name
-            if target.exists() and target.read_bytes() == fresh:
+            old = target.read_bytes() if target.exists() else b""
+            if old == fresh:
                 continue
             stale.append(name)
-            if not check:
+            diffs.append(difference(name, old, fresh))
+            if write:
                 target.write_bytes(fresh)
-    if check and stale:
-        print("out of date (run `make examples`): " + ", ".join(stale), file=sys.stderr)
+    if not write and stale:
+        print("\n\n".join(diffs), file=sys.stderr)
+        print("\nout of date: " + ", ".join(stale) + ". Read the differences above: if they are what your "
+              "change means to do, rewrite the files with `make examples`; if not, they are a regression.",
+              file=sys.stderr)
         return 1
-    print(("stale: " if check else "rewrote: ") + (", ".join(stale) or "nothing"))
+    print(("rewrote: " if write else "current: ") + (", ".join(stale) if write else ", ".join(EXAMPLES)))
     return 0
 
 
