@@ -72,3 +72,15 @@ def test_a_near_tie_of_equal_effort_keeps_the_higher_score_first(rules_copy: Rul
             "build-environment-competence", "prioritisation", "role-clarity"]
         assert ranked_ids(rec, {"influence": 40, "meaning": 30, "work_environment_competence": 20}) == [
             "build-environment-competence", "role-clarity", "prioritisation"]
+
+
+def test_second_answers_come_back_in_their_order_as_soon_as_they_beat_a_new_answer(rules_copy: RulesCopy) -> None:
+    """§5.2: prioritisation (7.0) answers influence; role-clarity (4.2 → a third: 1.4) and
+    colleague-support (1.4 → 0.47) are second answers to it; task-dialogue (1.2) answers meaning.
+    1.4 beats 1.2, 0.47 does not: prioritisation, role-clarity², task-dialogue, colleague-support²."""
+    with small_ruleset(rules_copy, ("a", "influence < 50", {"prioritisation": 5, "role-clarity": 3,
+                                                            "colleague-support": 1}),
+                       ("b", "meaning < 50", {"task-dialogue": 1})) as rec:
+        items = rec.recommend(profile({"influence": 30, "meaning": 40}), Options(top=5)).recommendations
+        assert [(i.intervention_id, i.second_answer) for i in items] == [
+            ("prioritisation", False), ("role-clarity", True), ("task-dialogue", False), ("colleague-support", True)]
