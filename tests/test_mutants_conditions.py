@@ -63,3 +63,47 @@ def test_a_test_at_the_scales_end_counts_fully_in_the_mean(rules_copy: RulesCopy
     with small_ruleset(rules_copy, ("a", "work_pace >= 100 and influence < 33", {"prioritisation": 1})) as rec:
         score = rec.evaluate(profile({"work_pace": 100, "influence": 20})).scores.candidates["prioritisation"].score
         assert score == round(0.5 * (1 + (1 + 13 / 33) / 2), 6)
+
+
+def test_an_interval_honours_each_bounds_inclusivity() -> None:
+    """A band's interval may leave out either end (Literal: ``threshold`` … ``threshold_high`` with
+    inclusivity flags); ``not between`` is its complement; a missing value is in neither."""
+    from trivsel.engine.expr.syntax import Op
+
+    for low_inc in (True, False):
+        for high_inc in (True, False):
+            inside = Literal("x", Op.BETWEEN, 10.0, 20.0, low_inc, high_inc)
+            outside = Literal("x", Op.NOT_BETWEEN, 10.0, 20.0, low_inc, high_inc)
+            expected = {9.99: False, 10.0: low_inc, 10.01: True, 15.0: True, 19.99: True, 20.0: high_inc,
+                        20.01: False}
+            assert {v: inside.holds(v) for v in expected} == expected, (low_inc, high_inc)
+            assert {v: outside.holds(v) for v in expected} == {v: not h for v, h in expected.items()}
+            assert not inside.holds(None) and not outside.holds(None)
+
+
+def test_a_healthy_side_test_adds_no_intensity_to_a_conjunction_wherever_it_stands(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "influence > 60 and work_pace > 67", {"prioritisation": 2}),
+                       ("b", "role_conflicts > 67 and influence > 60", {"role-clarity": 2})) as rec:
+        scores = rec.evaluate(profile({"work_pace": 80, "influence": 80, "role_conflicts": 80})).scores.candidates
+        assert scores["prioritisation"].score == round(2 * (1 + (0 + 13 / 33) / 2), 6)
+        assert scores["role-clarity"].score == round(2 * (1 + (13 / 33 + 0) / 2), 6)
+
+
+def test_a_test_at_the_scales_end_counts_fully_beside_an_or(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "work_pace >= 100 and (influence < 33 or meaning < 10)",
+                                    {"prioritisation": 1})) as rec:
+        score = rec.evaluate(profile({"work_pace": 100, "influence": 20, "meaning": 50})).scores.candidates[
+            "prioritisation"].score
+        assert score == round(0.5 * (1 + (1 + 13 / 33) / 2), 6)
+
+
+def test_a_resolved_test_is_a_value(ruleset: RuleSet) -> None:
+    import dataclasses
+
+    import pytest
+
+    (a,) = literals(resolve(parse("influence < 33"), ruleset.dimensions)[0])
+    (b,) = literals(resolve(parse("influence < 33"), ruleset.dimensions)[0])
+    assert a == b and hash(a) == hash(b)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.threshold = 40  # type: ignore[misc]

@@ -151,3 +151,96 @@ def test_a_department_is_a_value() -> None:
     assert department == Department("d", "Name", "care") and len({department, Department("d", "Name", "care")}) == 1
     with pytest.raises(AttributeError):
         department.name = "Other"  # type: ignore[misc]
+
+
+def test_a_dimension_with_a_range_of_its_own_is_held_to_it_on_the_fast_path(ruleset: RuleSet) -> None:
+    """The fast path checks most dimensions against the range they share and the others one by one:
+    a dimension whose range (10–50) lies inside the shared one must still refuse 5 and 55."""
+    import dataclasses
+
+    dims = dict(ruleset.dimensions)
+    dims["influence"] = dataclasses.replace(dims["influence"], minimum=10.0, maximum=50.0)
+    narrow = dataclasses.replace(ruleset, dimensions=MappingProxyType(dims))
+    for check in both(narrow):
+        for value in (10, 10.0, 30.5, 50, 50.0):
+            assert check(make({"influence": value, "meaning": 40})).values["influence"] == float(value)
+        for value in (5, 9.999, 50.001, 55):
+            assert refused(check, make({"influence": value, "meaning": 40})) == ["scores.influence"], value
+
+
+def test_without_a_given_day_the_fast_path_allows_tomorrow_and_not_later(ruleset: RuleSet) -> None:
+    checker = ProfileChecker(ruleset)
+    today = dt.date.today()
+    for check in (checker.check, lambda p: check_profile(p, ruleset)):
+        check(make({"influence": 40}, measured=today + dt.timedelta(days=1)))
+        with pytest.raises(ProfileError):
+            check(make({"influence": 40}, measured=today + dt.timedelta(days=2)))
+
+
+def test_a_refusal_is_too_small_only_when_the_group_is_all_that_is_wrong(ruleset: RuleSet) -> None:
+    for check in both(ruleset):
+        with pytest.raises(ProfileError) as small:
+            check(make({"influence": 400}, respondents=3))
+        with pytest.raises(ProfileError) as bad:
+            check(make({"influence": 400}))
+        assert small.value.too_small_only is True and bad.value.too_small_only is False
+
+
+def test_the_response_rate_is_a_whole_percentage_rounded_to_the_nearest(ruleset: RuleSet) -> None:
+    for check in both(ruleset):
+        for respondents, invited, shown in ((444, 1000, "44 %"), (255, 1000, "26 %"), (20, 80, "25 %")):
+            (notice,) = check(make({"influence": 40}, respondents=respondents, invited=invited)).notices
+            assert f"The response rate is {shown} ({respondents} of {invited})" in notice.text.en
+
+
+def test_a_boolean_is_no_number_of_respondents(ruleset: RuleSet) -> None:
+    for check in both(ruleset):
+        with pytest.raises(ProfileError) as info:
+            check(make({"influence": 40}, respondents=True))  # type: ignore[arg-type]
+        assert [(e.field, e.message) for e in info.value.errors] == [("respondents", "must be a whole number")]
+
+
+def test_at_most_1000_scores_and_the_first_50_problems(ruleset: RuleSet) -> None:
+    """engine/profile.py: a profile with more than 1000 scores is refused before it is read; a
+    hostile profile gets the first 50 problems."""
+    for check in both(ruleset):
+        with pytest.raises(ProfileError) as many:
+            check(make({f"x{n}": 1 for n in range(1000)}))
+        assert len(many.value.errors) == 50 and all(e.code == "unknown" for e in many.value.errors)
+        with pytest.raises(ProfileError) as too_many:
+            check(make({f"x{n}": 1 for n in range(1001)}))
+        assert [(e.field, e.code) for e in too_many.value.errors] == [("scores", "too-many")]
+
+
+def test_a_long_unknown_key_is_named_by_its_first_80_characters(ruleset: RuleSet) -> None:
+    for check in both(ruleset):
+        for key, field in (("k" * 80, "scores." + "k" * 80), ("k" * 81, "scores." + "k" * 80 + "…")):
+            assert refused(check, make({key: 1})) == [field]
+
+
+def test_every_bad_score_is_named_whatever_comes_first(ruleset: RuleSet) -> None:
+    for check in both(ruleset):
+        found = refused(check, make({"burnout": "high", "influence": 10 ** 400, "meaning": 400}))
+        assert found == ["scores.burnout", "scores.influence", "scores.meaning"]
+
+
+def test_the_file_shape_needs_respondents_and_reads_dates_given_as_dates() -> None:
+    with pytest.raises(ProfileError) as info:
+        profile_from_dict({"department": {"id": "d", "unit": "x"}, "scores": {"bullying": "reported"}})
+    found = {(e.field, e.code) for e in info.value.errors}
+    assert found >= {("respondents", "required"), ("department.unit", "unknown")}
+    assert "scores.bullying" in {e.field for e in info.value.errors}
+    p = profile_from_dict({"department": {"id": "d"}, "respondents": 0, "measured_on": dt.date(2025, 5, 1)})
+    assert (p.respondents, p.measured_on) == (0, dt.date(2025, 5, 1))
+
+
+def test_a_profile_and_its_problems_cannot_be_changed_once_made() -> None:
+    import dataclasses
+
+    from trivsel.engine.profile import FieldError
+
+    profile = make({"influence": 40})
+    problem = FieldError("respondents", "must be a whole number")
+    for thing, field in ((profile, "respondents"), (problem, "field")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(thing, field, 3)
