@@ -237,10 +237,12 @@ def test_the_file_shape_needs_respondents_and_reads_dates_given_as_dates() -> No
 def test_a_profile_and_its_problems_cannot_be_changed_once_made() -> None:
     import dataclasses
 
-    from trivsel.engine.profile import FieldError
+    from trivsel.engine.model import Text
+    from trivsel.engine.profile import FieldError, Notice
 
     profile = make({"influence": 40})
     problem = FieldError("respondents", "must be a whole number")
-    for thing, field in ((profile, "respondents"), (problem, "field")):
+    notice = Notice("small-group", Text("", ""))
+    for thing, field in ((profile, "respondents"), (problem, "field"), (notice, "code")):
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(thing, field, 3)
