@@ -40,6 +40,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -304,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown module {', '.join(unknown)} (known: {', '.join(MODULES)})")
     os.environ["TRIVSEL_PURE_PYTHON"] = "1"  # the edited .py runs, never a compiled extension
+    # a stopped run (kill, make interrupted) still puts the mutated module back (run_module's finally)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.chdir(ROOT)
     OUT.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
