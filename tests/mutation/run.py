@@ -71,10 +71,9 @@ MODULES: dict[str, Target] = {
     "profile": Target("engine/profile.py", _tests("test_profile", "test_mutants_profile", "test_survey")),
     "rank": Target("engine/rank.py", _tests("test_rank", "test_mutants_rank", "test_bundled_rule_tests")),
     "durable_compile": Target("engine/durable_compile.py", _tests(
-        "tests/test_matching.py::test_the_cached_fact_writer_matches_serialize_fact",
-        "tests/test_matching.py::test_default_rules_agree_on_5000_profiles",
-        "test_mutants_durable_compile", "test_bundled_rule_tests", "test_compile_limits",
-        "-k", "'not stops_being_read and not huge_sparse and not folder_as_a_whole and not 4096'")),
+        "test_matching", "test_mutants_durable_compile", "test_bundled_rule_tests", "test_compile_limits",
+        "-k", "'not 1000_generated and not stops_being_read and not huge_sparse and not folder_as_a_whole"
+        " and not 4096'")),
     "explain": Target("engine/explain.py", _tests("test_why", "test_mutants_explain", "test_sectors")),
     "rationale": Target("engine/rationale.py", _tests(
         "test_rationale", "test_mutants_rationale", "test_templates", "test_bundled_rule_tests")),
@@ -142,18 +141,19 @@ def _skip_unrunnable(session: Path, source: str) -> None:
 
 
 def _reopen_survivors(session: Path) -> None:
-    """Make the survivors of the last session pending again (the other mutants keep their results:
-    tests added since then can only kill more)."""
+    """Make the survivors of the last session pending again, and the mutants that timed out (on a
+    loaded machine a slow survivor can look like one); the killed keep their results: tests added
+    since then can only kill more."""
     import sqlite3
 
     with sqlite3.connect(session) as db:
-        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED' OR output = 'timeout'")
 
 
 def run_module(name: str, target: Target, timeout: float, survivors: bool = False) -> None:
     source_path = ROOT / target.path
     original = source_path.read_bytes()
-    config, session = _config(name, target, timeout), OUT / f"{name}.sqlite"
+    session = OUT / f"{name}.sqlite"
     if survivors and not session.exists():
         sys.exit(f"mutation: {name}: no earlier session to take the survivors from ({session})")
     if not survivors:
@@ -164,7 +164,10 @@ def run_module(name: str, target: Target, timeout: float, survivors: bool = Fals
     baseline = subprocess.run(shlex.split(_command(target)), cwd=ROOT, capture_output=True, text=True)
     if baseline.returncode != 0:
         sys.exit(f"mutation: {name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
-    print(f"{name}: baseline {time.monotonic() - started:.1f} s; {_command(target)}", flush=True)
+    took = time.monotonic() - started
+    timeout = max(timeout, 4 * took)  # a loaded machine must not turn a slow survivor into a "timeout"
+    config = _config(name, target, timeout)
+    print(f"{name}: baseline {took:.1f} s, timeout {timeout:.0f} s; {_command(target)}", flush=True)
     if survivors:
         _reopen_survivors(session)
     else:
@@ -292,12 +295,13 @@ def _check_imports(names: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help=f"default: all of {', '.join(MODULES)}")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per mutant (default 30)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds per mutant, at least 4 × the unmutated run (default 30)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="modules mutated side by side, each in its own copy of the checkout (default 1)")
     parser.add_argument("--report-only", action="store_true", help="print the report of the last sessions")
     parser.add_argument("--survivors", action="store_true",
-                        help="run only the last sessions' survivors again (after adding tests)")
+                        help="run only the last sessions' survivors (and timeouts) again, after adding tests")
     parser.add_argument("--no-report", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
