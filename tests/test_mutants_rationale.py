@@ -82,3 +82,21 @@ def test_a_value_is_written_once_as_text_and_as_bytes() -> None:
     numbers = Numbers({"influence": 28.5}, "en")
     assert numbers.utf8("influence") == b"28.5" == numbers.utf8("influence")
     assert numbers.text("meaning") == "(missing)"
+
+
+def test_a_hidden_share_reads_at_least_one_respondent_or_no_respondent() -> None:
+    """RANKING.md §3 / SURVEYS.md §4: a share from too few answers is never a number: reported by at
+    least one respondent, or none."""
+    hidden = frozenset({"bullying", "violence"})
+    for language, some, none in (("en", "at least one respondent", "no respondent"),
+                                 ("da", "mindst én af de svarende", "ingen af de svarende")):
+        numbers = Numbers({"bullying": 0.0, "violence": 12.5, "threats": 0.5}, language, hidden=hidden)
+        assert (numbers.text("violence"), numbers.text("bullying")) == (some, none)
+        assert numbers.text("threats") == ("0.5" if language == "en" else "0,5")
+
+
+def test_a_test_outside_a_middle_band_is_labelled_not_that_band(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "quantitative_demands > 67 and influence is not medium",
+                                    {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"quantitative_demands": 80, "influence": 20})
+        assert found[1].text == "Influence 20 is not between 33 and 67 (not medium)"

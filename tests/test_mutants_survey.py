@@ -292,3 +292,14 @@ def test_the_profile_file_names_the_level_of_a_roll_up_only(ruleset: RuleSet) ->
     units = score(ruleset, department("A", 6), ["department", "division", "QD1", "QD2"]).units
     shapes = {u.id: u.to_dict("copsoq3") for u in units}
     assert "level" not in shapes["A"] and shapes["D"]["level"] == "division"
+
+
+def test_what_scoring_returns_cannot_be_changed_afterwards(ruleset: RuleSet) -> None:
+    import dataclasses
+
+    result = score(ruleset, department("A", 6) + department("S", 2), ["department", "division", "QD1", "QD2"])
+    problem = SurveyProblem(2, "QD1", "bad")
+    for thing, field in ((result, "rows"), (result.units[0], "respondents"), (result.refused[0], "respondents"),
+                         (problem, "row"), (ROLL_UP, "roll_up")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(thing, field, 1)
