@@ -84,3 +84,61 @@ def test_second_answers_come_back_in_their_order_as_soon_as_they_beat_a_new_answ
         items = rec.recommend(profile({"influence": 30, "meaning": 40}), Options(top=5)).recommendations
         assert [(i.intervention_id, i.second_answer) for i in items] == [
             ("prioritisation", False), ("role-clarity", True), ("task-dialogue", False), ("colleague-support", True)]
+
+
+LOW = {"work_environment_competence": 20}  # clearly low: the low-competence policy applies (§6)
+PROCESS = ("p", "work_environment_competence is low", {"build-environment-competence": 1})
+
+
+def test_the_strongest_finding_counts_fully_wherever_its_rule_stands(rules_copy: RulesCopy) -> None:
+    """The weaker finding's rule comes first in the file; the stronger one still gets the full points."""
+    with small_ruleset(rules_copy, ("weak", "meaning < 50", {"prioritisation": 1}),
+                       ("strong", "influence < 50", {"prioritisation": 4})) as rec:
+        evaluation = rec.evaluate(profile({"influence": 30, "meaning": 40}))
+        by_rule = {rec.ruleset.rules[i].id: p for i, p in rec.contributions("prioritisation", evaluation)}
+        assert by_rule == {"strong": 4 * 1.4, "weak": K * 1 * 1.2}
+
+
+def test_the_best_primary_measure_moves_to_the_very_top(rules_copy: RulesCopy) -> None:
+    """§5.4, with two secondary measures above it by score: it goes first, they keep their order."""
+    with small_ruleset(rules_copy, ("a", "burnout > 60", {"individual-coping-support": 5,
+                                                          "stress-response-procedure": 4, "prioritisation": 1})) as rec:
+        assert ranked_ids(rec, {"burnout": 80}) == ["prioritisation", "individual-coping-support",
+                                                     "stress-response-procedure"]
+
+
+def test_a_second_answer_stands_in_a_near_tie_with_its_reduced_score(rules_copy: RulesCopy) -> None:
+    """prioritisation 7.0 answers influence; role-clarity (4.9, a second answer: 1.63) stands beside
+    psychological-safety (1.68, meaning): within 10 %, so the simpler (role clarity, low effort)
+    goes first under low competence."""
+    with small_ruleset(rules_copy, ("a", "influence < 50", {"prioritisation": 5, "role-clarity": 3.5}),
+                       ("b", "meaning < 50", {"psychological-safety": 1.4}), PROCESS) as rec:
+        assert ranked_ids(rec, {"influence": 30, "meaning": 40, **LOW}) == [
+            "build-environment-competence", "prioritisation", "role-clarity", "psychological-safety"]
+
+
+def test_a_near_tie_is_relative_to_the_score(rules_copy: RulesCopy) -> None:
+    """3.0 and 2.52 lie 16 % apart: no near-tie, the higher score stays first though it is more effort."""
+    with small_ruleset(rules_copy, ("a", "influence < 50", {"work-organisation-change": 2.5}),
+                       ("b", "meaning < 50", {"role-clarity": 2.1}), PROCESS) as rec:
+        assert ranked_ids(rec, {"influence": 40, "meaning": 40, **LOW}) == [
+            "build-environment-competence", "work-organisation-change", "role-clarity"]
+
+
+def test_equal_scores_are_a_near_tie(rules_copy: RulesCopy) -> None:
+    """2.4 and 2.4: psychological-safety sorts first by id, role-clarity is the simpler action."""
+    with small_ruleset(rules_copy, ("a", "influence < 50", {"psychological-safety": 2}),
+                       ("b", "meaning < 50", {"role-clarity": 2}), PROCESS) as rec:
+        assert ranked_ids(rec, {"influence": 40, "meaning": 40}) == ["psychological-safety", "role-clarity"]
+        assert ranked_ids(rec, {"influence": 40, "meaning": 40, **LOW}) == [
+            "build-environment-competence", "role-clarity", "psychological-safety"]
+
+
+def test_near_ties_are_grouped_one_step_at_a_time(rules_copy: RulesCopy) -> None:
+    """6.0 (high effort) and 5.52 (medium) are a near-tie; 1.44 (low) is not one with them, but is with
+    the process (1.39): psychological-safety, work-organisation-change, colleague-support."""
+    with small_ruleset(rules_copy, ("a", "influence < 50", {"work-organisation-change": 5}),
+                       ("b", "meaning < 50", {"psychological-safety": 4.6}),
+                       ("c", "recognition < 50", {"colleague-support": 1.2}), PROCESS) as rec:
+        assert ranked_ids(rec, {"influence": 40, "meaning": 40, "recognition": 40, **LOW}) == [
+            "build-environment-competence", "psychological-safety", "work-organisation-change", "colleague-support"]
