@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import re
 import shlex
@@ -112,10 +113,11 @@ def _command(target: Target) -> str:
 
 def _config(name: str, target: Target, timeout: float) -> Path:
     path = OUT / f"{name}.toml"
-    operators = ", ".join(f"'{e}'" for e in EXCLUDED_OPERATORS)
-    path.write_text(f'[cosmic-ray]\nmodule-path = "{target.path}"\ntimeout = {timeout}\nexcluded-modules = []\n'
-                    f"test-command = '''{_command(target)}'''\n[cosmic-ray.distributor]\nname = \"local\"\n"
-                    f"[cosmic-ray.filters.operators-filter]\nexclude-operators = [{operators}]\n", encoding="utf-8")
+    # JSON strings are TOML basic strings (the command holds quotes, the operators' patterns backslashes)
+    path.write_text(f"[cosmic-ray]\nmodule-path = {json.dumps(target.path)}\ntimeout = {timeout}\n"
+                    f"excluded-modules = []\ntest-command = {json.dumps(_command(target))}\n"
+                    f'[cosmic-ray.distributor]\nname = "local"\n[cosmic-ray.filters.operators-filter]\n'
+                    f"exclude-operators = {json.dumps(list(EXCLUDED_OPERATORS))}\n", encoding="utf-8")
     return path
 
 
