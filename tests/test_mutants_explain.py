@@ -96,3 +96,33 @@ def test_a_small_groups_share_is_neither_shown_nor_moved(recommender: Recommende
                 and r.condition is not None and "widespread" in r.when)
     why = explain_rule(recommender, profile({"bullying": 0.0, "influence": 40}, 10), rule.id)
     assert not why.fired and why.changes == () and why.change_texts == ()
+
+
+def test_the_rank_is_the_place_in_the_answers_list_and_the_last_place_shown_is_listed(
+        recommender: Recommender) -> None:
+    from trivsel.engine import Options
+
+    values = {"quantitative_demands": 80, "work_pace": 85, "influence": 20, "support_supervisor": 20,
+              "role_clarity": 20, "recognition": 20, "predictability": 20}
+    ids = recommender.recommend(profile(values, 24), Options(top=30)).recommendations
+    place = next(i for i, item in enumerate(ids) if item.intervention_id == "influence-over-planning")
+    why = explain_intervention(recommender, profile(values, 24), "influence-over-planning", top=place + 1)
+    assert (why.rank, why.top, why.listed) == (place + 1, place + 1, True)
+    assert all(r.points == 0.0 for r in why.rules if not r.fired)
+
+
+def test_another_interventions_must_act_item_lists_nothing_else(recommender: Recommender) -> None:
+    """The care unit must act on violence; an action below the list's one place is not listed."""
+    values = {"violence": 12.5, "threats": 20.8, "emotional_demands": 76, "influence": 20, "quantitative_demands": 80,
+              "work_pace": 85, "role_clarity": 20}
+    for ident in ("work-organisation-change", "available-leadership"):  # ids after and before the must-act ones
+        why = explain_intervention(recommender, profile(values, 24), ident, top=1)
+        assert why.rank > 1 and not why.listed, ident
+
+
+def test_an_explanation_is_a_value(recommender: Recommender) -> None:
+    import dataclasses
+
+    why = explain_intervention(recommender, profile({"influence": 20}), "prioritisation")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        why.rank = 1  # type: ignore[misc]
