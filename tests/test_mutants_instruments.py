@@ -99,7 +99,17 @@ def test_an_eleven_point_scale_is_coded_to_its_last_position() -> None:
 def test_answers_that_do_not_fit_the_instrument_are_refused() -> None:
     scale = instrument([Item("A", "influence"), Item("B", "influence")])
     for answers, groups in ((np.zeros((2, 3), dtype=np.int8), np.zeros(2, dtype=np.intp)),
+                            (np.zeros((2, 1), dtype=np.int8), np.zeros(2, dtype=np.intp)),
                             (np.zeros((2, 2), dtype=np.int8), np.zeros(3, dtype=np.intp)),
+                            (np.zeros((2, 2), dtype=np.int8), np.zeros(1, dtype=np.intp)),
+                            (np.zeros((2, 2, 1), dtype=np.int8), np.zeros(2, dtype=np.intp)),
                             (np.zeros(2, dtype=np.int8), np.zeros(2, dtype=np.intp))):
         with pytest.raises(ValueError):
             score_groups(scale, answers, groups, 1)
+
+
+def test_an_instrument_names_its_dimensions_once_in_item_order(ruleset: RuleSet) -> None:
+    scale = instrument([Item("A", "meaning"), Item("B", "influence"), Item("C", "meaning")])
+    assert (scale.codes, scale.dimensions) == (("A", "B", "C"), ("meaning", "influence"))
+    assert dict(scale.scales()) == {"meaning": (0, 2), "influence": (1,)}
+    assert ruleset.instruments["copsoq3"].dimensions[:2] == ("quantitative_demands", "work_pace")
