@@ -151,3 +151,20 @@ def test_the_fact_stays_right_past_the_writers_cache() -> None:
         expected = '{"sid":"0","id":"f","__e":1' + "".join(
             f',"{keys[name]}":{value:.6f}' for name, value in values.items()) + "}"
         assert write(values) == expected
+
+
+def test_names_whose_hashes_collide_are_found_in_either_order() -> None:
+    """'altarage' and 'zinke' have the same FNV-1a 32-bit hash (a published collision): durable_rules
+    would take them for one property."""
+    from trivsel.engine.durable_compile import fact_key_collisions
+
+    assert fnv1a_32("altarage") == fnv1a_32("zinke")
+    assert fact_key_collisions(["altarage", "zinke"]) == {"zinke": ("zinke", "altarage")}
+    assert fact_key_collisions(["zinke", "altarage"]) == {"altarage": ("altarage", "zinke")}
+    assert fact_key_collisions(["zinke", "zinke", "v1"]) == {}
+
+
+def test_thresholds_are_written_with_six_decimals_never_an_exponent() -> None:
+    """MATCHING.md: durable's parser rejects ``1e-05``, which ``json.dumps`` writes."""
+    (shard,) = plan_shards([lit("a", Op.LT, 0.00001)])
+    assert '{"$lt":{"a":0.000010}}' in shard.definition and "e-" not in shard.definition
