@@ -100,3 +100,13 @@ def test_a_test_outside_a_middle_band_is_labelled_not_that_band(rules_copy: Rule
                                     {"prioritisation": 2})) as rec:
         found = conditions(rec, {"quantitative_demands": 80, "influence": 20})
         assert found[1].text == "Influence 20 is not between 33 and 67 (not medium)"
+
+
+def test_every_kind_of_band_test_carries_the_right_label(rules_copy: RulesCopy) -> None:
+    """'none' bullying is up to and including 0, 'low' influence below 33, 'high' from 67 (catalogue)."""
+    when = ("quantitative_demands > 67 and bullying is not none and influence is low and meaning is not high"
+            " and role_clarity is high")
+    with small_ruleset(rules_copy, ("a", when, {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"quantitative_demands": 80, "bullying": 30, "influence": 20, "meaning": 50,
+                                 "role_clarity": 80})
+        assert [c.text.rsplit(" (", 1)[-1] for c in found][1:] == ["not none)", "low)", "not high)", "high)"]
