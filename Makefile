@@ -11,7 +11,7 @@ HOT    := $(wildcard engine/*.py engine/expr/*.py api/*.py)
 EXPECT := $(if $(filter pure,$(TRIVSEL_BUILD)),pure,compiled)
 STAMP  := $(VENV)/.installed-$(EXPECT)
 
-.PHONY: run test test-pure bench instructions lint typecheck proto clean soak examples build-requirements lock
+.PHONY: run test test-pure bench instructions lint typecheck proto clean soak examples build-requirements lock mutation
 
 # durable-rules is published only as source: say what is missing before pip fails deep in a C build.
 build-requirements:
@@ -55,6 +55,20 @@ test: $(STAMP)
 
 test-pure: $(STAMP)
 	TRIVSEL_PURE_PYTHON=1 TRIVSEL_EXPECT_BUILD=pure $(BIN)/python -m pytest -q
+
+# Mutation testing (tests/mutation/run.py; docs/TESTING.md, "Mutation testing"): cosmic-ray (the
+# `mutation` extra) over the modules that decide the advice and guard privacy, each with its own
+# targeted tests, on the pure-Python modules; prints killed/survived per module and every survivor.
+# MODULES="rank profile" runs some of them; JOBS copies of the checkout run side by side.
+MODULES ?=
+JOBS    ?= 2
+$(VENV)/.mutation-tools: pyproject.toml | $(STAMP)
+	$(BIN)/pip install --quiet $$($(BIN)/python -c 'import shlex, tomllib; \
+	  print(shlex.join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["mutation"]))')
+	touch $@
+
+mutation: $(STAMP) $(VENV)/.mutation-tools
+	$(BIN)/python tests/mutation/run.py --jobs $(JOBS) $(MODULES)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -1,0 +1,112 @@
+"""The rationale's conditions: which tests hold, which are borderline, labels of bands, and a small
+group's shares (tests/mutation/run.py: the mutants of engine/rationale.py these kill; docs/TESTING.md,
+"Mutation testing").
+
+Oracles: README's example answer (each test with the department's value, ✓ when it holds); docs/RANKING.md
+§3 (a borderline test is named so; a share within its confidence interval is "within the statistical
+uncertainty"; a share resting on fewer than 20 answers is never shown: "reported by at least one
+respondent"); the catalogue (names and band labels); the rule files (titles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.test_rank import profile, small_ruleset
+from trivsel.engine import Options, Recommender
+from trivsel.engine.rationale import Numbers
+from trivsel.engine.result import ConditionResult
+
+RulesCopy = Callable[..., Path]
+
+
+def conditions(rec: Recommender, values: dict[str, float], respondents: int = 20) -> tuple[ConditionResult, ...]:
+    (item,) = rec.recommend(profile(values, respondents), Options(top=5)).recommendations
+    (reason,) = item.because
+    return reason.conditions
+
+
+def test_an_or_rule_shows_which_of_its_tests_hold(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "influence < 33 or meaning < 33", {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"influence": 20, "meaning": 50})
+        assert [(c.dimension, c.actual, c.holds) for c in found] == [("influence", 20.0, True),
+                                                                     ("meaning", 50.0, False)]
+        assert [c.text for c in found] == ["Influence 20 < 33", "Meaning of work 50 < 33"]
+
+
+def test_a_fired_conjunction_holds_throughout_and_only_its_borderline_test_says_so(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "quantitative_demands > 67 and influence < 33", {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"quantitative_demands": 80, "influence": 31})
+        assert [(c.holds, c.borderline) for c in found] == [(True, False), (True, True)]
+        assert [c.text for c in found] == ["Quantitative demands 80 > 67", "Influence 31 < 33 (borderline)"]
+
+
+def test_a_share_within_its_uncertainty_says_so_and_a_clear_one_does_not(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "stress_prevalence > 17.7 and influence < 33", {"prioritisation": 2})) as rec:
+        near, clear = (conditions(rec, {"stress_prevalence": share, "influence": 20}, respondents=30)[0]
+                       for share in (17.8, 40))
+        assert (near.borderline, near.text) == (
+            True, "Stress prevalence 17.8 > 17.7 (within the statistical uncertainty)")
+        assert (clear.borderline, clear.text) == (False, "Stress prevalence 40 > 17.7")
+
+
+def test_a_small_groups_share_is_reported_not_shown_and_the_other_tests_are(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "bullying > 0 and influence < 33", {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"bullying": 10, "influence": 20}, respondents=10)
+        assert [(c.dimension, c.threshold, c.actual, c.holds, c.text) for c in found] == [
+            ("bullying", None, None, True,
+             "Bullying: reported by at least one respondent (fewer than 20 answers: no share is shown)"),
+            ("influence", 33.0, 20.0, True, "Influence 20 < 33")]
+
+
+def test_band_tests_carry_the_bands_label_or_its_negation(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "quantitative_demands > 67 and influence is not low and meaning is medium",
+                                    {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"quantitative_demands": 80, "influence": 50, "meaning": 40})
+        assert [c.text for c in found][1:] == ["Influence 50 >= 33 (not low)",
+                                               "Meaning of work 40 is between 33 and 67 (medium)"]
+
+
+def test_a_reason_has_its_rules_title_and_its_own_text(recommender: Recommender) -> None:
+    values = {"quantitative_demands": 78, "work_pace": 81, "influence": 28, "support_colleagues": 62}
+    result = recommender.recommend(profile(values), Options(top=5))
+    reasons = [r for item in (*result.must_act, *result.recommendations) for r in item.because]
+    assert reasons
+    for reason in reasons:
+        rule = recommender.ruleset.rule(reason.rule_id)
+        assert rule is not None and reason.title == rule.title.en and reason.text != reason.title
+
+
+def test_a_value_is_written_once_as_text_and_as_bytes() -> None:
+    numbers = Numbers({"influence": 28.5}, "en")
+    assert numbers.utf8("influence") == b"28.5" == numbers.utf8("influence")
+    assert numbers.text("meaning") == "(missing)"
+
+
+def test_a_hidden_share_reads_at_least_one_respondent_or_no_respondent() -> None:
+    """RANKING.md §3 / SURVEYS.md §4: a share from too few answers is never a number: reported by at
+    least one respondent, or none."""
+    hidden = frozenset({"bullying", "violence"})
+    for language, some, none in (("en", "at least one respondent", "no respondent"),
+                                 ("da", "mindst én af de svarende", "ingen af de svarende")):
+        numbers = Numbers({"bullying": 0.0, "violence": 12.5, "threats": 0.5}, language, hidden=hidden)
+        assert (numbers.text("violence"), numbers.text("bullying")) == (some, none)
+        assert numbers.text("threats") == ("0.5" if language == "en" else "0,5")
+
+
+def test_a_test_outside_a_middle_band_is_labelled_not_that_band(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "quantitative_demands > 67 and influence is not medium",
+                                    {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"quantitative_demands": 80, "influence": 20})
+        assert found[1].text == "Influence 20 is not between 33 and 67 (not medium)"
+
+
+def test_every_kind_of_band_test_carries_the_right_label(rules_copy: RulesCopy) -> None:
+    """'none' bullying is up to and including 0, 'low' influence below 33, 'high' from 67 (catalogue)."""
+    when = ("quantitative_demands > 67 and bullying is not none and influence is low and meaning is not high"
+            " and role_clarity is high")
+    with small_ruleset(rules_copy, ("a", when, {"prioritisation": 2})) as rec:
+        found = conditions(rec, {"quantitative_demands": 80, "bullying": 30, "influence": 20, "meaning": 50,
+                                 "role_clarity": 80})
+        assert [c.text.rsplit(" (", 1)[-1] for c in found][1:] == ["not none)", "low)", "not high)", "high)"]
