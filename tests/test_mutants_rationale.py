@@ -85,13 +85,18 @@ def test_a_value_is_written_once_as_text_and_as_bytes() -> None:
 
 
 def test_a_hidden_share_reads_at_least_one_respondent_or_no_respondent() -> None:
-    """RANKING.md §3 / SURVEYS.md §4: a share from too few answers is never a number: reported by at
-    least one respondent, or none."""
-    hidden = frozenset({"bullying", "violence"})
-    for language, some, none in (("en", "at least one respondent", "no respondent"),
-                                 ("da", "mindst én af de svarende", "ingen af de svarende")):
-        numbers = Numbers({"bullying": 0.0, "violence": 12.5, "threats": 0.5}, language, hidden=hidden)
+    """RANKING.md §3 "Small groups" / SURVEYS.md §4: a share from too few answers is never a number:
+    a negative act reads reported by at least one respondent, or none; another share (stress) reads
+    that it is not shown."""
+    acts = frozenset({"bullying", "violence"})
+    hidden = acts | {"stress_prevalence"}
+    for language, some, none, not_shown in (
+            ("en", "at least one respondent", "no respondent", "a share that is not shown (fewer than 20 answers)"),
+            ("da", "mindst én af de svarende", "ingen af de svarende", "en andel, der ikke vises (færre end 20 svar)")):
+        numbers = Numbers({"bullying": 0.0, "violence": 12.5, "threats": 0.5, "stress_prevalence": 33.3}, language,
+                          hidden=hidden, acts=acts)
         assert (numbers.text("violence"), numbers.text("bullying")) == (some, none)
+        assert numbers.text("stress_prevalence") == not_shown
         assert numbers.text("threats") == ("0.5" if language == "en" else "0,5")
 
 
