@@ -168,3 +168,11 @@ def test_thresholds_are_written_with_six_decimals_never_an_exponent() -> None:
     """MATCHING.md: durable's parser rejects ``1e-05``, which ``json.dumps`` writes."""
     (shard,) = plan_shards([lit("a", Op.LT, 0.00001)])
     assert '{"$lt":{"a":0.000010}}' in shard.definition and "e-" not in shard.definition
+
+
+def test_a_shard_is_a_value() -> None:
+    import dataclasses
+
+    (shard,) = plan_shards([lit("a")])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shard.chains = 2  # type: ignore[misc]
