@@ -107,3 +107,15 @@ def test_a_resolved_test_is_a_value(ruleset: RuleSet) -> None:
     assert a == b and hash(a) == hash(b)
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.threshold = 40  # type: ignore[misc]
+
+
+def test_resolved_conditions_and_their_issues_are_values(ruleset: RuleSet) -> None:
+    import dataclasses
+
+    import pytest
+
+    cond, issues = resolve(parse("(influence < 33 and meaning < 33) or influense < 10"), ruleset.dimensions)
+    (issue,) = issues
+    for thing, field in ((cond, "items"), (cond.items[0], "items"), (issue, "message")):  # type: ignore[union-attr]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(thing, field, ())

@@ -168,3 +168,28 @@ def test_thresholds_are_written_with_six_decimals_never_an_exponent() -> None:
     """MATCHING.md: durable's parser rejects ``1e-05``, which ``json.dumps`` writes."""
     (shard,) = plan_shards([lit("a", Op.LT, 0.00001)])
     assert '{"$lt":{"a":0.000010}}' in shard.definition and "e-" not in shard.definition
+
+
+def test_a_shard_is_a_value() -> None:
+    import dataclasses
+
+    (shard,) = plan_shards([lit("a")])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        shard.chains = 2  # type: ignore[misc]
+
+
+_PRESENCE_RULES = "rules:" + "".join(f"""
+  - id: p{i}
+    title: {{da: "p{i}", en: "p{i}"}}
+    when: "{when}"
+    because: {{da: "p{i}", en: "p{i}"}}
+    recommend: [{{intervention: task-dialogue, weight: 1}}]
+    evidence: {{sources: [seed]}}
+""" for i, when in enumerate(["present(influence)", "missing(influence)"]))
+
+
+def test_presence_and_absence_fire_in_durable_rules(rules_copy: RulesCopy) -> None:
+    """docs/RULES.md: ``present(x)`` and ``missing(x)`` are the only tests true of a missing value."""
+    with Recommender(load_ruleset(rules_copy(files={"themes/test.yaml": _PRESENCE_RULES}, drop_themes=True))) as rec:
+        for values, fired in (({"influence": 0.0}, {"p0"}), ({"influence": 40.0}, {"p0"}), ({"meaning": 40.0}, {"p1"})):
+            assert {rec.ruleset.rules[i].id for i in rec.match(values)} == fired, values

@@ -126,3 +126,11 @@ def test_an_explanation_is_a_value(recommender: Recommender) -> None:
     why = explain_intervention(recommender, profile({"influence": 20}), "prioritisation")
     with pytest.raises(dataclasses.FrozenInstanceError):
         why.rank = 1  # type: ignore[misc]
+
+
+def test_a_rules_explanation_is_a_value(recommender: Recommender) -> None:
+    import dataclasses
+
+    why = explain_rule(recommender, profile({"quantitative_demands": 72, "influence": 41}), "high-strain-workload")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        why.fired = True  # type: ignore[misc]

@@ -113,3 +113,14 @@ def test_an_instrument_names_its_dimensions_once_in_item_order(ruleset: RuleSet)
     assert (scale.codes, scale.dimensions) == (("A", "B", "C"), ("meaning", "influence"))
     assert dict(scale.scales()) == {"meaning": (0, 2), "influence": (1,)}
     assert ruleset.instruments["copsoq3"].dimensions[:2] == ("quantitative_demands", "work_pace")
+
+
+def test_an_instrument_and_its_results_are_values() -> None:
+    import dataclasses
+
+    item = Item("A", "influence")
+    scale = instrument([item])
+    (group,) = score_groups(scale, matrix([[1]]), np.zeros(1, dtype=np.intp), 1)
+    for thing, field in ((item, "code"), (scale, "id"), (group, "respondents")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(thing, field, 1)
