@@ -39,6 +39,7 @@ from trivsel.engine.rationale import (
     NOT_SHOWN_NOTE,
     OF_RESPONDENTS,
     REPORTED,
+    REPORTED_BY_NONE,
     UNCERTAIN_WORDS,
     Numbers,
     RuleExplainer,
@@ -551,8 +552,8 @@ class WireRenderer:
                                                   for w in words.values()) + 2
         text = FRAME + sum(widest if isinstance(part, Placeholder) else len(part.encode("utf-8"))
                            for part in rule.rationale[lang].parts)
-        hidden = max(len(t.encode("utf-8")) for t in REPORTED.values()) + 2 * max(
-            len(d.name.get(lang).encode("utf-8")) for d in self.recommender.ruleset.dimensions.values())
+        hidden = max(len(t.encode("utf-8")) for words in (REPORTED, REPORTED_BY_NONE) for t in words.values()) \
+            + 2 * max(len(d.name.get(lang).encode("utf-8")) for d in self.recommender.ruleset.dimensions.values())
         conditions = sum(2 * FRAME + len(static) + 9 + 2 + FRAME + max(fixed_length + widest, hidden)
                          for _, static, _, _, _, fixed_length, _, _ in leaves)
         return len(head) + text + conditions

@@ -41,6 +41,9 @@ NONE_REPORTED = {"en": "no respondent", "da": "ingen af de svarende"}
 OF_RESPONDENTS = {"en": "{n}% of the respondents", "da": "{n} % af de svarende"}
 REPORTED = {"en": "{name}: reported by at least one respondent (fewer than {m} answers: no share is shown)",
             "da": "{name}: rapporteret af mindst én af de svarende (færre end {m} svar: ingen andel vises)"}
+REPORTED_BY_NONE = {"en": "{name}: reported by no respondent (fewer than {m} answers: no share is shown)",
+                    "da": "{name}: rapporteret af ingen af de svarende (færre end {m} svar: ingen andel vises)"}
+"""A hidden negative act's test when its share is 0: nobody reported it, which is no number."""
 NOT_SHOWN = {"en": "a share that is not shown (fewer than {m} answers)",
              "da": "en andel, der ikke vises (færre end {m} svar)"}
 """A share other than a negative act's (stress), too small to show: how a text states it."""
@@ -185,7 +188,8 @@ class RuleExplainer:
                 self._leaves[numbers.language]:
             value = values.get(dim)
             if hidden and dim in hidden and value is not None:
-                out.append(self._hidden(dim, op, threshold, high, band, test(value), numbers, prefix.rstrip() + suffix))
+                out.append(self._hidden(dim, op, threshold, high, band, value, test(value), numbers,
+                                        prefix.rstrip() + suffix))
                 continue
             near = value is not None and (in_zone(zone, value) if zone is not None else
                                           share is not None and share_grade(share, value, numbers.respondents)
@@ -197,7 +201,7 @@ class RuleExplainer:
         return tuple(out)
 
     def _hidden(self, dim: str, op: str, threshold: float | None, high: float | None, band: str | None,
-                holds: bool, numbers: Numbers, test_text: str) -> ConditionResult:
+                value: float, holds: bool, numbers: Numbers, test_text: str) -> ConditionResult:
         """A test on a share too small to show. A negative act's: neither the value nor the
         threshold it was compared with (which would bound it), only that it was reported. Any other
         share's (stress): the test without the value — its threshold is the published figure the
@@ -207,7 +211,8 @@ class RuleExplainer:
                                    test_text + NOT_SHOWN_NOTE[numbers.language].format(m=numbers.min_answers))
         dimension = self._dimensions.get(dim)
         name = dimension.name.get(numbers.language) if dimension else dim
-        text = REPORTED[numbers.language].format(name=name, m=numbers.min_answers)
+        words = REPORTED if value > 0 else REPORTED_BY_NONE  # as Numbers.text: 0 is "no respondent"
+        text = words[numbers.language].format(name=name, m=numbers.min_answers)
         return ConditionResult(dim, op, None, None, band, None, holds, text)
 
     def leaves(self, language: str) -> tuple[Leaf, ...]:
