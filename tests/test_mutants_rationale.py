@@ -142,3 +142,15 @@ def test_a_threshold_of_0_is_written_as_0(rules_copy: RulesCopy) -> None:
         result = rec.recommend(profile({"conflicts": 30, "bullying": 5, "influence": 20}, 30), Options(top=5))
         texts = {r.rule_id: r.conditions[0].text for item in result.recommendations for r in item.because}
         assert texts == {"a": "Quarrels and conflicts 30 > 0", "b": "Bullying 5 is between 0 and 10"}
+
+
+def test_a_rule_that_did_not_fire_shows_which_of_its_tests_fail(recommender: Recommender) -> None:
+    """README, ``trivsel explain``: every condition with the actual value; a share below its limit is
+    no borderline case."""
+    from trivsel.engine.explain import explain_rule
+
+    why = explain_rule(recommender, profile({"quantitative_demands": 72, "influence": 41}), "high-strain-workload")
+    assert not why.fired and [c.holds for c in why.conditions] == [True, False]
+    stress = explain_rule(recommender, profile({"stress_prevalence": 10.0}, respondents=30), "stress-above-national")
+    assert not stress.fired and [(c.holds, c.borderline) for c in stress.conditions] == [(False, False)]
+    assert "uncertainty" not in stress.conditions[0].text
