@@ -101,7 +101,7 @@ def test_shards_are_packed_first_fit_in_rule_order() -> None:
     assert [(s.chains, sorted(s.names.values())) for s in shards] == [(60, [0, 2]), (20, [1])]
 
 
-def test_alternatives_are_capped_at_4096_per_rule() -> None:
+def test_alternatives_are_capped_per_rule() -> None:
     at_cap = AllOf(tuple(ors(f"p{k}", 2) for k in range(12)))  # 2 ** 12 = 4096
     over = AllOf((*at_cap.items, AnyOf((lit("q0"), lit("q1")))))
     assert chain_count(at_cap) == MAX_DNF_TERMS and complexity_problem(at_cap) is None

@@ -128,3 +128,33 @@ def test_a_small_groups_share_of_0_is_not_said_to_be_reported(recommender: Recom
     (condition,) = why.conditions
     assert not condition.holds and "at least one" not in condition.text
     assert "reported by no respondent" in condition.text and condition.actual is None
+
+
+def test_a_share_is_phrased_as_a_share_unless_the_group_is_too_small(recommender: Recommender) -> None:
+    """RANKING.md §3: below 20 answers no share is shown, "reported by at least one respondent"."""
+    texts = {}
+    for respondents in (10, 30):
+        result = recommender.recommend(profile({"bullying": 10, "influence": 40}, respondents), Options())
+        texts[respondents] = next(r.text for m in result.must_act for r in m.because if r.rule_id == "bullying-any")
+    assert "reported by at least one respondent." in texts[10] and "%" not in texts[10]
+    assert "reported by 10% of the respondents." in texts[30]
+
+
+def test_a_threshold_of_0_is_written_as_0(rules_copy: RulesCopy) -> None:
+    with small_ruleset(rules_copy, ("a", "conflicts > 0 and influence < 33", {"prioritisation": 2}),
+                       ("b", "bullying between 0 and 10 and influence < 33", {"role-clarity": 2})) as rec:
+        result = rec.recommend(profile({"conflicts": 30, "bullying": 5, "influence": 20}, 30), Options(top=5))
+        texts = {r.rule_id: r.conditions[0].text for item in result.recommendations for r in item.because}
+        assert texts == {"a": "Quarrels and conflicts 30 > 0", "b": "Bullying 5 is between 0 and 10"}
+
+
+def test_a_rule_that_did_not_fire_shows_which_of_its_tests_fail(recommender: Recommender) -> None:
+    """README, ``trivsel explain``: every condition with the actual value; a share below its limit is
+    no borderline case."""
+    from trivsel.engine.explain import explain_rule
+
+    why = explain_rule(recommender, profile({"quantitative_demands": 72, "influence": 41}), "high-strain-workload")
+    assert not why.fired and [c.holds for c in why.conditions] == [True, False]
+    stress = explain_rule(recommender, profile({"stress_prevalence": 10.0}, respondents=30), "stress-above-national")
+    assert not stress.fired and [(c.holds, c.borderline) for c in stress.conditions] == [(False, False)]
+    assert "uncertainty" not in stress.conditions[0].text
