@@ -69,7 +69,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "bars_caption": "Scale from 0 to each dimension's maximum; thin vertical lines are band bounds, the colour "
                         "shows the band's risk. ★ marks a gold nugget.",
         "none_measured": "None measured.", "ok": "fine", "watch": "watch", "adverse": "at risk",
-        "not_shown": "not shown", "share_not_shown": "not shown (fewer than {m} answers)",
+        "not_shown": "not shown",
         "plan": "Action plan", "intervention": "Intervention", "goal": "Goal", "owner": "Owner",
         "participation": "Working with the action plans", "co_owner": "co-owner",
         "compared": "{name} compared with",
@@ -134,7 +134,7 @@ _WORDS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "bars_caption": "Skala fra 0 til dimensionens maksimum; tynde lodrette streger er grænseværdier, og farven "
                         "viser niveauets risiko. ★ markerer et guldkorn.",
         "none_measured": "Ingen målt.", "ok": "i orden", "watch": "hold øje", "adverse": "risiko",
-        "not_shown": "vises ikke", "share_not_shown": "vises ikke (færre end {m} svar)",
+        "not_shown": "vises ikke",
         "plan": "Handleplan", "intervention": "Indsats", "goal": "Mål", "owner": "Ansvarlig",
         "participation": "Sådan arbejder I med handleplanerne", "co_owner": "medansvarlig",
         "compared": "{name} sammenlignes med",
@@ -1282,26 +1282,29 @@ def _heat_word(dim: Dimension, lang: str) -> str:
     return _w(lang, "heat_reported" if _is_act_share(dim) else "not_shown")
 
 
+def _heat_band(outcome: DepartmentOutcome, dim: Dimension) -> Band | None:
+    """The band a department's cell shows for ``dim`` (None: not measured)."""
+    band_id = dict(outcome.bands).get(dim.id)
+    return dim.band(band_id) if band_id else None
+
+
 def _heat_hidden_cell(outcome: DepartmentOutcome, dim: Dimension, min_answers: int) -> bool:
     """Whether a heat-map cell is hidden (see :func:`_heat_hidden`): the caption then says why."""
-    band_id = dict(outcome.bands).get(dim.id)
-    band = dim.band(band_id) if band_id else None
+    band = _heat_band(outcome, dim)
     return band is not None and _heat_hidden(outcome, dim, band, min_answers)
 
 
 def _heat_label(outcome: DepartmentOutcome, dim: Dimension, min_answers: int, lang: str) -> str:
     """The text of a heat-map cell: the band's label, "reported" when hidden, or nothing."""
-    band_id = dict(outcome.bands).get(dim.id)
-    band = dim.band(band_id) if band_id else None
+    band = _heat_band(outcome, dim)
     if band is None:
         return ""
     return _heat_word(dim, lang) if _heat_hidden(outcome, dim, band, min_answers) else band.label.get(lang)
 
 
 def _heat_cell(outcome: DepartmentOutcome, dim: Dimension, lang: str, min_answers: int = MIN_ANSWERS) -> str:
-    bands = dict(outcome.bands)
     ident = _e(outcome.department_id)
-    band = dim.band(bands[dim.id]) if dim.id in bands else None
+    band = _heat_band(outcome, dim)
     if band is None:
         return f'<td class="cell empty" data-department="{ident}" data-dimension="{_e(dim.id)}"></td>'
     if _heat_hidden(outcome, dim, band, min_answers):

@@ -164,11 +164,11 @@ class Recommender:
         self._must_act_rules = {rule.index: rule.must_act for rule in ruleset.rules if rule.must_act}
         self._strengths = StrengthFinder(ruleset)
         self._builds = {i.id: i.builds for i in ruleset.interventions.values() if i.builds}
-        self._shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share)
-        self._act_shares = frozenset(d for d in self._shares if ruleset.dimensions[d].group == "negative_act")
         self._borderline_tests = tuple(borderline_tests(rule.condition) for rule in ruleset.rules)
         self._rules_dims = tuple(rule.dimensions for rule in ruleset.rules)
         self._acts = frozenset(d.id for d in ruleset.dimensions.values() if d.group == "negative_act")
+        self._shares = frozenset(d.id for d in ruleset.dimensions.values() if d.share)
+        self._act_shares = self._shares & self._acts
         self._hazard_views = {(h.id, lang): HazardView(h.id, h.title.get(lang), h.severity, h.legal_basis.get(lang),
                                                        ruleset.sources[h.source].citation)
                               for h in ruleset.hazards.values() for lang in LANGUAGES}

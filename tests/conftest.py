@@ -46,3 +46,16 @@ def rules_copy(tmp_path: Path) -> Callable[..., Path]:
         return target
 
     return make
+
+
+def one_rule_each(conditions: list[str], prefix: str = "b") -> str:
+    """A rule file with one rule per condition, ids ``{prefix}0``, ``{prefix}1`` …, each
+    recommending task dialogue: for tests that ask which conditions durable_rules matches."""
+    return "rules:" + "".join(f"""
+  - id: {prefix}{i}
+    title: {{da: "{prefix}{i}", en: "{prefix}{i}"}}
+    when: "{when}"
+    because: {{da: "{prefix}{i}", en: "{prefix}{i}"}}
+    recommend: [{{intervention: task-dialogue, weight: 1}}]
+    evidence: {{sources: [seed]}}
+""" for i, when in enumerate(conditions))

@@ -190,12 +190,12 @@ def test_intensity_example_of_section_4(recommender: Recommender) -> None:
     assert "for `influence < 33`,\n  (33 − value) / 33" in RANKING
     rule = next(r for r in recommender.ruleset.rules if r.id == "low-influence")
     result = _recommend(recommender, {"influence": 28})
-    for item in result.recommendations:
-        for reason in item.because:
-            if reason.rule_id == "low-influence":
-                weight = next(r.weight for r in rule.recommend if r.intervention == item.intervention_id)
-                assert reason.points == pytest.approx(weight * (1 + 5 / 33), abs=1e-6)
-                break
+    leading = [(item.intervention_id, item.because[0]) for item in result.recommendations
+               if item.because and item.because[0].rule_id == "low-influence"]  # its strongest finding: undiminished
+    assert leading, "low influence leads no intervention: nothing was checked"
+    for intervention, reason in leading:
+        weight = next(r.weight for r in rule.recommend if r.intervention == intervention)
+        assert reason.points == pytest.approx(weight * (1 + 5 / 33), abs=1e-6)
 
 
 def _scenario(name_start: str, tmp_path: Path) -> Profile:

@@ -25,7 +25,7 @@ from trivsel.engine.durable_compile import (
 )
 from trivsel.engine.synthetic import random_values
 
-from .conftest import ROOT, RULES
+from .conftest import ROOT, RULES, one_rule_each
 from .oracles import serialize_fact
 
 
@@ -93,15 +93,8 @@ def test_the_cached_fact_writer_matches_serialize_fact(ruleset) -> None:
         assert write(values) == serialize_fact(values, keys)
 
 
-_BOUNDARY_RULES = "rules:" + "".join(f"""
-  - id: b{i}
-    title: {{da: "b{i}", en: "b{i}"}}
-    when: "{when}"
-    because: {{da: "b{i}", en: "b{i}"}}
-    recommend: [{{intervention: task-dialogue, weight: 1}}]
-    evidence: {{sources: [seed]}}
-""" for i, when in enumerate(["influence <= 33", "influence < 33", "influence >= 67", "influence > 67",
-                              "influence == 50", "influence != 50"]))
+_BOUNDARY_RULES = one_rule_each(["influence <= 33", "influence < 33", "influence >= 67", "influence > 67",
+                              "influence == 50", "influence != 50"])
 
 
 @pytest.mark.parametrize("value, fired", [

@@ -33,6 +33,8 @@ from trivsel.engine.durable_compile import (
 )
 from trivsel.engine.expr.syntax import Op
 
+from .conftest import one_rule_each
+
 RulesCopy = Callable[..., Path]
 
 
@@ -110,15 +112,8 @@ def test_alternatives_are_capped_per_rule() -> None:
         plan_shards([over])
 
 
-_BAND_RULES = "rules:" + "".join(f"""
-  - id: b{i}
-    title: {{da: "b{i}", en: "b{i}"}}
-    when: "{when}"
-    because: {{da: "b{i}", en: "b{i}"}}
-    recommend: [{{intervention: task-dialogue, weight: 1}}]
-    evidence: {{sources: [seed]}}
-""" for i, when in enumerate(["bullying is some", "not bullying is some", "influence is medium",
-                              "not influence is medium", "influence between 40 and 60"]))
+_BAND_RULES = one_rule_each(["bullying is some", "not bullying is some", "influence is medium",
+                              "not influence is medium", "influence between 40 and 60"])
 
 
 @pytest.mark.parametrize("values, fired", [
@@ -178,14 +173,7 @@ def test_a_shard_is_a_value() -> None:
         shard.chains = 2  # type: ignore[misc]
 
 
-_PRESENCE_RULES = "rules:" + "".join(f"""
-  - id: p{i}
-    title: {{da: "p{i}", en: "p{i}"}}
-    when: "{when}"
-    because: {{da: "p{i}", en: "p{i}"}}
-    recommend: [{{intervention: task-dialogue, weight: 1}}]
-    evidence: {{sources: [seed]}}
-""" for i, when in enumerate(["present(influence)", "missing(influence)"]))
+_PRESENCE_RULES = one_rule_each(["present(influence)", "missing(influence)"], "p")
 
 
 def test_presence_and_absence_fire_in_durable_rules(rules_copy: RulesCopy) -> None:
